@@ -1,0 +1,13 @@
+/**
+ * The tensor runtime: the TensorFlow.js instance paretune runs on, backend selection, the seeded random
+ * source and memory checks. Plugins import TensorFlow.js from here (`paretune/tensor`) so that they share
+ * paretune's single tfjs-core and its active backend.
+ *
+ * @packageDocumentation
+ */
+export * as tf from '@tensorflow/tfjs';
+export { BACKEND_CHAIN, BackendError, backendRequest, selectBackend } from './backend.js';
+export type { BackendAttempt, BackendName, BackendRequest, BackendSelection } from './backend.js';
+export { Rng } from './rng.js';
+export type { RngState } from './rng.js';
+export { assertNoTensorLeaks, TensorLeakError } from './memory.js';

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/**
+ * A plugin's configuration schema. Plugins describe their options with zod; the registry validates user
+ * input against it (filling defaults) and converts it to JSON Schema for introspection, so it must be
+ * expressible as JSON Schema (no transforms, refinements on functions or custom types).
+ */
+export type ConfigSchema<C> = z.ZodType<C>;
+
+/** Formats a zod issue path as `a.b[0].c`. */
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+/** One line per problem, each naming the field and what was expected. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const message = issue.message.replace(/^Invalid input: /, '');
+      return issue.path.length === 0 ? message : `field '${formatPath(issue.path)}': ${message}`;
+    })
+    .join('; ');
+}
+
+/**
+ * Thrown for invalid configuration anywhere in paretune: project config files, plugin configs, run specs.
+ * The message names where the value came from and every offending field.
+ */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Validates `value` against `schema`, returning the parsed value (with defaults filled in).
+ * @param subject - what is being validated, for the message (e.g. `"strategy 'lora' config"`).
+ * @throws {@link ConfigError} naming every invalid field and the expected type.
+ */
+export function parseConfig<C>(schema: ConfigSchema<C>, value: unknown, subject: string): C {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ConfigError(`${subject} is invalid: ${describeIssues(result.error)}`);
+  return result.data;
+}
+
+/** JSON Schema (draft 2020-12) of a config schema; throws where the schema has no JSON Schema form. */
+export function configJsonSchema(schema: ConfigSchema<unknown>): Record<string, unknown> {
+  return z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+}

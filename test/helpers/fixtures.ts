@@ -1,0 +1,62 @@
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCli } from '../../src/cli/program.js';
+
+/** The repository root (paretune's own package). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The shared reference fixtures, beside the checkout. */
+export const SHARED_DIR = resolve(REPO_ROOT, '../shared');
+
+/** A fresh temporary directory. */
+export function tempDir(prefix = 'paretune-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * Writes a third-party plugin package `dir/<name>` whose index.js is `source`, with paretune installed
+ * beside it (node_modules/paretune -> this checkout, as `npm link` would), and returns its directory.
+ */
+export function writePluginPackage(dir: string, name: string, source: string): string {
+  const pkgDir = join(dir, name);
+  mkdirSync(join(pkgDir, 'node_modules'), { recursive: true });
+  writeFileSync(join(pkgDir, 'package.json'), JSON.stringify({ name, version: '1.0.0', type: 'module', main: 'index.js' }));
+  writeFileSync(join(pkgDir, 'index.js'), source);
+  symlinkSync(REPO_ROOT, join(pkgDir, 'node_modules', 'paretune'), 'dir');
+  return pkgDir;
+}
+
+/** Source of a plugin module exporting one point metric named `name`, written against `paretune/plugin`. */
+export function metricPluginSource(name: string, apiVersion = 1): string {
+  return `import { definePlugin, z } from 'paretune/plugin';
+export default definePlugin({
+  family: 'metric',
+  kind: 'point',
+  meta: { name: '${name}', version: '2.1.0', apiVersion: ${apiVersion}, description: 'Error rate (1 - top-1 accuracy).' },
+  configSchema: z.object({}),
+  compute: ({ logits, labels, count, numClasses }) => {
+    let wrong = 0;
+    for (let i = 0; i < count; i++) {
+      const row = logits.subarray(i * numClasses, (i + 1) * numClasses);
+      if (row.indexOf(Math.max(...row)) !== labels[i]) wrong++;
+    }
+    return wrong / count;
+  },
+});
+`;
+}
+
+/** Runs the CLI in this process with `cwd`, capturing its output. */
+export async function cli(argv: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    cwd,
+    env,
+  });
+  return { code, stdout, stderr };
+}

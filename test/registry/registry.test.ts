@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { createContainer } from '../../src/core/container.js';
+import { definePlugin, PluginError, z } from '../../src/core/contracts/index.js';
+import type { PointMetricPlugin } from '../../src/core/contracts/index.js';
+import { PluginRegistry } from '../../src/core/registry/registry.js';
+import { builtinPlugins } from '../../src/plugins/index.js';
+import { tempDir } from '../helpers/fixtures.js';
+
+const metric = (name: string, extra: Partial<PointMetricPlugin> = {}): PointMetricPlugin => ({
+  family: 'metric',
+  kind: 'point',
+  meta: { name, version: '1.0.0', apiVersion: 1, description: 'test metric' },
+  configSchema: z.object({ bins: z.number().int().default(15) }),
+  compute: () => 0,
+  ...extra,
+});
+
+async function registry(): Promise<PluginRegistry> {
+  const di = await createContainer({ builtins: builtinPlugins, cwd: tempDir() });
+  return di.resolve(PluginRegistry);
+}
+
+describe('plugin registry', () => {
+  it('registers the built-in bundle first and finds plugins by family and name', async () => {
+    const reg = await registry();
+    reg.register(metric('ece'), "'./ece'");
+    expect(reg.list('metric').map((p) => [p.plugin.meta.name, p.origin])).toEqual([
+      ['accuracy', 'built-in'],
+      ['ece', "'./ece'"],
+    ]);
+    expect(reg.get('metric', 'ece').meta.version).toBe('1.0.0');
+    expect(reg.list('strategy')).toEqual([]);
+  });
+
+  it('names the available plugins for an unknown name', async () => {
+    const reg = await registry();
+    expect(() => reg.get('metric', 'acc')).toThrow("unknown metric 'acc' (available: accuracy)");
+    expect(() => reg.get('strategy', 'lora')).toThrow("unknown strategy 'lora' (no strategy plugins are registered)");
+  });
+
+  it('refuses two plugins of one family with one name, naming both origins', async () => {
+    const reg = await registry();
+    expect(() => reg.register(metric('accuracy'), "'my-metrics'")).toThrow(
+      "two metric plugins are named 'accuracy': accuracy@0.1.0 from built-in and accuracy@1.0.0 from 'my-metrics'; remove one of them",
+    );
+  });
+
+  it('refuses a plugin written for another API version', async () => {
+    const reg = await registry();
+    const future = metric('future', { meta: { name: 'future', version: '3.0.0', apiVersion: 2, description: 'x' } });
+    expect(() => reg.register(future, "'future-pkg'")).toThrow(
+      "plugin 'future'@3.0.0 from 'future-pkg' was written for plugin API version 2, but this paretune provides API version 1",
+    );
+  });
+
+  it('refuses malformed plugins, naming the field and what was expected', async () => {
+    const reg = await registry();
+    expect(() => reg.register({ ...metric('x'), family: 'optimizer' }, "'p'")).toThrow(
+      "plugin 'x'@1.0.0 from 'p' is invalid: field 'family': expected one of strategy, attack, shift, dataset, metric, received \"optimizer\"",
+    );
+    expect(() => reg.register({ ...metric('x'), compute: 3 }, "'p'")).toThrow("field 'compute': expected a function");
+    expect(() => reg.register(metric('x', { meta: { name: 'x', version: '1', apiVersion: 1, description: 'd' } }), "'p'")).toThrow(
+      "field 'meta.version': expected a semantic version like 1.2.3",
+    );
+    expect(() => reg.register(metric('Bad Name'), "'p'")).toThrow("field 'meta.name': expected lowercase letters");
+    expect(() => reg.register({ ...metric('x'), configSchema: { type: 'object' } }, "'p'")).toThrow(
+      "field 'configSchema': expected a zod schema",
+    );
+  });
+
+  it('refuses a config schema that has no JSON Schema form', async () => {
+    const reg = await registry();
+    const odd = metric('odd', { configSchema: z.object({ when: z.date() }) });
+    expect(() => reg.register(odd, "'odd-pkg'")).toThrow("plugin 'odd'@1.0.0 from 'odd-pkg' has a config schema with no JSON Schema form");
+  });
+
+  it('validates plugin configs, naming the field and the expected type, and fills defaults', async () => {
+    const reg = await registry();
+    reg.register(metric('ece'), "'./ece'");
+    expect(reg.parseConfig('metric', 'ece', {})).toEqual({ bins: 15 });
+    expect(() => reg.parseConfig('metric', 'ece', { bins: 'ten' })).toThrow(
+      "metric 'ece' config is invalid: field 'bins': expected number, received string",
+    );
+    expect(reg.configJsonSchema('metric', 'ece')).toMatchObject({
+      type: 'object',
+      properties: { bins: { type: 'integer', default: 15 } },
+    });
+  });
+
+  it('checks plugins at definePlugin() so authors see mistakes in their own tests', () => {
+    expect(() => definePlugin(metric('x', { meta: { name: 'x', version: '1.0.0', apiVersion: 9, description: 'd' } }))).toThrow(PluginError);
+  });
+});

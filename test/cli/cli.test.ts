@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { cli, tempDir } from '../helpers/fixtures.js';
+
+describe('paretune command line', () => {
+  it('prints help with the commands and global options', async () => {
+    const { code, stdout } = await cli(['--help'], tempDir());
+    expect(code).toBe(0);
+    for (const text of ['info', 'demo', '--backend <name>', '--plugin <module>']) expect(stdout).toContain(text);
+  });
+
+  it('prints a readable info summary', async () => {
+    const { code, stdout } = await cli(['info'], tempDir());
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^paretune \d+\.\d+\.\d+ \(plugin API 1\)\n/);
+    expect(stdout).toContain('backend  wasm');
+    expect(stdout).toMatch(/metric +accuracy@0\.1\.0 +built-in/);
+  });
+
+  it('fails with a usage error on an unknown command or a bad backend', async () => {
+    const unknown = await cli(['trian'], tempDir());
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("unknown command 'trian'");
+    const backend = await cli(['info'], tempDir(), { PARETUNE_BACKEND: 'tpu' });
+    expect(backend).toMatchObject({ code: 1, stderr: "paretune: unknown backend 'tpu' (from PARETUNE_BACKEND); expected one of: node-gpu, node, wasm, cpu\n" });
+  });
+
+  it('says plainly that the demo is not built yet', async () => {
+    const { code, stdout } = await cli(['demo'], tempDir());
+    expect(code).toBe(0);
+    expect(stdout).toContain('paretune demo is not built yet');
+  });
+});

@@ -1,14 +1,16 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/contracts/config.js';
+import { CheckpointError } from '../core/model/safetensors.js';
 import { PluginError } from '../core/contracts/plugin.js';
 import { BackendError } from '../core/tensor/backend.js';
 import { PARETUNE_VERSION } from '../core/version.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInfo } from './commands/info.js';
+import { registerParams } from './commands/params.js';
 import type { CliIo } from './context.js';
 
 /** Errors caused by the user's input or machine: shown as one line, without a stack trace. */
-const USER_ERRORS = [ConfigError, PluginError, BackendError];
+const USER_ERRORS = [ConfigError, PluginError, BackendError, CheckpointError];
 
 function buildProgram(io: CliIo): Command {
   const program = new Command('paretune')
@@ -19,6 +21,7 @@ function buildProgram(io: CliIo): Command {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
   registerInfo(program, io);
+  registerParams(program, io);
   registerDemo(program, io);
   return program;
 }

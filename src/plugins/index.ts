@@ -1,5 +1,12 @@
 import type { Plugin } from '../core/contracts/index.js';
 import { accuracy } from './metrics/accuracy.js';
+import { adapter } from './strategies/adapter.js';
+import { bitfit } from './strategies/bitfit.js';
+import { compacter } from './strategies/compacter.js';
+import { fullFineTuning } from './strategies/full.js';
+import { ia3 } from './strategies/ia3.js';
+import { linearProbe } from './strategies/linear-probe.js';
+import { lora } from './strategies/lora.js';
 
 /** The built-in plugin bundle, registered before any third-party plugin. */
-export const builtinPlugins: readonly Plugin[] = [accuracy];
+export const builtinPlugins: readonly Plugin[] = [fullFineTuning, linearProbe, bitfit, lora, adapter, compacter, ia3, accuracy];

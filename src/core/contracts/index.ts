@@ -11,6 +11,7 @@ export { PLUGIN_API_VERSION, PLUGIN_FAMILIES } from './meta.js';
 export type { PluginFamily, PluginMeta } from './meta.js';
 export { definePlugin, isPluginLike, PluginError, validatePlugin } from './plugin.js';
 export type { Plugin, PluginBase, PluginOf } from './plugin.js';
+export { BLOCK_LINEAR_SITES, blockPrefix, linearName, linearShape } from './model.js';
 export type { AdaptableModel, Classifier, LinearSite, ModelArchitecture, ParameterInfo, ResidualSite } from './model.js';
 export type { Adaptation, AdaptationHooks, StrategyPlugin } from './strategy.js';
 export type { AttackInput, AttackPlugin, AttackResult, ThreatModel } from './attack.js';

@@ -1,0 +1,69 @@
+import type { Command } from 'commander';
+import { ConfigError } from '../../core/contracts/config.js';
+import { countForArchitecture } from '../../core/model/adapt.js';
+import type { StrategyUse } from '../../core/model/adapt.js';
+import { architectureOf } from '../../core/model/source.js';
+import { cacheDir } from '../../core/paths.js';
+import { PluginRegistry } from '../../core/registry/registry.js';
+import { Rng } from '../../core/tensor/rng.js';
+import { containerFor } from '../context.js';
+import type { CliIo, GlobalOptions } from '../context.js';
+import { progressBars } from '../progress.js';
+
+/** `lora`, `bitfit+lora`, repeated flags: the strategies to stack, in order. */
+function strategyNames(values: readonly string[]): string[] {
+  return values.flatMap((v) => v.split('+')).map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** Strategies with validated configs; `configJson` maps strategy names to their config objects. */
+export function strategyUses(registry: PluginRegistry, names: readonly string[], configJson: string | undefined): StrategyUse[] {
+  let configs: Record<string, unknown> = {};
+  if (configJson !== undefined) {
+    try {
+      configs = JSON.parse(configJson) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError(`--config is not valid JSON: ${(error as Error).message}`);
+    }
+    const unused = Object.keys(configs).filter((k) => !names.includes(k));
+    if (unused.length > 0) throw new ConfigError(`--config names ${unused.join(', ')}, which ${unused.length > 1 ? 'are' : 'is'} not among the strategies (${names.join(', ')})`);
+  }
+  return names.map((name) => ({ plugin: registry.get('strategy', name), config: registry.parseConfig('strategy', name, configs[name]) }));
+}
+
+const group = (n: number): string => n.toLocaleString('en-US');
+
+export function registerParams(program: Command, io: CliIo): void {
+  program
+    .command('params')
+    .description('count trainable, added and total parameters of a model adapted with a strategy (no weights are loaded for presets)')
+    .requiredOption('--model <source>', 'preset name, safetensors checkpoint (file or folder), or hf:<owner>/<repo>')
+    .option('--classes <n>', 'classes of the classification head', (v) => Number.parseInt(v, 10))
+    .requiredOption('--strategy <name>', 'strategy; stack with + or by repeating the flag', (v: string, all: string[]) => [...all, v], [])
+    .option('--config <json>', 'strategy configs by name, e.g. \'{"lora":{"rank":4}}\'')
+    .option('--json', 'print machine-readable JSON')
+    .action(async (options: { model: string; classes?: number; strategy: string[]; config?: string; json?: boolean }, command: Command) => {
+      if (options.classes !== undefined && !(Number.isInteger(options.classes) && options.classes > 0)) {
+        throw new ConfigError(`--classes: expected a positive integer`);
+      }
+      const di = await containerFor(command.optsWithGlobals<GlobalOptions>(), io);
+      const registry = di.resolve(PluginRegistry);
+      const uses = strategyUses(registry, strategyNames(options.strategy), options.config);
+      const progress = progressBars();
+      const architecture = await architectureOf(options.model, { numClasses: options.classes, cacheDir: cacheDir(io.env), onProgress: progress });
+      progress.stop();
+      const counts = countForArchitecture(architecture, uses, Rng.fromSeed(0));
+      const strategies = uses.map((u) => ({ name: u.plugin.meta.name, version: u.plugin.meta.version, config: u.config }));
+      if (options.json) {
+        io.stdout(`${JSON.stringify({ model: options.model, architecture, strategies, ...counts }, null, 2)}\n`);
+        return;
+      }
+      const a = architecture;
+      io.stdout(
+        [
+          `model      ${options.model}: ${a.imageSize} px, patch ${a.patchSize}, hidden ${a.hiddenSize}, ${a.numLayers} layers, ${a.numHeads} heads, MLP ${a.intermediateSize}, ${a.numClasses} classes`,
+          ...strategies.map((s) => `strategy   ${s.name}@${s.version} ${JSON.stringify(s.config)}`),
+          `trainable params: ${group(counts.trainable)} || added params: ${group(counts.added)} || all params: ${group(counts.total)} || trainable%: ${counts.trainablePercent.toFixed(4)}`,
+        ].join('\n') + '\n',
+      );
+    });
+}

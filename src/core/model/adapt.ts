@@ -1,0 +1,75 @@
+import * as tf from '@tensorflow/tfjs';
+import type { AdaptableModel, ModelArchitecture } from '../contracts/model.js';
+import type { Adaptation, StrategyPlugin } from '../contracts/strategy.js';
+import type { Rng } from '../tensor/rng.js';
+import { baseParameters, isHead, sizeOf } from './architecture.js';
+import type { VisionTransformer } from './vit.js';
+
+/** A strategy with its validated config, as a run spec names it. */
+export interface StrategyUse {
+  readonly plugin: StrategyPlugin;
+  readonly config: unknown;
+}
+
+/**
+ * Applies strategies in order (stacking them, e.g. BitFit then LoRA). Each gets its own random stream,
+ * forked by position and name, so stacking another strategy does not change the first one's initialisation.
+ */
+export function adaptModel(model: VisionTransformer, strategies: readonly StrategyUse[], rng: Rng): Adaptation[] {
+  const adaptations = createAdaptations(model, strategies, rng);
+  for (const a of adaptations) model.addAdaptation(a);
+  return adaptations;
+}
+
+function createAdaptations(model: AdaptableModel, strategies: readonly StrategyUse[], rng: Rng): Adaptation[] {
+  const seen = new Set<string>();
+  return strategies.map(({ plugin, config }, i) => {
+    const adaptation = plugin.adapt(model, config, rng.fork(`strategy/${i}/${plugin.meta.name}`));
+    for (const name of adaptation.added.keys()) {
+      if (seen.has(name) || model.parameters.some((p) => p.name === name)) {
+        throw new RangeError(`strategy '${plugin.meta.name}' adds parameter '${name}', which already exists; stacked strategies must add distinct parameters`);
+      }
+      seen.add(name);
+    }
+    return adaptation;
+  });
+}
+
+/** Parameter counts of an adapted model, as the reference code's `print_trainable_parameters` reports them. */
+export interface ParameterCounts {
+  /** Parameters the optimiser updates: trained base parameters (head included) and added parameters. */
+  readonly trainable: number;
+  /** Parameters the strategies add (the head is not counted as added). */
+  readonly added: number;
+  /** Base parameters (backbone and head, no pooler) plus added parameters. */
+  readonly total: number;
+  readonly trainablePercent: number;
+}
+
+/** Counts for given adaptations of a model with the given base parameters. */
+export function countParameters(model: AdaptableModel, adaptations: readonly Adaptation[]): ParameterCounts {
+  let trainable = 0;
+  let base = 0;
+  for (const p of model.parameters) {
+    const n = sizeOf(p.shape);
+    base += n;
+    if (isHead(p.name) || adaptations.some((a) => a.trains(p.name))) trainable += n;
+  }
+  let added = 0;
+  for (const a of adaptations) for (const v of a.added.values()) added += v.size;
+  return { trainable: trainable + added, added, total: base + added, trainablePercent: (100 * (trainable + added)) / (base + added) };
+}
+
+/**
+ * Counts parameters for an architecture and strategies without allocating the backbone: only the
+ * strategies' added parameters are created, then freed.
+ */
+export function countForArchitecture(architecture: ModelArchitecture, strategies: readonly StrategyUse[], rng: Rng): ParameterCounts {
+  const model: AdaptableModel = { architecture, parameters: baseParameters(architecture) };
+  const adaptations = createAdaptations(model, strategies, rng);
+  try {
+    return countParameters(model, adaptations);
+  } finally {
+    for (const a of adaptations) tf.dispose([...a.added.values()]);
+  }
+}

@@ -1,0 +1,10 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Where paretune caches downloads (checkpoints, dataset archives): `PARETUNE_CACHE_DIR`, else
+ * `$XDG_CACHE_HOME/paretune`, else `~/.cache/paretune`.
+ */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env['PARETUNE_CACHE_DIR'] ?? join(env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'paretune');
+}

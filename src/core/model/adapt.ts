@@ -16,13 +16,13 @@ export interface StrategyUse {
  * forked by position and name, so stacking another strategy does not change the first one's initialisation.
  */
 export function adaptModel(model: VisionTransformer, strategies: readonly StrategyUse[], rng: Rng): Adaptation[] {
-  const adaptations = createAdaptations(model, strategies, rng);
+  const adaptations = createAdaptations(model, strategies, rng, model.addedVariables().keys());
   for (const a of adaptations) model.addAdaptation(a);
   return adaptations;
 }
 
-function createAdaptations(model: AdaptableModel, strategies: readonly StrategyUse[], rng: Rng): Adaptation[] {
-  const seen = new Set<string>();
+function createAdaptations(model: AdaptableModel, strategies: readonly StrategyUse[], rng: Rng, existing: Iterable<string> = []): Adaptation[] {
+  const seen = new Set<string>(existing);
   return strategies.map(({ plugin, config }, i) => {
     const adaptation = plugin.adapt(model, config, rng.fork(`strategy/${i}/${plugin.meta.name}`));
     for (const name of adaptation.added.keys()) {

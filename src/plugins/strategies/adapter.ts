@@ -24,17 +24,18 @@ export const adapter = definePlugin({
     const m = Math.max(1, Math.floor(d / reductionFactor));
     const added = new Map<string, tf.Variable>();
     const weights = new Map<string, BottleneckWeights>();
-    const normal = (rows: number, cols: number): tf.Variable => tf.variable(tf.tensor2d(rng.normalArray(rows * cols, 0, 0.02), [rows, cols]));
+    const normal = (rows: number, cols: number) => tf.variable(tf.tensor2d(rng.normalArray(rows * cols, 0, 0.02), [rows, cols]));
+    const zeros = (n: number) => tf.variable(tf.zeros([n]) as tf.Tensor1D);
     for (let layer = 0; layer < model.architecture.numLayers; layer++) {
       for (const site of sites) {
         const name = adapterName('adapter', layer, site);
-        const w = { down: normal(d, m), downBias: tf.variable(tf.zeros([m])), up: normal(m, d), upBias: tf.variable(tf.zeros([d])) };
+        const w = { down: normal(d, m), downBias: zeros(m), up: normal(m, d), upBias: zeros(d) };
         added
           .set(`${name}.down.weight`, w.down)
           .set(`${name}.down.bias`, w.downBias)
           .set(`${name}.up.weight`, w.up)
           .set(`${name}.up.bias`, w.upBias);
-        weights.set(name, w as unknown as BottleneckWeights);
+        weights.set(name, w);
       }
     }
     return {

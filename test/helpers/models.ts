@@ -47,3 +47,33 @@ export function logitsOf(model: VisionTransformer, pixels: tf.Tensor4D): Float32
   logits.dispose();
   return data;
 }
+
+/**
+ * A learnable toy task for TINY: class c has channel c brighter, plus noise. Used to train models inside tests
+ * (attack and evaluation properties need a model that actually classifies).
+ */
+export function toyData(n: number, seed: number): { pixels: tf.Tensor4D; labels: tf.Tensor1D } {
+  const rng = Rng.fromSeed(seed);
+  const values = new Float32Array(n * 8 * 8 * 3);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = i % 3;
+    for (let p = 0; p < 64; p++) {
+      for (let c = 0; c < 3; c++) values[(i * 64 + p) * 3 + c] = Math.min(1, Math.max(0, 0.35 + (c === labels[i] ? 0.2 : 0) + 0.12 * rng.normal()));
+    }
+  }
+  return { pixels: tf.tensor4d(values, [n, 8, 8, 3]), labels: tf.tensor1d(labels, 'int32') };
+}
+
+/** TINY trained with full fine-tuning on {@link toyData} until it classifies most training images. */
+export function trainedTinyModel(steps = 80): VisionTransformer {
+  const model = tinyModel(3);
+  const { pixels, labels } = toyData(48, 11);
+  const oneHot = tf.oneHot(labels, 3) as tf.Tensor2D;
+  model.addAdaptation({ trains: () => true, added: new Map(), hooks: {} });
+  const optimizer = tf.train.adam(3e-3);
+  for (let i = 0; i < steps; i++) trainStep(model, optimizer, pixels, oneHot);
+  optimizer.dispose();
+  tf.dispose([pixels, labels, oneHot]);
+  return model;
+}

@@ -80,6 +80,8 @@ export class VisionTransformer implements AdaptableModel, Classifier {
   private readonly variables = new Map<string, tf.Variable>();
   private readonly adaptations: Adaptation[] = [];
   private readonly mean: tf.Tensor1D;
+  /** While positive, every weight is treated as frozen (no weight gradients): attacks and evaluation. */
+  private frozenDepth = 0;
   private readonly std: tf.Tensor1D;
 
   /**
@@ -127,6 +129,23 @@ export class VisionTransformer implements AdaptableModel, Classifier {
     for (const [name, variable] of this.variables) {
       variable.trainable = isHead(name) || this.adaptations.some((a) => a.trains(name));
     }
+  }
+
+  /**
+   * Runs `fn` with every base weight treated as frozen, so gradients (e.g. an attack's, with respect to the
+   * pixels) cost no weight-gradient work. Training state is untouched.
+   */
+  async withFrozenWeights<T>(fn: () => Promise<T> | T): Promise<T> {
+    this.frozenDepth++;
+    try {
+      return await fn();
+    } finally {
+      this.frozenDepth--;
+    }
+  }
+
+  private trains(v: tf.Variable): boolean {
+    return v.trainable && this.frozenDepth === 0;
   }
 
   /** Base parameters that train, by name. */
@@ -180,7 +199,7 @@ export class VisionTransformer implements AdaptableModel, Classifier {
     const name = linearName(site, layer);
     const w = this.variables.get(`${name}.weight`) as tf.Variable;
     const b = this.variables.get(`${name}.bias`) as tf.Variable;
-    let out: tf.Tensor = dense(x, w as tf.Tensor2D, b as tf.Tensor1D, w.trainable, b.trainable);
+    let out: tf.Tensor = dense(x, w as tf.Tensor2D, b as tf.Tensor1D, this.trains(w), this.trains(b));
     for (const a of this.adaptations) if (a.hooks.linear) out = a.hooks.linear(site, layer, x, out);
     return out as tf.Tensor2D;
   }
@@ -228,7 +247,7 @@ export class VisionTransformer implements AdaptableModel, Classifier {
     const n = numPatches(this.architecture);
     const patchW = this.variables.get(PATCH_WEIGHT) as tf.Variable;
     const patchB = this.variables.get('embeddings.patch_embeddings.projection.bias') as tf.Variable;
-    const embedded = tf.reshape(dense(this.patches(pixels), patchW as tf.Tensor2D, patchB as tf.Tensor1D, patchW.trainable, patchB.trainable), [batch, n, d]);
+    const embedded = tf.reshape(dense(this.patches(pixels), patchW as tf.Tensor2D, patchB as tf.Tensor1D, this.trains(patchW), this.trains(patchB)), [batch, n, d]);
     const cls = tf.broadcastTo(this.v<tf.Tensor3D>('embeddings.cls_token'), [batch, 1, d]);
     let sequence = tf.add(tf.concat([cls, embedded], 1), this.v('embeddings.position_embeddings')) as tf.Tensor3D;
     for (const a of this.adaptations) if (a.hooks.tokens) sequence = a.hooks.tokens(sequence);

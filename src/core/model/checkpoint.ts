@@ -1,9 +1,9 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Rng } from '../tensor/rng.js';
 import { baseParameters, isHead, sizeOf } from './architecture.js';
 import type { ViTConfig } from './architecture.js';
-import { CheckpointError, readSafetensorsHeader, readTensor } from './safetensors.js';
+import { CheckpointError, readSafetensorsHeader, readTensor, writeSafetensors } from './safetensors.js';
 import type { SafetensorsHeader } from './safetensors.js';
 import { VisionTransformer } from './vit.js';
 
@@ -136,8 +136,8 @@ export function inspectCheckpoint(path: string, overrides: Partial<ViTConfig> = 
     intermediateSize,
     numClasses: hasHead ? (shape('classifier.weight')[0] as number) : 0,
     layerNormEps: eps,
-    mean: pretrained.mean ?? [0.5, 0.5, 0.5],
-    std: pretrained.std ?? [0.5, 0.5, 0.5],
+    mean: pretrained.mean ?? (json['image_mean'] as number[] | undefined) ?? [0.5, 0.5, 0.5],
+    std: pretrained.std ?? (json['image_std'] as number[] | undefined) ?? [0.5, 0.5, 0.5],
     ...overrides,
   };
   for (const key of ['image_size', 'patch_size', 'hidden_size', 'num_hidden_layers'] as const) {
@@ -188,4 +188,34 @@ export function loadCheckpoint(path: string, options: LoadOptions): { model: Vis
   }
   if (freshHead) for (const [name, v] of VisionTransformer.headValues(config, options.rng)) values.set(name, v);
   return { model: new VisionTransformer(config, values), info, freshHead };
+}
+
+/**
+ * Writes a model as a Hugging Face `ViTForImageClassification` checkpoint: `model.safetensors` (`vit.` prefix,
+ * `classifier.*`) and a `config.json` with the architecture, into `dir`. Strategy parameters are not included
+ * (see saveAdaptation).
+ */
+export function saveCheckpoint(model: VisionTransformer, dir: string): string {
+  const tensors = new Map(model.parameters.map((p) => [isHead(p.name) ? p.name : `vit.${p.name}`, { shape: p.shape, data: model.read(p.name) }]));
+  const file = join(dir, 'model.safetensors');
+  writeSafetensors(file, tensors, { format: 'pt' });
+  const a = model.architecture;
+  const config = {
+    architectures: ['ViTForImageClassification'],
+    model_type: 'vit',
+    image_size: a.imageSize,
+    patch_size: a.patchSize,
+    num_channels: a.numChannels,
+    hidden_size: a.hiddenSize,
+    num_hidden_layers: a.numLayers,
+    num_attention_heads: a.numHeads,
+    intermediate_size: a.intermediateSize,
+    layer_norm_eps: a.layerNormEps,
+    hidden_act: 'gelu',
+    num_labels: a.numClasses,
+    image_mean: a.mean,
+    image_std: a.std,
+  };
+  writeFileSync(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  return file;
 }

@@ -99,9 +99,7 @@ export class VisionTransformer implements AdaptableModel, Classifier {
     for (const info of this.parameters) {
       const data = values.get(info.name);
       if (data === undefined) throw new RangeError(`no value for parameter '${info.name}'`);
-      const t = toInternal(info, data);
-      this.variables.set(info.name, tf.variable(t, isHead(info.name)));
-      t.dispose();
+      this.variables.set(info.name, tf.tidy(() => tf.variable(toInternal(info, data), isHead(info.name))));
     }
     this.mean = tf.tensor1d([...architecture.mean]);
     this.std = tf.tensor1d([...architecture.std]);
@@ -160,9 +158,15 @@ export class VisionTransformer implements AdaptableModel, Classifier {
     return added;
   }
 
-  /** Everything the optimiser updates: trainable base parameters and added parameters. */
+  /** Everything the optimiser updates, by name: trainable base parameters, then added parameters. */
+  trainableParameters(): { name: string; variable: tf.Variable }[] {
+    const base = [...this.variables].filter(([, v]) => v.trainable);
+    return [...base, ...this.addedVariables()].map(([name, variable]) => ({ name, variable }));
+  }
+
+  /** The variables of {@link VisionTransformer.trainableParameters}. */
   trainableVariables(): tf.Variable[] {
-    return [...[...this.variables.values()].filter((v) => v.trainable), ...this.addedVariables().values()];
+    return this.trainableParameters().map((p) => p.variable);
   }
 
   /** A base parameter's value in PyTorch layout. */

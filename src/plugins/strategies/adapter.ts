@@ -1,6 +1,6 @@
 import { definePlugin, z } from '../../core/contracts/index.js';
 import type { ResidualSite } from '../../core/contracts/index.js';
-import { tf } from '../../core/tensor/index.js';
+import { newVariable, tf } from '../../core/tensor/index.js';
 import { ADAPTER_SITES, adapterName, bottleneck } from './bottleneck.js';
 import type { BottleneckWeights } from './bottleneck.js';
 
@@ -24,8 +24,8 @@ export const adapter = definePlugin({
     const m = Math.max(1, Math.floor(d / reductionFactor));
     const added = new Map<string, tf.Variable>();
     const weights = new Map<string, BottleneckWeights>();
-    const normal = (rows: number, cols: number) => tf.variable(tf.tensor2d(rng.normalArray(rows * cols, 0, 0.02), [rows, cols]));
-    const zeros = (n: number) => tf.variable(tf.zeros([n]) as tf.Tensor1D);
+    const normal = (rows: number, cols: number) => newVariable(rng.normalArray(rows * cols, 0, 0.02), [rows, cols]) as tf.Variable<tf.Rank.R2>;
+    const zeros = (n: number) => newVariable(0, [n]) as tf.Variable<tf.Rank.R1>;
     for (let layer = 0; layer < model.architecture.numLayers; layer++) {
       for (const site of sites) {
         const name = adapterName('adapter', layer, site);

@@ -1,6 +1,6 @@
 import { definePlugin, z } from '../../core/contracts/index.js';
 import type { ResidualSite } from '../../core/contracts/index.js';
-import { tf } from '../../core/tensor/index.js';
+import { newVariable, tf } from '../../core/tensor/index.js';
 import type { Rng } from '../../core/tensor/index.js';
 import { ADAPTER_SITES, adapterName, bottleneck } from './bottleneck.js';
 
@@ -22,7 +22,7 @@ function phmWeight(rules: tf.Tensor, f: PhmFactors, inputs: number, outputs: num
 
 /** Glorot-normal slices, one `[rows, cols]` matrix per rule index (what AdapterHub's PHM init amounts to). */
 function glorotSlices(rng: Rng, n: number, rows: number, cols: number): tf.Variable {
-  return tf.variable(tf.tensor3d(rng.normalArray(n * rows * cols, 0, Math.sqrt(2 / (rows + cols))), [n, rows, cols]));
+  return newVariable(rng.normalArray(n * rows * cols, 0, Math.sqrt(2 / (rows + cols))), [n, rows, cols]);
 }
 
 /**
@@ -46,11 +46,11 @@ export const compacter = definePlugin({
     const d = model.architecture.hiddenSize;
     if (d % n !== 0) throw new RangeError(`compacter: hidden size ${d} is not divisible by phmDim ${n}`);
     const m = Math.max(n, Math.ceil(d / reductionFactor / n) * n);
-    const rules = tf.variable(tf.tensor3d(rng.normalArray(n * n * n, 0, ruleInitStd), [n, n, n]));
+    const rules = newVariable(rng.normalArray(n * n * n, 0, ruleInitStd), [n, n, n]);
     const added = new Map<string, tf.Variable>([['compacter.phm_rule', rules]]);
     const layers = new Map<string, { down: PhmFactors; up: PhmFactors }>();
     const factors = (name: string, inputs: number, outputs: number): PhmFactors => {
-      const f = { left: glorotSlices(rng, n, inputs / n, rank), right: glorotSlices(rng, n, rank, outputs / n), bias: tf.variable(tf.zeros([outputs])) };
+      const f = { left: glorotSlices(rng, n, inputs / n, rank), right: glorotSlices(rng, n, rank, outputs / n), bias: newVariable(0, [outputs]) };
       added.set(`${name}.W_left`, f.left).set(`${name}.W_right`, f.right).set(`${name}.bias`, f.bias);
       return f;
     };

@@ -1,6 +1,6 @@
 import { definePlugin, linearName, linearShape, z } from '../../core/contracts/index.js';
 import type { LinearSite } from '../../core/contracts/index.js';
-import { tf } from '../../core/tensor/index.js';
+import { newVariable, tf } from '../../core/tensor/index.js';
 
 /**
  * (IA)3 (Liu et al., 2022): learned vectors, initialised to 1, scale the outputs of the targeted linear layers.
@@ -22,7 +22,7 @@ export const ia3 = definePlugin({
     const added = new Map<string, tf.Variable>();
     for (let layer = 0; layer < model.architecture.numLayers; layer++) {
       for (const site of targets) {
-        added.set(`${linearName(site, layer)}.ia3_l`, tf.variable(tf.ones([linearShape(model.architecture, site).outputs])));
+        added.set(`${linearName(site, layer)}.ia3_l`, newVariable(1, [linearShape(model.architecture, site).outputs]));
       }
     }
     return {

@@ -1,6 +1,6 @@
 import { definePlugin, linearName, linearShape, z } from '../../core/contracts/index.js';
 import type { LinearSite } from '../../core/contracts/index.js';
-import { matMul, tf } from '../../core/tensor/index.js';
+import { matMul, newVariable, tf } from '../../core/tensor/index.js';
 
 const LORA_SITES = ['query', 'key', 'value', 'attn_out', 'intermediate', 'ffn_out'] as const;
 
@@ -28,8 +28,8 @@ export const lora = definePlugin({
         const name = linearName(site, layer);
         const { inputs, outputs } = linearShape(model.architecture, site);
         const bound = 1 / Math.sqrt(inputs);
-        const a = tf.variable(tf.tensor2d(rng.uniformArray(inputs * rank, -bound, bound), [inputs, rank]));
-        const b = tf.variable(tf.zeros([rank, outputs]));
+        const a = newVariable(rng.uniformArray(inputs * rank, -bound, bound), [inputs, rank]);
+        const b = newVariable(0, [rank, outputs]);
         added.set(`${name}.lora_A`, a).set(`${name}.lora_B`, b);
         factors.set(name, [a, b]);
       }

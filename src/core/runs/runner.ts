@@ -1,0 +1,197 @@
+import { performance } from 'node:perf_hooks';
+import type { AttackPlugin } from '../contracts/attack.js';
+import type { DatasetSplit, ImageBatch, ProgressListener } from '../contracts/dataset.js';
+import type { MetricContext, PointMetricPlugin } from '../contracts/metric.js';
+import type { PixelShiftPlugin } from '../contracts/shift.js';
+import { evaluate } from '../evaluation/evaluator.js';
+import type { Configured, EvaluationPlan, EvaluationSet, MeasuredPoint } from '../evaluation/evaluator.js';
+import { evaluationSteps } from '../evaluation/schedules.js';
+import { paretoFrontier } from '../frontier/pareto.js';
+import type { FrontierResult, Objective } from '../frontier/pareto.js';
+import { adaptModel, countParameters } from '../model/adapt.js';
+import type { ParameterCounts } from '../model/adapt.js';
+import { loadAdaptation } from '../model/adaptation-file.js';
+import { architectureOf, loadModel } from '../model/source.js';
+import type { PluginRegistry } from '../registry/registry.js';
+import { Rng } from '../tensor/rng.js';
+import { seededSample, stratifiedSplit } from '../training/split.js';
+import { stepsPerEpoch, train } from '../training/trainer.js';
+import type { StepEvent } from '../training/trainer.js';
+import { resolveRun } from './spec.js';
+import type { ResolvedRun } from './spec.js';
+
+/** What a run reports while it works. */
+export type RunEvent =
+  | { readonly type: 'started'; readonly totalSteps: number; readonly evaluationSteps: readonly number[]; readonly model: string; readonly parameters: ParameterCounts }
+  | ({ readonly type: 'step' } & StepEvent)
+  | { readonly type: 'evaluation'; readonly step: number; readonly points: readonly MeasuredPoint[] };
+
+export interface RunContext {
+  readonly registry: PluginRegistry;
+  readonly cacheDir: string;
+  readonly dataDir: string;
+  readonly onEvent?: (event: RunEvent) => void;
+  readonly onProgress?: ProgressListener;
+  readonly signal?: AbortSignal;
+}
+
+export interface RunResult {
+  readonly spec: ResolvedRun['spec'];
+  /** `name@version` of every plugin the run used. */
+  readonly plugins: readonly string[];
+  readonly model: string;
+  readonly parameters: ParameterCounts;
+  readonly points: readonly MeasuredPoint[];
+  readonly lastStep: number;
+  readonly bestStep: number;
+  /** Test clean accuracy vs. robust accuracy under the first attack's first threat model, over the logged steps. */
+  readonly frontier?: FrontierResult<{ step: number }>;
+  readonly seconds: { readonly total: number; readonly evaluation: number };
+}
+
+/** Thrown when a run fails after it started measuring; carries every point measured until then. */
+export class RunFailedError extends Error {
+  override readonly name = 'RunFailedError';
+  constructor(
+    override readonly cause: Error,
+    readonly points: readonly MeasuredPoint[],
+  ) {
+    super(cause.message, { cause });
+  }
+}
+
+/** Context of the test clean accuracy and of the robust accuracy the run's frontier uses. */
+export function frontierObjectives(run: ResolvedRun): [Objective, Objective] | undefined {
+  const attack = run.attacks[0];
+  const threat = attack ? (attack.plugin as AttackPlugin).threatModels(attack.config)[0] : undefined;
+  if (attack === undefined || threat === undefined) return undefined;
+  const clean: MetricContext = { split: 'test' };
+  const robust: MetricContext = { split: 'test', attack: attack.plugin.meta.name, norm: threat.norm, eps: threat.eps };
+  return [
+    { metric: 'accuracy', context: JSON.stringify(clean), sense: 'max' },
+    { metric: 'accuracy', context: JSON.stringify(robust), sense: 'max' },
+  ];
+}
+
+/** The frontier over a run's logged steps for two objectives (points of the final best-checkpoint pass excluded). */
+export function runFrontier(points: readonly MeasuredPoint[], objectives: [Objective, Objective]): FrontierResult<{ step: number }> {
+  const valueAt = (objective: Objective): Map<number, number> =>
+    new Map(points.filter((p) => p.name === objective.metric && JSON.stringify(p.context) === objective.context).map((p) => [p.step, p.value]));
+  const [x, y] = objectives.map(valueAt) as [Map<number, number>, Map<number, number>];
+  const inputs = [...x].filter(([step]) => y.has(step)).map(([step, value]) => ({ values: [value, y.get(step) as number] as [number, number], item: { step } }));
+  return paretoFrontier(inputs, objectives);
+}
+
+/** Reads a fixed set of images once, in batches, so every evaluation point reuses them. */
+async function readAll(split: DatasetSplit, indices: Int32Array, batch = 512): Promise<ImageBatch> {
+  const parts: ImageBatch[] = [];
+  for (let start = 0; start < indices.length; start += batch) parts.push(await split.read(indices.subarray(start, start + batch)));
+  const first = parts[0];
+  if (first === undefined) throw new RangeError('an evaluation set is empty');
+  const pixels = new Uint8Array(parts.reduce((n, p) => n + p.pixels.length, 0));
+  const labels = new Int32Array(indices.length);
+  let offset = 0;
+  let count = 0;
+  for (const p of parts) {
+    pixels.set(p.pixels, offset);
+    labels.set(p.labels, count);
+    offset += p.pixels.length;
+    count += p.count;
+  }
+  return { pixels, labels, count, height: first.height, width: first.width, channels: 3 };
+}
+
+/**
+ * Runs one fine-tuning run: resolves and validates the spec (before any work), loads and adapts the backbone,
+ * splits the training data 90/10 (seeded, stratified), trains with AdamW under the schedule, measures every
+ * metric at the scheduled steps on fixed seeded subsets, and finally measures the best-validation checkpoint.
+ * Final points carry `checkpoint: 'best'` and `bestStep` in their context and the last step as their step.
+ */
+export async function runFineTuning(input: unknown, context: RunContext): Promise<RunResult> {
+  const started = performance.now();
+  const run = resolveRun(input, context.registry);
+  const { spec, training } = run;
+  const objectives = frontierObjectives(run);
+  const rng = Rng.fromSeed(spec.seed);
+  const datasetPlugin = run.dataset.plugin;
+  const description = datasetPlugin.describe(run.dataset.config);
+  const architecture = await architectureOf(spec.model, { numClasses: description.numClasses, cacheDir: context.cacheDir, onProgress: context.onProgress });
+  const openOptions = { imageSize: architecture.imageSize, dataDir: context.dataDir, rng: rng.fork('dataset'), onProgress: context.onProgress, signal: context.signal };
+  const trainData = await datasetPlugin.open('train', run.dataset.config, openOptions);
+  const testData = await datasetPlugin.open('test', run.dataset.config, openOptions);
+
+  const { model, description: modelDescription } = await loadModel(spec.model, rng.fork('model'), { numClasses: description.numClasses, cacheDir: context.cacheDir, onProgress: context.onProgress });
+  const points: MeasuredPoint[] = [];
+  let evaluationSeconds = 0;
+  try {
+    const parameters = countParameters(model, adaptModel(model, run.strategies, rng.fork('strategies')));
+    if (spec.adaptation !== undefined) loadAdaptation(model, spec.adaptation);
+    const { first: trainIndices, second: validationIndices } = stratifiedSplit(trainData.labels, training.validationFraction, rng.fork('split'));
+    const pick = (from: Int32Array, size: number | 'all', label: string): Int32Array => {
+      const chosen = seededSample(from.length, size, rng.fork(`evaluation/${label}`));
+      return chosen.map((i) => from[i] as number);
+    };
+    const sets: EvaluationSet[] = [
+      { context: { split: 'train' }, images: await readAll(trainData, pick(trainIndices, spec.evaluation.trainSample, 'train')), robustness: false },
+      ...(validationIndices.length > 0
+        ? [{ context: { split: 'validation' }, images: await readAll(trainData, pick(validationIndices, spec.evaluation.validationSample, 'validation')), robustness: false }]
+        : []),
+      { context: { split: 'test' }, images: await readAll(testData, pick(Int32Array.from({ length: testData.size }, (_, i) => i), spec.evaluation.testSample, 'test')), robustness: true },
+    ];
+    const plan: EvaluationPlan = {
+      sets,
+      attacks: run.attacks as Configured<AttackPlugin>[],
+      shifts: run.shifts.filter((s): s is Configured<PixelShiftPlugin> & typeof s => (s.plugin as PixelShiftPlugin).kind === 'pixel') as Configured<PixelShiftPlugin>[],
+      metrics: run.metrics.filter((m) => (m.plugin as PointMetricPlugin).kind === 'point') as Configured<PointMetricPlugin>[],
+      batchSize: spec.evaluation.batchSize,
+      rng: rng.fork('evaluation'),
+    };
+    const perEpoch = stepsPerEpoch(trainIndices.length, training.batchSize);
+    const totalSteps = training.steps ?? Math.round(training.epochs * perEpoch);
+    const steps = evaluationSteps(spec.evaluation.schedule, totalSteps);
+    context.onEvent?.({ type: 'started', totalSteps, evaluationSteps: steps, model: modelDescription, parameters });
+
+    const measure = async (step: number, epoch: number, extra: MetricContext = {}): Promise<MeasuredPoint[]> => {
+      const t0 = performance.now();
+      const measured = (await evaluate(model, plan, step, epoch)).map((p) => ({ ...p, context: { ...p.context, ...extra } }));
+      evaluationSeconds += (performance.now() - t0) / 1000;
+      points.push(...measured);
+      context.onEvent?.({ type: 'evaluation', step, points: measured });
+      return measured;
+    };
+    const validationAccuracy = (measured: readonly MeasuredPoint[]): number =>
+      measured.find((p) => p.name === 'accuracy' && JSON.stringify(p.context) === JSON.stringify({ split: validationIndices.length > 0 ? 'validation' : 'train' }))?.value ?? Number.NaN;
+
+    const outcome = await train({
+      model,
+      data: trainData,
+      indices: trainIndices,
+      batchSize: training.batchSize,
+      totalSteps,
+      schedule: { name: training.schedule, peak: training.learningRate, warmupSteps: training.warmupSteps, totalSteps },
+      optimizer: training,
+      rng: rng.fork('training'),
+      evaluationSteps: steps,
+      evaluate: async (step, epoch) => validationAccuracy(await measure(step, epoch)),
+      onStep: (event) => context.onEvent?.({ type: 'step', ...event }),
+      signal: context.signal,
+    });
+    await measure(outcome.lastStep, Math.floor(outcome.lastStep / perEpoch), { checkpoint: 'best', bestStep: outcome.bestStep });
+    const trajectory = points.filter((p) => p.context['checkpoint'] === undefined);
+    return {
+      spec,
+      plugins: [run.dataset, ...run.strategies, ...run.attacks, ...run.shifts, ...run.metrics].map(({ plugin }) => `${plugin.meta.name}@${plugin.meta.version}`),
+      model: modelDescription,
+      parameters,
+      points,
+      lastStep: outcome.lastStep,
+      bestStep: outcome.bestStep,
+      ...(objectives === undefined ? {} : { frontier: runFrontier(trajectory, objectives) }),
+      seconds: { total: (performance.now() - started) / 1000, evaluation: evaluationSeconds },
+    };
+  } catch (error) {
+    throw points.length > 0 ? new RunFailedError(error as Error, points) : error;
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,101 @@
+import * as tf from '@tensorflow/tfjs';
+import type { DatasetSplit } from '../contracts/dataset.js';
+import { pixelsOf } from '../evaluation/evaluator.js';
+import type { VisionTransformer } from '../model/vit.js';
+import type { Rng } from '../tensor/rng.js';
+import { AdamW, decays } from './adamw.js';
+import type { AdamWOptions } from './adamw.js';
+import { learningRate } from './schedule.js';
+import type { LearningRateSchedule } from './schedule.js';
+
+/** Thrown when the training loss becomes NaN or infinite; the update of that step is not applied. */
+export class TrainingDivergedError extends Error {
+  override readonly name = 'TrainingDivergedError';
+  constructor(
+    readonly step: number,
+    readonly loss: number,
+  ) {
+    super(`training diverged: the loss at step ${step} is ${loss}; lower the learning rate or enable gradient clipping`);
+  }
+}
+
+export interface StepEvent {
+  readonly step: number;
+  readonly epoch: number;
+  readonly loss: number;
+  readonly learningRate: number;
+  readonly gradNorm: number;
+}
+
+export interface TrainerOptions {
+  readonly model: VisionTransformer;
+  readonly data: DatasetSplit;
+  /** Indices of `data` to train on (the training part of the train/validation split). */
+  readonly indices: Int32Array;
+  readonly batchSize: number;
+  readonly totalSteps: number;
+  readonly schedule: LearningRateSchedule;
+  readonly optimizer: AdamWOptions;
+  readonly rng: Rng;
+  /** Steps (completed optimiser steps) at which `evaluate` runs; 0 is before training. */
+  readonly evaluationSteps: readonly number[];
+  /** Measures the model; returns the validation accuracy used to keep the best checkpoint. */
+  readonly evaluate: (step: number, epoch: number) => Promise<number>;
+  readonly onStep?: (event: StepEvent) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface TrainingOutcome {
+  readonly lastStep: number;
+  readonly bestStep: number;
+  readonly bestValidationAccuracy: number;
+}
+
+/** Steps per epoch: every training image once, the last batch possibly smaller (no images dropped). */
+export const stepsPerEpoch = (images: number, batchSize: number): number => Math.ceil(images / batchSize);
+
+/**
+ * Fine-tunes the model's trainable variables with AdamW and the schedule, evaluating at the scheduled steps.
+ * Each epoch visits the training images in a seeded order; each step is one `tf.tidy` scope whose loss is read
+ * outside it. The best-validation weights are kept and restored at the end.
+ */
+export async function train(options: TrainerOptions): Promise<TrainingOutcome> {
+  const { model, data, indices, batchSize, totalSteps } = options;
+  const trainable = model.trainableParameters();
+  const optimizer = new AdamW(trainable.map(({ name, variable }) => ({ name, variable, decay: decays(name) })), options.optimizer);
+  const perEpoch = stepsPerEpoch(indices.length, batchSize);
+  const evaluateAt = new Set(options.evaluationSteps);
+  let best = { step: -1, accuracy: -Infinity, weights: new Map<string, Float32Array>() };
+  let order = new Int32Array();
+  try {
+    for (let step = 0; ; step++) {
+      const epoch = Math.floor(step / perEpoch);
+      if (evaluateAt.has(step)) {
+        const accuracy = await options.evaluate(step, epoch);
+        if (accuracy > best.accuracy) best = { step, accuracy, weights: new Map(trainable.map(({ name, variable }) => [name, variable.dataSync().slice() as Float32Array])) };
+      }
+      if (step === totalSteps || options.signal?.aborted) break;
+      const position = step % perEpoch;
+      if (position === 0) order = Int32Array.from(options.rng.fork(`epoch/${epoch}`).shuffle([...indices]));
+      const batch = await data.read(order.subarray(position * batchSize, Math.min(indices.length, (position + 1) * batchSize)));
+      const lr = learningRate(options.schedule, step);
+      const pixels = pixelsOf(batch);
+      const oneHot = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.labels, 'int32'), model.numClasses) as tf.Tensor2D);
+      const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(oneHot, model.logits(pixels)) as tf.Scalar, trainable.map((t) => t.variable));
+      const loss = value.dataSync()[0] as number;
+      let gradNorm = Number.NaN;
+      if (Number.isFinite(loss)) gradNorm = optimizer.apply(grads, lr);
+      tf.dispose([value, pixels, oneHot, ...Object.values(grads)]);
+      if (!Number.isFinite(loss)) throw new TrainingDivergedError(step, loss);
+      options.onStep?.({ step: step + 1, epoch, loss, learningRate: lr, gradNorm });
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  const lastStep = optimizer.steps;
+  for (const { name, variable } of trainable) {
+    const saved = best.weights.get(name);
+    if (saved !== undefined) tf.tidy(() => variable.assign(tf.tensor(saved, variable.shape)));
+  }
+  return { lastStep, bestStep: best.step, bestValidationAccuracy: best.accuracy };
+}

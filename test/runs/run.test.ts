@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createContainer } from '../../src/core/container.js';
+import { saveCheckpoint } from '../../src/core/model/checkpoint.js';
+import { PluginRegistry } from '../../src/core/registry/registry.js';
+import { RunFailedError, runFineTuning } from '../../src/core/runs/runner.js';
+import type { RunEvent } from '../../src/core/runs/runner.js';
+import { resolveRun } from '../../src/core/runs/spec.js';
+import { builtinPlugins } from '../../src/plugins/index.js';
+import { tempDir, tinyModel, toyDataset } from '../helpers/index.js';
+
+let registry: PluginRegistry;
+let modelPath: string;
+
+beforeAll(async () => {
+  const di = await createContainer({ builtins: builtinPlugins, cwd: tempDir() });
+  registry = di.resolve(PluginRegistry);
+  registry.register(toyDataset, 'test');
+  const model = tinyModel(5);
+  modelPath = saveCheckpoint(model, tempDir());
+  model.dispose();
+});
+
+const spec = (strategy: string, overrides: object = {}) => ({
+  model: modelPath,
+  dataset: 'toy',
+  strategies: [strategy],
+  attacks: [{ name: 'pgd', config: { eps: 8 / 255, steps: 2 } }],
+  training: { batchSize: 16, steps: 8, learningRate: 5e-3, warmupSteps: 2 },
+  evaluation: { schedule: [0, 4], trainSample: 20 },
+  ...overrides,
+});
+
+const context = (events: RunEvent[] = []) => ({ registry, cacheDir: tempDir(), dataDir: tempDir(), onEvent: (e: RunEvent) => events.push(e) });
+
+describe('a fine-tuning run end to end', () => {
+  it.each(['full', 'linear-probe', 'bitfit', 'lora', 'adapter', 'compacter', 'ia3'])('%s: metric points at the scheduled steps and a frontier with its AUPF', async (strategy) => {
+    const tensorsBefore = tf.memory().numTensors;
+    const events: RunEvent[] = [];
+    const result = await runFineTuning(spec(strategy), context(events));
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+
+    expect(result.lastStep).toBe(8);
+    expect([0, 4, 8]).toContain(result.bestStep);
+    const at = (step: number, ctx: object, name = 'accuracy') => result.points.filter((p) => p.step === step && p.name === name && JSON.stringify(p.context) === JSON.stringify(ctx));
+    for (const step of [0, 4, 8]) {
+      for (const split of ['train', 'validation', 'test']) expect(at(step, { split }), `${split} @${step}`).toHaveLength(1);
+      expect(at(step, { split: 'test', attack: 'pgd', norm: 'Linf', eps: 8 / 255 })).toHaveLength(1);
+    }
+    expect(at(0, { split: 'train' })[0]?.count).toBe(20);
+    expect(at(0, { split: 'validation' })[0]?.count).toBe(6);
+    expect(at(0, { split: 'test' })[0]?.count).toBe(30);
+    const final = result.points.filter((p) => p.context['checkpoint'] === 'best');
+    expect(final.length).toBeGreaterThan(0);
+    expect(final.every((p) => p.step === 8 && p.context['bestStep'] === result.bestStep)).toBe(true);
+    expect(result.points.every((p) => p.seconds >= 0 && p.value >= 0 && p.value <= 1)).toBe(true);
+
+    expect(result.frontier?.definition.name).toBe('hypervolume-2d');
+    expect(result.frontier?.points.length).toBeGreaterThan(0);
+    expect(result.frontier?.hypervolume).toBeGreaterThanOrEqual(0);
+    expect(result.frontier?.hypervolume).toBeLessThanOrEqual(1);
+    expect(result.plugins).toEqual(['toy@1.0.0', `${strategy}@0.1.0`, 'pgd@0.1.0', 'accuracy@0.1.0']);
+
+    expect(events[0]?.type).toBe('started');
+    expect(events.filter((e) => e.type === 'step').map((e) => (e as { step: number }).step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(events.filter((e) => e.type === 'evaluation').map((e) => (e as { step: number }).step)).toEqual([0, 4, 8, 8]);
+  });
+
+  it('is reproducible: the same seed gives the same measurements', async () => {
+    const values = async () => (await runFineTuning(spec('lora', { evaluation: { schedule: [0], trainSample: 10 } }), context())).points.map((p) => p.value);
+    expect(await values()).toEqual(await values());
+  });
+
+  it('stops on a NaN/Inf loss with a clear error and keeps what was measured', async () => {
+    const failing = runFineTuning(spec('full', { training: { batchSize: 16, steps: 50, learningRate: 1e30, warmupSteps: 0, maxGradNorm: 0 } }), context());
+    const error = (await failing.catch((e: unknown) => e)) as RunFailedError;
+    expect(error).toBeInstanceOf(RunFailedError);
+    expect(error.message).toMatch(/^training diverged: the loss at step \d+ is (NaN|Infinity)/);
+    expect(error.points.some((p) => p.step === 0)).toBe(true);
+  });
+
+  it('refuses bad input before any work starts', () => {
+    expect(() => resolveRun(spec('lora', { attacks: ['fgsm'] }), registry)).toThrow("unknown attack 'fgsm' (available: pgd)");
+    expect(() => resolveRun(spec('lora', { shifts: ['fog'] }), registry)).toThrow("unknown shift 'fog'");
+    expect(() => resolveRun(spec('lora', { attacks: [{ name: 'pgd', config: { eps: -1 } }] }), registry)).toThrow("attack 'pgd' config is invalid: field 'eps'");
+    expect(() => resolveRun(spec('lora', { attacks: [{ name: 'pgd', config: { steps: 0 } }] }), registry)).toThrow("attack 'pgd' config is invalid: field 'steps'");
+    expect(() => resolveRun(spec('lora', { evaluation: { schedule: [0, 50, 40] } }), registry)).toThrow(
+      "run spec is invalid: field 'evaluation.schedule': steps must be strictly increasing: step 2 (40) follows 50",
+    );
+    expect(() => resolveRun(spec('lora', { training: { batchSize: 0 } }), registry)).toThrow("run spec is invalid: field 'training.batchSize'");
+    expect(() => resolveRun({ dataset: 'toy' }, registry)).toThrow("run spec is invalid: field 'strategies'");
+  });
+});

@@ -1,16 +1,20 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/contracts/config.js';
 import { CheckpointError } from '../core/model/safetensors.js';
+import { RunFailedError } from '../core/runs/runner.js';
+import { TrainingDivergedError } from '../core/training/trainer.js';
 import { PluginError } from '../core/contracts/plugin.js';
 import { BackendError } from '../core/tensor/backend.js';
 import { PARETUNE_VERSION } from '../core/version.js';
 import { registerDemo } from './commands/demo.js';
+import { registerEvaluate } from './commands/evaluate.js';
 import { registerInfo } from './commands/info.js';
 import { registerParams } from './commands/params.js';
+import { registerRun } from './commands/run.js';
 import type { CliIo } from './context.js';
 
 /** Errors caused by the user's input or machine: shown as one line, without a stack trace. */
-const USER_ERRORS = [ConfigError, PluginError, BackendError, CheckpointError];
+const USER_ERRORS = [ConfigError, PluginError, BackendError, CheckpointError, TrainingDivergedError];
 
 function buildProgram(io: CliIo): Command {
   const program = new Command('paretune')
@@ -22,6 +26,8 @@ function buildProgram(io: CliIo): Command {
     .exitOverride();
   registerInfo(program, io);
   registerParams(program, io);
+  registerRun(program, io);
+  registerEvaluate(program, io);
   registerDemo(program, io);
   return program;
 }
@@ -33,11 +39,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    if (USER_ERRORS.some((type) => error instanceof type)) {
-      io.stderr(`paretune: ${(error as Error).message}\n`);
+    // A run that failed after measuring reports its cause; the points were already shown.
+    const cause = error instanceof RunFailedError ? error.cause : error;
+    if (USER_ERRORS.some((type) => cause instanceof type)) {
+      io.stderr(`paretune: ${(cause as Error).message}\n`);
       return 1;
     }
-    io.stderr(`paretune: internal error: ${(error as Error).stack ?? String(error)}\n`);
+    io.stderr(`paretune: internal error: ${(cause as Error).stack ?? String(cause)}\n`);
     return 70;
   }
 }

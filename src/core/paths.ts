@@ -8,3 +8,11 @@ import { join } from 'node:path';
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env['PARETUNE_CACHE_DIR'] ?? join(env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'paretune');
 }
+
+/**
+ * Where paretune keeps datasets and its database: `PARETUNE_DATA_DIR`, else `$XDG_DATA_HOME/paretune`, else
+ * `~/.local/share/paretune`.
+ */
+export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env['PARETUNE_DATA_DIR'] ?? join(env['XDG_DATA_HOME'] ?? join(homedir(), '.local', 'share'), 'paretune');
+}

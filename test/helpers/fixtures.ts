@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,15 @@ export function writePluginPackage(dir: string, name: string, source: string): s
   writeFileSync(join(pkgDir, 'index.js'), source);
   symlinkSync(REPO_ROOT, join(pkgDir, 'node_modules', 'paretune'), 'dir');
   return pkgDir;
+}
+
+/**
+ * The toy dataset plugin package (test/fixtures/toy-dataset-plugin: colour-coded images, 3 classes, any size)
+ * installed in a fresh folder with paretune beside it; returns the folder to pass to --plugin or `plugins`.
+ */
+export function toyDatasetPackage(): string {
+  const source = readFileSync(join(REPO_ROOT, 'test/fixtures/toy-dataset-plugin/index.js'), 'utf8');
+  return writePluginPackage(tempDir(), 'paretune-plugin-toy-dataset', source);
 }
 
 /** Source of a plugin module exporting one point metric named `name`, written against `paretune/plugin`. */

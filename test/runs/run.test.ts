@@ -7,15 +7,14 @@ import { RunFailedError, runFineTuning } from '../../src/core/runs/runner.js';
 import type { RunEvent } from '../../src/core/runs/runner.js';
 import { resolveRun } from '../../src/core/runs/spec.js';
 import { builtinPlugins } from '../../src/plugins/index.js';
-import { tempDir, tinyModel, toyDataset } from '../helpers/index.js';
+import { tempDir, tinyModel, toyDatasetPackage } from '../helpers/index.js';
 
 let registry: PluginRegistry;
 let modelPath: string;
 
 beforeAll(async () => {
-  const di = await createContainer({ builtins: builtinPlugins, cwd: tempDir() });
+  const di = await createContainer({ builtins: builtinPlugins, cwd: tempDir(), plugins: [toyDatasetPackage()] });
   registry = di.resolve(PluginRegistry);
-  registry.register(toyDataset, 'test');
   const model = tinyModel(5);
   modelPath = saveCheckpoint(model, tempDir());
   model.dispose();

@@ -1,34 +1,15 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/contracts/config.js';
 import { countForArchitecture } from '../../core/model/adapt.js';
-import type { StrategyUse } from '../../core/model/adapt.js';
+import { resolvePlugin } from '../../core/runs/spec.js';
 import { architectureOf } from '../../core/model/source.js';
 import { cacheDir } from '../../core/paths.js';
 import { PluginRegistry } from '../../core/registry/registry.js';
 import { Rng } from '../../core/tensor/rng.js';
 import { containerFor } from '../context.js';
 import type { CliIo, GlobalOptions } from '../context.js';
+import { nameList, parseJsonObject, pluginRefs } from '../options.js';
 import { progressBars } from '../progress.js';
-
-/** `lora`, `bitfit+lora`, repeated flags: the strategies to stack, in order. */
-function strategyNames(values: readonly string[]): string[] {
-  return values.flatMap((v) => v.split('+')).map((s) => s.trim()).filter((s) => s !== '');
-}
-
-/** Strategies with validated configs; `configJson` maps strategy names to their config objects. */
-export function strategyUses(registry: PluginRegistry, names: readonly string[], configJson: string | undefined): StrategyUse[] {
-  let configs: Record<string, unknown> = {};
-  if (configJson !== undefined) {
-    try {
-      configs = JSON.parse(configJson) as Record<string, unknown>;
-    } catch (error) {
-      throw new ConfigError(`--config is not valid JSON: ${(error as Error).message}`);
-    }
-    const unused = Object.keys(configs).filter((k) => !names.includes(k));
-    if (unused.length > 0) throw new ConfigError(`--config names ${unused.join(', ')}, which ${unused.length > 1 ? 'are' : 'is'} not among the strategies (${names.join(', ')})`);
-  }
-  return names.map((name) => ({ plugin: registry.get('strategy', name), config: registry.parseConfig('strategy', name, configs[name]) }));
-}
 
 const group = (n: number): string => n.toLocaleString('en-US');
 
@@ -47,7 +28,8 @@ export function registerParams(program: Command, io: CliIo): void {
       }
       const di = await containerFor(command.optsWithGlobals<GlobalOptions>(), io);
       const registry = di.resolve(PluginRegistry);
-      const uses = strategyUses(registry, strategyNames(options.strategy), options.config);
+      const refs = pluginRefs(nameList(options.strategy), parseJsonObject(options.config, '--config'), '--config');
+      const uses = refs.map((ref) => resolvePlugin(registry, 'strategy', ref));
       const progress = progressBars();
       const architecture = await architectureOf(options.model, { numClasses: options.classes, cacheDir: cacheDir(io.env), onProgress: progress });
       progress.stop();

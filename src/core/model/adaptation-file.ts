@@ -4,12 +4,19 @@ import type { VisionTransformer } from './vit.js';
 
 const FORMAT = 'paretune-adaptation';
 
+/** A strategy as recorded in an adaptation file. */
+export interface RecordedStrategy {
+  readonly name: string;
+  readonly version?: string;
+  readonly config?: unknown;
+}
+
 /**
  * Saves what fine-tuning changed: every trainable base parameter (PyTorch layout, Hugging Face names) and
  * every added parameter. With the base checkpoint, this small file reproduces the fine-tuned model.
  * @param strategies - recorded in the metadata, e.g. `[{"name":"lora","version":"0.1.0","config":{...}}]`.
  */
-export function saveAdaptation(model: VisionTransformer, file: string, strategies: unknown): void {
+export function saveAdaptation(model: VisionTransformer, file: string, strategies: readonly RecordedStrategy[]): void {
   const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
   for (const name of model.trainableBaseNames()) {
     const info = model.parameters.find((p) => p.name === name);
@@ -52,5 +59,18 @@ export function loadAdaptation(model: VisionTransformer, file: string): void {
       variable.assign(value);
       value.dispose();
     }
+  }
+}
+
+/** The strategies an adaptation file was saved with, to adapt a model the same way before loading it. */
+export function adaptationStrategies(file: string): RecordedStrategy[] {
+  const header = readSafetensorsHeader(file);
+  if (header.metadata['format'] !== FORMAT) {
+    throw new CheckpointError(`${file}: not a paretune adaptation file (metadata format is ${JSON.stringify(header.metadata['format'])}, expected '${FORMAT}')`);
+  }
+  try {
+    return JSON.parse(header.metadata['strategies'] ?? '[]') as RecordedStrategy[];
+  } catch {
+    throw new CheckpointError(`${file}: the strategies in its metadata are not valid JSON`);
   }
 }

@@ -1,22 +1,23 @@
 import { performance } from 'node:perf_hooks';
 import type { AttackPlugin } from '../contracts/attack.js';
-import type { DatasetSplit, ImageBatch, ProgressListener } from '../contracts/dataset.js';
-import type { MetricContext, PointMetricPlugin } from '../contracts/metric.js';
-import type { PixelShiftPlugin } from '../contracts/shift.js';
+import type { ProgressListener } from '../contracts/dataset.js';
+import type { MetricContext } from '../contracts/metric.js';
 import { evaluate } from '../evaluation/evaluator.js';
-import type { Configured, EvaluationPlan, EvaluationSet, MeasuredPoint } from '../evaluation/evaluator.js';
+import type { EvaluationSet, MeasuredPoint } from '../evaluation/evaluator.js';
 import { evaluationSteps } from '../evaluation/schedules.js';
 import { paretoFrontier } from '../frontier/pareto.js';
 import type { FrontierResult, Objective } from '../frontier/pareto.js';
 import { adaptModel, countParameters } from '../model/adapt.js';
 import type { ParameterCounts } from '../model/adapt.js';
-import { loadAdaptation } from '../model/adaptation-file.js';
+import { loadAdaptation, saveAdaptation } from '../model/adaptation-file.js';
 import { architectureOf, loadModel } from '../model/source.js';
 import type { PluginRegistry } from '../registry/registry.js';
 import { Rng } from '../tensor/rng.js';
-import { seededSample, stratifiedSplit } from '../training/split.js';
+import { allIndices, readImages, sampleIndices } from '../evaluation/sets.js';
+import { stratifiedSplit } from '../training/split.js';
 import { stepsPerEpoch, train } from '../training/trainer.js';
 import type { StepEvent } from '../training/trainer.js';
+import { evaluationPlan } from './plan.js';
 import { resolveRun } from './spec.js';
 import type { ResolvedRun } from './spec.js';
 
@@ -33,6 +34,8 @@ export interface RunContext {
   readonly onEvent?: (event: RunEvent) => void;
   readonly onProgress?: ProgressListener;
   readonly signal?: AbortSignal;
+  /** Where to save the fine-tuned parameters (best-validation checkpoint) with saveAdaptation. */
+  readonly saveAdaptation?: string;
 }
 
 export interface RunResult {
@@ -82,25 +85,6 @@ export function runFrontier(points: readonly MeasuredPoint[], objectives: [Objec
   return paretoFrontier(inputs, objectives);
 }
 
-/** Reads a fixed set of images once, in batches, so every evaluation point reuses them. */
-async function readAll(split: DatasetSplit, indices: Int32Array, batch = 512): Promise<ImageBatch> {
-  const parts: ImageBatch[] = [];
-  for (let start = 0; start < indices.length; start += batch) parts.push(await split.read(indices.subarray(start, start + batch)));
-  const first = parts[0];
-  if (first === undefined) throw new RangeError('an evaluation set is empty');
-  const pixels = new Uint8Array(parts.reduce((n, p) => n + p.pixels.length, 0));
-  const labels = new Int32Array(indices.length);
-  let offset = 0;
-  let count = 0;
-  for (const p of parts) {
-    pixels.set(p.pixels, offset);
-    labels.set(p.labels, count);
-    offset += p.pixels.length;
-    count += p.count;
-  }
-  return { pixels, labels, count, height: first.height, width: first.width, channels: 3 };
-}
-
 /**
  * Runs one fine-tuning run: resolves and validates the spec (before any work), loads and adapts the backbone,
  * splits the training data 90/10 (seeded, stratified), trains with AdamW under the schedule, measures every
@@ -127,25 +111,15 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
     const parameters = countParameters(model, adaptModel(model, run.strategies, rng.fork('strategies')));
     if (spec.adaptation !== undefined) loadAdaptation(model, spec.adaptation);
     const { first: trainIndices, second: validationIndices } = stratifiedSplit(trainData.labels, training.validationFraction, rng.fork('split'));
-    const pick = (from: Int32Array, size: number | 'all', label: string): Int32Array => {
-      const chosen = seededSample(from.length, size, rng.fork(`evaluation/${label}`));
-      return chosen.map((i) => from[i] as number);
-    };
+    const sample = (from: Int32Array, size: number | 'all', label: string): Int32Array => sampleIndices(from, size, rng.fork(`evaluation/${label}`));
     const sets: EvaluationSet[] = [
-      { context: { split: 'train' }, images: await readAll(trainData, pick(trainIndices, spec.evaluation.trainSample, 'train')), robustness: false },
+      { context: { split: 'train' }, images: await readImages(trainData, sample(trainIndices, spec.evaluation.trainSample, 'train')), robustness: false },
       ...(validationIndices.length > 0
-        ? [{ context: { split: 'validation' }, images: await readAll(trainData, pick(validationIndices, spec.evaluation.validationSample, 'validation')), robustness: false }]
+        ? [{ context: { split: 'validation' }, images: await readImages(trainData, sample(validationIndices, spec.evaluation.validationSample, 'validation')), robustness: false }]
         : []),
-      { context: { split: 'test' }, images: await readAll(testData, pick(Int32Array.from({ length: testData.size }, (_, i) => i), spec.evaluation.testSample, 'test')), robustness: true },
+      { context: { split: 'test' }, images: await readImages(testData, sample(allIndices(testData), spec.evaluation.testSample, 'test')), robustness: true },
     ];
-    const plan: EvaluationPlan = {
-      sets,
-      attacks: run.attacks as Configured<AttackPlugin>[],
-      shifts: run.shifts.filter((s): s is Configured<PixelShiftPlugin> & typeof s => (s.plugin as PixelShiftPlugin).kind === 'pixel') as Configured<PixelShiftPlugin>[],
-      metrics: run.metrics.filter((m) => (m.plugin as PointMetricPlugin).kind === 'point') as Configured<PointMetricPlugin>[],
-      batchSize: spec.evaluation.batchSize,
-      rng: rng.fork('evaluation'),
-    };
+    const plan = evaluationPlan(run, sets, spec.evaluation.batchSize, rng.fork('evaluation'));
     const perEpoch = stepsPerEpoch(trainIndices.length, training.batchSize);
     const totalSteps = training.steps ?? Math.round(training.epochs * perEpoch);
     const steps = evaluationSteps(spec.evaluation.schedule, totalSteps);
@@ -177,6 +151,9 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       signal: context.signal,
     });
     await measure(outcome.lastStep, Math.floor(outcome.lastStep / perEpoch), { checkpoint: 'best', bestStep: outcome.bestStep });
+    if (context.saveAdaptation !== undefined) {
+      saveAdaptation(model, context.saveAdaptation, run.strategies.map(({ plugin, config }) => ({ name: plugin.meta.name, version: plugin.meta.version, config })));
+    }
     const trajectory = points.filter((p) => p.context['checkpoint'] === undefined);
     return {
       spec,

@@ -6,8 +6,8 @@ import { stepListProblem } from '../evaluation/schedules.js';
 import type { PluginRegistry } from '../registry/registry.js';
 
 /** A plugin by name, with an optional config (validated by the plugin's own schema). */
-const pluginRef = z.union([z.string().min(1), z.strictObject({ name: z.string().min(1), config: z.record(z.string(), z.unknown()).optional() })]);
-const sampleSize = z.union([z.number().int().positive(), z.literal('all')]);
+export const pluginRef = z.union([z.string().min(1), z.strictObject({ name: z.string().min(1), config: z.record(z.string(), z.unknown()).optional() })]);
+export const sampleSize = z.union([z.number().int().positive(), z.literal('all')]);
 
 /**
  * A fine-tuning run, the one source of every setting (the reference code hard-coded some and ignored flags for
@@ -73,6 +73,14 @@ export function trainingDefaults(strategyNames: readonly string[]): { learningRa
     : { learningRate: 5e-3, weightDecay: 0, schedule: 'cosine', warmupSteps: 800 };
 }
 
+export type PluginRef = z.infer<typeof pluginRef>;
+
+/** Looks a plugin reference up and validates its config. */
+export function resolvePlugin<F extends PluginFamily>(registry: PluginRegistry, family: F, ref: PluginRef): ResolvedPlugin<F> {
+  const { name, config } = typeof ref === 'string' ? { name: ref, config: undefined } : ref;
+  return { plugin: registry.get(family, name), config: registry.parseConfig(family, name, config) };
+}
+
 /** A plugin of a run with its validated config. */
 export interface ResolvedPlugin<F extends PluginFamily> {
   readonly plugin: PluginOf<F>;
@@ -96,10 +104,7 @@ export interface ResolvedRun {
  */
 export function resolveRun(input: unknown, registry: PluginRegistry): ResolvedRun {
   const spec = parseConfig(runSpecSchema, input, 'run spec');
-  const resolve = <F extends PluginFamily>(family: F, ref: z.infer<typeof pluginRef>): ResolvedPlugin<F> => {
-    const { name, config } = typeof ref === 'string' ? { name: ref, config: undefined } : ref;
-    return { plugin: registry.get(family, name), config: registry.parseConfig(family, name, config) };
-  };
+  const resolve = <F extends PluginFamily>(family: F, ref: PluginRef): ResolvedPlugin<F> => resolvePlugin(registry, family, ref);
   const strategies = spec.strategies.map((s) => resolve('strategy', s));
   const defaults = trainingDefaults(strategies.map((s) => s.plugin.meta.name));
   return {

@@ -1,0 +1,89 @@
+import type { Command } from 'commander';
+import { cacheDir, dataDir } from '../../core/paths.js';
+import { PluginRegistry } from '../../core/registry/registry.js';
+import { evaluateModel } from '../../core/runs/evaluate.js';
+import { containerFor } from '../context.js';
+import type { CliIo, GlobalOptions } from '../context.js';
+import { nameList, parseJsonObject, parseNumberList, parsePositiveInt, pluginRefs } from '../options.js';
+import { progressBars } from '../progress.js';
+
+interface EvaluateFlags {
+  weights: string;
+  adapter?: string;
+  dataset: string;
+  datasetConfig?: string;
+  split: string;
+  attack: string[];
+  eps?: string;
+  attackSteps?: string;
+  attackConfig?: string;
+  shift: string[];
+  shiftConfig?: string;
+  sample?: string;
+  batchSize?: string;
+  seed?: string;
+  json?: boolean;
+}
+
+const collect = (value: string, all: string[]): string[] => [...all, value];
+
+export function registerEvaluate(program: Command, io: CliIo): void {
+  program
+    .command('evaluate')
+    .description('measure clean accuracy, PGD robustness and shifts of an existing checkpoint, without training')
+    .requiredOption('--weights <source>', 'checkpoint: safetensors file or folder, hf:<owner>/<repo>, or preset')
+    .option('--adapter <file>', 'fine-tuned parameters saved by `paretune run --save-adaptation` (applied on top of --weights)')
+    .requiredOption('--dataset <name>', 'dataset plugin')
+    .option('--dataset-config <json>', 'dataset config')
+    .option('--split <name>', 'split to evaluate', 'test')
+    .option('--attack <name>', 'attack (default pgd; "none" for no attack); repeatable', collect, [])
+    .option('--eps <list>', 'PGD radii, e.g. 1/255 or 1/255,4/255,8/255')
+    .option('--attack-steps <n>', 'PGD steps (default 15)')
+    .option('--attack-config <json>', 'attack configs by name')
+    .option('--shift <name>', 'distribution shift; repeatable', collect, [])
+    .option('--shift-config <json>', 'shift configs by name')
+    .option('--sample <n>', "images to evaluate (seeded sample), or 'all' (default all)")
+    .option('--batch-size <n>', 'evaluation batch size (default 64)')
+    .option('--seed <n>', 'seed (default 0)')
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: EvaluateFlags, command: Command) => {
+      const di = await containerFor(command.optsWithGlobals<GlobalOptions>(), io);
+      const attackNames = flags.attack.length > 0 ? nameList(flags.attack) : ['pgd'];
+      const attackConfigs = parseJsonObject(flags.attackConfig, '--attack-config');
+      if (flags.eps !== undefined || flags.attackSteps !== undefined) {
+        attackConfigs['pgd'] = {
+          ...attackConfigs['pgd'],
+          ...(flags.eps === undefined ? {} : { eps: parseNumberList(flags.eps, '--eps') }),
+          ...(flags.attackSteps === undefined ? {} : { steps: parsePositiveInt(flags.attackSteps, '--attack-steps') }),
+        };
+      }
+      const spec = {
+        model: flags.weights,
+        ...(flags.adapter === undefined ? {} : { adaptation: flags.adapter }),
+        dataset: flags.datasetConfig === undefined ? flags.dataset : { name: flags.dataset, config: parseJsonObject(flags.datasetConfig, '--dataset-config') },
+        split: flags.split,
+        attacks: attackNames.includes('none') ? [] : pluginRefs(attackNames, attackConfigs, '--attack-config'),
+        shifts: pluginRefs(nameList(flags.shift), parseJsonObject(flags.shiftConfig, '--shift-config'), '--shift-config'),
+        ...(flags.sample === undefined ? {} : { sample: flags.sample === 'all' ? 'all' : parsePositiveInt(flags.sample, '--sample') }),
+        ...(flags.batchSize === undefined ? {} : { batchSize: parsePositiveInt(flags.batchSize, '--batch-size') }),
+        ...(flags.seed === undefined ? {} : { seed: Number(flags.seed) }),
+      };
+      const downloads = progressBars();
+      try {
+        const result = await evaluateModel(spec, { registry: di.resolve(PluginRegistry), cacheDir: cacheDir(io.env), dataDir: dataDir(io.env), onProgress: downloads });
+        if (flags.json) {
+          io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+          return;
+        }
+        const lines = [`model ${result.model}`];
+        for (const p of result.points) {
+          const { split, ...rest } = p.context;
+          const detail = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'number' && k === 'eps' ? `${v.toFixed(5)} (${(v * 255).toFixed(2)}/255)` : v}`).join(' ');
+          lines.push(`${p.name.padEnd(10)} ${p.value.toFixed(4)}  ${split} (${p.count} images)${detail === '' ? '' : `  ${detail}`}`);
+        }
+        io.stdout(`${lines.join('\n')}\n`);
+      } finally {
+        downloads.stop();
+      }
+    });
+}

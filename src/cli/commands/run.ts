@@ -1,0 +1,174 @@
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import type { MeasuredPoint } from '../../core/evaluation/evaluator.js';
+import { cacheDir, dataDir } from '../../core/paths.js';
+import { PluginRegistry } from '../../core/registry/registry.js';
+import { RunFailedError, runFineTuning } from '../../core/runs/runner.js';
+import type { RunEvent } from '../../core/runs/runner.js';
+import { containerFor } from '../context.js';
+import type { CliIo, GlobalOptions } from '../context.js';
+import { nameList, parseJsonObject, parseNumber, parseNumberList, parsePositiveInt, pluginRefs, readJsonFile } from '../options.js';
+import { progressBars } from '../progress.js';
+
+interface RunFlags {
+  spec?: string;
+  model?: string;
+  dataset?: string;
+  datasetConfig?: string;
+  strategy: string[];
+  config?: string;
+  attack: string[];
+  eps?: string;
+  attackSteps?: string;
+  attackConfig?: string;
+  shift: string[];
+  shiftConfig?: string;
+  steps?: string;
+  epochs?: string;
+  batchSize?: string;
+  lr?: string;
+  weightDecay?: string;
+  schedule?: string;
+  warmup?: string;
+  evalSchedule?: string;
+  trainSample?: string;
+  testSample?: string;
+  seed?: string;
+  saveAdaptation?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+const collect = (value: string, all: string[]): string[] => [...all, value];
+const sample = (text: string, flag: string): number | 'all' => (text === 'all' ? 'all' : parsePositiveInt(text, flag));
+
+/** The run spec from `--spec` (if any) with the flags laid over it. */
+function specFrom(flags: RunFlags): Record<string, unknown> {
+  const spec: Record<string, unknown> = flags.spec === undefined ? {} : readJsonFile(flags.spec, '--spec');
+  const training = { ...(spec['training'] as object | undefined) } as Record<string, unknown>;
+  const evaluation = { ...(spec['evaluation'] as object | undefined) } as Record<string, unknown>;
+  if (flags.model !== undefined) spec['model'] = flags.model;
+  if (flags.dataset !== undefined) {
+    const config = parseJsonObject(flags.datasetConfig, '--dataset-config');
+    spec['dataset'] = flags.datasetConfig === undefined ? flags.dataset : { name: flags.dataset, config };
+  }
+  if (flags.strategy.length > 0) spec['strategies'] = pluginRefs(nameList(flags.strategy), parseJsonObject(flags.config, '--config'), '--config');
+  if (flags.attack.length > 0 || flags.eps !== undefined || flags.attackSteps !== undefined) {
+    const names = flags.attack.length > 0 ? nameList(flags.attack) : ['pgd'];
+    const configs = parseJsonObject(flags.attackConfig, '--attack-config');
+    if (flags.eps !== undefined || flags.attackSteps !== undefined) {
+      configs['pgd'] = { ...configs['pgd'], ...(flags.eps === undefined ? {} : { eps: parseNumberList(flags.eps, '--eps') }), ...(flags.attackSteps === undefined ? {} : { steps: parsePositiveInt(flags.attackSteps, '--attack-steps') }) };
+    }
+    spec['attacks'] = names.includes('none') ? [] : pluginRefs(names, configs, '--attack-config');
+  }
+  if (flags.shift.length > 0) spec['shifts'] = pluginRefs(nameList(flags.shift), parseJsonObject(flags.shiftConfig, '--shift-config'), '--shift-config');
+  if (flags.steps !== undefined) training['steps'] = parsePositiveInt(flags.steps, '--steps');
+  if (flags.epochs !== undefined) training['epochs'] = parseNumber(flags.epochs, '--epochs');
+  if (flags.batchSize !== undefined) training['batchSize'] = parsePositiveInt(flags.batchSize, '--batch-size');
+  if (flags.lr !== undefined) training['learningRate'] = parseNumber(flags.lr, '--lr');
+  if (flags.weightDecay !== undefined) training['weightDecay'] = parseNumber(flags.weightDecay, '--weight-decay');
+  if (flags.schedule !== undefined) training['schedule'] = flags.schedule;
+  if (flags.warmup !== undefined) training['warmupSteps'] = Number(flags.warmup);
+  if (flags.evalSchedule !== undefined) evaluation['schedule'] = /^(code|paper)$/.test(flags.evalSchedule) ? flags.evalSchedule : parseNumberList(flags.evalSchedule, '--eval-schedule');
+  if (flags.trainSample !== undefined) evaluation['trainSample'] = sample(flags.trainSample, '--train-sample');
+  if (flags.testSample !== undefined) evaluation['testSample'] = sample(flags.testSample, '--test-sample');
+  if (flags.seed !== undefined) spec['seed'] = Number(flags.seed);
+  return { ...spec, training, evaluation };
+}
+
+/** One line per evaluation point: the test, robust and shift accuracies. */
+export function summarisePoints(step: number, points: readonly MeasuredPoint[]): string {
+  const parts = points
+    .filter((p) => p.name === 'accuracy' && p.context['variant'] === undefined)
+    .map((p) => {
+      const { split, attack, eps, shift, checkpoint } = p.context;
+      const label = attack !== undefined ? `${attack}@${Number(eps).toFixed(4)}` : shift !== undefined ? String(shift) : String(split);
+      return `${checkpoint === 'best' ? 'best ' : ''}${label} ${p.value.toFixed(4)}`;
+    });
+  return `step ${String(step).padStart(6)}  ${parts.join('  ')}`;
+}
+
+export function registerRun(program: Command, io: CliIo): void {
+  program
+    .command('run')
+    .description('fine-tune a backbone with a strategy on a dataset, measuring accuracy, PGD robustness and shifts at scheduled steps')
+    .option('--spec <file>', 'run spec (JSON); flags override its fields')
+    .option('--model <source>', 'backbone: preset, safetensors checkpoint or hf:<owner>/<repo> (default vit-base-patch16-224)')
+    .option('--dataset <name>', 'dataset plugin')
+    .option('--dataset-config <json>', 'dataset config, e.g. \'{"domain":"sketch"}\'')
+    .option('--strategy <name>', 'strategy; stack with + or by repeating', collect, [])
+    .option('--config <json>', 'strategy configs by name, e.g. \'{"lora":{"rank":4}}\'')
+    .option('--attack <name>', 'attack (default pgd; "none" for no attack); repeatable', collect, [])
+    .option('--eps <list>', 'PGD radii, e.g. 1/255 or 1/255,4/255')
+    .option('--attack-steps <n>', 'PGD steps (default 15)')
+    .option('--attack-config <json>', 'attack configs by name')
+    .option('--shift <name>', 'distribution shift; repeatable', collect, [])
+    .option('--shift-config <json>', 'shift configs by name')
+    .option('--steps <n>', 'optimiser steps (overrides --epochs)')
+    .option('--epochs <n>', 'epochs over the training part (default 3)')
+    .option('--batch-size <n>', 'training batch size (default 128)')
+    .option('--lr <rate>', 'peak learning rate (default by strategy: 2e-5 full, 5e-3 others)')
+    .option('--weight-decay <wd>', 'AdamW weight decay (default 0.01 full, 0 others)')
+    .option('--schedule <name>', 'linear, cosine or constant (default linear for full, cosine otherwise)')
+    .option('--warmup <steps>', 'warmup steps (default 0 for full, 800 otherwise)')
+    .option('--eval-schedule <s>', 'code, paper, or a list of steps like 0,50,100 (default code)')
+    .option('--train-sample <n>', "train images for train accuracy, or 'all' (default 1024)")
+    .option('--test-sample <n>', "test images, or 'all' (default all)")
+    .option('--seed <n>', 'seed of every random choice (default 0)')
+    .option('--save-adaptation <file>', 'save the fine-tuned parameters (best-validation checkpoint) to a safetensors file')
+    .option('--json', 'print the result as JSON')
+    .option('--quiet', 'no progress output')
+    .action(async (flags: RunFlags, command: Command) => {
+      const di = await containerFor(command.optsWithGlobals<GlobalOptions>(), io);
+      const downloads = progressBars(process.stderr, flags.quiet === true);
+      const tty = process.stderr.isTTY && flags.quiet !== true;
+      let bar: cliProgress.SingleBar | undefined;
+      const onEvent = (event: RunEvent): void => {
+        if (flags.quiet) return;
+        if (event.type === 'started') {
+          const p = event.parameters;
+          io.stderr(`model ${event.model}\ntrainable ${p.trainable.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} parameters (${p.trainablePercent.toFixed(3)}%); ${event.totalSteps} steps; ${event.evaluationSteps.length} evaluation points\n`);
+          if (tty) {
+            bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'training [{bar}] {value}/{total} steps | loss {loss} | lr {lr} | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic);
+            bar.start(event.totalSteps, 0, { loss: '-', lr: '-' });
+          }
+        } else if (event.type === 'step') {
+          bar?.update(event.step, { loss: event.loss.toFixed(4), lr: event.learningRate.toExponential(2) });
+        } else {
+          const line = summarisePoints(event.step, event.points);
+          if (bar !== undefined) bar.stop();
+          io.stderr(`${line}\n`);
+          if (bar !== undefined && event.step < bar.getTotal()) bar.start(bar.getTotal(), event.step);
+        }
+      };
+      try {
+        const result = await runFineTuning(specFrom(flags), {
+          registry: di.resolve(PluginRegistry),
+          cacheDir: cacheDir(io.env),
+          dataDir: dataDir(io.env),
+          onEvent,
+          onProgress: downloads,
+          ...(flags.saveAdaptation === undefined ? {} : { saveAdaptation: flags.saveAdaptation }),
+        });
+        bar?.stop();
+        if (flags.json) {
+          io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+          return;
+        }
+        io.stdout(
+          [
+            `best-validation checkpoint: step ${result.bestStep} (last step ${result.lastStep})`,
+            result.frontier === undefined ? 'no attack configured: no frontier' : `AUPF ${result.frontier.hypervolume.toFixed(4)} (frontier of ${result.frontier.points.length} of the logged steps: ${result.frontier.points.map((p) => p.item.step).join(', ')})`,
+            `${result.points.length} metric points in ${result.seconds.total.toFixed(1)} s (${result.seconds.evaluation.toFixed(1)} s evaluating)`,
+            ...(flags.saveAdaptation === undefined ? [] : [`fine-tuned parameters saved to ${flags.saveAdaptation}`]),
+          ].join('\n') + '\n',
+        );
+      } catch (error) {
+        bar?.stop();
+        if (error instanceof RunFailedError) io.stderr(`paretune: ${error.points.length} metric points were measured before the failure\n`);
+        throw error;
+      } finally {
+        downloads.stop();
+      }
+    });
+}

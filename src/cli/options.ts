@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../core/contracts/config.js';
+
+/** Parses a number that may be written as a fraction (`1/255`). */
+export function parseNumber(text: string, flag: string): number {
+  const match = /^\s*([0-9.eE+-]+)\s*(?:\/\s*([0-9.eE+-]+)\s*)?$/.exec(text);
+  const value = match === null ? Number.NaN : Number(match[1]) / (match[2] === undefined ? 1 : Number(match[2]));
+  if (!Number.isFinite(value)) throw new ConfigError(`${flag}: '${text}' is not a number (fractions like 1/255 are allowed)`);
+  return value;
+}
+
+/** A comma-separated list of numbers (`1/255,4/255`). */
+export const parseNumberList = (text: string, flag: string): number[] => text.split(',').map((t) => parseNumber(t, flag));
+
+/** A positive integer flag. */
+export function parsePositiveInt(text: string, flag: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${flag}: expected a positive integer, got '${text}'`);
+  return value;
+}
+
+/** A JSON object flag (plugin configs by plugin name). */
+export function parseJsonObject(text: string | undefined, flag: string): Record<string, Record<string, unknown>> {
+  if (text === undefined) return {};
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('expected a JSON object');
+    return value as Record<string, Record<string, unknown>>;
+  } catch (error) {
+    throw new ConfigError(`${flag} is not a JSON object: ${(error as Error).message}`);
+  }
+}
+
+/** A JSON spec file. */
+export function readJsonFile(file: string, flag: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(`${flag} ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** `lora`, `bitfit+lora`, repeated flags: plugin names in order. */
+export const nameList = (values: readonly string[]): string[] => values.flatMap((v) => v.split('+')).map((s) => s.trim()).filter((s) => s !== '');
+
+/** Plugin references `{ name, config }` from names and a configs-by-name object (every config must name a listed plugin). */
+export function pluginRefs(names: readonly string[], configs: Record<string, Record<string, unknown>>, flag: string): { name: string; config?: Record<string, unknown> }[] {
+  const unused = Object.keys(configs).filter((k) => !names.includes(k));
+  if (unused.length > 0) throw new ConfigError(`${flag} names ${unused.join(', ')}, not among ${names.join(', ') || 'the selected plugins'}`);
+  return names.map((name) => (configs[name] === undefined ? { name } : { name, config: configs[name] }));
+}

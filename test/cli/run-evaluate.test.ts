@@ -1,0 +1,75 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { saveCheckpoint } from '../../src/core/model/checkpoint.js';
+import { cli, tempDir, tinyModel, toyDatasetPackage } from '../helpers/index.js';
+
+let plugin: string;
+let checkpoint: string;
+
+beforeAll(() => {
+  plugin = toyDatasetPackage();
+  const model = tinyModel(5);
+  checkpoint = saveCheckpoint(model, tempDir());
+  model.dispose();
+});
+
+interface Point { step: number; name: string; context: Record<string, unknown>; value: number }
+
+describe('paretune run and evaluate', () => {
+  it('runs a fine-tuning run from flags, saves the adaptation, and evaluates it without training', async () => {
+    const dir = tempDir();
+    const adapter = join(dir, 'lora.safetensors');
+    const run = await cli(
+      ['--plugin', plugin, 'run', '--model', checkpoint, '--dataset', 'toy', '--strategy', 'lora', '--config', '{"lora":{"rank":2}}', '--steps', '4', '--batch-size', '16',
+        '--warmup', '0', '--eval-schedule', '0,2', '--train-sample', '10', '--eps', '8/255', '--attack-steps', '2', '--save-adaptation', adapter, '--json', '--quiet'],
+      dir,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as { lastStep: number; bestStep: number; points: Point[]; frontier: { hypervolume: number }; spec: { strategies: unknown[] } };
+    expect(result.lastStep).toBe(4);
+    expect(result.spec.strategies).toEqual([{ name: 'lora', config: { rank: 2 } }]);
+    expect([...new Set(result.points.map((p) => p.step))]).toEqual([0, 2, 4]);
+    expect(result.frontier.hypervolume).toBeGreaterThanOrEqual(0);
+    expect(existsSync(adapter)).toBe(true);
+
+    const evaluation = await cli(['--plugin', plugin, 'evaluate', '--weights', checkpoint, '--adapter', adapter, '--dataset', 'toy', '--eps', '0,8/255', '--attack-steps', '2', '--json'], dir);
+    expect(evaluation.stderr).toBe('');
+    const measured = JSON.parse(evaluation.stdout) as { points: Point[]; plugins: string[] };
+    const value = (ctx: object) => measured.points.find((p) => JSON.stringify(p.context) === JSON.stringify(ctx))?.value;
+    expect(measured.plugins).toContain('lora@0.1.0');
+    expect(value({ split: 'test', attack: 'pgd', norm: 'Linf', eps: 0 })).toBe(value({ split: 'test' }));
+    // the evaluated model is the run's best-validation checkpoint: its clean test accuracy is the run's final one
+    const final = result.points.find((p) => p.context['checkpoint'] === 'best' && p.context['split'] === 'test' && p.context['attack'] === undefined);
+    expect(value({ split: 'test' })).toBe(final?.value);
+
+    const text = await cli(['--plugin', plugin, 'evaluate', '--weights', checkpoint, '--dataset', 'toy', '--attack', 'none'], dir);
+    expect(text.stdout).toMatch(/accuracy +0\.\d{4} {2}test \(30 images\)/);
+  });
+
+  it('prints progress lines and a summary in text mode', async () => {
+    const { code, stdout, stderr } = await cli(
+      ['--plugin', plugin, 'run', '--model', checkpoint, '--dataset', 'toy', '--strategy', 'bitfit', '--steps', '2', '--batch-size', '16', '--eval-schedule', '0', '--train-sample', '10', '--attack-steps', '1'],
+      tempDir(),
+    );
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/trainable \d[\d,]* of [\d,]+ parameters/);
+    expect(stderr).toMatch(/step +0 {2}train 0\.\d{4} {2}validation 0\.\d{4} {2}test 0\.\d{4} {2}pgd@0\.0039 0\.\d{4}/);
+    expect(stdout).toMatch(/best-validation checkpoint: step \d \(last step 2\)\nAUPF 0\.\d{4} \(frontier of \d of the logged steps/);
+  });
+
+  it('explains bad input', async () => {
+    const dir = tempDir();
+    const base = ['--plugin', plugin, 'run', '--model', checkpoint, '--dataset', 'toy', '--strategy', 'lora'];
+    expect((await cli([...base, '--eps', '-1'], dir)).stderr).toContain("paretune: attack 'pgd' config is invalid: field 'eps[0]': Too small: expected number to be >=0");
+    expect((await cli([...base, '--eps', 'one'], dir)).stderr).toContain("--eps: 'one' is not a number");
+    expect((await cli([...base, '--attack', 'fgsm'], dir)).stderr).toContain("unknown attack 'fgsm' (available: pgd)");
+    expect((await cli([...base, '--eval-schedule', '10,5'], dir)).stderr).toContain('steps must be strictly increasing');
+    expect((await cli(['--plugin', plugin, 'evaluate', '--weights', 'vit-bench-32', '--dataset', 'toy'], dir)).stderr).toContain("preset 'vit-bench-32' needs the number of classes");
+    const mismatch = tinyModel(1);
+    const other = saveCheckpoint(mismatch, tempDir());
+    mismatch.dispose();
+    expect((await cli(['--plugin', plugin, 'evaluate', '--weights', other, '--dataset', 'toy', '--split', 'val'], dir)).stderr).toContain("dataset 'toy' has no split 'val' (splits: train, test)");
+  });
+});

@@ -70,6 +70,6 @@ describe('paretune run and evaluate', () => {
     const mismatch = tinyModel(1);
     const other = saveCheckpoint(mismatch, tempDir());
     mismatch.dispose();
-    expect((await cli(['--plugin', plugin, 'evaluate', '--weights', other, '--dataset', 'toy', '--split', 'val'], dir)).stderr).toContain("dataset 'toy' has no split 'val' (splits: train, test)");
+    expect((await cli(['--plugin', plugin, 'evaluate', '--weights', other, '--dataset', 'toy', '--split', 'val'], dir)).stderr).toContain("dataset 'toy' has no split 'val' (splits: train, test, noisy/test, dim/test)");
   });
 });

@@ -65,6 +65,22 @@ describe('a fine-tuning run end to end', () => {
     expect(events.filter((e) => e.type === 'evaluation').map((e) => (e as { step: number }).step)).toEqual([0, 4, 8, 8]);
   });
 
+  it("measures a dataset's other domains per domain and pooled, without attacking them", async () => {
+    const result = await runFineTuning(spec('bitfit', { shifts: ['domains'], evaluation: { schedule: [0], trainSample: 10 } }), context());
+    const at0 = result.points.filter((p) => p.step === 0);
+    const domain = (name: string) => at0.filter((p) => p.context['domain'] === name);
+    expect(domain('noisy').map((p) => p.context)).toEqual([{ split: 'noisy/test', shift: 'domains', domain: 'noisy' }]);
+    expect(domain('dim')).toHaveLength(1);
+    const pooled = at0.find((p) => p.context['split'] === 'ood');
+    expect(pooled?.count).toBe(60);
+    expect(pooled?.value).toBeCloseTo(((domain('noisy')[0]?.value ?? 0) + (domain('dim')[0]?.value ?? 0)) / 2, 10);
+    expect(at0.filter((p) => p.context['attack'] !== undefined).every((p) => p.context['split'] === 'test')).toBe(true);
+    expect(() => resolveRun(spec('bitfit', { shifts: [{ name: 'domains', config: { domains: ['sketch'] } }] }), registry)).not.toThrow();
+    await expect(runFineTuning(spec('bitfit', { shifts: [{ name: 'domains', config: { domains: ['sketch'] } }] }), context())).rejects.toThrow(
+      "shift 'domains' config: sketch is not another domain of this dataset (available: noisy, dim)",
+    );
+  });
+
   it('is reproducible: the same seed gives the same measurements', async () => {
     const values = async () => (await runFineTuning(spec('lora', { evaluation: { schedule: [0], trainSample: 10 } }), context())).points.map((p) => p.value);
     expect(await values()).toEqual(await values());
@@ -80,7 +96,7 @@ describe('a fine-tuning run end to end', () => {
 
   it('refuses bad input before any work starts', () => {
     expect(() => resolveRun(spec('lora', { attacks: ['fgsm'] }), registry)).toThrow("unknown attack 'fgsm' (available: pgd)");
-    expect(() => resolveRun(spec('lora', { shifts: ['fog'] }), registry)).toThrow("unknown shift 'fog'");
+    expect(() => resolveRun(spec('lora', { shifts: ['fog'] }), registry)).toThrow("unknown shift 'fog' (available: domains");
     expect(() => resolveRun(spec('lora', { attacks: [{ name: 'pgd', config: { eps: -1 } }] }), registry)).toThrow("attack 'pgd' config is invalid: field 'eps'");
     expect(() => resolveRun(spec('lora', { attacks: [{ name: 'pgd', config: { steps: 0 } }] }), registry)).toThrow("attack 'pgd' config is invalid: field 'steps'");
     expect(() => resolveRun(spec('lora', { evaluation: { schedule: [0, 50, 40] } }), registry)).toThrow(

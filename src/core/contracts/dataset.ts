@@ -10,6 +10,11 @@ export interface DatasetDescription {
   readonly splits: readonly string[];
   /** Domains for multi-domain datasets (DomainNet); absent otherwise. */
   readonly domains?: readonly string[];
+  /**
+   * The domain the `train` and `test` splits come from (the configured source domain). The other domains'
+   * test splits are named `<domain>/test` and serve as out-of-distribution evaluation sets.
+   */
+  readonly domain?: string;
   /** Native image side in pixels when all images share it (32 for CIFAR); absent when sizes vary. */
   readonly nativeResolution?: number;
 }

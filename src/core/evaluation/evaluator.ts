@@ -27,6 +27,8 @@ export interface EvaluationSet {
   readonly images: ImageBatch;
   /** Whether attacks and pixel shifts are evaluated on this set (the test set), or only clean accuracy. */
   readonly robustness: boolean;
+  /** Contexts this set's clean predictions are also pooled into (e.g. all out-of-distribution domains together). */
+  readonly pools?: readonly MetricContext[];
 }
 
 export interface Configured<P> {
@@ -112,7 +114,9 @@ export async function evaluate(model: VisionTransformer, plan: EvaluationPlan, s
         const labels = images.labels.subarray(start, end);
         const pixels = pixelsOf(images, start, end);
         let t0 = performance.now();
-        collector.add(context, logitsOf(model, pixels), labels, (performance.now() - t0) / 1000);
+        const clean = logitsOf(model, pixels);
+        const seconds = (performance.now() - t0) / 1000;
+        for (const pooled of [context, ...(set.pools ?? [])]) collector.add(pooled, clean, labels, seconds);
         if (set.robustness) {
           const labelTensor = tf.tensor1d(labels, 'int32');
           for (const { plugin, config } of plan.attacks) {

@@ -99,6 +99,7 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
   const rng = Rng.fromSeed(spec.seed);
   const datasetPlugin = run.dataset.plugin;
   const description = datasetPlugin.describe(run.dataset.config);
+  const shiftSplits = run.shifts.flatMap(({ plugin, config }) => (plugin.kind === 'split' ? plugin.splits(description, config).map((name) => ({ shift: plugin.meta.name, name })) : []));
   const architecture = await architectureOf(spec.model, { numClasses: description.numClasses, cacheDir: context.cacheDir, onProgress: context.onProgress });
   const openOptions = { imageSize: architecture.imageSize, dataDir: context.dataDir, rng: rng.fork('dataset'), onProgress: context.onProgress, signal: context.signal };
   const trainData = await datasetPlugin.open('train', run.dataset.config, openOptions);
@@ -119,6 +120,12 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
         : []),
       { context: { split: 'test' }, images: await readImages(testData, sample(allIndices(testData), spec.evaluation.testSample, 'test')), robustness: true },
     ];
+    // Dataset-provided shifts: each out-of-distribution split measured on its own and pooled per shift.
+    for (const { shift, name } of shiftSplits) {
+      const split = await datasetPlugin.open(name, run.dataset.config, openOptions);
+      const images = await readImages(split, sample(allIndices(split), spec.evaluation.testSample, name));
+      sets.push({ context: { split: name, shift, domain: name.replace(/\/test$/, '') }, images, robustness: false, pools: [{ split: 'ood', shift }] });
+    }
     const plan = evaluationPlan(run, sets, spec.evaluation.batchSize, rng.fork('evaluation'));
     const perEpoch = stepsPerEpoch(trainIndices.length, training.batchSize);
     const totalSteps = training.steps ?? Math.round(training.epochs * perEpoch);

@@ -5,6 +5,7 @@
  * Record results with machine, backend and date in docs/benchmarks.md.
  */
 import { backendRequest, selectBackend } from '../src/core/tensor/backend.js';
+import { benchEvaluationPoint } from './evaluation.js';
 import { benchModels } from './model.js';
 import { benchPrimitives } from './primitives.js';
 import { profileTrainingStep } from './profile.js';
@@ -14,5 +15,7 @@ console.log(`backend: ${backend.name} (${backend.attempts.at(-1)?.detail}); node
 benchPrimitives();
 console.log();
 benchModels();
+console.log();
+await benchEvaluationPoint();
 console.log();
 await profileTrainingStep();

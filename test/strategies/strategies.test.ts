@@ -122,6 +122,14 @@ describe('strategy specifics', () => {
     other.dispose();
   });
 
+  it('frees every tensor when an adapted model is disposed', () => {
+    const before = tf.memory().numTensors;
+    const model = tinyModel();
+    adaptModel(model, strategies.map((s) => use(s.meta.name)).filter((u) => u.plugin.meta.name !== 'full'), Rng.fromSeed(1));
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('leaks no tensors across 50 training steps (stacked Compacter + LoRA + BitFit)', async () => {
     const model = tinyModel();
     adaptModel(model, [use('bitfit'), use('lora'), use('compacter')], Rng.fromSeed(3));

@@ -1,6 +1,7 @@
 import type { Plugin } from '../core/contracts/index.js';
 import { pgdAttack } from './attacks/pgd.js';
 import { accuracy } from './metrics/accuracy.js';
+import { corruptionsShift } from './shifts/corruptions/index.js';
 import { domainShift } from './shifts/domains.js';
 import { adapter } from './strategies/adapter.js';
 import { bitfit } from './strategies/bitfit.js';
@@ -11,4 +12,4 @@ import { linearProbe } from './strategies/linear-probe.js';
 import { lora } from './strategies/lora.js';
 
 /** The built-in plugin bundle, registered before any third-party plugin. */
-export const builtinPlugins: readonly Plugin[] = [fullFineTuning, linearProbe, bitfit, lora, adapter, compacter, ia3, pgdAttack, domainShift, accuracy];
+export const builtinPlugins: readonly Plugin[] = [fullFineTuning, linearProbe, bitfit, lora, adapter, compacter, ia3, pgdAttack, corruptionsShift, domainShift, accuracy];

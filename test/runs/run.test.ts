@@ -81,6 +81,18 @@ describe('a fine-tuning run end to end', () => {
     );
   });
 
+  it('measures corruptions per variant and pooled, on the same corrupted images at every point', async () => {
+    const shifts = [{ name: 'corruptions', config: { corruptions: ['gaussian_noise', 'contrast'], severities: [1, 5] } }];
+    const result = await runFineTuning(spec('ia3', { shifts, attacks: [], evaluation: { schedule: [0, 4], trainSample: 10 } }), context());
+    const variants = result.points.filter((p) => p.step === 0 && p.context['variant'] !== undefined).map((p) => `${p.context['variant']}/${p.context['severity']}`);
+    expect(variants).toEqual(['gaussian_noise/1', 'gaussian_noise/5', 'contrast/1', 'contrast/5']);
+    const pooled = result.points.find((p) => p.step === 0 && JSON.stringify(p.context) === JSON.stringify({ split: 'test', shift: 'corruptions' }));
+    expect(pooled?.count).toBe(4 * 30);
+    expect(result.frontier).toBeUndefined();
+    const again = await runFineTuning(spec('ia3', { shifts, attacks: [], evaluation: { schedule: [0, 4], trainSample: 10 } }), context());
+    expect(again.points.map((p) => p.value)).toEqual(result.points.map((p) => p.value));
+  });
+
   it('is reproducible: the same seed gives the same measurements', async () => {
     const values = async () => (await runFineTuning(spec('lora', { evaluation: { schedule: [0], trainSample: 10 } }), context())).points.map((p) => p.value);
     expect(await values()).toEqual(await values());
@@ -96,7 +108,7 @@ describe('a fine-tuning run end to end', () => {
 
   it('refuses bad input before any work starts', () => {
     expect(() => resolveRun(spec('lora', { attacks: ['fgsm'] }), registry)).toThrow("unknown attack 'fgsm' (available: pgd)");
-    expect(() => resolveRun(spec('lora', { shifts: ['fog'] }), registry)).toThrow("unknown shift 'fog' (available: domains");
+    expect(() => resolveRun(spec('lora', { shifts: ['fog'] }), registry)).toThrow("unknown shift 'fog' (available: corruptions, domains)");
     expect(() => resolveRun(spec('lora', { attacks: [{ name: 'pgd', config: { eps: -1 } }] }), registry)).toThrow("attack 'pgd' config is invalid: field 'eps'");
     expect(() => resolveRun(spec('lora', { attacks: [{ name: 'pgd', config: { steps: 0 } }] }), registry)).toThrow("attack 'pgd' config is invalid: field 'steps'");
     expect(() => resolveRun(spec('lora', { evaluation: { schedule: [0, 50, 40] } }), registry)).toThrow(

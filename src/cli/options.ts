@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
 import { ConfigError } from '../core/contracts/config.js';
 
 /** Parses a number that may be written as a fraction (`1/255`). */
@@ -49,3 +50,47 @@ export function pluginRefs(names: readonly string[], configs: Record<string, Rec
   if (unused.length > 0) throw new ConfigError(`${flag} names ${unused.join(', ')}, not among ${names.join(', ') || 'the selected plugins'}`);
   return names.map((name) => (configs[name] === undefined ? { name } : { name, config: configs[name] }));
 }
+
+/** Repeatable flag accumulator for commander. */
+export const collect = (value: string, all: string[]): string[] => [...all, value];
+
+/** The attack and shift flags `run` and `evaluate` share. */
+export interface MeasurementFlags {
+  attack: string[];
+  eps?: string;
+  attackSteps?: string;
+  attackConfig?: string;
+  shift: string[];
+  shiftConfig?: string;
+}
+
+/** Adds the attack and shift flags to a command. */
+export function addMeasurementOptions(command: Command): Command {
+  return command
+    .option('--attack <name>', 'attack (default pgd; "none" for no attack); repeatable', collect, [])
+    .option('--eps <list>', 'PGD radii, e.g. 1/255 or 1/255,4/255')
+    .option('--attack-steps <n>', 'PGD steps (default 15)')
+    .option('--attack-config <json>', 'attack configs by name')
+    .option('--shift <name>', 'distribution shift (corruptions, domains, ...); repeatable', collect, [])
+    .option('--shift-config <json>', 'shift configs by name, e.g. \'{"corruptions":{"severities":[3]}}\'');
+}
+
+/** Attack plugin references from the flags (`--eps` and `--attack-steps` configure pgd), or undefined when none was given. */
+export function attackRefs(flags: MeasurementFlags): ReturnType<typeof pluginRefs> | undefined {
+  if (flags.attack.length === 0 && flags.eps === undefined && flags.attackSteps === undefined && flags.attackConfig === undefined) return undefined;
+  const names = flags.attack.length > 0 ? nameList(flags.attack) : ['pgd'];
+  if (names.includes('none')) return [];
+  const configs = parseJsonObject(flags.attackConfig, '--attack-config');
+  if (flags.eps !== undefined || flags.attackSteps !== undefined) {
+    configs['pgd'] = {
+      ...configs['pgd'],
+      ...(flags.eps === undefined ? {} : { eps: parseNumberList(flags.eps, '--eps') }),
+      ...(flags.attackSteps === undefined ? {} : { steps: parsePositiveInt(flags.attackSteps, '--attack-steps') }),
+    };
+  }
+  return pluginRefs(names, configs, '--attack-config');
+}
+
+/** Shift plugin references from the flags. */
+export const shiftRefs = (flags: MeasurementFlags): ReturnType<typeof pluginRefs> =>
+  pluginRefs(nameList(flags.shift), parseJsonObject(flags.shiftConfig, '--shift-config'), '--shift-config');

@@ -4,66 +4,46 @@ import { PluginRegistry } from '../../core/registry/registry.js';
 import { evaluateModel } from '../../core/runs/evaluate.js';
 import { containerFor } from '../context.js';
 import type { CliIo, GlobalOptions } from '../context.js';
-import { nameList, parseJsonObject, parseNumberList, parsePositiveInt, pluginRefs } from '../options.js';
+import { addMeasurementOptions, attackRefs, parseJsonObject, parsePositiveInt, shiftRefs } from '../options.js';
+import type { MeasurementFlags } from '../options.js';
 import { progressBars } from '../progress.js';
 
-interface EvaluateFlags {
+interface EvaluateFlags extends MeasurementFlags {
   weights: string;
   adapter?: string;
   dataset: string;
   datasetConfig?: string;
   split: string;
-  attack: string[];
-  eps?: string;
-  attackSteps?: string;
-  attackConfig?: string;
-  shift: string[];
-  shiftConfig?: string;
   sample?: string;
   batchSize?: string;
   seed?: string;
   json?: boolean;
 }
 
-const collect = (value: string, all: string[]): string[] => [...all, value];
-
 export function registerEvaluate(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('evaluate')
     .description('measure clean accuracy, PGD robustness and shifts of an existing checkpoint, without training')
     .requiredOption('--weights <source>', 'checkpoint: safetensors file or folder, hf:<owner>/<repo>, or preset')
     .option('--adapter <file>', 'fine-tuned parameters saved by `paretune run --save-adaptation` (applied on top of --weights)')
     .requiredOption('--dataset <name>', 'dataset plugin')
     .option('--dataset-config <json>', 'dataset config')
-    .option('--split <name>', 'split to evaluate', 'test')
-    .option('--attack <name>', 'attack (default pgd; "none" for no attack); repeatable', collect, [])
-    .option('--eps <list>', 'PGD radii, e.g. 1/255 or 1/255,4/255,8/255')
-    .option('--attack-steps <n>', 'PGD steps (default 15)')
-    .option('--attack-config <json>', 'attack configs by name')
-    .option('--shift <name>', 'distribution shift; repeatable', collect, [])
-    .option('--shift-config <json>', 'shift configs by name')
+    .option('--split <name>', 'split to evaluate', 'test');
+  addMeasurementOptions(command)
     .option('--sample <n>', "images to evaluate (seeded sample), or 'all' (default all)")
     .option('--batch-size <n>', 'evaluation batch size (default 64)')
     .option('--seed <n>', 'seed (default 0)')
     .option('--json', 'print the result as JSON')
     .action(async (flags: EvaluateFlags, command: Command) => {
       const di = await containerFor(command.optsWithGlobals<GlobalOptions>(), io);
-      const attackNames = flags.attack.length > 0 ? nameList(flags.attack) : ['pgd'];
-      const attackConfigs = parseJsonObject(flags.attackConfig, '--attack-config');
-      if (flags.eps !== undefined || flags.attackSteps !== undefined) {
-        attackConfigs['pgd'] = {
-          ...attackConfigs['pgd'],
-          ...(flags.eps === undefined ? {} : { eps: parseNumberList(flags.eps, '--eps') }),
-          ...(flags.attackSteps === undefined ? {} : { steps: parsePositiveInt(flags.attackSteps, '--attack-steps') }),
-        };
-      }
+      const attacks = attackRefs(flags);
       const spec = {
         model: flags.weights,
         ...(flags.adapter === undefined ? {} : { adaptation: flags.adapter }),
         dataset: flags.datasetConfig === undefined ? flags.dataset : { name: flags.dataset, config: parseJsonObject(flags.datasetConfig, '--dataset-config') },
         split: flags.split,
-        attacks: attackNames.includes('none') ? [] : pluginRefs(attackNames, attackConfigs, '--attack-config'),
-        shifts: pluginRefs(nameList(flags.shift), parseJsonObject(flags.shiftConfig, '--shift-config'), '--shift-config'),
+        ...(attacks === undefined ? {} : { attacks }),
+        shifts: shiftRefs(flags),
         ...(flags.sample === undefined ? {} : { sample: flags.sample === 'all' ? 'all' : parsePositiveInt(flags.sample, '--sample') }),
         ...(flags.batchSize === undefined ? {} : { batchSize: parsePositiveInt(flags.batchSize, '--batch-size') }),
         ...(flags.seed === undefined ? {} : { seed: Number(flags.seed) }),

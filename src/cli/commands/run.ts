@@ -7,22 +7,17 @@ import { RunFailedError, runFineTuning } from '../../core/runs/runner.js';
 import type { RunEvent } from '../../core/runs/runner.js';
 import { containerFor } from '../context.js';
 import type { CliIo, GlobalOptions } from '../context.js';
-import { nameList, parseJsonObject, parseNumber, parseNumberList, parsePositiveInt, pluginRefs, readJsonFile } from '../options.js';
+import { addMeasurementOptions, attackRefs, collect, nameList, parseJsonObject, parseNumber, parseNumberList, parsePositiveInt, pluginRefs, readJsonFile, shiftRefs } from '../options.js';
+import type { MeasurementFlags } from '../options.js';
 import { progressBars } from '../progress.js';
 
-interface RunFlags {
+interface RunFlags extends MeasurementFlags {
   spec?: string;
   model?: string;
   dataset?: string;
   datasetConfig?: string;
   strategy: string[];
   config?: string;
-  attack: string[];
-  eps?: string;
-  attackSteps?: string;
-  attackConfig?: string;
-  shift: string[];
-  shiftConfig?: string;
   steps?: string;
   epochs?: string;
   batchSize?: string;
@@ -39,7 +34,6 @@ interface RunFlags {
   quiet?: boolean;
 }
 
-const collect = (value: string, all: string[]): string[] => [...all, value];
 const sample = (text: string, flag: string): number | 'all' => (text === 'all' ? 'all' : parsePositiveInt(text, flag));
 
 /** The run spec from `--spec` (if any) with the flags laid over it. */
@@ -53,15 +47,9 @@ function specFrom(flags: RunFlags): Record<string, unknown> {
     spec['dataset'] = flags.datasetConfig === undefined ? flags.dataset : { name: flags.dataset, config };
   }
   if (flags.strategy.length > 0) spec['strategies'] = pluginRefs(nameList(flags.strategy), parseJsonObject(flags.config, '--config'), '--config');
-  if (flags.attack.length > 0 || flags.eps !== undefined || flags.attackSteps !== undefined) {
-    const names = flags.attack.length > 0 ? nameList(flags.attack) : ['pgd'];
-    const configs = parseJsonObject(flags.attackConfig, '--attack-config');
-    if (flags.eps !== undefined || flags.attackSteps !== undefined) {
-      configs['pgd'] = { ...configs['pgd'], ...(flags.eps === undefined ? {} : { eps: parseNumberList(flags.eps, '--eps') }), ...(flags.attackSteps === undefined ? {} : { steps: parsePositiveInt(flags.attackSteps, '--attack-steps') }) };
-    }
-    spec['attacks'] = names.includes('none') ? [] : pluginRefs(names, configs, '--attack-config');
-  }
-  if (flags.shift.length > 0) spec['shifts'] = pluginRefs(nameList(flags.shift), parseJsonObject(flags.shiftConfig, '--shift-config'), '--shift-config');
+  const attacks = attackRefs(flags);
+  if (attacks !== undefined) spec['attacks'] = attacks;
+  if (flags.shift.length > 0) spec['shifts'] = shiftRefs(flags);
   if (flags.steps !== undefined) training['steps'] = parsePositiveInt(flags.steps, '--steps');
   if (flags.epochs !== undefined) training['epochs'] = parseNumber(flags.epochs, '--epochs');
   if (flags.batchSize !== undefined) training['batchSize'] = parsePositiveInt(flags.batchSize, '--batch-size');
@@ -89,7 +77,7 @@ export function summarisePoints(step: number, points: readonly MeasuredPoint[]):
 }
 
 export function registerRun(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('run')
     .description('fine-tune a backbone with a strategy on a dataset, measuring accuracy, PGD robustness and shifts at scheduled steps')
     .option('--spec <file>', 'run spec (JSON); flags override its fields')
@@ -97,13 +85,8 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--dataset <name>', 'dataset plugin')
     .option('--dataset-config <json>', 'dataset config, e.g. \'{"domain":"sketch"}\'')
     .option('--strategy <name>', 'strategy; stack with + or by repeating', collect, [])
-    .option('--config <json>', 'strategy configs by name, e.g. \'{"lora":{"rank":4}}\'')
-    .option('--attack <name>', 'attack (default pgd; "none" for no attack); repeatable', collect, [])
-    .option('--eps <list>', 'PGD radii, e.g. 1/255 or 1/255,4/255')
-    .option('--attack-steps <n>', 'PGD steps (default 15)')
-    .option('--attack-config <json>', 'attack configs by name')
-    .option('--shift <name>', 'distribution shift; repeatable', collect, [])
-    .option('--shift-config <json>', 'shift configs by name')
+    .option('--config <json>', 'strategy configs by name, e.g. \'{"lora":{"rank":4}}\'');
+  addMeasurementOptions(command)
     .option('--steps <n>', 'optimiser steps (overrides --epochs)')
     .option('--epochs <n>', 'epochs over the training part (default 3)')
     .option('--batch-size <n>', 'training batch size (default 128)')

@@ -66,10 +66,10 @@ describe('Hugging Face hub downloads', () => {
 
   it('says what is missing and what to do', async () => {
     await expect(downloadFromHub('hf:org/missing', { cacheDir: tempDir(), endpoint })).rejects.toThrow(
-      `cannot download ${endpoint}/org/missing/resolve/main/model.safetensors: HTTP 404 (no such repository, revision or file)`,
+      `cannot download ${endpoint}/org/missing/resolve/main/model.safetensors: HTTP 404 (not found); check the repository and revision`,
     );
     await expect(downloadFromHub('hf:org/tiny-vit', { cacheDir: tempDir(), endpoint: 'http://127.0.0.1:9' })).rejects.toThrow(
-      /cannot download http:\/\/127\.0\.0\.1:9\/org\/tiny-vit\/resolve\/main\/config\.json: .*Without network access, put config\.json in/,
+      /cannot download http:\/\/127\.0\.0\.1:9\/org\/tiny-vit\/resolve\/main\/config\.json: .*Without network access, put model\.safetensors \(and config\.json\) in .*hf\/org\/tiny-vit\/main or give a local checkpoint path$/,
     );
     expect(() => parseHubSource('hf:')).toThrow('expected hf:<owner>/<repo>[@revision]');
     expect(parseHubSource('hf:google/vit-base-patch16-224-in21k@v1')).toEqual({ repo: 'google/vit-base-patch16-224-in21k', revision: 'v1' });

@@ -56,7 +56,7 @@ export async function loadModel(source: string, rng: Rng, options: ModelSourceOp
   if (preset !== undefined && preset.weights === undefined) {
     if (options.numClasses === undefined) throw new CheckpointError(`preset '${source}' needs the number of classes`);
     const model = VisionTransformer.random({ ...preset.config, numClasses: options.numClasses }, rng);
-    return { model, description: `${preset.name} (random initialisation: ${preset.description})` };
+    return { model, description: `${preset.name}: ${preset.description}` };
   }
   const path = await checkpointPath(preset?.weights ?? source, options);
   const { model, info, freshHead } = loadCheckpoint(path, { numClasses: options.numClasses, rng, overrides: preset?.config });

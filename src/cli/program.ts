@@ -1,11 +1,16 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/contracts/config.js';
+import { ArchiveError } from '../core/data/archives.js';
+import { DownloadError } from '../core/data/download.js';
+import { DatasetFileError } from '../core/data/files.js';
+import { ImageDecodeError } from '../core/data/images.js';
 import { CheckpointError } from '../core/model/safetensors.js';
 import { RunFailedError } from '../core/runs/runner.js';
 import { TrainingDivergedError } from '../core/training/trainer.js';
 import { PluginError } from '../core/contracts/plugin.js';
 import { BackendError } from '../core/tensor/backend.js';
 import { PARETUNE_VERSION } from '../core/version.js';
+import { registerDatasets } from './commands/datasets.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerInfo } from './commands/info.js';
@@ -14,7 +19,7 @@ import { registerRun } from './commands/run.js';
 import type { CliIo } from './context.js';
 
 /** Errors caused by the user's input or machine: shown as one line, without a stack trace. */
-const USER_ERRORS = [ConfigError, PluginError, BackendError, CheckpointError, TrainingDivergedError];
+const USER_ERRORS = [ConfigError, PluginError, BackendError, CheckpointError, TrainingDivergedError, DatasetFileError, DownloadError, ImageDecodeError, ArchiveError];
 
 function buildProgram(io: CliIo): Command {
   const program = new Command('paretune')
@@ -28,6 +33,7 @@ function buildProgram(io: CliIo): Command {
   registerParams(program, io);
   registerRun(program, io);
   registerEvaluate(program, io);
+  registerDatasets(program, io);
   registerDemo(program, io);
   return program;
 }

@@ -30,3 +30,25 @@ describe('paretune command line', () => {
     expect(stdout).toContain('paretune demo is not built yet');
   });
 });
+
+describe('paretune datasets', () => {
+  it('lists datasets with classes, splits and local presence; configured ones too', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const photos = tempDir();
+    for (const name of ['cats', 'dogs']) {
+      mkdirSync(join(photos, name));
+      writeFileSync(join(photos, name, 'a.png'), Buffer.alloc(10));
+    }
+    const data = tempDir();
+    const { code, stdout } = await cli(['datasets', '--json', '--config', JSON.stringify({ imagefolder: { path: photos } })], tempDir(), { PARETUNE_DATA_DIR: data });
+    expect(code).toBe(0);
+    const listing = JSON.parse(stdout) as { dataDir: string; datasets: { name: string; present?: boolean; classes?: number; detail: string }[] };
+    expect(listing.dataDir).toBe(data);
+    const byName = new Map(listing.datasets.map((d) => [d.name, d]));
+    expect(byName.get('cifar10')).toMatchObject({ present: false, classes: 10 });
+    expect(byName.get('imagefolder')).toMatchObject({ present: true, classes: 2, detail: `${photos}: 2 images, 2 classes` });
+    const unconfigured = await cli(['datasets'], tempDir(), { PARETUNE_DATA_DIR: data });
+    expect(unconfigured.stdout).toMatch(/imagefolder +not configured/);
+  });
+});

@@ -22,14 +22,79 @@ export interface DatasetDescription {
 /** Progress of long work (downloads, decoding), for progress bars. */
 export type ProgressListener = (event: { readonly task: string; readonly done: number; readonly total?: number }) => void;
 
+/** A file a dataset needs, and where it can come from. */
+export interface FileSource {
+  /** File name in the dataset's folder, e.g. `cifar-10-binary.tar.gz`. */
+  readonly name: string;
+  /** Download addresses, tried in order. */
+  readonly urls: readonly string[];
+  /** Checksums verified after a download (and on local copies), when known. */
+  readonly md5?: string;
+  readonly sha256?: string;
+  /** Existing copies checked first, e.g. a Debian package's files under /usr/share/datasets. */
+  readonly localPaths?: readonly string[];
+  /** For people without network access: which package or page provides the file. */
+  readonly hint?: string;
+}
+
+/** One file entry of an archive being streamed, with its contents. */
+export interface ArchiveEntry {
+  readonly path: string;
+  readonly bytes: Buffer;
+}
+
+/**
+ * File and image services paretune gives dataset plugins, so that every dataset downloads, verifies, streams
+ * and decodes the same way (progress bars, resumable downloads, checksums, clear offline errors).
+ */
+export interface DatasetFiles {
+  /** This dataset's folder under paretune's data directory (created on demand). */
+  readonly dir: string;
+  /**
+   * A local path of the file: a local copy, else the cached download, else a download (resumable, with progress,
+   * checksum-verified). Without network access the error says which file to put where, and what provides it.
+   */
+  fetch(source: FileSource): Promise<string>;
+  /**
+   * Streams a tar archive (plain or gzip-compressed) file by file, never holding the archive in memory: `visit`
+   * gets each file that `accept` (default: every file) takes, a few at a time.
+   */
+  readTar(path: string, visit: (entry: ArchiveEntry) => Promise<void> | void, accept?: (path: string) => boolean): Promise<void>;
+  /** Decodes a JPEG or PNG (grayscale, CMYK and alpha included) to RGB resized to size x size (bilinear, aspect not kept). */
+  decodeImage(bytes: Uint8Array, size: number, origin: string): Promise<Uint8Array>;
+  /** Resizes uint8 RGB images (NHWC) to size x size the same way; returns the input when it already has that size. */
+  resizeImages(pixels: Uint8Array, count: number, height: number, width: number, size: number): Promise<Uint8Array>;
+  /**
+   * Decoded images cached on disk under `key` (which must change whenever the source or the image size does):
+   * returns the cached copy, else runs `build`, stores its result and returns it. A second run decodes nothing.
+   */
+  cachedImages(key: string, build: () => Promise<CachedImages>): Promise<CachedImages>;
+}
+
+/** Decoded uint8 RGB images (NHWC) and their labels. */
+export interface CachedImages {
+  readonly pixels: Uint8Array;
+  readonly labels: Int32Array;
+}
+
 export interface OpenOptions {
   /** Images are resized to `imageSize` x `imageSize` (bilinear, aspect ratio not kept). */
   readonly imageSize: number;
-  /** Root of paretune's data cache; the plugin keeps its files below it. */
+  /** Root of paretune's data directory. */
   readonly dataDir: string;
+  readonly files: DatasetFiles;
   readonly rng: Rng;
   readonly onProgress?: ProgressListener;
   readonly signal?: AbortSignal;
+}
+
+/** Whether a dataset's files are present locally, for `paretune datasets`. */
+export interface DatasetAvailability {
+  readonly present: boolean;
+  /** Bytes of the local files (when present). */
+  readonly bytes?: number;
+  /** Where the files are, or what is missing. */
+  readonly detail: string;
 }
 
 /** Decoded images as uint8 RGB, NHWC, with their labels. */
@@ -53,4 +118,35 @@ export interface DatasetSplit {
 export interface DatasetPlugin<C = unknown> extends PluginBase<'dataset', C> {
   describe(config: C): DatasetDescription;
   open(split: string, config: C, options: OpenOptions): Promise<DatasetSplit>;
+  /** Whether the files are present locally (without downloading). */
+  availability?(config: C, files: DatasetFiles): DatasetAvailability;
+}
+
+/**
+ * A split held in memory as uint8 RGB at its native size, resized to `imageSize` as batches are read.
+ * Suits datasets of small images (CIFAR, Fashion-MNIST); large-image datasets decode to `imageSize` up front.
+ */
+export function memorySplit(
+  images: { readonly pixels: Uint8Array; readonly labels: Int32Array; readonly height: number; readonly width: number },
+  imageSize: number,
+  files: DatasetFiles,
+): DatasetSplit {
+  const size = images.height * images.width * 3;
+  const count = images.labels.length;
+  return {
+    size: count,
+    labels: images.labels,
+    async read(indices) {
+      const native = new Uint8Array(indices.length * size);
+      const labels = new Int32Array(indices.length);
+      for (let k = 0; k < indices.length; k++) {
+        const i = indices[k] as number;
+        if (!(i >= 0 && i < count)) throw new RangeError(`image index ${i} is outside the split (0..${count - 1})`);
+        native.set(images.pixels.subarray(i * size, (i + 1) * size), k * size);
+        labels[k] = images.labels[i] as number;
+      }
+      const pixels = await files.resizeImages(native, indices.length, images.height, images.width, imageSize);
+      return { pixels, labels, count: indices.length, height: imageSize, width: imageSize, channels: 3 };
+    },
+  };
 }

@@ -16,6 +16,7 @@ export type { AdaptableModel, Classifier, LinearSite, ModelArchitecture, Paramet
 export type { Adaptation, AdaptationHooks, StrategyPlugin } from './strategy.js';
 export type { AttackInput, AttackPlugin, AttackResult, ThreatModel } from './attack.js';
 export type { PixelShiftPlugin, ShiftPlugin, ShiftVariant, SplitShiftPlugin } from './shift.js';
-export type { DatasetDescription, DatasetPlugin, DatasetSplit, ImageBatch, OpenOptions, ProgressListener } from './dataset.js';
+export { memorySplit } from './dataset.js';
+export type { ArchiveEntry, CachedImages, DatasetAvailability, DatasetDescription, DatasetFiles, DatasetPlugin, DatasetSplit, FileSource, ImageBatch, OpenOptions, ProgressListener } from './dataset.js';
 export type { AggregateMetricPlugin, MetricContext, MetricPlugin, MetricPoint, PointMetricPlugin, PredictionSet } from './metric.js';
 export type { Rng, RngState } from '../tensor/rng.js';

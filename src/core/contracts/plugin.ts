@@ -5,8 +5,8 @@ import type { ConfigSchema } from './config.js';
 import type { DatasetPlugin } from './dataset.js';
 import { PLUGIN_API_VERSION, PLUGIN_FAMILIES } from './meta.js';
 import type { PluginFamily, PluginMeta } from './meta.js';
-import type { MetricPlugin } from './metric.js';
-import type { ShiftPlugin } from './shift.js';
+import type { AggregateMetricPlugin, MetricPlugin, PointMetricPlugin } from './metric.js';
+import type { PixelShiftPlugin, ShiftPlugin, SplitShiftPlugin } from './shift.js';
 import type { StrategyPlugin } from './strategy.js';
 
 /** What every plugin has: its family, identity and config schema. */
@@ -58,7 +58,7 @@ const familySchemas: Record<PluginFamily, z.ZodType> = {
     z.object({ ...base, family: z.literal('shift'), kind: z.literal('pixel'), variants: fn, apply: fn }),
     z.object({ ...base, family: z.literal('shift'), kind: z.literal('split'), splits: fn }),
   ]),
-  dataset: z.object({ ...base, family: z.literal('dataset'), describe: fn, open: fn }),
+  dataset: z.object({ ...base, family: z.literal('dataset'), describe: fn, open: fn, availability: fn.optional() }),
   metric: z.discriminatedUnion('kind', [
     z.object({ ...base, family: z.literal('metric'), kind: z.literal('point'), compute: fn }),
     z.object({ ...base, family: z.literal('metric'), kind: z.literal('aggregate'), aggregate: fn }),
@@ -117,7 +117,14 @@ export function validatePlugin(value: unknown, origin: string): Plugin {
  * });
  * ```
  */
-export function definePlugin<P extends Plugin>(plugin: P): P {
+export function definePlugin<C>(plugin: StrategyPlugin<C>): StrategyPlugin<C>;
+export function definePlugin<C>(plugin: AttackPlugin<C>): AttackPlugin<C>;
+export function definePlugin<C>(plugin: PixelShiftPlugin<C>): PixelShiftPlugin<C>;
+export function definePlugin<C>(plugin: SplitShiftPlugin<C>): SplitShiftPlugin<C>;
+export function definePlugin<C>(plugin: DatasetPlugin<C>): DatasetPlugin<C>;
+export function definePlugin<C>(plugin: PointMetricPlugin<C>): PointMetricPlugin<C>;
+export function definePlugin<C>(plugin: AggregateMetricPlugin<C>): AggregateMetricPlugin<C>;
+export function definePlugin(plugin: Plugin): Plugin {
   validatePlugin(plugin, 'definePlugin()');
   return plugin;
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { ConfigError, parseConfig } from '../contracts/config.js';
 import type { ProgressListener } from '../contracts/dataset.js';
+import { datasetFiles } from '../data/files.js';
 import { evaluate } from '../evaluation/evaluator.js';
 import type { MeasuredPoint } from '../evaluation/evaluator.js';
 import { allIndices, readImages, sampleIndices } from '../evaluation/sets.js';
@@ -70,6 +71,7 @@ export async function evaluateModel(
     const split = await dataset.plugin.open(spec.split, dataset.config, {
       imageSize: model.architecture.imageSize,
       dataDir: context.dataDir,
+      files: datasetFiles(context.dataDir, dataset.plugin.meta.name, context.onProgress),
       rng: rng.fork('dataset'),
       onProgress: context.onProgress,
     });

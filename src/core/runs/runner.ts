@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { AttackPlugin } from '../contracts/attack.js';
 import type { ProgressListener } from '../contracts/dataset.js';
 import type { MetricContext } from '../contracts/metric.js';
+import { datasetFiles } from '../data/files.js';
 import { evaluate } from '../evaluation/evaluator.js';
 import type { EvaluationSet, MeasuredPoint } from '../evaluation/evaluator.js';
 import { evaluationSteps } from '../evaluation/schedules.js';
@@ -101,7 +102,14 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
   const description = datasetPlugin.describe(run.dataset.config);
   const shiftSplits = run.shifts.flatMap(({ plugin, config }) => (plugin.kind === 'split' ? plugin.splits(description, config).map((name) => ({ shift: plugin.meta.name, name })) : []));
   const architecture = await architectureOf(spec.model, { numClasses: description.numClasses, cacheDir: context.cacheDir, onProgress: context.onProgress });
-  const openOptions = { imageSize: architecture.imageSize, dataDir: context.dataDir, rng: rng.fork('dataset'), onProgress: context.onProgress, signal: context.signal };
+  const openOptions = {
+    imageSize: architecture.imageSize,
+    dataDir: context.dataDir,
+    files: datasetFiles(context.dataDir, datasetPlugin.meta.name, context.onProgress),
+    rng: rng.fork('dataset'),
+    onProgress: context.onProgress,
+    signal: context.signal,
+  };
   const trainData = await datasetPlugin.open('train', run.dataset.config, openOptions);
   const testData = await datasetPlugin.open('test', run.dataset.config, openOptions);
 

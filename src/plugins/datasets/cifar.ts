@@ -1,0 +1,129 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, definePlugin, memorySplit, z } from '../../core/contracts/index.js';
+import type { DatasetFiles, FileSource } from '../../core/contracts/index.js';
+
+/** One CIFAR variant: its archive, its record layout and where each split's records are. */
+interface CifarFormat {
+  readonly source: FileSource;
+  /** Label bytes before the 3,072 pixel bytes of a record: 1 (CIFAR-10) or 2 (CIFAR-100: coarse, fine). */
+  readonly labelBytes: 1 | 2;
+  readonly splits: Readonly<Record<'train' | 'test', readonly string[]>>;
+}
+
+const PIXELS = 32 * 32 * 3;
+
+const CIFAR10: CifarFormat = {
+  source: {
+    name: 'cifar-10-binary.tar.gz',
+    urls: ['https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz'],
+    md5: 'c32a1d4ab5d03f1284b67883e8d87530',
+    hint: 'the binary version from https://www.cs.toronto.edu/~kriz/cifar.html',
+  },
+  labelBytes: 1,
+  splits: { train: [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`), test: ['test_batch.bin'] },
+};
+
+const CIFAR100: CifarFormat = {
+  source: {
+    name: 'cifar-100-binary.tar.gz',
+    urls: ['https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz'],
+    hint: 'the binary version from https://www.cs.toronto.edu/~kriz/cifar.html',
+  },
+  labelBytes: 2,
+  splits: { train: ['train.bin'], test: ['test.bin'] },
+};
+
+/** Reads the wanted members of a CIFAR archive (found by base name, whatever folder they sit in). */
+async function readMembers(files: DatasetFiles, archive: string, wanted: readonly string[]): Promise<Map<string, Buffer>> {
+  const found = new Map<string, Buffer>();
+  const baseName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
+  await files.readTar(archive, (entry) => void found.set(baseName(entry.path), entry.bytes), (path) => wanted.includes(baseName(path)));
+  const missing = wanted.filter((w) => !found.has(w));
+  if (missing.length > 0) throw new ConfigError(`${archive}: missing ${missing.join(', ')}; the archive is incomplete or not the binary version`);
+  return found;
+}
+
+/** Records `<label bytes><1024 R><1024 G><1024 B>` (planar, row-major) into HWC pixels and labels. */
+function parseRecords(batches: readonly { name: string; bytes: Buffer }[], labelBytes: 1 | 2, labelIndex: 0 | 1): { pixels: Uint8Array; labels: Int32Array } {
+  const recordSize = labelBytes + PIXELS;
+  for (const { name, bytes } of batches) {
+    if (bytes.length % recordSize !== 0) {
+      throw new ConfigError(`${name}: truncated CIFAR batch: ${bytes.length} bytes is not a whole number of ${recordSize}-byte records`);
+    }
+  }
+  const count = batches.reduce((n, b) => n + b.bytes.length / recordSize, 0);
+  const pixels = new Uint8Array(count * PIXELS);
+  const labels = new Int32Array(count);
+  let i = 0;
+  for (const { bytes } of batches) {
+    for (let offset = 0; offset < bytes.length; offset += recordSize, i++) {
+      labels[i] = bytes[offset + labelIndex] as number;
+      const planes = offset + labelBytes;
+      for (let p = 0; p < 1024; p++) {
+        for (let c = 0; c < 3; c++) pixels[i * PIXELS + p * 3 + c] = bytes[planes + c * 1024 + p] as number;
+      }
+    }
+  }
+  return { pixels, labels };
+}
+
+function availability(format: CifarFormat, files: DatasetFiles) {
+  const path = join(files.dir, format.source.name);
+  try {
+    return { present: true, bytes: statSync(path).size, detail: path };
+  } catch {
+    return { present: false, detail: `not downloaded yet (${format.source.urls[0]} into ${files.dir})` };
+  }
+}
+
+async function openCifar(format: CifarFormat, split: string, labels: 'fine' | 'coarse', imageSize: number, files: DatasetFiles) {
+  if (split !== 'train' && split !== 'test') throw new ConfigError(`no split '${split}' (splits: train, test)`);
+  const archive = await files.fetch(format.source);
+  const batchNames = format.splits[split];
+  const members = await readMembers(files, archive, batchNames);
+  const batches = batchNames.map((name) => ({ name, bytes: members.get(name) as Buffer }));
+  const images = parseRecords(batches, format.labelBytes, format.labelBytes === 2 && labels === 'fine' ? 1 : 0);
+  return memorySplit({ ...images, height: 32, width: 32 }, imageSize, files);
+}
+
+/** Class names in label order, as in the archives' batches.meta.txt and *_label_names.txt. */
+const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+const CIFAR100_FINE = (
+  'apple aquarium_fish baby bear beaver bed bee beetle bicycle bottle bowl boy bridge bus butterfly camel can castle caterpillar ' +
+  'cattle chair chimpanzee clock cloud cockroach couch crab crocodile cup dinosaur dolphin elephant flatfish forest fox girl ' +
+  'hamster house kangaroo keyboard lamp lawn_mower leopard lion lizard lobster man maple_tree motorcycle mountain mouse mushroom ' +
+  'oak_tree orange orchid otter palm_tree pear pickup_truck pine_tree plain plate poppy porcupine possum rabbit raccoon ray road ' +
+  'rocket rose sea seal shark shrew skunk skyscraper snail snake spider squirrel streetcar sunflower sweet_pepper table tank ' +
+  'telephone television tiger tractor train trout tulip turtle wardrobe whale willow_tree wolf woman worm'
+).split(' ');
+const CIFAR100_COARSE = (
+  'aquatic_mammals fish flowers food_containers fruit_and_vegetables household_electrical_devices household_furniture insects ' +
+  'large_carnivores large_man-made_outdoor_things large_natural_outdoor_scenes large_omnivores_and_herbivores medium_mammals ' +
+  'non-insect_invertebrates people reptiles small_mammals trees vehicles_1 vehicles_2'
+).split(' ');
+
+/** CIFAR-10 (Krizhevsky, 2009), the binary version: 32x32 colour images, 10 classes, 50,000/10,000. */
+export const cifar10 = definePlugin({
+  family: 'dataset',
+  meta: { name: 'cifar10', version: '0.1.0', apiVersion: 1, description: 'CIFAR-10: 32x32 colour images, 10 classes, 50,000/10,000 (official split).' },
+  configSchema: z.object({}).strict(),
+  describe: () => ({ numClasses: 10, classNames: CIFAR10_CLASSES, splits: ['train', 'test'], nativeResolution: 32 }),
+  availability: (_config, files) => availability(CIFAR10, files),
+  open: (split, _config, { imageSize, files }) => openCifar(CIFAR10, split, 'fine', imageSize, files),
+});
+
+/** CIFAR-100 (Krizhevsky, 2009), the binary version: 100 fine labels (default) or 20 coarse ones, 50,000/10,000. */
+export const cifar100 = definePlugin({
+  family: 'dataset',
+  meta: { name: 'cifar100', version: '0.1.0', apiVersion: 1, description: 'CIFAR-100: 32x32 colour images, 100 fine (or 20 coarse) classes, 50,000/10,000.' },
+  configSchema: z.object({ labels: z.enum(['fine', 'coarse']).default('fine') }).strict(),
+  describe: ({ labels }) => ({
+    numClasses: labels === 'fine' ? 100 : 20,
+    classNames: labels === 'fine' ? CIFAR100_FINE : CIFAR100_COARSE,
+    splits: ['train', 'test'],
+    nativeResolution: 32,
+  }),
+  availability: (_config, files) => availability(CIFAR100, files),
+  open: (split, { labels }, { imageSize, files }) => openCifar(CIFAR100, split, labels, imageSize, files),
+});

@@ -1,0 +1,171 @@
+import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import sharp from 'sharp';
+import * as tar from 'tar';
+import { describe, expect, it } from 'vitest';
+import { datasetFiles } from '../../src/core/data/files.js';
+import { Rng } from '../../src/core/tensor/rng.js';
+import { cifar10, cifar100 } from '../../src/plugins/datasets/cifar.js';
+import { fashionMnist } from '../../src/plugins/datasets/fashion-mnist.js';
+import { imageFolder } from '../../src/plugins/datasets/imagefolder.js';
+import { tempDir } from '../helpers/index.js';
+
+const options = (dataDir: string, dataset: string, imageSize: number) => ({ imageSize, dataDir, files: datasetFiles(dataDir, dataset), rng: Rng.fromSeed(0) });
+
+/** An IDX file as Fashion-MNIST ships it: big-endian magic and dimensions, then bytes; gzip-compressed. */
+function idx(magic: number, dims: number[], data: Uint8Array): Buffer {
+  const header = Buffer.alloc(4 + 4 * dims.length);
+  header.writeUInt32BE(magic, 0);
+  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  return gzipSync(Buffer.concat([header, data]));
+}
+
+describe('fashion-mnist', () => {
+  it('reads generated IDX files: counts, labels, class subsets, gray to RGB, resizing', async () => {
+    const dir = tempDir();
+    const count = 20;
+    const images = Uint8Array.from({ length: count * 28 * 28 }, (_, i) => (i * 7) % 256);
+    const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
+    for (const [prefix] of [['train'], ['t10k']]) {
+      writeFileSync(join(dir, `${prefix}-images-idx3-ubyte.gz`), idx(0x803, [count, 28, 28], images));
+      writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte.gz`), idx(0x801, [count], labels));
+    }
+    const data = tempDir();
+    const split = await fashionMnist.open('train', { dir }, options(data, 'fashion-mnist', 28));
+    expect(split.size).toBe(count);
+    expect([...split.labels]).toEqual([...labels]);
+    const batch = await split.read([3]);
+    expect([...batch.pixels.subarray(0, 6)]).toEqual([images[3 * 784], images[3 * 784], images[3 * 784], images[3 * 784 + 1], images[3 * 784 + 1], images[3 * 784 + 1]]);
+    const subset = await fashionMnist.open('test', { dir, classes: [7, 2] }, options(data, 'fashion-mnist', 32));
+    expect(subset.size).toBe(4);
+    expect([...subset.labels]).toEqual([1, 0, 1, 0]);
+    expect(fashionMnist.describe({ classes: [7, 2] }).classNames).toEqual(['Sneaker', 'Pullover']);
+    expect((await subset.read([0, 1])).pixels.length).toBe(2 * 32 * 32 * 3);
+  });
+
+  it('names the file of a truncated IDX and of a missing one', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), idx(0x803, [5, 28, 28], new Uint8Array(100)));
+    writeFileSync(join(dir, 'train-labels-idx1-ubyte.gz'), idx(0x801, [5], new Uint8Array(5)));
+    await expect(fashionMnist.open('train', { dir }, options(tempDir(), 'fashion-mnist', 28))).rejects.toThrow(
+      `${join(dir, 'train-images-idx3-ubyte.gz')}: truncated IDX file: dimensions [5, 28, 28] need 3920 bytes of data, found 100`,
+    );
+    await expect(fashionMnist.open('test', { dir }, options(tempDir(), 'fashion-mnist', 28))).rejects.toThrow(
+      `dataset 'fashion-mnist' needs t10k-images-idx3-ubyte.gz, which is not present`,
+    );
+  });
+
+  const debian = '/usr/share/datasets/fashion-mnist';
+  it.skipIf(!existsSync(debian) && !process.env['CI'])('loads the real files from the Debian package: 60,000 / 10,000, 6,000 per class', async () => {
+    const data = tempDir();
+    const train = await fashionMnist.open('train', {}, options(data, 'fashion-mnist', 28));
+    const test = await fashionMnist.open('test', {}, options(data, 'fashion-mnist', 28));
+    expect(train.size).toBe(60_000);
+    expect(test.size).toBe(10_000);
+    const perClass = new Array<number>(10).fill(0);
+    for (const label of train.labels) perClass[label] = (perClass[label] as number) + 1;
+    expect(perClass).toEqual(new Array(10).fill(6000));
+    expect(fashionMnist.availability?.({}, datasetFiles(data, 'fashion-mnist'))).toMatchObject({ present: true, detail: debian });
+  });
+});
+
+/** A CIFAR binary archive with `records` per batch file; record i has label i % classes and pixel bytes (i + offset) % 251. */
+async function cifarArchive(dir: string, name: string, folder: string, batches: Record<string, number>, labelBytes: 1 | 2, cut = 0): Promise<void> {
+  const root = join(tempDir(), folder);
+  mkdirSync(root);
+  for (const [file, records] of Object.entries(batches)) {
+    const bytes = Buffer.alloc(records * (labelBytes + 3072));
+    for (let i = 0; i < records; i++) {
+      const offset = i * (labelBytes + 3072);
+      bytes[offset] = i % 20;
+      if (labelBytes === 2) bytes[offset + 1] = (i * 3) % 100;
+      for (let p = 0; p < 3072; p++) bytes[offset + labelBytes + p] = (i + p) % 251;
+    }
+    writeFileSync(join(root, file), bytes.subarray(0, bytes.length - cut));
+  }
+  mkdirSync(dir, { recursive: true });
+  await tar.c({ gzip: true, file: join(dir, name), cwd: join(root, '..'), portable: true }, [folder]);
+}
+
+describe('cifar10 and cifar100', () => {
+  it('read the binary archives: labels, planar-to-HWC pixels, official splits', async () => {
+    const data = tempDir();
+    const batches = { 'data_batch_1.bin': 3, 'data_batch_2.bin': 2, 'data_batch_3.bin': 2, 'data_batch_4.bin': 2, 'data_batch_5.bin': 2, 'test_batch.bin': 4, 'batches.meta.txt': 0 };
+    await cifarArchive(join(data, 'datasets', 'cifar10'), 'cifar-10-binary.tar.gz', 'cifar-10-batches-bin', batches, 1);
+    const train = await cifar10.open('train', {}, options(data, 'cifar10', 32));
+    expect(train.size).toBe(11);
+    expect([...train.labels.subarray(0, 4)]).toEqual([0, 1, 2, 0]);
+    const first = await train.read([1]);
+    // record 1, pixel (0,0): R plane byte 0, G plane byte 1024, B plane byte 2048
+    expect([...first.pixels.subarray(0, 3)]).toEqual([1 % 251, (1 + 1024) % 251, (1 + 2048) % 251]);
+    expect((await cifar10.open('test', {}, options(data, 'cifar10', 32))).size).toBe(4);
+    expect(cifar10.describe({}).classNames).toEqual(['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']);
+
+    await cifarArchive(join(data, 'datasets', 'cifar100'), 'cifar-100-binary.tar.gz', 'cifar-100-binary', { 'train.bin': 6, 'test.bin': 3 }, 2);
+    const fine = await cifar100.open('train', { labels: 'fine' }, options(data, 'cifar100', 16));
+    expect([...fine.labels]).toEqual([0, 3, 6, 9, 12, 15]);
+    const coarse = await cifar100.open('test', { labels: 'coarse' }, options(data, 'cifar100', 16));
+    expect([...coarse.labels]).toEqual([0, 1, 2]);
+    expect((await coarse.read([0])).pixels.length).toBe(16 * 16 * 3);
+    expect(cifar100.describe({ labels: 'fine' }).classNames).toHaveLength(100);
+    expect(cifar100.describe({ labels: 'coarse' }).classNames).toHaveLength(20);
+  });
+
+  it('names a truncated batch and a missing batch file', async () => {
+    const data = tempDir();
+    await cifarArchive(join(data, 'datasets', 'cifar10'), 'cifar-10-binary.tar.gz', 'cifar-10-batches-bin', { 'test_batch.bin': 2 }, 1, 10);
+    await expect(cifar10.open('test', {}, options(data, 'cifar10', 32))).rejects.toThrow(
+      'test_batch.bin: truncated CIFAR batch: 6136 bytes is not a whole number of 3073-byte records',
+    );
+    await expect(cifar10.open('train', {}, options(data, 'cifar10', 32))).rejects.toThrow(/missing data_batch_1\.bin, data_batch_2\.bin, .*not the binary version/);
+  });
+});
+
+describe('imagefolder', () => {
+  async function folder(root: string, classes: Record<string, number>): Promise<void> {
+    for (const [name, count] of Object.entries(classes)) {
+      mkdirSync(join(root, name), { recursive: true });
+      for (let i = 0; i < count; i++) {
+        const colour = { r: name === 'cat' ? 200 : 10, g: 20 * i, b: 50 };
+        const image = sharp({ create: { width: 12 + i, height: 9, channels: i % 2 === 0 ? 3 : 4, background: colour } });
+        await (i % 3 === 0 ? image.jpeg() : image.png()).toFile(join(root, name, `img${i}.${i % 3 === 0 ? 'jpg' : 'png'}`));
+      }
+    }
+  }
+
+  it('labels sorted class folders, splits by seed, decodes and resizes, and caches the decoded pixels', async () => {
+    const root = tempDir();
+    await folder(root, { dog: 5, cat: 5 });
+    writeFileSync(join(root, 'cat', 'notes.txt'), 'not an image');
+    const victim = join(root, 'dog', 'img1.png');
+    utimesSync(victim, 1_700_000_000, 1_700_000_000); // a whole second survives the round trip exactly
+    const config = imageFolder.configSchema.parse({ path: root });
+    expect(imageFolder.describe(config)).toMatchObject({ numClasses: 2, classNames: ['cat', 'dog'] });
+    const data = tempDir();
+    const train = await imageFolder.open('train', config, options(data, 'imagefolder', 8));
+    const test = await imageFolder.open('test', config, options(data, 'imagefolder', 8));
+    expect([train.size, test.size]).toEqual([8, 2]);
+    expect([...test.labels].sort()).toEqual([0, 1]);
+    const cat = await train.read([[...train.labels].indexOf(0)]);
+    expect(cat.pixels.length).toBe(8 * 8 * 3);
+    expect(Math.abs((cat.pixels[0] as number) - 200)).toBeLessThan(3);
+    // The cache serves the second open: a corrupted source image with the same size and time is never decoded.
+    writeFileSync(victim, Buffer.alloc(statSync(victim).size, 7));
+    utimesSync(victim, 1_700_000_000, 1_700_000_000);
+    const again = await imageFolder.open('train', config, options(data, 'imagefolder', 8));
+    expect((await again.read([0, 1, 2])).pixels).toEqual((await train.read([0, 1, 2])).pixels);
+    expect(readdirSync(join(data, 'datasets', 'imagefolder', 'cache')).length).toBe(4);
+  });
+
+  it('uses train/ and test/ folders when present, and names an undecodable image', async () => {
+    const root = tempDir();
+    await folder(join(root, 'train'), { a: 2, b: 2 });
+    await folder(join(root, 'test'), { a: 1, b: 1 });
+    const config = imageFolder.configSchema.parse({ path: root });
+    expect((await imageFolder.open('test', config, options(tempDir(), 'imagefolder', 8))).size).toBe(2);
+    writeFileSync(join(root, 'test', 'b', 'broken.jpg'), 'definitely not a jpeg');
+    await expect(imageFolder.open('test', config, options(tempDir(), 'imagefolder', 8))).rejects.toThrow(`${join(root, 'test', 'b', 'broken.jpg')}: not a decodable image`);
+    expect(() => imageFolder.describe({ path: join(root, 'nowhere'), testFraction: 0.2 })).toThrow("is not a folder");
+  });
+});

@@ -5,6 +5,7 @@
  * Record results with machine, backend and date in docs/benchmarks.md.
  */
 import { backendRequest, selectBackend } from '../src/core/tensor/backend.js';
+import { benchDecode } from './decode.js';
 import { benchEvaluationPoint } from './evaluation.js';
 import { benchModels } from './model.js';
 import { benchPrimitives } from './primitives.js';
@@ -17,5 +18,7 @@ console.log();
 benchModels();
 console.log();
 await benchEvaluationPoint();
+console.log();
+await benchDecode();
 console.log();
 await profileTrainingStep();

@@ -1,6 +1,8 @@
 import type { Plugin } from '../core/contracts/index.js';
 import { pgdAttack } from './attacks/pgd.js';
+import { caltech256 } from './datasets/caltech256.js';
 import { cifar10, cifar100 } from './datasets/cifar.js';
+import { cub200 } from './datasets/cub200.js';
 import { fashionMnist } from './datasets/fashion-mnist.js';
 import { imageFolder } from './datasets/imagefolder.js';
 import { accuracy } from './metrics/accuracy.js';
@@ -15,4 +17,4 @@ import { linearProbe } from './strategies/linear-probe.js';
 import { lora } from './strategies/lora.js';
 
 /** The built-in plugin bundle, registered before any third-party plugin. */
-export const builtinPlugins: readonly Plugin[] = [fullFineTuning, linearProbe, bitfit, lora, adapter, compacter, ia3, pgdAttack, corruptionsShift, domainShift, cifar10, cifar100, fashionMnist, imageFolder, accuracy];
+export const builtinPlugins: readonly Plugin[] = [fullFineTuning, linearProbe, bitfit, lora, adapter, compacter, ia3, pgdAttack, corruptionsShift, domainShift, cifar10, cifar100, caltech256, cub200, fashionMnist, imageFolder, accuracy];

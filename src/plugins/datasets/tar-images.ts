@@ -1,0 +1,57 @@
+import { statSync } from 'node:fs';
+import { ConfigError } from '../../core/contracts/index.js';
+import type { CachedImages, DatasetFiles } from '../../core/contracts/index.js';
+
+/** Lists the file paths of a tar archive without reading their contents. */
+export async function listTar(files: DatasetFiles, archive: string): Promise<string[]> {
+  const paths: string[] = [];
+  await files.readTar(archive, () => undefined, (path) => (paths.push(path), false));
+  return paths;
+}
+
+/**
+ * Reads small text members of a tar archive found by file name (e.g. `images.txt`), wherever the archive roots
+ * them; returns each text with the folder it was found in (e.g. `CUB_200_2011/`).
+ */
+export async function readTarTexts(files: DatasetFiles, archive: string, names: readonly string[]): Promise<Map<string, { text: string; folder: string }>> {
+  const texts = new Map<string, { text: string; folder: string }>();
+  const nameOf = (path: string): string | undefined => names.find((n) => path === n || path.endsWith(`/${n}`));
+  await files.readTar(
+    archive,
+    (entry) => {
+      const name = nameOf(entry.path) as string;
+      texts.set(name, { text: entry.bytes.toString('utf8'), folder: entry.path.slice(0, entry.path.length - name.length) });
+    },
+    (path) => nameOf(path) !== undefined,
+  );
+  const missing = names.filter((n) => !texts.has(n));
+  if (missing.length > 0) throw new ConfigError(`${archive}: missing ${missing.join(', ')}; the archive is incomplete`);
+  return texts;
+}
+
+/**
+ * Decodes the listed archive members at `size` (in list order) and caches the pixels, so a second open decodes
+ * nothing. The cache key covers the archive's path, size and time, the member list and the image size.
+ * A listed member missing from the archive is an error naming it.
+ */
+export async function decodeTarImages(files: DatasetFiles, archive: string, members: readonly { path: string; label: number }[], size: number): Promise<CachedImages> {
+  const { size: bytes, mtimeMs } = statSync(archive);
+  const key = JSON.stringify({ archive, bytes, mtime: Math.round(mtimeMs), size, members: members.map((m) => m.path) });
+  return files.cachedImages(key, async () => {
+    const index = new Map(members.map((m, i) => [m.path, i]));
+    const pixels = new Uint8Array(members.length * size * size * 3);
+    const seen = new Set<number>();
+    await files.readTar(
+      archive,
+      async (entry) => {
+        const i = index.get(entry.path) as number;
+        pixels.set(await files.decodeImage(entry.bytes, size, `${archive}:${entry.path}`), i * size * size * 3);
+        seen.add(i);
+      },
+      (path) => index.has(path),
+    );
+    const missing = members.filter((_, i) => !seen.has(i));
+    if (missing.length > 0) throw new ConfigError(`${archive}: ${missing.length} listed images are missing from the archive, e.g. ${missing[0]?.path}`);
+    return { pixels, labels: Int32Array.from(members, (m) => m.label) };
+  });
+}

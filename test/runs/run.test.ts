@@ -93,6 +93,13 @@ describe('a fine-tuning run end to end', () => {
     expect(again.points.map((p) => p.value)).toEqual(result.points.map((p) => p.value));
   });
 
+  it('trains on a seeded subset when asked', async () => {
+    const events: RunEvent[] = [];
+    await runFineTuning(spec('bitfit', { training: { batchSize: 4, epochs: 1, subset: { perClass: 4 }, warmupSteps: 0 }, attacks: [], evaluation: { schedule: [0], trainSample: 10 } }), context(events));
+    const started = events.find((e) => e.type === 'started') as { totalSteps: number };
+    expect(started.totalSteps).toBe(3); // 3 classes x 4 images, batch 4
+  });
+
   it('is reproducible: the same seed gives the same measurements', async () => {
     const values = async () => (await runFineTuning(spec('lora', { evaluation: { schedule: [0], trainSample: 10 } }), context())).points.map((p) => p.value);
     expect(await values()).toEqual(await values());

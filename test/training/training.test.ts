@@ -107,3 +107,17 @@ describe('splits', () => {
     expect(seededSample(1000, 5, Rng.fromSeed(0))).toEqual(s);
   });
 });
+
+describe('training subsets', () => {
+  it('keeps n per class or n in total, seeded', async () => {
+    const { subsetIndices } = await import('../../src/core/training/split.js');
+    const labels = Int32Array.from({ length: 100 }, (_, i) => i % 4);
+    const all = Int32Array.from({ length: 100 }, (_, i) => i);
+    const perClass = subsetIndices(all, labels, { perClass: 3 }, Rng.fromSeed(1));
+    expect(perClass.length).toBe(12);
+    expect([0, 1, 2, 3].map((c) => [...perClass].filter((i) => labels[i] === c).length)).toEqual([3, 3, 3, 3]);
+    expect(subsetIndices(all, labels, { perClass: 3 }, Rng.fromSeed(1))).toEqual(perClass);
+    expect(subsetIndices(all, labels, { total: 10 }, Rng.fromSeed(1)).length).toBe(10);
+    expect(subsetIndices(all, labels, { perClass: 500 }, Rng.fromSeed(1)).length).toBe(100);
+  });
+});

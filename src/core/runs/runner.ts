@@ -15,7 +15,7 @@ import { architectureOf, loadModel } from '../model/source.js';
 import type { PluginRegistry } from '../registry/registry.js';
 import { Rng } from '../tensor/rng.js';
 import { allIndices, readImages, sampleIndices } from '../evaluation/sets.js';
-import { stratifiedSplit } from '../training/split.js';
+import { stratifiedSplit, subsetIndices } from '../training/split.js';
 import { stepsPerEpoch, train } from '../training/trainer.js';
 import type { StepEvent } from '../training/trainer.js';
 import { evaluationPlan } from './plan.js';
@@ -119,7 +119,9 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
   try {
     const parameters = countParameters(model, adaptModel(model, run.strategies, rng.fork('strategies')));
     if (spec.adaptation !== undefined) loadAdaptation(model, spec.adaptation);
-    const { first: trainIndices, second: validationIndices } = stratifiedSplit(trainData.labels, training.validationFraction, rng.fork('split'));
+    const split = stratifiedSplit(trainData.labels, training.validationFraction, rng.fork('split'));
+    const validationIndices = split.second;
+    const trainIndices = training.subset === undefined ? split.first : subsetIndices(split.first, trainData.labels, training.subset, rng.fork('subset'));
     const sample = (from: Int32Array, size: number | 'all', label: string): Int32Array => sampleIndices(from, size, rng.fork(`evaluation/${label}`));
     const sets: EvaluationSet[] = [
       { context: { split: 'train' }, images: await readImages(trainData, sample(trainIndices, spec.evaluation.trainSample, 'train')), robustness: false },

@@ -41,6 +41,8 @@ export const runSpecSchema = z.strictObject({
       epsilon: z.number().positive().default(1e-8),
       maxGradNorm: z.number().nonnegative().default(1),
       validationFraction: z.number().min(0).lt(1).default(0.1),
+      /** Train on a seeded subset of the training part: `{ perClass: n }` or `{ total: n }` (quick experiments). */
+      subset: z.union([z.strictObject({ perClass: z.number().int().positive() }), z.strictObject({ total: z.number().int().positive() })]).optional(),
     })
     .prefault({}),
   evaluation: z
@@ -95,7 +97,7 @@ export interface ResolvedRun {
   readonly attacks: readonly ResolvedPlugin<'attack'>[];
   readonly shifts: readonly ResolvedPlugin<'shift'>[];
   readonly metrics: readonly ResolvedPlugin<'metric'>[];
-  readonly training: Required<Omit<RunSpec['training'], 'steps'>> & { steps?: number };
+  readonly training: Required<Omit<RunSpec['training'], 'steps' | 'subset'>> & Pick<RunSpec['training'], 'steps' | 'subset'>;
 }
 
 /**

@@ -30,3 +30,15 @@ export function seededSample(count: number, size: number | 'all', rng: Rng): Int
   if (size === 'all' || size >= count) return Int32Array.from({ length: count }, (_, i) => i);
   return rng.permutation(count).slice(0, size).sort();
 }
+
+/** A smaller training set for quick experiments: `perClass` images of every class, or `total` images, seeded. */
+export type Subset = { readonly perClass: number } | { readonly total: number };
+
+/** The indices kept by `subset` (ascending); fewer images than asked for keeps them all. */
+export function subsetIndices(indices: Int32Array, labels: ArrayLike<number>, subset: Subset, rng: Rng): Int32Array {
+  if ('total' in subset) return seededSample(indices.length, subset.total, rng).map((i) => indices[i] as number);
+  const byClass = new Map<number, number[]>();
+  for (const i of indices) byClass.set(labels[i] as number, [...(byClass.get(labels[i] as number) ?? []), i]);
+  const kept = [...byClass.keys()].sort((a, b) => a - b).flatMap((label) => rng.shuffle(byClass.get(label) as number[]).slice(0, subset.perClass));
+  return Int32Array.from(kept.sort((a, b) => a - b));
+}

@@ -34,24 +34,36 @@ export async function readTarTexts(files: DatasetFiles, archive: string, names: 
  * nothing. The cache key covers the archive's path, size and time, the member list and the image size.
  * A listed member missing from the archive is an error naming it.
  */
-export async function decodeTarImages(files: DatasetFiles, archive: string, members: readonly { path: string; label: number }[], size: number): Promise<CachedImages> {
+export async function decodeTarImages(
+  files: DatasetFiles,
+  archive: string,
+  members: readonly { path: string; label: number }[],
+  size: number,
+  signal?: AbortSignal,
+): Promise<CachedImages> {
   const { size: bytes, mtimeMs } = statSync(archive);
   const key = JSON.stringify({ archive, bytes, mtime: Math.round(mtimeMs), size, members: members.map((m) => m.path) });
   return files.cachedImages(key, async () => {
     const index = new Map(members.map((m, i) => [m.path, i]));
     const pixels = new Uint8Array(members.length * size * size * 3);
     const seen = new Set<number>();
+    // Some tar writers prefix members with './'.
+    const memberOf = (path: string): string => path.replace(/^(\.\/)+/, '');
     await files.readTar(
       archive,
       async (entry) => {
-        const i = index.get(entry.path) as number;
+        signal?.throwIfAborted();
+        const i = index.get(memberOf(entry.path)) as number;
         pixels.set(await files.decodeImage(entry.bytes, size, `${archive}:${entry.path}`), i * size * size * 3);
         seen.add(i);
       },
-      (path) => index.has(path),
+      (path) => index.has(memberOf(path)),
     );
     const missing = members.filter((_, i) => !seen.has(i));
-    if (missing.length > 0) throw new ConfigError(`${archive}: ${missing.length} listed images are missing from the archive, e.g. ${missing[0]?.path}`);
+    if (missing.length > 0) {
+      const shown = missing.slice(0, 5).map((m) => m.path).join(', ');
+      throw new ConfigError(`${archive}: ${missing.length} listed image(s) are not in the archive: ${shown}${missing.length > 5 ? ', ...' : ''}`);
+    }
     return { pixels, labels: Int32Array.from(members, (m) => m.label) };
   });
 }

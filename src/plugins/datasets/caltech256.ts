@@ -1,10 +1,8 @@
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import { ConfigError, definePlugin, memorySplit, z } from '../../core/contracts/index.js';
 import type { FileSource } from '../../core/contracts/index.js';
 import { Rng } from '../../core/tensor/index.js';
 import { CALTECH256_CLASSES } from './caltech256-classes.js';
-import { decodeTarImages, listTar } from './tar-images.js';
+import { archiveAvailability, decodeTarImages, listTar } from './tar-images.js';
 
 const SOURCE: FileSource = {
   name: '256_ObjectCategories.tar',
@@ -33,14 +31,7 @@ export const caltech256 = definePlugin({
     const classNames = (clutter ? CALTECH256_CLASSES : CALTECH256_CLASSES.slice(0, 256)).map((c) => c.slice(4));
     return { numClasses: classNames.length, classNames, splits: ['train', 'test'] };
   },
-  availability: (_config, files) => {
-    const path = join(files.dir, SOURCE.name);
-    try {
-      return { present: true, bytes: statSync(path).size, detail: path };
-    } catch {
-      return { present: false, detail: `not downloaded yet (${SOURCE.urls[0]} into ${files.dir})` };
-    }
-  },
+  availability: (_config, files) => archiveAvailability(SOURCE, files),
   async open(split, { testFraction, splitSeed, clutter }, { imageSize, files }) {
     if (split !== 'train' && split !== 'test') throw new ConfigError(`caltech256 has no split '${split}' (splits: train, test)`);
     const archive = await files.fetch(SOURCE);

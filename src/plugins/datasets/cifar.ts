@@ -1,7 +1,6 @@
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import { ConfigError, definePlugin, memorySplit, z } from '../../core/contracts/index.js';
 import type { DatasetFiles, FileSource } from '../../core/contracts/index.js';
+import { archiveAvailability } from './tar-images.js';
 
 /** One CIFAR variant: its archive, its record layout and where each split's records are. */
 interface CifarFormat {
@@ -68,15 +67,6 @@ function parseRecords(batches: readonly { name: string; bytes: Buffer }[], label
   return { pixels, labels };
 }
 
-function availability(format: CifarFormat, files: DatasetFiles) {
-  const path = join(files.dir, format.source.name);
-  try {
-    return { present: true, bytes: statSync(path).size, detail: path };
-  } catch {
-    return { present: false, detail: `not downloaded yet (${format.source.urls[0]} into ${files.dir})` };
-  }
-}
-
 async function openCifar(format: CifarFormat, split: string, labels: 'fine' | 'coarse', imageSize: number, files: DatasetFiles) {
   if (split !== 'train' && split !== 'test') throw new ConfigError(`no split '${split}' (splits: train, test)`);
   const archive = await files.fetch(format.source);
@@ -109,7 +99,7 @@ export const cifar10 = definePlugin({
   meta: { name: 'cifar10', version: '0.1.0', apiVersion: 1, description: 'CIFAR-10: 32x32 colour images, 10 classes, 50,000/10,000 (official split).' },
   configSchema: z.object({}).strict(),
   describe: () => ({ numClasses: 10, classNames: CIFAR10_CLASSES, splits: ['train', 'test'], nativeResolution: 32 }),
-  availability: (_config, files) => availability(CIFAR10, files),
+  availability: (_config, files) => archiveAvailability(CIFAR10.source, files),
   open: (split, _config, { imageSize, files }) => openCifar(CIFAR10, split, 'fine', imageSize, files),
 });
 
@@ -124,6 +114,6 @@ export const cifar100 = definePlugin({
     splits: ['train', 'test'],
     nativeResolution: 32,
   }),
-  availability: (_config, files) => availability(CIFAR100, files),
+  availability: (_config, files) => archiveAvailability(CIFAR100.source, files),
   open: (split, { labels }, { imageSize, files }) => openCifar(CIFAR100, split, labels, imageSize, files),
 });

@@ -1,9 +1,7 @@
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import { ConfigError, definePlugin, memorySplit, z } from '../../core/contracts/index.js';
 import type { FileSource } from '../../core/contracts/index.js';
 import { CUB200_CLASSES } from './cub200-classes.js';
-import { decodeTarImages, readTarTexts } from './tar-images.js';
+import { archiveAvailability, decodeTarImages, readTarTexts } from './tar-images.js';
 
 const SOURCE: FileSource = {
   name: 'CUB_200_2011.tgz',
@@ -35,14 +33,7 @@ export const cub200 = definePlugin({
   meta: { name: 'cub200', version: '0.1.0', apiVersion: 1, description: 'CUB-200-2011: 200 bird species, 5,994/5,794 (official split).' },
   configSchema: z.object({}).strict(),
   describe: () => ({ numClasses: 200, classNames: CUB200_CLASSES, splits: ['train', 'test'] }),
-  availability: (_config, files) => {
-    const path = join(files.dir, SOURCE.name);
-    try {
-      return { present: true, bytes: statSync(path).size, detail: path };
-    } catch {
-      return { present: false, detail: `not downloaded yet (${SOURCE.urls[0]} into ${files.dir})` };
-    }
-  },
+  availability: (_config, files) => archiveAvailability(SOURCE, files),
   async open(split, _config, { imageSize, files }) {
     if (split !== 'train' && split !== 'test') throw new ConfigError(`cub200 has no split '${split}' (splits: train, test)`);
     const archive = await files.fetch(SOURCE);

@@ -1,6 +1,17 @@
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError } from '../../core/contracts/index.js';
-import type { CachedImages, DatasetFiles } from '../../core/contracts/index.js';
+import type { CachedImages, DatasetAvailability, DatasetFiles, FileSource } from '../../core/contracts/index.js';
+
+/** Availability of a dataset that comes as one archive in its folder. */
+export function archiveAvailability(source: FileSource, files: DatasetFiles): DatasetAvailability {
+  const path = join(files.dir, source.name);
+  try {
+    return { present: true, bytes: statSync(path).size, detail: path };
+  } catch {
+    return { present: false, detail: `not downloaded yet (${source.urls[0]} into ${files.dir})` };
+  }
+}
 
 /** Lists the file paths of a tar archive without reading their contents. */
 export async function listTar(files: DatasetFiles, archive: string): Promise<string[]> {

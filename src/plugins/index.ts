@@ -3,6 +3,7 @@ import { pgdAttack } from './attacks/pgd.js';
 import { caltech256 } from './datasets/caltech256.js';
 import { cifar10, cifar100 } from './datasets/cifar.js';
 import { cub200 } from './datasets/cub200.js';
+import { domainNet } from './datasets/domainnet.js';
 import { fashionMnist } from './datasets/fashion-mnist.js';
 import { imageFolder } from './datasets/imagefolder.js';
 import { stanfordDogs } from './datasets/stanford-dogs.js';
@@ -18,4 +19,4 @@ import { linearProbe } from './strategies/linear-probe.js';
 import { lora } from './strategies/lora.js';
 
 /** The built-in plugin bundle, registered before any third-party plugin. */
-export const builtinPlugins: readonly Plugin[] = [fullFineTuning, linearProbe, bitfit, lora, adapter, compacter, ia3, pgdAttack, corruptionsShift, domainShift, cifar10, cifar100, caltech256, cub200, stanfordDogs, fashionMnist, imageFolder, accuracy];
+export const builtinPlugins: readonly Plugin[] = [fullFineTuning, linearProbe, bitfit, lora, adapter, compacter, ia3, pgdAttack, corruptionsShift, domainShift, cifar10, cifar100, caltech256, cub200, stanfordDogs, domainNet, fashionMnist, imageFolder, accuracy];

@@ -30,14 +30,14 @@ describe('plugin registry', () => {
     ]);
     expect(reg.get('metric', 'ece').meta.version).toBe('1.0.0');
     expect(reg.list('strategy').map((p) => p.plugin.meta.name)).toEqual(['full', 'linear-probe', 'bitfit', 'lora', 'adapter', 'compacter', 'ia3']);
-    expect(reg.list('dataset').map((p) => p.plugin.meta.name)).toEqual(['cifar10', 'cifar100', 'caltech256', 'cub200', 'stanford-dogs', 'fashion-mnist', 'imagefolder']);
+    expect(reg.list('dataset').map((p) => p.plugin.meta.name)).toEqual(['cifar10', 'cifar100', 'caltech256', 'cub200', 'stanford-dogs', 'domainnet', 'fashion-mnist', 'imagefolder']);
   });
 
   it('names the available plugins for an unknown name', async () => {
     const reg = await registry();
     expect(() => reg.get('metric', 'acc')).toThrow("unknown metric 'acc' (available: accuracy)");
     expect(() => reg.get('strategy', 'loar')).toThrow("unknown strategy 'loar' (available: full, linear-probe, bitfit, lora, adapter, compacter, ia3)");
-    expect(() => reg.get('dataset', 'cifar')).toThrow("unknown dataset 'cifar' (available: cifar10, cifar100, caltech256, cub200, stanford-dogs, fashion-mnist, imagefolder)");
+    expect(() => reg.get('dataset', 'cifar')).toThrow("unknown dataset 'cifar' (available: cifar10, cifar100, caltech256, cub200, stanford-dogs, domainnet, fashion-mnist, imagefolder)");
   });
 
   it('refuses two plugins of one family with one name, naming both origins', async () => {

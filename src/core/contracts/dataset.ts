@@ -43,6 +43,36 @@ export interface ArchiveEntry {
   readonly bytes: Buffer;
 }
 
+/** Sizes of one file in a zip archive, from its central directory. */
+export interface ZipEntryStat {
+  /** Uncompressed bytes. */
+  readonly size: number;
+  /** Bytes stored in the archive (equal to `size` for stored entries). */
+  readonly compressedSize: number;
+}
+
+/**
+ * A zip archive opened for random access (see {@link DatasetFiles.openZip}): the central directory is read once
+ * (ZIP64 included) and kept as an index of a few numbers per file; each `read` fetches one file with positioned reads, so the
+ * archive is never held in memory whatever its size. Call `close()` when done (it releases the file descriptor).
+ */
+export interface ZipArchive {
+  /** The archive's path on disk. */
+  readonly path: string;
+  /** Paths of the files in the archive (folders left out), in central-directory order. */
+  readonly paths: readonly string[];
+  has(path: string): boolean;
+  /** Sizes of a file, or undefined when the archive has no such file. */
+  stat(path: string): ZipEntryStat | undefined;
+  /**
+   * The uncompressed contents of one file (stored or deflated), checked against the directory's size and CRC-32
+   * (the CRC on Node >= 20.15, which has `zlib.crc32`).
+   * Safe to call concurrently. Rejects with an error naming the archive and the file when it is absent or corrupt.
+   */
+  read(path: string): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
 /**
  * File and image services paretune gives dataset plugins, so that every dataset downloads, verifies, streams
  * and decodes the same way (progress bars, resumable downloads, checksums, clear offline errors).
@@ -60,6 +90,20 @@ export interface DatasetFiles {
    * gets each file that `accept` (default: every file) takes, a few at a time.
    */
   readTar(path: string, visit: (entry: ArchiveEntry) => Promise<void> | void, accept?: (path: string) => boolean): Promise<void>;
+  /**
+   * Streams a zip archive (stored or deflated entries; ZIP64 archives over 4 GB included) file by file in
+   * central-directory order, never holding the archive in memory: only the directory entries are walked, and only
+   * files that `accept` (default: every file; folders are skipped) takes are read, each with one positioned read,
+   * and handed to `visit` a few at a time (at most 8 visits in flight, as for `readTar`). Contents are checked
+   * against the directory's size and CRC-32 (as {@link ZipArchive.read}). A truncated or corrupt archive rejects
+   * with an error naming the file (and the entry); so does the first failing `visit`, after which reading stops.
+   */
+  readZip(path: string, visit: (entry: ArchiveEntry) => Promise<void> | void, accept?: (path: string) => boolean): Promise<void>;
+  /**
+   * Opens a zip archive for random access: its file list up front, any file's contents on demand
+   * ({@link ZipArchive}). Memory grows with the number of files (the index), not with the archive's size.
+   */
+  openZip(path: string): Promise<ZipArchive>;
   /** Decodes a JPEG or PNG (grayscale, CMYK and alpha included) to RGB resized to size x size (bilinear, aspect not kept). */
   decodeImage(bytes: Uint8Array, size: number, origin: string): Promise<Uint8Array>;
   /** Resizes uint8 RGB images (NHWC) to size x size the same way; returns the input when it already has that size. */

@@ -5,6 +5,7 @@ import type { CachedImages, DatasetFiles, FileSource, ProgressListener } from '.
 import { readTar } from './archives.js';
 import { download, DownloadError } from './download.js';
 import { decodeImage, resizeImages } from './images.js';
+import { openZip, readZip } from './zip.js';
 
 /** A dataset file that is neither present nor downloadable. */
 export class DatasetFileError extends Error {
@@ -43,6 +44,8 @@ export function datasetFiles(dataDir: string, dataset: string, onProgress?: Prog
       );
     },
     readTar,
+    readZip,
+    openZip,
     decodeImage,
     resizeImages,
     async cachedImages(key: string, build: () => Promise<CachedImages>): Promise<CachedImages> {

@@ -1,0 +1,188 @@
+import { constants as bufferConstants } from 'node:buffer';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, definePlugin, memorySplit, z } from '../../core/contracts/index.js';
+import type { DatasetAvailability, DatasetFiles, FileSource } from '../../core/contracts/index.js';
+import { DOMAINNET_CLASSES } from './domainnet-classes.js';
+
+/** The six domains, in the order of the official code (clipart 0 … sketch 5). */
+export const DOMAINNET_DOMAINS = ['clipart', 'infograph', 'painting', 'quickdraw', 'real', 'sketch'] as const;
+type Domain = (typeof DOMAINNET_DOMAINS)[number];
+type ListSplit = 'train' | 'test';
+
+const HOST = 'http://csr.bu.edu/ftp/visda/2019/multi-source/';
+const HINT =
+  'DomainNet (cleaned version, Peng et al. 2019) from http://ai.bu.edu/M3SDA/: one zip per domain plus the split lists ' +
+  '{domain}_train.txt / {domain}_test.txt (real.zip alone is 5.6 GB, all six 17.5 GB)';
+
+/** The domain's image archive (clipart and painting sit under `groundtruth/` on the server). */
+const zipSource = (domain: Domain): FileSource => ({
+  name: `${domain}.zip`,
+  urls: [`${HOST}${domain === 'clipart' || domain === 'painting' ? 'groundtruth/' : ''}${domain}.zip`],
+  hint: HINT,
+});
+
+/** The domain's official split list: lines `<path inside the zip> <label 0..344>`. */
+const listSource = (domain: Domain, split: ListSplit): FileSource => ({
+  name: `${domain}_${split}.txt`,
+  urls: [`${HOST}domainnet/txt/${domain}_${split}.txt`],
+  hint: HINT,
+});
+
+const configSchema = z.object({ domain: z.enum(DOMAINNET_DOMAINS).default('real') }).strict();
+
+function splitNames(source: Domain): string[] {
+  return ['train', 'test', ...DOMAINNET_DOMAINS.filter((d) => d !== source).map((d) => `${d}/test`)];
+}
+
+/** `train` / `test` are the source domain's; `<domain>/test` is another domain's test split. */
+function resolveSplit(split: string, source: Domain): { domain: Domain; list: ListSplit } {
+  if (split === 'train' || split === 'test') return { domain: source, list: split };
+  const [domain, list, ...rest] = split.split('/');
+  if (rest.length === 0 && list === 'test' && (DOMAINNET_DOMAINS as readonly string[]).includes(domain as string)) return { domain: domain as Domain, list };
+  throw new ConfigError(`domainnet has no split '${split}' (splits: ${splitNames(source).join(', ')})`);
+}
+
+interface Listed {
+  readonly path: string;
+  readonly label: number;
+}
+
+/** Parses a split list, checking every line: two fields, the domain's folder, a label 0..344 matching its class folder. */
+function parseList(text: string, file: string, domain: string): Listed[] {
+  const listed: Listed[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] as string).trim();
+    if (line === '') continue;
+    const where = `${file}:${i + 1}`;
+    const fields = line.split(/\s+/);
+    if (fields.length !== 2) throw new ConfigError(`${where}: expected '<path> <label>', found '${line}'`);
+    const [path, labelText] = fields as [string, string];
+    const label = Number(labelText);
+    if (!/^\d+$/.test(labelText) || label >= DOMAINNET_CLASSES.length) {
+      throw new ConfigError(`${where}: label '${labelText}' is not a class number 0..${DOMAINNET_CLASSES.length - 1}`);
+    }
+    const [folder, className] = path.split('/');
+    if (folder !== domain) throw new ConfigError(`${where}: '${path}' is not under '${domain}/' (is this ${domain}'s list?)`);
+    if (className !== DOMAINNET_CLASSES[label]) {
+      throw new ConfigError(`${where}: '${path}' has label ${label}, which is class '${DOMAINNET_CLASSES[label]}', not '${className}'`);
+    }
+    listed.push({ path, label });
+  }
+  if (listed.length === 0) throw new ConfigError(`${file}: no images listed`);
+  return listed;
+}
+
+const fileStamp = (path: string): [string, number, number] => {
+  const stat = statSync(path);
+  return [path, stat.size, Math.round(stat.mtimeMs)];
+};
+
+function availability(source: Domain, files: DatasetFiles): DatasetAvailability {
+  const needed = [zipSource(source), listSource(source, 'train'), ...DOMAINNET_DOMAINS.flatMap((d) => [listSource(d, 'test'), ...(d === source ? [] : [zipSource(d)])])];
+  let bytes = 0;
+  const missing: string[] = [];
+  for (const file of needed) {
+    try {
+      bytes += statSync(join(files.dir, file.name)).size;
+    } catch {
+      missing.push(file.name);
+    }
+  }
+  if (missing.length > 0) return { present: false, detail: `missing in ${files.dir}: ${missing.join(', ')} (from ${HOST})` };
+  return { present: true, bytes, detail: `${files.dir}: ${DOMAINNET_DOMAINS.length} domain archives and split lists` };
+}
+
+/**
+ * DomainNet, cleaned version (Peng et al., ICCV 2019): 345 classes in six domains (clipart, infograph, painting,
+ * quickdraw, real, sketch), read from the official per-domain zips (ZIP64, streamed: never held in memory) and the
+ * official `{domain}_{train,test}.txt` split lists. Fine-tuning uses the configured source `domain`'s `train`
+ * split; `test` is its in-distribution test split and `<other domain>/test` the out-of-distribution ones.
+ * Images (JPEG; PNG for quickdraw) are decoded and resized to `imageSize` once, then cached on disk.
+ *
+ * Listed images that are absent from the zip (third-party loaders report a few painting entries) are skipped: each open reports them
+ * once through `process.emitWarning` (type `DatasetWarning`, code `PARETUNE_DATASET_MISSING_IMAGES`), naming
+ * the list file, the archive and the count.
+ */
+export const domainNet = definePlugin({
+  family: 'dataset',
+  meta: {
+    name: 'domainnet',
+    version: '0.1.0',
+    apiVersion: 1,
+    description: 'DomainNet (cleaned): 345 classes in 6 domains; train on one domain, the other five domains are OOD test sets.',
+  },
+  configSchema,
+  describe: ({ domain }) => ({
+    numClasses: DOMAINNET_CLASSES.length,
+    classNames: DOMAINNET_CLASSES,
+    splits: splitNames(domain),
+    domains: DOMAINNET_DOMAINS,
+    domain,
+  }),
+  availability: ({ domain }, files) => availability(domain, files),
+  async open(split, { domain: source }, { imageSize, files, onProgress }) {
+    const { domain, list } = resolveSplit(split, source);
+    const listFile = await files.fetch(listSource(domain, list));
+    const archive = await files.fetch(zipSource(domain));
+    const listed = parseList(readFileSync(listFile, 'utf8'), listFile, domain);
+    const imageBytes = imageSize * imageSize * 3;
+    if (listed.length * imageBytes > bufferConstants.MAX_LENGTH) {
+      throw new ConfigError(
+        `domainnet ${domain}/${list}: ${listed.length} images at ${imageSize}x${imageSize} need ${(listed.length * imageBytes / 2 ** 30).toFixed(1)} GiB ` +
+          `of decoded pixels, more than one buffer holds (${(bufferConstants.MAX_LENGTH / 2 ** 30).toFixed(1)} GiB); use a smaller imageSize`,
+      );
+    }
+    const key = JSON.stringify({ dataset: 'domainnet', split: `${domain}/${list}`, imageSize, archive: fileStamp(archive), list: fileStamp(listFile) });
+    const examples: string[] = [];
+    const images = await files.cachedImages(key, async () => {
+      const positions = new Map<string, number[]>();
+      listed.forEach((entry, i) => {
+        const at = positions.get(entry.path);
+        if (at === undefined) positions.set(entry.path, [i]);
+        else at.push(i);
+      });
+      const pixels = new Uint8Array(listed.length * imageBytes);
+      const found = new Uint8Array(listed.length);
+      let done = 0;
+      const task = `domainnet ${domain}/${list}: decoding`;
+      await files.readZip(
+        archive,
+        async ({ path, bytes }) => {
+          const image = await files.decodeImage(bytes, imageSize, `${archive}: ${path}`);
+          for (const i of positions.get(path) ?? []) {
+            if (found[i] === 1) continue; // a name the archive holds twice
+            pixels.set(image, i * imageBytes);
+            found[i] = 1;
+            done++;
+          }
+          onProgress?.({ task, done, total: listed.length });
+        },
+        (path) => positions.has(path),
+      );
+      // Drop the listed images the archive lacks, keeping list order.
+      const labels = new Int32Array(done);
+      let kept = 0;
+      for (let i = 0; i < listed.length; i++) {
+        if (found[i] === 0) {
+          if (examples.length < 3) examples.push(listed[i]?.path as string);
+          continue;
+        }
+        if (kept !== i) pixels.copyWithin(kept * imageBytes, i * imageBytes, (i + 1) * imageBytes);
+        labels[kept++] = (listed[i] as Listed).label;
+      }
+      return { pixels: pixels.subarray(0, kept * imageBytes), labels };
+    });
+    const missing = listed.length - images.labels.length;
+    if (images.labels.length === 0) throw new ConfigError(`${archive}: none of the ${listed.length} images listed in ${listFile} is in the archive`);
+    if (missing > 0) {
+      process.emitWarning(
+        `domainnet: ${missing} of the ${listed.length} images listed in ${listFile} are not in ${archive} and were skipped` +
+          (examples.length > 0 ? ` (e.g. ${examples.join(', ')})` : ''),
+        { type: 'DatasetWarning', code: 'PARETUNE_DATASET_MISSING_IMAGES' },
+      );
+    }
+    return memorySplit({ ...images, height: imageSize, width: imageSize }, imageSize, files);
+  },
+});

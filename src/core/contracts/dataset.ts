@@ -109,17 +109,15 @@ export interface DatasetFiles {
   /** Resizes uint8 RGB images (NHWC) to size x size the same way; returns the input when it already has that size. */
   resizeImages(pixels: Uint8Array, count: number, height: number, width: number, size: number): Promise<Uint8Array>;
   /**
-   * Decoded images cached on disk under `key` (which must change whenever the source or the image size does):
-   * returns the cached copy, else runs `build`, stores its result and returns it. A second run decodes nothing.
+   * Decoded images cached on disk under `key` (which must change whenever the source or the image size does), as a
+   * split that reads images from disk by index, so splits larger than memory work. On a miss, `build` writes every
+   * image `0..count-1` (size x size RGB) through `write` and returns the labels; a second run decodes nothing.
    */
-  cachedImages(key: string, build: () => Promise<CachedImages>): Promise<CachedImages>;
+  cachedImages(key: string, shape: { readonly count: number; readonly size: number }, build: (write: ImageWriter) => Promise<Int32Array>): Promise<DatasetSplit>;
 }
 
-/** Decoded uint8 RGB images (NHWC) and their labels. */
-export interface CachedImages {
-  readonly pixels: Uint8Array;
-  readonly labels: Int32Array;
-}
+/** Stores one decoded image (size x size RGB, uint8) at position `index` of an image cache being built. */
+export type ImageWriter = (index: number, pixels: Uint8Array) => void;
 
 export interface OpenOptions {
   /** Images are resized to `imageSize` x `imageSize` (bilinear, aspect ratio not kept). */

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CachedImages, DatasetFiles, FileSource, ProgressListener } from '../contracts/dataset.js';
+import type { DatasetFiles, FileSource, ProgressListener } from '../contracts/dataset.js';
 import { readTar } from './archives.js';
 import { download, DownloadError } from './download.js';
+import { cachedImageSplit } from './image-store.js';
 import { decodeImage, resizeImages } from './images.js';
 import { openZip, readZip } from './zip.js';
 
@@ -48,20 +49,8 @@ export function datasetFiles(dataDir: string, dataset: string, onProgress?: Prog
     openZip,
     decodeImage,
     resizeImages,
-    async cachedImages(key: string, build: () => Promise<CachedImages>): Promise<CachedImages> {
-      const base = join(dir, 'cache', createHash('sha256').update(key).digest('hex').slice(0, 32));
-      if (existsSync(`${base}.labels`) && existsSync(`${base}.pixels`)) {
-        const labels = readFileSync(`${base}.labels`);
-        return { pixels: new Uint8Array(readFileSync(`${base}.pixels`)), labels: new Int32Array(labels.buffer, labels.byteOffset, labels.byteLength / 4) };
-      }
-      const images = await build();
-      mkdirSync(join(dir, 'cache'), { recursive: true });
-      // Written under temporary names and renamed, so a killed process never leaves a half-written cache entry.
-      writeFileSync(`${base}.pixels.part`, images.pixels);
-      writeFileSync(`${base}.labels.part`, new Uint8Array(images.labels.buffer, images.labels.byteOffset, images.labels.byteLength));
-      renameSync(`${base}.pixels.part`, `${base}.pixels`);
-      renameSync(`${base}.labels.part`, `${base}.labels`);
-      return images;
+    cachedImages(key, { count, size }, build) {
+      return cachedImageSplit(join(dir, 'cache', createHash('sha256').update(key).digest('hex').slice(0, 32)), count, size, build);
     },
   };
 }

@@ -1,8 +1,8 @@
-import { ConfigError, definePlugin, memorySplit, z } from '../../core/contracts/index.js';
+import { ConfigError, definePlugin, z } from '../../core/contracts/index.js';
 import type { FileSource } from '../../core/contracts/index.js';
 import { Rng } from '../../core/tensor/index.js';
 import { CALTECH256_CLASSES } from './caltech256-classes.js';
-import { archiveAvailability, decodeTarImages, listTar } from './tar-images.js';
+import { archiveAvailability, tarImageSplit, listTar } from './tar-images.js';
 
 const SOURCE: FileSource = {
   name: '256_ObjectCategories.tar',
@@ -53,7 +53,6 @@ export const caltech256 = definePlugin({
       for (const path of split === 'test' ? paths.slice(0, cut) : paths.slice(cut)) members.push({ path, label });
     }
     members.sort((a, b) => (a.path < b.path ? -1 : 1));
-    const decoded = await decodeTarImages(files, archive, members, imageSize);
-    return memorySplit({ ...decoded, height: imageSize, width: imageSize }, imageSize, files);
+    return tarImageSplit(files, archive, members, imageSize);
   },
 });

@@ -1,7 +1,7 @@
-import { ConfigError, definePlugin, memorySplit, z } from '../../core/contracts/index.js';
+import { ConfigError, definePlugin, z } from '../../core/contracts/index.js';
 import type { FileSource } from '../../core/contracts/index.js';
 import { CUB200_CLASSES } from './cub200-classes.js';
-import { archiveAvailability, decodeTarImages, readTarTexts } from './tar-images.js';
+import { archiveAvailability, tarImageSplit, readTarTexts } from './tar-images.js';
 
 const SOURCE: FileSource = {
   name: 'CUB_200_2011.tgz',
@@ -50,7 +50,6 @@ export const cub200 = definePlugin({
         if (!(label >= 0 && label < 200)) throw new ConfigError(`image_class_labels.txt: image ${id} has no class id in 1..200`);
         return { path: `${root}images/${path}`, label };
       });
-    const decoded = await decodeTarImages(files, archive, members, imageSize);
-    return memorySplit({ ...decoded, height: imageSize, width: imageSize }, imageSize, files);
+    return tarImageSplit(files, archive, members, imageSize);
   },
 });

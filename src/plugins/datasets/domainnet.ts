@@ -1,7 +1,6 @@
-import { constants as bufferConstants } from 'node:buffer';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, definePlugin, memorySplit, z } from '../../core/contracts/index.js';
+import { ConfigError, definePlugin, z } from '../../core/contracts/index.js';
 import type { DatasetAvailability, DatasetFiles, FileSource } from '../../core/contracts/index.js';
 import { DOMAINNET_CLASSES } from './domainnet-classes.js';
 
@@ -127,62 +126,36 @@ export const domainNet = definePlugin({
     const listFile = await files.fetch(listSource(domain, list));
     const archive = await files.fetch(zipSource(domain));
     const listed = parseList(readFileSync(listFile, 'utf8'), listFile, domain);
-    const imageBytes = imageSize * imageSize * 3;
-    if (listed.length * imageBytes > bufferConstants.MAX_LENGTH) {
-      throw new ConfigError(
-        `domainnet ${domain}/${list}: ${listed.length} images at ${imageSize}x${imageSize} need ${(listed.length * imageBytes / 2 ** 30).toFixed(1)} GiB ` +
-          `of decoded pixels, more than one buffer holds (${(bufferConstants.MAX_LENGTH / 2 ** 30).toFixed(1)} GiB); use a smaller imageSize`,
+    // The split files list a few images the archives lack: keep the listed images the archive holds, in list order.
+    const zip = await files.openZip(archive);
+    const present = listed.filter((entry) => zip.has(entry.path));
+    const absent = listed.filter((entry) => !zip.has(entry.path));
+    await zip.close();
+    if (present.length === 0) throw new ConfigError(`${archive}: none of the ${listed.length} images listed in ${listFile} is in the archive`);
+    if (absent.length > 0) {
+      process.emitWarning(
+        `domainnet: ${absent.length} of the ${listed.length} images listed in ${listFile} are not in ${archive} and were skipped ` +
+          `(e.g. ${absent.slice(0, 3).map((e) => e.path).join(', ')})`,
+        { type: 'DatasetWarning', code: 'PARETUNE_DATASET_MISSING_IMAGES' },
       );
     }
     const key = JSON.stringify({ dataset: 'domainnet', split: `${domain}/${list}`, imageSize, archive: fileStamp(archive), list: fileStamp(listFile) });
-    const examples: string[] = [];
-    const images = await files.cachedImages(key, async () => {
+    return files.cachedImages(key, { count: present.length, size: imageSize }, async (write) => {
       const positions = new Map<string, number[]>();
-      listed.forEach((entry, i) => {
-        const at = positions.get(entry.path);
-        if (at === undefined) positions.set(entry.path, [i]);
-        else at.push(i);
-      });
-      const pixels = new Uint8Array(listed.length * imageBytes);
-      const found = new Uint8Array(listed.length);
+      present.forEach((entry, i) => positions.set(entry.path, [...(positions.get(entry.path) ?? []), i]));
       let done = 0;
       const task = `domainnet ${domain}/${list}: decoding`;
       await files.readZip(
         archive,
         async ({ path, bytes }) => {
           const image = await files.decodeImage(bytes, imageSize, `${archive}: ${path}`);
-          for (const i of positions.get(path) ?? []) {
-            if (found[i] === 1) continue; // a name the archive holds twice
-            pixels.set(image, i * imageBytes);
-            found[i] = 1;
-            done++;
-          }
-          onProgress?.({ task, done, total: listed.length });
+          for (const i of positions.get(path) ?? []) write(i, image);
+          done += positions.get(path)?.length ?? 0;
+          onProgress?.({ task, done, total: present.length });
         },
         (path) => positions.has(path),
       );
-      // Drop the listed images the archive lacks, keeping list order.
-      const labels = new Int32Array(done);
-      let kept = 0;
-      for (let i = 0; i < listed.length; i++) {
-        if (found[i] === 0) {
-          if (examples.length < 3) examples.push(listed[i]?.path as string);
-          continue;
-        }
-        if (kept !== i) pixels.copyWithin(kept * imageBytes, i * imageBytes, (i + 1) * imageBytes);
-        labels[kept++] = (listed[i] as Listed).label;
-      }
-      return { pixels: pixels.subarray(0, kept * imageBytes), labels };
+      return Int32Array.from(present, (entry) => entry.label);
     });
-    const missing = listed.length - images.labels.length;
-    if (images.labels.length === 0) throw new ConfigError(`${archive}: none of the ${listed.length} images listed in ${listFile} is in the archive`);
-    if (missing > 0) {
-      process.emitWarning(
-        `domainnet: ${missing} of the ${listed.length} images listed in ${listFile} are not in ${archive} and were skipped` +
-          (examples.length > 0 ? ` (e.g. ${examples.join(', ')})` : ''),
-        { type: 'DatasetWarning', code: 'PARETUNE_DATASET_MISSING_IMAGES' },
-      );
-    }
-    return memorySplit({ ...images, height: imageSize, width: imageSize }, imageSize, files);
   },
 });

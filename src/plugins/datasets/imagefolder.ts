@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, definePlugin, memorySplit, z } from '../../core/contracts/index.js';
+import { ConfigError, definePlugin, z } from '../../core/contracts/index.js';
 
 const IMAGE = /\.(jpe?g|png|webp|tiff?|gif|bmp)$/i;
 
@@ -81,14 +81,9 @@ export const imageFolder = definePlugin({
     }
     if (chosen.length === 0) throw new ConfigError(`imagefolder: no images in the ${split} split of ${root}`);
     const key = JSON.stringify({ root, split, imageSize, testFraction, files: chosen.map((f) => [f.path, statSync(f.path).size, Math.round(statSync(f.path).mtimeMs)]) });
-    const images = await files.cachedImages(key, async () => {
-      const pixels = new Uint8Array(chosen.length * imageSize * imageSize * 3);
-      for (let i = 0; i < chosen.length; i++) {
-        const file = chosen[i] as Listing['files'][number];
-        pixels.set(await files.decodeImage(readFileSync(file.path), imageSize, file.path), i * imageSize * imageSize * 3);
-      }
-      return { pixels, labels: Int32Array.from(chosen, (f) => f.label) };
+    return files.cachedImages(key, { count: chosen.length, size: imageSize }, async (write) => {
+      for (const [i, file] of chosen.entries()) write(i, await files.decodeImage(readFileSync(file.path), imageSize, file.path));
+      return Int32Array.from(chosen, (f) => f.label);
     });
-    return memorySplit({ ...images, height: imageSize, width: imageSize }, imageSize, files);
   },
 });

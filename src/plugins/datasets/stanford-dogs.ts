@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, definePlugin, memorySplit, z } from '../../core/contracts/index.js';
+import { ConfigError, definePlugin, z } from '../../core/contracts/index.js';
 import type { DatasetFiles, FileSource } from '../../core/contracts/index.js';
 import { matNumbers, matStrings, readMat } from './mat.js';
-import { decodeTarImages } from './tar-images.js';
+import { tarImageSplit } from './tar-images.js';
 
 const PAGE = 'http://vision.stanford.edu/aditya86/ImageNetDogs';
 const HINT = `download images.tar and lists.tar from ${PAGE}/ (Stanford Dogs, Khosla et al. 2011); no checksum is published`;
@@ -98,7 +98,6 @@ export const stanfordDogs = definePlugin({
     const lists = await files.fetch(SOURCES.lists);
     const list = await readList(files, lists, split);
     const members = list.paths.map((path, i) => ({ path: `Images/${path}`, label: list.labels[i] as number }));
-    const decoded = await decodeTarImages(files, images, members, imageSize, signal);
-    return memorySplit({ ...decoded, height: imageSize, width: imageSize }, imageSize, files);
+    return tarImageSplit(files, images, members, imageSize, signal);
   },
 });

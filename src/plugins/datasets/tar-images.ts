@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../core/contracts/index.js';
-import type { CachedImages, DatasetAvailability, DatasetFiles, FileSource } from '../../core/contracts/index.js';
+import type { DatasetAvailability, DatasetFiles, DatasetSplit, FileSource } from '../../core/contracts/index.js';
 
 /** Availability of a dataset that comes as one archive in its folder. */
 export function archiveAvailability(source: FileSource, files: DatasetFiles): DatasetAvailability {
@@ -41,22 +41,21 @@ export async function readTarTexts(files: DatasetFiles, archive: string, names: 
 }
 
 /**
- * Decodes the listed archive members at `size` (in list order) and caches the pixels, so a second open decodes
- * nothing. The cache key covers the archive's path, size and time, the member list and the image size.
- * A listed member missing from the archive is an error naming it.
+ * The listed archive members decoded at `size` (in list order) as a split cached on disk, so a second open decodes
+ * nothing. The cache key covers the archive's path, size and time, the member list and the image size. A listed
+ * member missing from the archive is an error naming it.
  */
-export async function decodeTarImages(
+export async function tarImageSplit(
   files: DatasetFiles,
   archive: string,
   members: readonly { path: string; label: number }[],
   size: number,
   signal?: AbortSignal,
-): Promise<CachedImages> {
+): Promise<DatasetSplit> {
   const { size: bytes, mtimeMs } = statSync(archive);
   const key = JSON.stringify({ archive, bytes, mtime: Math.round(mtimeMs), size, members: members.map((m) => m.path) });
-  return files.cachedImages(key, async () => {
+  return files.cachedImages(key, { count: members.length, size }, async (write) => {
     const index = new Map(members.map((m, i) => [m.path, i]));
-    const pixels = new Uint8Array(members.length * size * size * 3);
     const seen = new Set<number>();
     // Some tar writers prefix members with './'.
     const memberOf = (path: string): string => path.replace(/^(\.\/)+/, '');
@@ -65,7 +64,7 @@ export async function decodeTarImages(
       async (entry) => {
         signal?.throwIfAborted();
         const i = index.get(memberOf(entry.path)) as number;
-        pixels.set(await files.decodeImage(entry.bytes, size, `${archive}:${entry.path}`), i * size * size * 3);
+        write(i, await files.decodeImage(entry.bytes, size, `${archive}:${entry.path}`));
         seen.add(i);
       },
       (path) => index.has(memberOf(path)),
@@ -75,6 +74,6 @@ export async function decodeTarImages(
       const shown = missing.slice(0, 5).map((m) => m.path).join(', ');
       throw new ConfigError(`${archive}: ${missing.length} listed image(s) are not in the archive: ${shown}${missing.length > 5 ? ', ...' : ''}`);
     }
-    return { pixels, labels: Int32Array.from(members, (m) => m.label) };
+    return Int32Array.from(members, (m) => m.label);
   });
 }

@@ -169,3 +169,13 @@ describe('imagefolder', () => {
     expect(() => imageFolder.describe({ path: join(root, 'nowhere'), testFraction: 0.2 })).toThrow("is not a folder");
   });
 });
+
+describe('split sources', () => {
+  it('say where the images came from', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), idx(0x803, [2, 28, 28], new Uint8Array(2 * 784)));
+    writeFileSync(join(dir, 'train-labels-idx1-ubyte.gz'), idx(0x801, [2], new Uint8Array(2)));
+    const split = await fashionMnist.open('train', { dir }, options(tempDir(), 'fashion-mnist', 28));
+    expect(split.source).toBe(`${join(dir, 'train-images-idx3-ubyte.gz')}, ${join(dir, 'train-labels-idx1-ubyte.gz')}`);
+  });
+});

@@ -154,6 +154,8 @@ export interface DatasetSplit {
   readonly size: number;
   readonly labels: Int32Array;
   read(indices: ArrayLike<number>): Promise<ImageBatch>;
+  /** Where the images came from (archive or folder paths, and list files), recorded with every run. */
+  readonly source?: string;
 }
 
 /** A dataset: downloads, verifies and caches its files, and decodes images. */

@@ -51,6 +51,11 @@ export interface RunResult {
   /** Test clean accuracy vs. robust accuracy under the first attack's first threat model, over the logged steps. */
   readonly frontier?: FrontierResult<{ step: number }>;
   readonly seconds: { readonly total: number; readonly evaluation: number };
+  /** Which data the run used: each split's source and the sizes of the parts it was cut into. */
+  readonly data: {
+    readonly train: { readonly source?: string; readonly images: number; readonly trained: number; readonly validation: number };
+    readonly test: { readonly source?: string; readonly images: number; readonly evaluated: number };
+  };
 }
 
 /** Thrown when a run fails after it started measuring; carries every point measured until then. */
@@ -182,6 +187,10 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       bestStep: outcome.bestStep,
       ...(objectives === undefined ? {} : { frontier: runFrontier(trajectory, objectives) }),
       seconds: { total: (performance.now() - started) / 1000, evaluation: evaluationSeconds },
+      data: {
+        train: { source: trainData.source, images: trainData.size, trained: trainIndices.length, validation: validationIndices.length },
+        test: { source: testData.source, images: testData.size, evaluated: (sets.find((s) => s.context['split'] === 'test')?.images.count ?? 0) },
+      },
     };
   } catch (error) {
     throw points.length > 0 ? new RunFailedError(error as Error, points) : error;

@@ -53,6 +53,7 @@ export const caltech256 = definePlugin({
       for (const path of split === 'test' ? paths.slice(0, cut) : paths.slice(cut)) members.push({ path, label });
     }
     members.sort((a, b) => (a.path < b.path ? -1 : 1));
-    return tarImageSplit(files, archive, members, imageSize);
+    const source = `${archive} (seeded split: splitSeed ${splitSeed}, testFraction ${testFraction})`;
+    return { ...(await tarImageSplit(files, archive, members, imageSize)), source };
   },
 });

@@ -74,7 +74,7 @@ async function openCifar(format: CifarFormat, split: string, labels: 'fine' | 'c
   const members = await readMembers(files, archive, batchNames);
   const batches = batchNames.map((name) => ({ name, bytes: members.get(name) as Buffer }));
   const images = parseRecords(batches, format.labelBytes, format.labelBytes === 2 && labels === 'fine' ? 1 : 0);
-  return memorySplit({ ...images, height: 32, width: 32 }, imageSize, files);
+  return { ...memorySplit({ ...images, height: 32, width: 32 }, imageSize, files), source: `${archive}: ${batchNames.join(', ')}` };
 }
 
 /** Class names in label order, as in the archives' batches.meta.txt and *_label_names.txt. */

@@ -50,6 +50,6 @@ export const cub200 = definePlugin({
         if (!(label >= 0 && label < 200)) throw new ConfigError(`image_class_labels.txt: image ${id} has no class id in 1..200`);
         return { path: `${root}images/${path}`, label };
       });
-    return tarImageSplit(files, archive, members, imageSize);
+    return { ...(await tarImageSplit(files, archive, members, imageSize)), source: `${archive} (official train_test_split.txt)` };
   },
 });

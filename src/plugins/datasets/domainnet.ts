@@ -140,7 +140,7 @@ export const domainNet = definePlugin({
       );
     }
     const key = JSON.stringify({ dataset: 'domainnet', split: `${domain}/${list}`, imageSize, archive: fileStamp(archive), list: fileStamp(listFile) });
-    return files.cachedImages(key, { count: present.length, size: imageSize }, async (write) => {
+    const images = await files.cachedImages(key, { count: present.length, size: imageSize }, async (write) => {
       const positions = new Map<string, number[]>();
       present.forEach((entry, i) => positions.set(entry.path, [...(positions.get(entry.path) ?? []), i]));
       let done = 0;
@@ -157,5 +157,6 @@ export const domainNet = definePlugin({
       );
       return Int32Array.from(present, (entry) => entry.label);
     });
+    return { ...images, source: `${archive} (${listFile})` };
   },
 });

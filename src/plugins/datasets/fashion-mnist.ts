@@ -77,8 +77,10 @@ export const fashionMnist = definePlugin({
   async open(split, { classes, dir }, { imageSize, files }) {
     const names = FILES[split as keyof typeof FILES];
     if (names === undefined) throw new ConfigError(`fashion-mnist has no split '${split}' (splits: train, test)`);
-    const images = readIdx(await files.fetch(source(names.images, dir)), 0x803);
-    const labels = readIdx(await files.fetch(source(names.labels, dir)), 0x801);
+    const imagesFile = await files.fetch(source(names.images, dir));
+    const labelsFile = await files.fetch(source(names.labels, dir));
+    const images = readIdx(imagesFile, 0x803);
+    const labels = readIdx(labelsFile, 0x801);
     const [count, height, width] = images.dims as [number, number, number];
     if (labels.dims[0] !== count) throw new ConfigError(`fashion-mnist ${split}: ${count} images but ${labels.dims[0]} labels`);
     const keep = classes === undefined ? undefined : new Map(classes.map((c, i) => [c, i]));
@@ -89,7 +91,7 @@ export const fashionMnist = definePlugin({
       for (let p = 0; p < size; p++) rgb.fill(images.data[i * size + p] as number, (k * size + p) * 3, (k * size + p) * 3 + 3);
     });
     const relabelled = Int32Array.from(selected, (i) => (keep === undefined ? (labels.data[i] as number) : (keep.get(labels.data[i] as number) as number)));
-    return memorySplit({ pixels: rgb, labels: relabelled, height, width }, imageSize, files);
+    return { ...memorySplit({ pixels: rgb, labels: relabelled, height, width }, imageSize, files), source: `${imagesFile}, ${labelsFile}` };
   },
 });
 

@@ -81,9 +81,10 @@ export const imageFolder = definePlugin({
     }
     if (chosen.length === 0) throw new ConfigError(`imagefolder: no images in the ${split} split of ${root}`);
     const key = JSON.stringify({ root, split, imageSize, testFraction, files: chosen.map((f) => [f.path, statSync(f.path).size, Math.round(statSync(f.path).mtimeMs)]) });
-    return files.cachedImages(key, { count: chosen.length, size: imageSize }, async (write) => {
+    const images = await files.cachedImages(key, { count: chosen.length, size: imageSize }, async (write) => {
       for (const [i, file] of chosen.entries()) write(i, await files.decodeImage(readFileSync(file.path), imageSize, file.path));
       return Int32Array.from(chosen, (f) => f.label);
     });
+    return { ...images, source: presplit ? join(root, split) : `${root} (seeded split: testFraction ${testFraction})` };
   },
 });

@@ -98,6 +98,6 @@ export const stanfordDogs = definePlugin({
     const lists = await files.fetch(SOURCES.lists);
     const list = await readList(files, lists, split);
     const members = list.paths.map((path, i) => ({ path: `Images/${path}`, label: list.labels[i] as number }));
-    return tarImageSplit(files, images, members, imageSize, signal);
+    return { ...(await tarImageSplit(files, images, members, imageSize, signal)), source: `${images} (${split}_list.mat in ${lists})` };
   },
 });

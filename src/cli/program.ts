@@ -17,6 +17,7 @@ import { registerInfo } from './commands/info.js';
 import { registerParams } from './commands/params.js';
 import { registerRun } from './commands/run.js';
 import type { CliIo } from './context.js';
+import { collect } from './options.js';
 
 /** Errors caused by the user's input or machine: shown as one line, without a stack trace. */
 const USER_ERRORS = [ConfigError, PluginError, BackendError, CheckpointError, TrainingDivergedError, DatasetFileError, DownloadError, ImageDecodeError, ArchiveError];
@@ -26,7 +27,7 @@ function buildProgram(io: CliIo): Command {
     .description('Measure what fine-tuning does to a vision model: clean accuracy, adversarial robustness, distribution shift, Pareto frontiers.')
     .version(PARETUNE_VERSION)
     .option('--backend <name>', 'TensorFlow.js backend: node-gpu, node, wasm or cpu (default: first that loads; env PARETUNE_BACKEND)')
-    .option('--plugin <module>', 'load a plugin module (npm package name or path); repeatable', (value: string, all: string[]) => [...all, value], [])
+    .option('--plugin <module>', 'load a plugin module (npm package name or path); repeatable', collect, [])
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
   registerInfo(program, io);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { ConfigError } from '../../core/contracts/config.js';
 import { countForArchitecture } from '../../core/model/adapt.js';
 import { resolvePlugin } from '../../core/runs/spec.js';
 import { architectureOf } from '../../core/model/source.js';
@@ -8,7 +7,7 @@ import { PluginRegistry } from '../../core/registry/registry.js';
 import { Rng } from '../../core/tensor/rng.js';
 import { containerFor } from '../context.js';
 import type { CliIo, GlobalOptions } from '../context.js';
-import { nameList, parseJsonObject, pluginRefs } from '../options.js';
+import { collect, nameList, parseJsonObject, parsePositiveInt, pluginRefs } from '../options.js';
 import { progressBars } from '../progress.js';
 
 const group = (n: number): string => n.toLocaleString('en-US');
@@ -18,14 +17,11 @@ export function registerParams(program: Command, io: CliIo): void {
     .command('params')
     .description('count trainable, added and total parameters of a model adapted with a strategy (no weights are loaded for presets)')
     .requiredOption('--model <source>', 'preset name, safetensors checkpoint (file or folder), or hf:<owner>/<repo>')
-    .option('--classes <n>', 'classes of the classification head', (v) => Number.parseInt(v, 10))
-    .requiredOption('--strategy <name>', 'strategy; stack with + or by repeating the flag', (v: string, all: string[]) => [...all, v], [])
+    .option('--classes <n>', 'classes of the classification head', (v) => parsePositiveInt(v, '--classes'))
+    .requiredOption('--strategy <name>', 'strategy; stack with + or by repeating the flag', collect, [])
     .option('--config <json>', 'strategy configs by name, e.g. \'{"lora":{"rank":4}}\'')
     .option('--json', 'print machine-readable JSON')
     .action(async (options: { model: string; classes?: number; strategy: string[]; config?: string; json?: boolean }, command: Command) => {
-      if (options.classes !== undefined && !(Number.isInteger(options.classes) && options.classes > 0)) {
-        throw new ConfigError(`--classes: expected a positive integer`);
-      }
       const di = await containerFor(command.optsWithGlobals<GlobalOptions>(), io);
       const registry = di.resolve(PluginRegistry);
       const refs = pluginRefs(nameList(options.strategy), parseJsonObject(options.config, '--config'), '--config');

@@ -73,6 +73,26 @@ export interface ZipArchive {
   close(): Promise<void>;
 }
 
+/** One row of a parquet file as {@link DatasetFiles.readParquet} hands it over, keyed by column name. */
+export type ParquetRow = Readonly<Record<string, unknown>>;
+
+/** Footer facts of a parquet file. */
+export interface ParquetInfo {
+  /** The file's path on disk. */
+  readonly path: string;
+  /** Total rows. */
+  readonly rows: number;
+  /** Rows of each row group, in file order. */
+  readonly rowGroups: readonly number[];
+  /** Top-level column names (a struct column such as an HF image counts once). */
+  readonly columns: readonly string[];
+  /**
+   * The footer's key/value metadata. Hugging Face files keep their features under `huggingface` (JSON; ClassLabel
+   * names at `info.features.<column>.names`).
+   */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
 /**
  * File and image services paretune gives dataset plugins, so that every dataset downloads, verifies, streams
  * and decodes the same way (progress bars, resumable downloads, checksums, clear offline errors).
@@ -104,6 +124,27 @@ export interface DatasetFiles {
    * ({@link ZipArchive}). Memory grows with the number of files (the index), not with the archive's size.
    */
   openZip(path: string): Promise<ZipArchive>;
+  /**
+   * Footer facts of a parquet file (row count, row groups, columns, key/value metadata), reading only the footer.
+   * A file that is not readable parquet rejects with an error naming it.
+   */
+  parquetInfo(path: string): Promise<ParquetInfo>;
+  /**
+   * Streams the named top-level `columns` of a parquet file one row group at a time, so memory is bounded by a row
+   * group, not the file: `visit` gets each group's rows as objects keyed by column name, with `offset` the file-wide
+   * index of the first of them, and is awaited before the next group is read. Row groups whose row range
+   * `[rowStart, rowEnd)` `accept` (default: every group) declines are skipped unread. Values: unannotated binary
+   * (e.g. encoded images) as `Uint8Array`, never decoded as text; UTF8/STRING columns as strings; INT64 as numbers
+   * (bigint only beyond 2^53); structs as objects (an HF image is `{ bytes: Uint8Array, path: string | null }`); nulls as `null`.
+   * Snappy, gzip, zstd, brotli and lz4 pages are supported. Resolves to the footer facts. A corrupt or truncated file,
+   * or a missing column, rejects with an error naming the file (and the rows); so does the first failing `visit`.
+   */
+  readParquet(
+    path: string,
+    columns: readonly string[],
+    visit: (rows: readonly ParquetRow[], offset: number) => Promise<void> | void,
+    accept?: (rowStart: number, rowEnd: number) => boolean,
+  ): Promise<ParquetInfo>;
   /** Decodes a JPEG or PNG (grayscale, CMYK and alpha included) to RGB resized to size x size (bilinear, aspect not kept). */
   decodeImage(bytes: Uint8Array, size: number, origin: string): Promise<Uint8Array>;
   /** Resizes uint8 RGB images (NHWC) to size x size the same way; returns the input when it already has that size. */

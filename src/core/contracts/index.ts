@@ -17,6 +17,6 @@ export type { Adaptation, AdaptationHooks, StrategyPlugin } from './strategy.js'
 export type { AttackInput, AttackPlugin, AttackResult, ThreatModel } from './attack.js';
 export type { PixelShiftPlugin, ShiftPlugin, ShiftVariant, SplitShiftPlugin } from './shift.js';
 export { memorySplit } from './dataset.js';
-export type { ArchiveEntry, DatasetAvailability, DatasetDescription, DatasetFiles, DatasetPlugin, DatasetSplit, FileSource, ImageBatch, ImageWriter, OpenOptions, ProgressListener, ZipArchive, ZipEntryStat } from './dataset.js';
+export type { ArchiveEntry, DatasetAvailability, DatasetDescription, DatasetFiles, DatasetPlugin, DatasetSplit, FileSource, ImageBatch, ImageWriter, OpenOptions, ParquetInfo, ParquetRow, ProgressListener, ZipArchive, ZipEntryStat } from './dataset.js';
 export type { AggregateMetricPlugin, MetricContext, MetricPlugin, MetricPoint, PointMetricPlugin, PredictionSet } from './metric.js';
 export type { Rng, RngState } from '../tensor/rng.js';

@@ -6,6 +6,7 @@ import { readTar } from './archives.js';
 import { download, DownloadError } from './download.js';
 import { cachedImageSplit } from './image-store.js';
 import { decodeImage, resizeImages } from './images.js';
+import { parquetInfo, readParquet } from './parquet.js';
 import { openZip, readZip } from './zip.js';
 
 /** A dataset file that is neither present nor downloadable. */
@@ -47,6 +48,8 @@ export function datasetFiles(dataDir: string, dataset: string, onProgress?: Prog
     readTar,
     readZip,
     openZip,
+    parquetInfo,
+    readParquet,
     decodeImage,
     resizeImages,
     cachedImages(key, { count, size }, build) {

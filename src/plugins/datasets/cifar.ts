@@ -1,5 +1,6 @@
 import { ConfigError, definePlugin, memorySplit, z } from '../../core/contracts/index.js';
 import type { DatasetFiles, FileSource } from '../../core/contracts/index.js';
+import { hfAvailability, hfImageSplit, labelMapper, resizedSplit, sourceOption } from './hf-parquet.js';
 import { archiveAvailability } from './tar-images.js';
 
 /** One CIFAR variant: its archive, its record layout and where each split's records are. */
@@ -77,6 +78,43 @@ async function openCifar(format: CifarFormat, split: string, labels: 'fine' | 'c
   return { ...memorySplit({ ...images, height: 32, width: 32 }, imageSize, files), source: `${archive}: ${batchNames.join(', ')}` };
 }
 
+/** An HF parquet copy of a CIFAR variant: repository and the file of each split. */
+interface CifarHf {
+  readonly repo: string;
+  readonly files: Readonly<Record<'train' | 'test', string>>;
+}
+
+const CIFAR10_HF: CifarHf = {
+  repo: 'uoft-cs/cifar10',
+  files: { train: 'plain_text/train-00000-of-00001.parquet', test: 'plain_text/test-00000-of-00001.parquet' },
+};
+/** Config `cifar100`; these paths follow the repository's config name and were not checked against the hub. */
+const CIFAR100_HF: CifarHf = {
+  repo: 'uoft-cs/cifar100',
+  files: { train: 'cifar100/train-00000-of-00001.parquet', test: 'cifar100/test-00000-of-00001.parquet' },
+};
+
+/**
+ * A CIFAR split from its HF parquet copy: 32x32 PNGs in column `img`, decoded once and cached at 32x32, then
+ * resized to `imageSize` as batches are read (as for the binary version). Labels are matched to the binary
+ * version's order by ClassLabel name.
+ */
+function openCifarHf(hf: CifarHf, split: string, column: string, classNames: readonly string[], imageSize: number, files: DatasetFiles) {
+  if (split !== 'train' && split !== 'test') throw new ConfigError(`no split '${split}' (splits: train, test)`);
+  return hfImageSplit(files, {
+    repo: hf.repo,
+    paths: [hf.files[split]],
+    imageColumn: 'img',
+    columns: [column],
+    select: (info) => {
+      const label = labelMapper(info, column, classNames);
+      return (row, index) => label(row[column], index);
+    },
+    size: 32,
+    selection: column,
+  }).then((images) => resizedSplit(images, 32, imageSize, files));
+}
+
 /** Class names in label order, as in the archives' batches.meta.txt and *_label_names.txt. */
 const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 const CIFAR100_FINE = (
@@ -93,27 +131,39 @@ const CIFAR100_COARSE = (
   'non-insect_invertebrates people reptiles small_mammals trees vehicles_1 vehicles_2'
 ).split(' ');
 
-/** CIFAR-10 (Krizhevsky, 2009), the binary version: 32x32 colour images, 10 classes, 50,000/10,000. */
+/**
+ * CIFAR-10 (Krizhevsky, 2009), the binary version: 32x32 colour images, 10 classes, 50,000/10,000. With
+ * `source: 'hf'`, the Hugging Face parquet copy `uoft-cs/cifar10` (same images and split).
+ */
 export const cifar10 = definePlugin({
   family: 'dataset',
   meta: { name: 'cifar10', version: '0.1.0', apiVersion: 1, description: 'CIFAR-10: 32x32 colour images, 10 classes, 50,000/10,000 (official split).' },
-  configSchema: z.object({}).strict(),
+  configSchema: z.object({ source: sourceOption }).strict(),
   describe: () => ({ numClasses: 10, classNames: CIFAR10_CLASSES, splits: ['train', 'test'], nativeResolution: 32 }),
-  availability: (_config, files) => archiveAvailability(CIFAR10.source, files),
-  open: (split, _config, { imageSize, files }) => openCifar(CIFAR10, split, 'fine', imageSize, files),
+  availability: ({ source }, files) =>
+    source === 'hf' ? hfAvailability(CIFAR10_HF.repo, Object.values(CIFAR10_HF.files), files) : archiveAvailability(CIFAR10.source, files),
+  open: (split, { source }, { imageSize, files }) =>
+    source === 'hf' ? openCifarHf(CIFAR10_HF, split, 'label', CIFAR10_CLASSES, imageSize, files) : openCifar(CIFAR10, split, 'fine', imageSize, files),
 });
 
-/** CIFAR-100 (Krizhevsky, 2009), the binary version: 100 fine labels (default) or 20 coarse ones, 50,000/10,000. */
+/**
+ * CIFAR-100 (Krizhevsky, 2009), the binary version: 100 fine labels (default) or 20 coarse ones, 50,000/10,000.
+ * With `source: 'hf'`, the Hugging Face parquet copy `uoft-cs/cifar100` (columns `fine_label` / `coarse_label`).
+ */
 export const cifar100 = definePlugin({
   family: 'dataset',
   meta: { name: 'cifar100', version: '0.1.0', apiVersion: 1, description: 'CIFAR-100: 32x32 colour images, 100 fine (or 20 coarse) classes, 50,000/10,000.' },
-  configSchema: z.object({ labels: z.enum(['fine', 'coarse']).default('fine') }).strict(),
+  configSchema: z.object({ labels: z.enum(['fine', 'coarse']).default('fine'), source: sourceOption }).strict(),
   describe: ({ labels }) => ({
     numClasses: labels === 'fine' ? 100 : 20,
     classNames: labels === 'fine' ? CIFAR100_FINE : CIFAR100_COARSE,
     splits: ['train', 'test'],
     nativeResolution: 32,
   }),
-  availability: (_config, files) => archiveAvailability(CIFAR100.source, files),
-  open: (split, { labels }, { imageSize, files }) => openCifar(CIFAR100, split, labels, imageSize, files),
+  availability: ({ source }, files) =>
+    source === 'hf' ? hfAvailability(CIFAR100_HF.repo, Object.values(CIFAR100_HF.files), files) : archiveAvailability(CIFAR100.source, files),
+  open: (split, { labels, source }, { imageSize, files }) =>
+    source === 'hf'
+      ? openCifarHf(CIFAR100_HF, split, `${labels}_label`, labels === 'fine' ? CIFAR100_FINE : CIFAR100_COARSE, imageSize, files)
+      : openCifar(CIFAR100, split, labels, imageSize, files),
 });

@@ -1,8 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, definePlugin, z } from '../../core/contracts/index.js';
-import type { DatasetAvailability, DatasetFiles, FileSource } from '../../core/contracts/index.js';
+import type { DatasetAvailability, DatasetFiles, FileSource, OpenOptions } from '../../core/contracts/index.js';
 import { DOMAINNET_CLASSES } from './domainnet-classes.js';
+import { hfAvailability, hfImageSplit, labelMapper, sourceOption } from './hf-parquet.js';
 
 /** The six domains, in the order of the official code (clipart 0 … sketch 5). */
 export const DOMAINNET_DOMAINS = ['clipart', 'infograph', 'painting', 'quickdraw', 'real', 'sketch'] as const;
@@ -28,7 +29,34 @@ const listSource = (domain: Domain, split: ListSplit): FileSource => ({
   hint: HINT,
 });
 
-const configSchema = z.object({ domain: z.enum(DOMAINNET_DOMAINS).default('real') }).strict();
+const configSchema = z.object({ domain: z.enum(DOMAINNET_DOMAINS).default('real'), source: sourceOption }).strict();
+
+const HF_REPO = 'wltjr1007/DomainNet';
+/** All domains' rows sit in the same files; the `domain` column (clipart 0 … sketch 5) says which. */
+const HF_FILES: Readonly<Record<ListSplit, readonly string[]>> = {
+  train: ['data/train-00000-of-00003.parquet', 'data/train-00001-of-00003.parquet', 'data/train-00002-of-00003.parquet'],
+  test: ['data/test-00000-of-00001.parquet'],
+};
+
+/** The rows of one domain of an HF split file set, labelled by ClassLabel name in the official class order. */
+function openHf(domain: Domain, list: ListSplit, imageSize: number, files: DatasetFiles, onProgress: OpenOptions['onProgress']) {
+  return hfImageSplit(files, {
+    repo: HF_REPO,
+    paths: HF_FILES[list],
+    imageColumn: 'image',
+    columns: ['label', 'domain'],
+    select: (info) => {
+      const label = labelMapper(info, 'label', DOMAINNET_CLASSES);
+      const domainOf = labelMapper(info, 'domain', DOMAINNET_DOMAINS);
+      const wanted = DOMAINNET_DOMAINS.indexOf(domain);
+      return (row, index) => (domainOf(row['domain'], index) === wanted ? label(row['label'], index) : undefined);
+    },
+    size: imageSize,
+    selection: JSON.stringify({ domain, list }),
+    note: `${list} rows of domain ${domain}`,
+    onProgress,
+  });
+}
 
 function splitNames(source: Domain): string[] {
   return ['train', 'test', ...DOMAINNET_DOMAINS.filter((d) => d !== source).map((d) => `${d}/test`)];
@@ -103,6 +131,11 @@ function availability(source: Domain, files: DatasetFiles): DatasetAvailability 
  * Listed images that are absent from the zip (third-party loaders report a few painting entries) are skipped: each open reports them
  * once through `process.emitWarning` (type `DatasetWarning`, code `PARETUNE_DATASET_MISSING_IMAGES`), naming
  * the list file, the archive and the count.
+ *
+ * With `source: 'hf'`, the Hugging Face parquet copy `wltjr1007/DomainNet`: `train` is the source domain's rows of
+ * the train files, `<d>/test` (and `test`) domain d's rows of the test file, selected by the `domain` column
+ * (clipart 0, infograph 1, painting 2, quickdraw 3, real 4, sketch 5, or by ClassLabel name when the file has
+ * names); labels are matched to the official class order by ClassLabel name.
  */
 export const domainNet = definePlugin({
   family: 'dataset',
@@ -120,9 +153,11 @@ export const domainNet = definePlugin({
     domains: DOMAINNET_DOMAINS,
     domain,
   }),
-  availability: ({ domain }, files) => availability(domain, files),
-  async open(split, { domain: source }, { imageSize, files, onProgress }) {
+  availability: ({ domain, source }, files) =>
+    source === 'hf' ? hfAvailability(HF_REPO, [...HF_FILES.train, ...HF_FILES.test], files) : availability(domain, files),
+  async open(split, { domain: source, source: from }, { imageSize, files, onProgress }) {
     const { domain, list } = resolveSplit(split, source);
+    if (from === 'hf') return openHf(domain, list, imageSize, files, onProgress);
     const listFile = await files.fetch(listSource(domain, list));
     const archive = await files.fetch(zipSource(domain));
     const listed = parseList(readFileSync(listFile, 'utf8'), listFile, domain);

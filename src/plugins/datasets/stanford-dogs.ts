@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ConfigError, definePlugin, z } from '../../core/contracts/index.js';
 import type { DatasetFiles, FileSource } from '../../core/contracts/index.js';
 import { matNumbers, matStrings, readMat } from './mat.js';
+import { hfAvailability, hfImageSplit, labelMapper, sourceOption } from './hf-parquet.js';
 import { tarImageSplit } from './tar-images.js';
 
 const PAGE = 'http://vision.stanford.edu/aditya86/ImageNetDogs';
@@ -49,6 +50,14 @@ export const STANFORD_DOGS_SYNSETS: readonly string[] = (
 /** Class names: the part of each synset folder after the first '-', underscores as spaces ('Shih-Tzu', 'Japanese spaniel'). */
 const CLASS_NAMES = STANFORD_DOGS_SYNSETS.map((s) => s.slice(s.indexOf('-') + 1).replace(/_/g, ' '));
 
+const HF_REPO = 'amaye15/stanford-dogs';
+const HF_FILES: Readonly<Record<'train' | 'test', readonly string[]>> = {
+  train: ['data/train-00000-of-00002.parquet', 'data/train-00001-of-00002.parquet'],
+  test: ['data/test-00000-of-00001.parquet'],
+};
+/** Recorded with every run from the HF copy, whose split is not the official one. */
+const HF_SPLIT_NOTE = "the HF copy's own split, about 14.4k train / 6.2k test, NOT the official 12,000 / 8,580 split of train_list.mat / test_list.mat";
+
 const baseName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 /** A split's list (`train_list.mat` or `test_list.mat` in lists.tar): image paths under Images/ and 0-based labels. */
 async function readList(files: DatasetFiles, lists: string, split: 'train' | 'test'): Promise<{ paths: string[]; labels: Int32Array }> {
@@ -78,22 +87,41 @@ async function readList(files: DatasetFiles, lists: string, split: 'train' | 'te
 /**
  * Stanford Dogs (Khosla et al., 2011): 20,580 photos of 120 breeds (ImageNet synsets), official split 12,000 train
  * (100 a class) / 8,580 test from lists.tar's train_list.mat / test_list.mat, images from images.tar. Images are
- * decoded once to `imageSize` (bilinear, aspect ratio not kept) and cached on disk.
+ * decoded once to `imageSize` (bilinear, aspect ratio not kept) and cached on disk. With `source: 'hf'`, the
+ * Hugging Face parquet copy `amaye15/stanford-dogs` (image column `pixel_values`), whose split differs from the
+ * official one (recorded in the split's `source`); its ClassLabel names are matched to the synset order by breed name.
  */
 export const stanfordDogs = definePlugin({
   family: 'dataset',
   meta: { name: 'stanford-dogs', version: '0.1.0', apiVersion: 1, description: 'Stanford Dogs: 120 dog breeds, 12,000/8,580 (official split), from images.tar and lists.tar.' },
-  configSchema: z.object({}).strict(),
+  configSchema: z.object({ source: sourceOption }).strict(),
   describe: () => ({ numClasses: 120, classNames: CLASS_NAMES, splits: ['train', 'test'] }),
-  availability: (_config, files) => {
+  availability: ({ source }, files) => {
+    if (source === 'hf') return hfAvailability(HF_REPO, [...HF_FILES.train, ...HF_FILES.test], files);
     const paths = [SOURCES.images, SOURCES.lists].map((s) => join(files.dir, s.name));
     const missing = paths.filter((p) => !existsSync(p));
     return missing.length === 0
       ? { present: true, bytes: paths.reduce((n, p) => n + statSync(p).size, 0), detail: files.dir }
       : { present: false, detail: `not downloaded yet (${missing.map((p) => baseName(p)).join(', ')} from ${PAGE}/ into ${files.dir})` };
   },
-  async open(split, _config, { imageSize, files, signal }) {
+  async open(split, { source: from }, { imageSize, files, signal }) {
     if (split !== 'train' && split !== 'test') throw new ConfigError(`stanford-dogs has no split '${split}' (splits: train, test)`);
+    if (from === 'hf') {
+      return hfImageSplit(files, {
+        repo: HF_REPO,
+        paths: HF_FILES[split],
+        imageColumn: 'pixel_values',
+        columns: ['label'],
+        select: (info) => {
+          const label = labelMapper(info, 'label', STANFORD_DOGS_SYNSETS);
+          return (row, index) => label(row['label'], index);
+        },
+        size: imageSize,
+        selection: 'label',
+        note: HF_SPLIT_NOTE,
+        signal,
+      });
+    }
     const images = await files.fetch(SOURCES.images);
     const lists = await files.fetch(SOURCES.lists);
     const list = await readList(files, lists, split);

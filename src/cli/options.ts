@@ -82,6 +82,7 @@ export function attackRefs(flags: MeasurementFlags): ReturnType<typeof pluginRef
   if (names.includes('none')) return [];
   const configs = parseJsonObject(flags.attackConfig, '--attack-config');
   if (flags.eps !== undefined || flags.attackSteps !== undefined) {
+    if (!names.includes('pgd')) throw new ConfigError(`--eps and --attack-steps configure pgd, which is not among the attacks (${names.join(', ')})`);
     configs['pgd'] = {
       ...configs['pgd'],
       ...(flags.eps === undefined ? {} : { eps: parseNumberList(flags.eps, '--eps') }),

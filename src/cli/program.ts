@@ -5,6 +5,7 @@ import { DownloadError } from '../core/data/download.js';
 import { DatasetFileError } from '../core/data/files.js';
 import { ImageDecodeError } from '../core/data/images.js';
 import { CheckpointError } from '../core/model/safetensors.js';
+import { StoreError } from '../core/store/store.js';
 import { RunFailedError } from '../core/runs/runner.js';
 import { TrainingDivergedError } from '../core/training/trainer.js';
 import { PluginError } from '../core/contracts/plugin.js';
@@ -16,11 +17,12 @@ import { registerEvaluate } from './commands/evaluate.js';
 import { registerInfo } from './commands/info.js';
 import { registerParams } from './commands/params.js';
 import { registerRun } from './commands/run.js';
+import { registerRuns } from './commands/runs.js';
 import type { CliIo } from './context.js';
 import { collect } from './options.js';
 
 /** Errors caused by the user's input or machine: shown as one line, without a stack trace. */
-const USER_ERRORS = [ConfigError, PluginError, BackendError, CheckpointError, TrainingDivergedError, DatasetFileError, DownloadError, ImageDecodeError, ArchiveError];
+const USER_ERRORS = [ConfigError, PluginError, BackendError, CheckpointError, TrainingDivergedError, DatasetFileError, DownloadError, ImageDecodeError, ArchiveError, StoreError];
 
 function buildProgram(io: CliIo): Command {
   const program = new Command('paretune')
@@ -33,6 +35,7 @@ function buildProgram(io: CliIo): Command {
   registerInfo(program, io);
   registerParams(program, io);
   registerRun(program, io);
+  registerRuns(program, io);
   registerEvaluate(program, io);
   registerDatasets(program, io);
   registerDemo(program, io);

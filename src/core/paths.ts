@@ -16,3 +16,8 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
   return env['PARETUNE_DATA_DIR'] ?? join(env['XDG_DATA_HOME'] ?? join(homedir(), '.local', 'share'), 'paretune');
 }
+
+/** The database file: `PARETUNE_DB`, else `paretune.db` in the data directory. */
+export function databaseFile(env: NodeJS.ProcessEnv = process.env): string {
+  return env['PARETUNE_DB'] ?? join(dataDir(env), 'paretune.db');
+}

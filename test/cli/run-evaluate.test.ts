@@ -59,6 +59,31 @@ describe('paretune run and evaluate', () => {
     expect(stdout).toMatch(/best-validation checkpoint: step \d \(last step 2\)\nAUPF 0\.\d{4} \(frontier of \d of the logged steps/);
   });
 
+  it('stores every run and its points; runs lists and shows them; a failed run keeps its points', async () => {
+    const env = { PARETUNE_DB: join(tempDir(), 'study.db') };
+    const dir = tempDir();
+    const base = ['--plugin', plugin, 'run', '--model', checkpoint, '--dataset', 'toy', '--batch-size', '16', '--eval-schedule', '0,2', '--train-sample', '10', '--attack-steps', '1', '--quiet'];
+    const ok = await cli([...base, '--strategy', 'lora', '--steps', '2', '--json'], dir, env);
+    expect(ok.code).toBe(0);
+    const { runId, points } = JSON.parse(ok.stdout) as { runId: string; points: Point[] };
+    const failed = await cli([...base, '--strategy', 'full', '--steps', '40', '--lr', '1e30', '--warmup', '0'], dir, env);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/metric points were measured and stored \(run [0-9a-f-]+\) before the failure\nparetune: training diverged/);
+
+    const refused = ['--plugin', plugin, 'run', '--model', checkpoint, '--dataset', 'toy', '--strategy', 'lora', '--attack', 'fgsm'];
+    expect((await cli(refused, dir, env)).stderr).toContain("unknown attack 'fgsm'"); // refused before any work: no run row
+    expect((await cli([...refused, '--eps', '1/255'], dir, env)).stderr).toContain('--eps and --attack-steps configure pgd, which is not among the attacks (fgsm)');
+
+    const listed = JSON.parse((await cli(['runs', '--json'], dir, env)).stdout) as { id: string; status: string; strategy: string }[];
+    expect(listed.map((r) => [r.strategy, r.status]).sort()).toEqual([['full', 'failed'], ['lora', 'finished']]);
+    const shown = JSON.parse((await cli(['runs', runId, '--json'], dir, env)).stdout) as { status: string; bestStep: number; points: Point[] };
+    expect(shown.status).toBe('finished');
+    expect(shown.points).toHaveLength(points.length);
+    expect((await cli(['runs', '--status', 'failed'], dir, env)).stdout).toMatch(/failed +full +toy/);
+    expect((await cli(['runs', 'nope'], dir, env)).stderr).toContain("no run 'nope' in");
+    expect((await cli(['runs', '--status', 'odd'], dir, env)).stderr).toContain("--status: 'odd' is not one of running, finished, failed, cancelled, interrupted");
+  });
+
   it('explains bad input', async () => {
     const dir = tempDir();
     const base = ['--plugin', plugin, 'run', '--model', checkpoint, '--dataset', 'toy', '--strategy', 'lora'];

@@ -57,8 +57,9 @@ export default definePlugin({
 `;
 }
 
-/** Runs the CLI in this process with `cwd`, capturing its output. */
-export async function cli(argv: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs the CLI in this process with `cwd`, capturing its output; data (and the database) go to a fresh folder unless `env` says otherwise. */
+export async function cli(argv: string[], cwd: string, overrides: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { PARETUNE_DATA_DIR: tempDir(), ...overrides };
   let stdout = '';
   let stderr = '';
   const code = await runCli(argv, {

@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import type { MeasuredPoint } from '../../core/evaluation/evaluator.js';
-import { cacheDir, dataDir } from '../../core/paths.js';
+import { randomUUID } from 'node:crypto';
+import { BackendToken } from '../../core/container.js';
+import { cacheDir, databaseFile, dataDir } from '../../core/paths.js';
+import { recordRun } from '../../core/store/recorder.js';
+import { Store } from '../../core/store/store.js';
 import { PluginRegistry } from '../../core/registry/registry.js';
 import { RunFailedError, runFineTuning } from '../../core/runs/runner.js';
 import type { RunEvent } from '../../core/runs/runner.js';
@@ -30,6 +34,7 @@ interface RunFlags extends MeasurementFlags {
   testSample?: string;
   seed?: string;
   saveAdaptation?: string;
+  db?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -99,14 +104,19 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--test-sample <n>', "test images, or 'all' (default all)")
     .option('--seed <n>', 'seed of every random choice (default 0)')
     .option('--save-adaptation <file>', 'save the fine-tuned parameters (best-validation checkpoint) to a safetensors file')
+    .option('--db <file>', 'database to store the run in (default: PARETUNE_DB, else paretune.db in the data directory)')
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'no progress output')
     .action(async (flags: RunFlags, command: Command) => {
       const di = await containerFor(command.optsWithGlobals<GlobalOptions>(), io);
+      const store = Store.open(flags.db ?? databaseFile(io.env));
+      const runId = randomUUID();
+      const record = recordRun(store, runId, di.resolve(BackendToken).name);
       const downloads = progressBars(process.stderr, flags.quiet === true);
       const tty = process.stderr.isTTY && flags.quiet !== true;
       let bar: cliProgress.SingleBar | undefined;
       const onEvent = (event: RunEvent): void => {
+        record(event);
         if (flags.quiet) return;
         if (event.type === 'started') {
           const p = event.parameters;
@@ -134,8 +144,10 @@ export function registerRun(program: Command, io: CliIo): void {
           ...(flags.saveAdaptation === undefined ? {} : { saveAdaptation: flags.saveAdaptation }),
         });
         bar?.stop();
+        const { points, ...summary } = result;
+        store.finishRun(runId, { bestStep: result.bestStep, lastStep: result.lastStep, seconds: result.seconds.total, result: summary });
         if (flags.json) {
-          io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+          io.stdout(`${JSON.stringify({ runId, database: store.file, ...result, points }, null, 2)}\n`);
           return;
         }
         io.stdout(
@@ -144,14 +156,17 @@ export function registerRun(program: Command, io: CliIo): void {
             result.frontier === undefined ? 'no attack configured: no frontier' : `AUPF ${result.frontier.hypervolume.toFixed(4)} (frontier of ${result.frontier.points.length} of the logged steps: ${result.frontier.points.map((p) => p.item.step).join(', ')})`,
             `${result.points.length} metric points in ${result.seconds.total.toFixed(1)} s (${result.seconds.evaluation.toFixed(1)} s evaluating)`,
             ...(flags.saveAdaptation === undefined ? [] : [`fine-tuned parameters saved to ${flags.saveAdaptation}`]),
+            `run ${runId} stored in ${store.file} (paretune runs ${runId})`,
           ].join('\n') + '\n',
         );
       } catch (error) {
         bar?.stop();
-        if (error instanceof RunFailedError) io.stderr(`paretune: ${error.points.length} metric points were measured before the failure\n`);
+        if (store.getRun(runId) !== undefined) store.failRun(runId, (error as Error).message);
+        if (error instanceof RunFailedError) io.stderr(`paretune: ${error.points.length} metric points were measured and stored (run ${runId}) before the failure\n`);
         throw error;
       } finally {
         downloads.stop();
+        store.close();
       }
     });
 }

@@ -24,7 +24,15 @@ import type { ResolvedRun } from './spec.js';
 
 /** What a run reports while it works. */
 export type RunEvent =
-  | { readonly type: 'started'; readonly totalSteps: number; readonly evaluationSteps: readonly number[]; readonly model: string; readonly parameters: ParameterCounts }
+  | {
+      readonly type: 'started';
+      readonly spec: ResolvedRun['spec'];
+      readonly plugins: readonly string[];
+      readonly totalSteps: number;
+      readonly evaluationSteps: readonly number[];
+      readonly model: string;
+      readonly parameters: ParameterCounts;
+    }
   | ({ readonly type: 'step' } & StepEvent)
   | { readonly type: 'evaluation'; readonly step: number; readonly points: readonly MeasuredPoint[] };
 
@@ -102,6 +110,7 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
   const run = resolveRun(input, context.registry);
   const { spec, training } = run;
   const objectives = frontierObjectives(run);
+  const plugins = [run.dataset, ...run.strategies, ...run.attacks, ...run.shifts, ...run.metrics].map(({ plugin }) => `${plugin.meta.name}@${plugin.meta.version}`);
   const rng = Rng.fromSeed(spec.seed);
   const datasetPlugin = run.dataset.plugin;
   const description = datasetPlugin.describe(run.dataset.config);
@@ -145,7 +154,7 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
     const perEpoch = stepsPerEpoch(trainIndices.length, training.batchSize);
     const totalSteps = training.steps ?? Math.round(training.epochs * perEpoch);
     const steps = evaluationSteps(spec.evaluation.schedule, totalSteps);
-    context.onEvent?.({ type: 'started', totalSteps, evaluationSteps: steps, model: modelDescription, parameters });
+    context.onEvent?.({ type: 'started', spec, plugins, totalSteps, evaluationSteps: steps, model: modelDescription, parameters });
 
     const measure = async (step: number, epoch: number, extra: MetricContext = {}): Promise<MeasuredPoint[]> => {
       const t0 = performance.now();
@@ -179,7 +188,7 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
     const trajectory = points.filter((p) => p.context['checkpoint'] === undefined);
     return {
       spec,
-      plugins: [run.dataset, ...run.strategies, ...run.attacks, ...run.shifts, ...run.metrics].map(({ plugin }) => `${plugin.meta.name}@${plugin.meta.version}`),
+      plugins,
       model: modelDescription,
       parameters,
       points,

@@ -1,0 +1,255 @@
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { MetricContext } from '../contracts/metric.js';
+import type { MeasuredPoint } from '../evaluation/evaluator.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+
+/** A database that cannot be used: not SQLite, from a newer paretune, or unreadable. Nothing was modified. */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+}
+
+export type RunStatus = 'running' | 'finished' | 'failed' | 'cancelled';
+
+/** A stored run. `interrupted` marks a 'running' run whose process on this host is gone (killed). */
+export interface RunRecord {
+  readonly id: string;
+  readonly experimentId: string | null;
+  readonly spec: unknown;
+  readonly status: RunStatus;
+  readonly interrupted: boolean;
+  readonly seed: number;
+  readonly strategy: string;
+  readonly dataset: string;
+  readonly model: string | null;
+  readonly backend: string | null;
+  readonly plugins: readonly string[];
+  readonly paretuneVersion: string;
+  readonly createdAt: string;
+  readonly finishedAt: string | null;
+  readonly bestStep: number | null;
+  readonly lastStep: number | null;
+  readonly seconds: number | null;
+  readonly error: string | null;
+  readonly result: unknown;
+}
+
+export interface NewRun {
+  readonly id: string;
+  readonly experimentId?: string;
+  readonly spec: unknown;
+  readonly seed: number;
+  readonly strategy: string;
+  readonly dataset: string;
+  readonly model?: string;
+  readonly backend?: string;
+  readonly plugins?: readonly string[];
+  readonly paretuneVersion: string;
+}
+
+/** JSON with object keys sorted, so equal contexts always give the same key. */
+export function canonicalJson(value: MetricContext): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+}
+
+const SQLITE_MAGIC = 'SQLite format 3\0';
+
+/** Refuses a file that exists, is not empty and does not start with SQLite's header. */
+function assertSqliteFile(file: string): void {
+  if (!existsSync(file) || statSync(file).size === 0) return;
+  const fd = openSync(file, 'r');
+  const header = Buffer.alloc(16);
+  try {
+    readSync(fd, header, 0, 16, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (header.toString('latin1') !== SQLITE_MAGIC) throw new StoreError(`${file} is not a paretune database (not an SQLite file); nothing was changed`);
+}
+
+interface RunRow {
+  id: string;
+  experiment_id: string | null;
+  spec: string;
+  status: RunStatus;
+  seed: number;
+  strategy: string;
+  dataset: string;
+  model: string | null;
+  backend: string | null;
+  plugins: string | null;
+  paretune_version: string;
+  host: string | null;
+  pid: number | null;
+  created_at: string;
+  finished_at: string | null;
+  best_step: number | null;
+  last_step: number | null;
+  seconds: number | null;
+  error: string | null;
+  result: string | null;
+}
+
+/** Whether a process of this host is alive (signal 0 tests without signalling). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
+
+/**
+ * paretune's store: one SQLite file (better-sqlite3) in WAL mode with versioned migrations. Every write that belongs
+ * together is one transaction, so a killed process loses at most the evaluation in flight. Metric points are keyed
+ * by (run, step, name, context): writing a point twice keeps one copy.
+ */
+export class Store {
+  private constructor(
+    readonly file: string,
+    private readonly db: Database.Database,
+  ) {}
+
+  /** Opens (creating and migrating as needed) the database at `file`; refuses foreign or newer files untouched. */
+  static open(file: string): Store {
+    assertSqliteFile(file);
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    let db: Database.Database;
+    try {
+      db = new Database(file);
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version > SCHEMA_VERSION) {
+        db.close();
+        throw new StoreError(`${file} was written by a newer paretune (schema ${version}; this one knows up to ${SCHEMA_VERSION}); upgrade paretune. Nothing was changed`);
+      }
+      db.pragma('journal_mode = WAL');
+      db.pragma('foreign_keys = ON');
+      for (let v = version; v < SCHEMA_VERSION; v++) {
+        db.transaction(() => {
+          db.exec(MIGRATIONS[v] as string);
+          db.pragma(`user_version = ${v + 1}`);
+        })();
+      }
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      throw new StoreError(`${file} cannot be used as a paretune database: ${(error as Error).message}`);
+    }
+    return new Store(file, db);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Records a run as running in this process. */
+  createRun(run: NewRun): void {
+    this.db
+      .prepare(
+        `INSERT INTO runs (id, experiment_id, spec, status, seed, strategy, dataset, model, backend, plugins, paretune_version, host, pid, created_at)
+         VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        run.id,
+        run.experimentId ?? null,
+        JSON.stringify(run.spec),
+        run.seed,
+        run.strategy,
+        run.dataset,
+        run.model ?? null,
+        run.backend ?? null,
+        JSON.stringify(run.plugins ?? []),
+        run.paretuneVersion,
+        hostname(),
+        process.pid,
+        new Date().toISOString(),
+      );
+  }
+
+  /** Stores the points of one evaluation in one transaction; a point already stored is overwritten, not duplicated. */
+  recordPoints(runId: string, points: readonly MeasuredPoint[]): void {
+    const insert = this.db.prepare(
+      `INSERT INTO metric_points (run_id, step, epoch, name, context, value, sample_count, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, step, name, context) DO UPDATE SET epoch = excluded.epoch, value = excluded.value,
+         sample_count = excluded.sample_count, seconds = excluded.seconds`,
+    );
+    this.db.transaction(() => {
+      for (const p of points) insert.run(runId, p.step, p.epoch, p.name, canonicalJson(p.context), Number.isFinite(p.value) ? p.value : null, p.count, p.seconds);
+    })();
+  }
+
+  /** Marks a run finished with its result summary. */
+  finishRun(runId: string, outcome: { bestStep: number; lastStep: number; seconds: number; result: unknown }): void {
+    this.db
+      .prepare(`UPDATE runs SET status = 'finished', finished_at = ?, best_step = ?, last_step = ?, seconds = ?, result = ?, pid = NULL WHERE id = ?`)
+      .run(new Date().toISOString(), outcome.bestStep, outcome.lastStep, outcome.seconds, JSON.stringify(outcome.result), runId);
+  }
+
+  /** Marks a run failed (or cancelled) with the reason; its points stay. */
+  failRun(runId: string, error: string, status: 'failed' | 'cancelled' = 'failed'): void {
+    this.db.prepare(`UPDATE runs SET status = ?, finished_at = ?, error = ?, pid = NULL WHERE id = ?`).run(status, new Date().toISOString(), error, runId);
+  }
+
+  /** Runs, newest first, optionally filtered. */
+  listRuns(filter: { status?: RunStatus | 'interrupted'; strategy?: string; dataset?: string; experimentId?: string } = {}): RunRecord[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.strategy !== undefined) (where.push('strategy = ?'), args.push(filter.strategy));
+    if (filter.dataset !== undefined) (where.push('dataset = ?'), args.push(filter.dataset));
+    if (filter.experimentId !== undefined) (where.push('experiment_id = ?'), args.push(filter.experimentId));
+    if (filter.status !== undefined) (where.push('status = ?'), args.push(filter.status === 'interrupted' ? 'running' : filter.status));
+    const rows = this.db.prepare(`SELECT * FROM runs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id`).all(...args) as RunRow[];
+    const records = rows.map((r) => this.record(r));
+    return filter.status === 'interrupted' ? records.filter((r) => r.interrupted) : filter.status === 'running' ? records.filter((r) => !r.interrupted) : records;
+  }
+
+  getRun(id: string): RunRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    return row === undefined ? undefined : this.record(row);
+  }
+
+  /** A run's metric points in step order. */
+  points(runId: string, filter: { name?: string; fromStep?: number; toStep?: number } = {}): MeasuredPoint[] {
+    const rows = this.db
+      .prepare(
+        `SELECT step, epoch, name, context, value, sample_count, seconds FROM metric_points
+         WHERE run_id = ? AND (? IS NULL OR name = ?) AND step >= ? AND step <= ? ORDER BY step, name, context`,
+      )
+      .all(runId, filter.name ?? null, filter.name ?? null, filter.fromStep ?? 0, filter.toStep ?? Number.MAX_SAFE_INTEGER) as {
+      step: number;
+      epoch: number;
+      name: string;
+      context: string;
+      value: number | null;
+      sample_count: number;
+      seconds: number;
+    }[];
+    return rows.map((r) => ({ step: r.step, epoch: r.epoch, name: r.name, context: JSON.parse(r.context) as MetricContext, value: r.value ?? Number.NaN, count: r.sample_count, seconds: r.seconds }));
+  }
+
+  private record(r: RunRow): RunRecord {
+    return {
+      id: r.id,
+      experimentId: r.experiment_id,
+      spec: JSON.parse(r.spec) as unknown,
+      status: r.status,
+      interrupted: r.status === 'running' && r.host === hostname() && r.pid !== null && !alive(r.pid),
+      seed: r.seed,
+      strategy: r.strategy,
+      dataset: r.dataset,
+      model: r.model,
+      backend: r.backend,
+      plugins: JSON.parse(r.plugins ?? '[]') as string[],
+      paretuneVersion: r.paretune_version,
+      createdAt: r.created_at,
+      finishedAt: r.finished_at,
+      bestStep: r.best_step,
+      lastStep: r.last_step,
+      seconds: r.seconds,
+      error: r.error,
+      result: r.result === null ? null : (JSON.parse(r.result) as unknown),
+    };
+  }
+}

@@ -1,14 +1,17 @@
-import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
-import type { MeasuredPoint } from '../../core/evaluation/evaluator.js';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
 import { BackendToken } from '../../core/container.js';
+import { ConfigError } from '../../core/contracts/config.js';
+import type { MeasuredPoint } from '../../core/evaluation/evaluator.js';
 import { cacheDir, databaseFile, dataDir } from '../../core/paths.js';
-import { recordRun } from '../../core/store/recorder.js';
-import { Store } from '../../core/store/store.js';
 import { PluginRegistry } from '../../core/registry/registry.js';
 import { RunFailedError, runFineTuning } from '../../core/runs/runner.js';
 import type { RunEvent } from '../../core/runs/runner.js';
+import { recordRun } from '../../core/store/recorder.js';
+import { Store } from '../../core/store/store.js';
 import { containerFor } from '../context.js';
 import type { CliIo, GlobalOptions } from '../context.js';
 import { addMeasurementOptions, attackRefs, collect, nameList, parseJsonObject, parseNumber, parseNumberList, parsePositiveInt, pluginRefs, readJsonFile, shiftRefs } from '../options.js';
@@ -108,65 +111,111 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'no progress output')
     .action(async (flags: RunFlags, command: Command) => {
-      const di = await containerFor(command.optsWithGlobals<GlobalOptions>(), io);
       const store = Store.open(flags.db ?? databaseFile(io.env));
-      const runId = randomUUID();
-      const record = recordRun(store, runId, di.resolve(BackendToken).name);
-      const downloads = progressBars(process.stderr, flags.quiet === true);
-      const tty = process.stderr.isTTY && flags.quiet !== true;
-      let bar: cliProgress.SingleBar | undefined;
-      const onEvent = (event: RunEvent): void => {
-        record(event);
-        if (flags.quiet) return;
-        if (event.type === 'started') {
-          const p = event.parameters;
-          io.stderr(`model ${event.model}\ntrainable ${p.trainable.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} parameters (${p.trainablePercent.toFixed(3)}%); ${event.totalSteps} steps; ${event.evaluationSteps.length} evaluation points\n`);
-          if (tty) {
-            bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'training [{bar}] {value}/{total} steps | loss {loss} | lr {lr} | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic);
-            bar.start(event.totalSteps, 0, { loss: '-', lr: '-' });
-          }
-        } else if (event.type === 'step') {
-          bar?.update(event.step, { loss: event.loss.toFixed(4), lr: event.learningRate.toExponential(2) });
-        } else {
-          const line = summarisePoints(event.step, event.points);
-          if (bar !== undefined) bar.stop();
-          io.stderr(`${line}\n`);
-          if (bar !== undefined && event.step < bar.getTotal()) bar.start(bar.getTotal(), event.step);
-        }
-      };
       try {
-        const result = await runFineTuning(specFrom(flags), {
-          registry: di.resolve(PluginRegistry),
-          cacheDir: cacheDir(io.env),
-          dataDir: dataDir(io.env),
-          onEvent,
-          onProgress: downloads,
-          ...(flags.saveAdaptation === undefined ? {} : { saveAdaptation: flags.saveAdaptation }),
-        });
-        bar?.stop();
-        const { points, ...summary } = result;
-        store.finishRun(runId, { bestStep: result.bestStep, lastStep: result.lastStep, seconds: result.seconds.total, result: summary });
-        if (flags.json) {
-          io.stdout(`${JSON.stringify({ runId, database: store.file, ...result, points }, null, 2)}\n`);
-          return;
-        }
-        io.stdout(
-          [
-            `best-validation checkpoint: step ${result.bestStep} (last step ${result.lastStep})`,
-            result.frontier === undefined ? 'no attack configured: no frontier' : `AUPF ${result.frontier.hypervolume.toFixed(4)} (frontier of ${result.frontier.points.length} of the logged steps: ${result.frontier.points.map((p) => p.item.step).join(', ')})`,
-            `${result.points.length} metric points in ${result.seconds.total.toFixed(1)} s (${result.seconds.evaluation.toFixed(1)} s evaluating)`,
-            ...(flags.saveAdaptation === undefined ? [] : [`fine-tuned parameters saved to ${flags.saveAdaptation}`]),
-            `run ${runId} stored in ${store.file} (paretune runs ${runId})`,
-          ].join('\n') + '\n',
-        );
-      } catch (error) {
-        bar?.stop();
-        if (store.getRun(runId) !== undefined) store.failRun(runId, (error as Error).message);
-        if (error instanceof RunFailedError) io.stderr(`paretune: ${error.points.length} metric points were measured and stored (run ${runId}) before the failure\n`);
-        throw error;
+        await executeRun({ spec: specFrom(flags), runId: randomUUID(), store, flags, global: command.optsWithGlobals<GlobalOptions>(), io });
       } finally {
-        downloads.stop();
         store.close();
       }
     });
+
+  program
+    .command('resume <run>')
+    .description('continue a run that was interrupted (killed or Ctrl-C) from its last checkpoint, keeping its stored points')
+    .option('--db <file>', 'database (default: PARETUNE_DB, else paretune.db in the data directory)')
+    .option('--json', 'print the result as JSON')
+    .option('--quiet', 'no progress output')
+    .action(async (id: string, flags: { db?: string; json?: boolean; quiet?: boolean }, command: Command) => {
+      const store = Store.open(flags.db ?? databaseFile(io.env));
+      try {
+        const run = store.getRun(id);
+        if (run === undefined) throw new ConfigError(`no run '${id}' in ${store.file}`);
+        if (run.status === 'finished') throw new ConfigError(`run ${id} already finished; nothing to resume`);
+        if (run.status === 'running' && !run.interrupted) throw new ConfigError(`run ${id} is still running; stop it first`);
+        const checkpoint = store.latestCheckpoint(id);
+        if (checkpoint === undefined) throw new ConfigError(`run ${id} stopped before its first checkpoint (written after each evaluation); start it again with paretune run`);
+        // Points measured after the checkpoint are measured again (and overwrite the stored ones).
+        const points = store.points(id).filter((p) => p.step <= checkpoint.step && p.context['checkpoint'] === undefined);
+        await executeRun({ spec: run.spec, runId: id, store, flags, global: command.optsWithGlobals<GlobalOptions>(), io, resume: { file: checkpoint.path, points } });
+      } finally {
+        store.close();
+      }
+    });
+}
+
+interface Execution {
+  readonly spec: unknown;
+  readonly runId: string;
+  readonly store: Store;
+  readonly flags: { json?: boolean; quiet?: boolean; saveAdaptation?: string };
+  readonly global: GlobalOptions;
+  readonly io: CliIo;
+  readonly resume?: { readonly file: string; readonly points: readonly MeasuredPoint[] };
+}
+
+/** Runs (or resumes) a run with progress output, storing it as it goes and checkpointing after every evaluation. */
+async function executeRun({ spec, runId, store, flags, global, io, resume }: Execution): Promise<void> {
+  const di = await containerFor(global, io);
+  const record = recordRun(store, runId, di.resolve(BackendToken).name, { resuming: resume !== undefined });
+  const checkpointFile = resume?.file ?? join(dataDir(io.env), 'checkpoints', runId, 'training.safetensors');
+  mkdirSync(dirname(checkpointFile), { recursive: true });
+  const downloads = progressBars(process.stderr, flags.quiet === true);
+  const tty = process.stderr.isTTY && flags.quiet !== true;
+  let bar: cliProgress.SingleBar | undefined;
+  const onEvent = (event: RunEvent): void => {
+    record(event);
+    if (flags.quiet) return;
+    if (event.type === 'started') {
+      const p = event.parameters;
+      io.stderr(
+        `${resume === undefined ? '' : `resuming run ${runId} from ${resume.file}\n`}model ${event.model}\n` +
+          `trainable ${p.trainable.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} parameters (${p.trainablePercent.toFixed(3)}%); ${event.totalSteps} steps; ${event.evaluationSteps.length} evaluation points\n`,
+      );
+      if (tty) {
+        bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'training [{bar}] {value}/{total} steps | loss {loss} | lr {lr} | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic);
+        bar.start(event.totalSteps, 0, { loss: '-', lr: '-' });
+      }
+    } else if (event.type === 'step') {
+      bar?.update(event.step, { loss: event.loss.toFixed(4), lr: event.learningRate.toExponential(2) });
+    } else {
+      const line = summarisePoints(event.step, event.points);
+      if (bar !== undefined) bar.stop();
+      io.stderr(`${line}\n`);
+      if (bar !== undefined && event.step < bar.getTotal()) bar.start(bar.getTotal(), event.step);
+    }
+  };
+  try {
+    const result = await runFineTuning(spec, {
+      registry: di.resolve(PluginRegistry),
+      cacheDir: cacheDir(io.env),
+      dataDir: dataDir(io.env),
+      onEvent,
+      onProgress: downloads,
+      checkpoint: { file: checkpointFile, ...(resume === undefined ? {} : { resume: { points: resume.points } }), onSaved: (step) => store.recordCheckpoint(runId, step, checkpointFile) },
+      ...(flags.saveAdaptation === undefined ? {} : { saveAdaptation: flags.saveAdaptation }),
+    });
+    bar?.stop();
+    const { points, ...summary } = result;
+    store.finishRun(runId, { bestStep: result.bestStep, lastStep: result.lastStep, seconds: result.seconds.total, result: summary });
+    if (flags.json) {
+      io.stdout(`${JSON.stringify({ runId, database: store.file, ...result, points }, null, 2)}\n`);
+      return;
+    }
+    io.stdout(
+      [
+        `best-validation checkpoint: step ${result.bestStep} (last step ${result.lastStep})`,
+        result.frontier === undefined ? 'no attack configured: no frontier' : `AUPF ${result.frontier.hypervolume.toFixed(4)} (frontier of ${result.frontier.points.length} of the logged steps: ${result.frontier.points.map((p) => p.item.step).join(', ')})`,
+        `${result.points.length} metric points in ${result.seconds.total.toFixed(1)} s (${result.seconds.evaluation.toFixed(1)} s evaluating)`,
+        ...(flags.saveAdaptation === undefined ? [] : [`fine-tuned parameters saved to ${flags.saveAdaptation}`]),
+        `run ${runId} stored in ${store.file} (paretune runs ${runId})`,
+      ].join('\n') + '\n',
+    );
+  } catch (error) {
+    bar?.stop();
+    if (store.getRun(runId) !== undefined) store.failRun(runId, (error as Error).message);
+    if (error instanceof RunFailedError) io.stderr(`paretune: ${error.points.length} metric points were measured and stored (run ${runId}) before the failure\n`);
+    throw error;
+  } finally {
+    downloads.stop();
+  }
 }

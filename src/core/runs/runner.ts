@@ -16,6 +16,7 @@ import type { PluginRegistry } from '../registry/registry.js';
 import { Rng } from '../tensor/rng.js';
 import { allIndices, readImages, sampleIndices } from '../evaluation/sets.js';
 import { stratifiedSplit, subsetIndices } from '../training/split.js';
+import { loadTrainingCheckpoint, saveTrainingCheckpoint } from '../training/checkpoint.js';
 import { stepsPerEpoch, train } from '../training/trainer.js';
 import type { StepEvent } from '../training/trainer.js';
 import { evaluationPlan } from './plan.js';
@@ -45,6 +46,16 @@ export interface RunContext {
   readonly signal?: AbortSignal;
   /** Where to save the fine-tuned parameters (best-validation checkpoint) with saveAdaptation. */
   readonly saveAdaptation?: string;
+  /** A training checkpoint written after every evaluation, so a killed run can resume. */
+  readonly checkpoint?: CheckpointOptions;
+}
+
+export interface CheckpointOptions {
+  readonly file: string;
+  /** Continue from `file` instead of starting over; `points` are the ones the interrupted run already measured. */
+  readonly resume?: { readonly points: readonly MeasuredPoint[] };
+  /** Called after each checkpoint is written. */
+  readonly onSaved?: (step: number) => void;
 }
 
 export interface RunResult {
@@ -128,11 +139,13 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
   const testData = await datasetPlugin.open('test', run.dataset.config, openOptions);
 
   const { model, description: modelDescription } = await loadModel(spec.model, rng.fork('model'), { numClasses: description.numClasses, cacheDir: context.cacheDir, onProgress: context.onProgress });
-  const points: MeasuredPoint[] = [];
+  const points: MeasuredPoint[] = [...(context.checkpoint?.resume?.points ?? [])];
   let evaluationSeconds = 0;
   try {
     const parameters = countParameters(model, adaptModel(model, run.strategies, rng.fork('strategies')));
     if (spec.adaptation !== undefined) loadAdaptation(model, spec.adaptation);
+    const checkpoint = context.checkpoint;
+    const resume = checkpoint?.resume === undefined ? undefined : loadTrainingCheckpoint(checkpoint.file, model);
     const split = stratifiedSplit(trainData.labels, training.validationFraction, rng.fork('split'));
     const validationIndices = split.second;
     const trainIndices = training.subset === undefined ? split.first : subsetIndices(split.first, trainData.labels, training.subset, rng.fork('subset'));
@@ -180,6 +193,16 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       evaluate: async (step, epoch) => validationAccuracy(await measure(step, epoch)),
       onStep: (event) => context.onEvent?.({ type: 'step', ...event }),
       signal: context.signal,
+      ...(resume === undefined ? {} : { resume }),
+      ...(checkpoint === undefined
+        ? {}
+        : {
+            onEvaluated: (snapshot) => {
+              const state = snapshot();
+              saveTrainingCheckpoint(checkpoint.file, model, state);
+              checkpoint.onSaved?.(state.step);
+            },
+          }),
     });
     await measure(outcome.lastStep, Math.floor(outcome.lastStep / perEpoch), { checkpoint: 'best', bestStep: outcome.bestStep });
     if (context.saveAdaptation !== undefined) {

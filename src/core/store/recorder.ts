@@ -6,9 +6,12 @@ import type { Store } from './store.js';
  * Stores a run as it goes: the run row when it starts (a spec refused before any work leaves no row) and each
  * evaluation's points in one transaction as they are measured. The caller marks the run finished or failed.
  */
-export function recordRun(store: Store, runId: string, backend: string, experimentId?: string): (event: RunEvent) => void {
+export function recordRun(store: Store, runId: string, backend: string, options: { experimentId?: string; resuming?: boolean } = {}): (event: RunEvent) => void {
+  const { experimentId, resuming = false } = options;
   return (event) => {
-    if (event.type === 'started') {
+    if (event.type === 'started' && resuming) {
+      store.markResumed(runId);
+    } else if (event.type === 'started') {
       const { spec } = event;
       const name = (ref: string | { name: string }): string => (typeof ref === 'string' ? ref : ref.name);
       store.createRun({

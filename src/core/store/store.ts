@@ -192,6 +192,23 @@ export class Store {
     this.db.prepare(`UPDATE runs SET status = ?, finished_at = ?, error = ?, pid = NULL WHERE id = ?`).run(status, new Date().toISOString(), error, runId);
   }
 
+  /** Marks an interrupted (or failed) run as running again in this process, for a resume. */
+  markResumed(runId: string): void {
+    this.db.prepare(`UPDATE runs SET status = 'running', host = ?, pid = ?, finished_at = NULL, error = NULL WHERE id = ?`).run(hostname(), process.pid, runId);
+  }
+
+  /** Records the training checkpoint a run wrote after evaluating `step`. */
+  recordCheckpoint(runId: string, step: number, path: string): void {
+    this.db
+      .prepare(`INSERT INTO checkpoints (run_id, step, path, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, step) DO UPDATE SET path = excluded.path, created_at = excluded.created_at`)
+      .run(runId, step, path, new Date().toISOString());
+  }
+
+  /** The latest checkpoint of a run, if it wrote one. */
+  latestCheckpoint(runId: string): { step: number; path: string } | undefined {
+    return this.db.prepare('SELECT step, path FROM checkpoints WHERE run_id = ? ORDER BY step DESC LIMIT 1').get(runId) as { step: number; path: string } | undefined;
+  }
+
   /** Runs, newest first, optionally filtered. */
   listRuns(filter: { status?: RunStatus | 'interrupted'; strategy?: string; dataset?: string; experimentId?: string } = {}): RunRecord[] {
     const where: string[] = [];

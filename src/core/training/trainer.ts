@@ -4,7 +4,7 @@ import { pixelsOf } from '../evaluation/evaluator.js';
 import type { VisionTransformer } from '../model/vit.js';
 import type { Rng } from '../tensor/rng.js';
 import { AdamW, decays } from './adamw.js';
-import type { AdamWOptions } from './adamw.js';
+import type { AdamWOptions, AdamWState } from './adamw.js';
 import { learningRate } from './schedule.js';
 import type { LearningRateSchedule } from './schedule.js';
 
@@ -43,6 +43,18 @@ export interface TrainerOptions {
   readonly evaluate: (step: number, epoch: number) => Promise<number>;
   readonly onStep?: (event: StepEvent) => void;
   readonly signal?: AbortSignal;
+  /** Continue a run from a checkpoint: its step (already evaluated), optimiser state and best weights. */
+  readonly resume?: TrainerState;
+  /** Called after each evaluation with a way to snapshot the state (for a checkpoint). */
+  readonly onEvaluated?: (snapshot: () => TrainerState) => Promise<void> | void;
+}
+
+/** Everything besides the model's weights that a resumed run needs to continue exactly. */
+export interface TrainerState {
+  /** Optimiser steps completed. */
+  readonly step: number;
+  readonly optimizer: AdamWState;
+  readonly best: { readonly step: number; readonly accuracy: number; readonly weights: ReadonlyMap<string, Float32Array> };
 }
 
 export interface TrainingOutcome {
@@ -65,18 +77,24 @@ export async function train(options: TrainerOptions): Promise<TrainingOutcome> {
   const optimizer = new AdamW(trainable.map(({ name, variable }) => ({ name, variable, decay: decays(name) })), options.optimizer);
   const perEpoch = stepsPerEpoch(indices.length, batchSize);
   const evaluateAt = new Set(options.evaluationSteps);
-  let best = { step: -1, accuracy: -Infinity, weights: new Map<string, Float32Array>() };
+  let best: TrainerState['best'] = options.resume?.best ?? { step: -1, accuracy: -Infinity, weights: new Map<string, Float32Array>() };
+  if (options.resume !== undefined) optimizer.restore(options.resume.optimizer);
+  const start = options.resume?.step ?? 0;
   let order = new Int32Array();
   try {
-    for (let step = 0; ; step++) {
+    for (let step = start; ; step++) {
       const epoch = Math.floor(step / perEpoch);
-      if (evaluateAt.has(step)) {
+      // A resumed run's first step was evaluated before the checkpoint was written.
+      if (evaluateAt.has(step) && !(options.resume !== undefined && step === start)) {
         const accuracy = await options.evaluate(step, epoch);
         if (accuracy > best.accuracy) best = { step, accuracy, weights: new Map(trainable.map(({ name, variable }) => [name, variable.dataSync().slice() as Float32Array])) };
+        const current = best;
+        await options.onEvaluated?.(() => ({ step, optimizer: optimizer.state(), best: current }));
       }
       if (step === totalSteps || options.signal?.aborted) break;
       const position = step % perEpoch;
-      if (position === 0) order = Int32Array.from(options.rng.fork(`epoch/${epoch}`).shuffle([...indices]));
+      // Each epoch's order is a pure function of the seed and the epoch, so a resumed run draws the same batches.
+      if (position === 0 || order.length === 0) order = Int32Array.from(options.rng.fork(`epoch/${epoch}`).shuffle([...indices]));
       const batch = await data.read(order.subarray(position * batchSize, Math.min(indices.length, (position + 1) * batchSize)));
       const lr = learningRate(options.schedule, step);
       const pixels = pixelsOf(batch);

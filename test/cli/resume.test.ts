@@ -19,7 +19,7 @@ describe('resumable runs', () => {
     const args = ['--plugin', plugin, 'run', '--model', weights, '--dataset', 'toy', '--dataset-config', '{"train":200,"test":20}', '--strategy', 'lora',
       '--steps', '400', '--batch-size', '16', '--warmup', '0', '--eval-schedule', '0,100,200,300', '--train-sample', '10', '--attack-steps', '1', '--quiet', '--json'];
     const db = join(tempDir(), 'killed.db');
-    const env = { ...process.env, PARETUNE_DB: db, PARETUNE_DATA_DIR: tempDir() };
+    const env: NodeJS.ProcessEnv = { ...process.env, PARETUNE_DB: db, PARETUNE_DATA_DIR: tempDir() };
     delete env['PARETUNE_BACKEND'];
 
     const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/cli/main.js'), ...args], { env, stdio: 'ignore' });

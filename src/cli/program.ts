@@ -14,6 +14,7 @@ import { PARETUNE_VERSION } from '../core/version.js';
 import { registerDatasets } from './commands/datasets.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEvaluate } from './commands/evaluate.js';
+import { registerExperiment } from './commands/experiment.js';
 import { registerInfo } from './commands/info.js';
 import { registerParams } from './commands/params.js';
 import { registerRun } from './commands/run.js';
@@ -36,6 +37,7 @@ function buildProgram(io: CliIo): Command {
   registerParams(program, io);
   registerRun(program, io);
   registerRuns(program, io);
+  registerExperiment(program, io);
   registerEvaluate(program, io);
   registerDatasets(program, io);
   registerDemo(program, io);

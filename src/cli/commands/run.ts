@@ -143,20 +143,22 @@ export function registerRun(program: Command, io: CliIo): void {
     });
 }
 
-interface Execution {
+export interface Execution {
   readonly spec: unknown;
   readonly runId: string;
   readonly store: Store;
-  readonly flags: { json?: boolean; quiet?: boolean; saveAdaptation?: string };
+  readonly experimentId?: string;
+  /** `report: false` prints no result (experiments print one table at the end). */
+  readonly flags: { json?: boolean; quiet?: boolean; saveAdaptation?: string; report?: boolean };
   readonly global: GlobalOptions;
   readonly io: CliIo;
   readonly resume?: { readonly file: string; readonly points: readonly MeasuredPoint[] };
 }
 
 /** Runs (or resumes) a run with progress output, storing it as it goes and checkpointing after every evaluation. */
-async function executeRun({ spec, runId, store, flags, global, io, resume }: Execution): Promise<void> {
+export async function executeRun({ spec, runId, store, experimentId, flags, global, io, resume }: Execution): Promise<void> {
   const di = await containerFor(global, io);
-  const record = recordRun(store, runId, di.resolve(BackendToken).name, { resuming: resume !== undefined });
+  const record = recordRun(store, runId, di.resolve(BackendToken).name, { resuming: resume !== undefined, ...(experimentId === undefined ? {} : { experimentId }) });
   const checkpointFile = resume?.file ?? join(dataDir(io.env), 'checkpoints', runId, 'training.safetensors');
   mkdirSync(dirname(checkpointFile), { recursive: true });
   const downloads = progressBars(process.stderr, flags.quiet === true);
@@ -197,6 +199,7 @@ async function executeRun({ spec, runId, store, flags, global, io, resume }: Exe
     bar?.stop();
     const { points, ...summary } = result;
     store.finishRun(runId, { bestStep: result.bestStep, lastStep: result.lastStep, seconds: result.seconds.total, result: summary });
+    if (flags.report === false) return;
     if (flags.json) {
       io.stdout(`${JSON.stringify({ runId, database: store.file, ...result, points }, null, 2)}\n`);
       return;

@@ -192,6 +192,27 @@ export class Store {
     this.db.prepare(`UPDATE runs SET status = ?, finished_at = ?, error = ?, pid = NULL WHERE id = ?`).run(status, new Date().toISOString(), error, runId);
   }
 
+  /** The experiment of this name, creating it (with its definition as canonical JSON) when there is none; refuses a changed definition. */
+  experiment(name: string, definition: string): { id: string; created: boolean } {
+    const found = this.db.prepare('SELECT id, spec FROM experiments WHERE name = ?').get(name) as { id: string; spec: string } | undefined;
+    if (found !== undefined) {
+      if (found.spec !== definition) throw new StoreError(`experiment '${name}' already exists in ${this.file} with a different definition; give the new one another name`);
+      return { id: found.id, created: false };
+    }
+    const id = `${name}-${Date.now().toString(36)}`;
+    this.db.prepare('INSERT INTO experiments (id, name, spec, created_at) VALUES (?, ?, ?, ?)').run(id, name, definition, new Date().toISOString());
+    return { id, created: true };
+  }
+
+  /** Experiments, newest first. */
+  listExperiments(): { id: string; name: string; createdAt: string }[] {
+    return (this.db.prepare('SELECT id, name, created_at FROM experiments ORDER BY created_at DESC').all() as { id: string; name: string; created_at: string }[]).map((e) => ({
+      id: e.id,
+      name: e.name,
+      createdAt: e.created_at,
+    }));
+  }
+
   /** Marks an interrupted (or failed) run as running again in this process, for a resume. */
   markResumed(runId: string): void {
     this.db.prepare(`UPDATE runs SET status = 'running', host = ?, pid = ?, finished_at = NULL, error = NULL WHERE id = ?`).run(hostname(), process.pid, runId);

@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, parseConfig } from '../contracts/config.js';
+import { pluginRef, runSpecSchema } from './spec.js';
+
+/**
+ * A study: every combination of strategies x datasets x seeds x hyper-parameter values, each a run.
+ * `base` holds what all runs share (any run-spec field); `grid` maps dotted run-spec paths to value lists.
+ */
+export const experimentSchema = z.strictObject({
+  name: z.string().min(1),
+  base: z.record(z.string(), z.unknown()).default({}),
+  strategies: z.array(z.union([pluginRef, z.array(pluginRef).min(1)])).min(1),
+  datasets: z.array(pluginRef).min(1),
+  seeds: z.array(z.number().int()).min(1).default([0]),
+  grid: z.record(z.string().regex(/^[A-Za-z]\w*(\.[A-Za-z]\w*)*$/, 'expected a dotted run-spec path like training.learningRate'), z.array(z.unknown()).min(1)).default({}),
+});
+
+export type Experiment = z.output<typeof experimentSchema>;
+
+/** Reads an experiment file (JSON, or YAML for .yaml/.yml), naming the file and field of any problem. */
+export function readExperiment(file: string): Experiment {
+  let raw: unknown;
+  try {
+    const text = readFileSync(file, 'utf8');
+    raw = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${file} is not a readable ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'} experiment file: ${(error as Error).message.split('\n')[0]}`);
+  }
+  return parseConfig(experimentSchema, raw, file);
+}
+
+/** Sets `value` at a dotted path of a plain object, creating objects on the way. */
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    node = (node[key] = typeof next === 'object' && next !== null ? { ...(next as object) } : {}) as Record<string, unknown>;
+  }
+  node[keys.at(-1) as string] = value;
+}
+
+/** JSON with object keys sorted at every level: equal specs give equal text. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The run specs of an experiment in a fixed order (dataset, strategy, grid values, seed), each validated and
+ * with defaults filled in, so that a stored run can be matched to its spec when an experiment is resumed.
+ */
+export function expandExperiment(experiment: Experiment): { spec: unknown; key: string }[] {
+  const gridEntries = Object.entries(experiment.grid);
+  const combos = gridEntries.reduce<Record<string, unknown>[]>((acc, [path, values]) => acc.flatMap((c) => values.map((v) => ({ ...c, [path]: v }))), [{}]);
+  const specs: { spec: unknown; key: string }[] = [];
+  for (const dataset of experiment.datasets) {
+    for (const strategy of experiment.strategies) {
+      for (const combo of combos) {
+        for (const seed of experiment.seeds) {
+          const spec: Record<string, unknown> = structuredClone(experiment.base);
+          spec['dataset'] = dataset;
+          spec['strategies'] = Array.isArray(strategy) ? strategy : [strategy];
+          spec['seed'] = seed;
+          for (const [path, value] of Object.entries(combo)) setPath(spec, path, value);
+          const parsed = parseConfig(runSpecSchema, spec, `experiment '${experiment.name}' run (${stableJson({ dataset, strategy, seed, ...combo })})`);
+          specs.push({ spec: parsed, key: stableJson(parsed) });
+        }
+      }
+    }
+  }
+  return specs;
+}

@@ -1,0 +1,79 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { saveCheckpoint } from '../../src/core/model/checkpoint.js';
+import { Store } from '../../src/core/store/store.js';
+import { cli, tempDir, tinyModel, toyDatasetPackage } from '../helpers/index.js';
+
+let plugin: string;
+let weights: string;
+beforeAll(() => {
+  plugin = toyDatasetPackage();
+  const model = tinyModel(5);
+  weights = saveCheckpoint(model, tempDir());
+  model.dispose();
+});
+
+const study = (name: string, strategies: unknown[] = ['lora', 'bitfit']) => ({
+  name,
+  base: {
+    model: weights,
+    attacks: [{ name: 'pgd', config: { eps: 8 / 255, steps: 1 } }],
+    training: { steps: 4, batchSize: 16, warmupSteps: 0 },
+    evaluation: { schedule: [0, 2, 4], trainSample: 10 },
+  },
+  strategies,
+  datasets: ['toy'],
+  seeds: [0, 1],
+});
+
+interface Row { strategy: string; runs: number; aupf: number; aboveAverage: number }
+
+describe('paretune experiment and frontier', () => {
+  it('runs every combination, stores each run, prints the AUPF table, and resumes without redoing finished runs', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'study.yaml');
+    writeFileSync(file, stringify(study('two-strategies')));
+    const env = { PARETUNE_DB: join(dir, 'study.db') };
+    const first = await cli(['--plugin', plugin, 'experiment', file, '--quiet', '--json'], dir, env);
+    expect(first.stderr).toBe('');
+    const { runs, leaderboard } = JSON.parse(first.stdout) as { runs: number; leaderboard: Row[] };
+    expect(runs).toBe(4);
+    expect(leaderboard.map((r) => [r.strategy, r.runs]).sort()).toEqual([['bitfit', 2], ['lora', 2]]);
+    expect(leaderboard.reduce((s, r) => s + r.aboveAverage, 0)).toBeCloseTo(0, 8);
+
+    const again = await cli(['--plugin', plugin, 'experiment', file], dir, env);
+    expect(again.stderr.match(/already finished/g)).toHaveLength(4);
+    expect(again.stdout).toMatch(/experiment two-strategies-\w+: 4 runs\ndataset +strategy +runs +AUPF/);
+    const store = Store.open(env.PARETUNE_DB);
+    expect(store.listRuns()).toHaveLength(4);
+    store.close();
+
+    const table = JSON.parse((await cli(['frontier', '--experiment', 'two-strategies', '--json'], dir, env)).stdout) as Row[];
+    expect(table.map((r) => r.strategy).sort()).toEqual(['bitfit', 'lora']);
+    expect((await cli(['frontier', '--experiment', 'nope'], dir, env)).stderr).toContain("no experiment 'nope'");
+  });
+
+  it('refuses malformed files, unknown plugins and a changed definition before storing anything', async () => {
+    const dir = tempDir();
+    const env = { PARETUNE_DB: join(dir, 'study.db') };
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{ "name": "x", ');
+    expect((await cli(['experiment', bad], dir, env)).stderr).toContain(`${bad} is not a readable JSON experiment file`);
+    writeFileSync(bad, JSON.stringify({ name: 'x', strategies: ['lora'] }));
+    expect((await cli(['experiment', bad], dir, env)).stderr).toContain(`${bad} is invalid: field 'datasets'`);
+    const unknown = join(dir, 'unknown.json');
+    writeFileSync(unknown, JSON.stringify(study('typo', ['lroa'])));
+    expect((await cli(['--plugin', plugin, 'experiment', unknown], dir, env)).stderr).toContain("unknown strategy 'lroa'");
+    const store = Store.open(env.PARETUNE_DB);
+    expect([store.listRuns(), store.listExperiments()]).toEqual([[], []]);
+    store.close();
+
+    const first = join(dir, 'a.json');
+    writeFileSync(first, JSON.stringify({ ...study('same-name', ['linear-probe']), seeds: [0] }));
+    expect((await cli(['--plugin', plugin, 'experiment', first, '--quiet'], dir, env)).stderr).toBe('');
+    writeFileSync(first, JSON.stringify({ ...study('same-name', ['linear-probe']), seeds: [0, 1] }));
+    expect((await cli(['--plugin', plugin, 'experiment', first], dir, env)).stderr).toContain("experiment 'same-name' already exists");
+  });
+});

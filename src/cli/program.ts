@@ -7,7 +7,7 @@ import { ImageDecodeError } from '../core/data/images.js';
 import { CheckpointError } from '../core/model/safetensors.js';
 import { StoreError } from '../core/store/store.js';
 import { RunFailedError } from '../core/runs/runner.js';
-import { TrainingDivergedError } from '../core/training/trainer.js';
+import { RunStoppedError, TrainingDivergedError } from '../core/training/trainer.js';
 import { PluginError } from '../core/contracts/plugin.js';
 import { BackendError } from '../core/tensor/backend.js';
 import { PARETUNE_VERSION } from '../core/version.js';
@@ -53,6 +53,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (error instanceof CommanderError) return error.exitCode;
     // A run that failed after measuring reports its cause; the points were already shown.
     const cause = error instanceof RunFailedError ? error.cause : error;
+    if (cause instanceof RunStoppedError) {
+      io.stderr(`paretune: ${cause.message}\n`);
+      return 130; // the shell's convention for a command ended by Ctrl-C
+    }
     if (USER_ERRORS.some((type) => cause instanceof type)) {
       io.stderr(`paretune: ${(cause as Error).message}\n`);
       return 1;

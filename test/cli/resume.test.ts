@@ -60,6 +60,40 @@ describe('resumable runs', () => {
     expect(JSON.parse(resumed.stdout).points.map(key).sort()).toEqual(expected.map(key).sort());
   });
 
+  it('Ctrl-C (SIGINT) stops a run after the current step, marks it cancelled, and it resumes', async () => {
+    const plugin = toyDatasetPackage();
+    const model = tinyModel(5);
+    const weights = saveCheckpoint(model, tempDir());
+    model.dispose();
+    const db = join(tempDir(), 'stopped.db');
+    const data = tempDir();
+    const env: NodeJS.ProcessEnv = { ...process.env, PARETUNE_DB: db, PARETUNE_DATA_DIR: data };
+    const args = ['--plugin', plugin, 'run', '--model', weights, '--dataset', 'toy', '--dataset-config', '{"train":200,"test":20}', '--strategy', 'bitfit',
+      '--steps', '1500', '--batch-size', '16', '--warmup', '0', '--eval-schedule', '0,100', '--train-sample', '10', '--attack', 'none', '--quiet'];
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/cli/main.js'), ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let runId: string | undefined;
+    for (let waited = 0; runId === undefined && waited < 60_000; waited += 25) {
+      await sleep(25);
+      const store = Store.open(db);
+      const run = store.listRuns()[0];
+      if (run !== undefined && store.latestCheckpoint(run.id) !== undefined && (store.latestCheckpoint(run.id)?.step ?? 0) >= 100) runId = run.id;
+      store.close();
+    }
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(code).toBe(130);
+    expect(stderr).toContain(`paretune: continue run ${runId} with: paretune resume ${runId}`);
+    const store = Store.open(db);
+    expect(store.getRun(runId as string)).toMatchObject({ status: 'cancelled' });
+    store.close();
+    const resumed = await cli(['--plugin', plugin, 'resume', runId as string, '--quiet', '--json'], tempDir(), { PARETUNE_DB: db, PARETUNE_DATA_DIR: data });
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ lastStep: 1500 });
+  });
+
   it('explains what cannot be resumed', async () => {
     const db = join(tempDir(), 'r.db');
     Store.open(db).close();

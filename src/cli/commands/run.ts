@@ -9,6 +9,7 @@ import type { MeasuredPoint } from '../../core/evaluation/evaluator.js';
 import { cacheDir, databaseFile, dataDir } from '../../core/paths.js';
 import { PluginRegistry } from '../../core/registry/registry.js';
 import { RunFailedError, runFineTuning } from '../../core/runs/runner.js';
+import { RunStoppedError } from '../../core/training/trainer.js';
 import type { RunEvent } from '../../core/runs/runner.js';
 import { recordRun } from '../../core/store/recorder.js';
 import { Store } from '../../core/store/store.js';
@@ -131,6 +132,7 @@ export function registerRun(program: Command, io: CliIo): void {
         const run = store.getRun(id);
         if (run === undefined) throw new ConfigError(`no run '${id}' in ${store.file}`);
         if (run.status === 'finished') throw new ConfigError(`run ${id} already finished; nothing to resume`);
+        if (run.status === 'failed') throw new ConfigError(`run ${id} failed (${run.error}); resuming would fail again, start a new run`);
         if (run.status === 'running' && !run.interrupted) throw new ConfigError(`run ${id} is still running; stop it first`);
         const checkpoint = store.latestCheckpoint(id);
         if (checkpoint === undefined) throw new ConfigError(`run ${id} stopped before its first checkpoint (written after each evaluation); start it again with paretune run`);
@@ -163,6 +165,10 @@ export async function executeRun({ spec, runId, store, experimentId, flags, glob
   mkdirSync(dirname(checkpointFile), { recursive: true });
   const downloads = progressBars(process.stderr, flags.quiet === true);
   const tty = process.stderr.isTTY && flags.quiet !== true;
+  // Ctrl-C stops after the current step; the run stays resumable from its last checkpoint.
+  const stop = new AbortController();
+  const onInterrupt = (): void => stop.abort();
+  process.once('SIGINT', onInterrupt);
   let bar: cliProgress.SingleBar | undefined;
   const onEvent = (event: RunEvent): void => {
     record(event);
@@ -193,6 +199,7 @@ export async function executeRun({ spec, runId, store, experimentId, flags, glob
       dataDir: dataDir(io.env),
       onEvent,
       onProgress: downloads,
+      signal: stop.signal,
       checkpoint: { file: checkpointFile, ...(resume === undefined ? {} : { resume: { points: resume.points } }), onSaved: (step) => store.recordCheckpoint(runId, step, checkpointFile) },
       ...(flags.saveAdaptation === undefined ? {} : { saveAdaptation: flags.saveAdaptation }),
     });
@@ -215,10 +222,17 @@ export async function executeRun({ spec, runId, store, experimentId, flags, glob
     );
   } catch (error) {
     bar?.stop();
+    const cause = error instanceof RunFailedError ? error.cause : error;
+    if (cause instanceof RunStoppedError) {
+      store.failRun(runId, cause.message, 'cancelled');
+      io.stderr(`paretune: continue run ${runId} with: paretune resume ${runId}\n`);
+      throw cause;
+    }
     if (store.getRun(runId) !== undefined) store.failRun(runId, (error as Error).message);
     if (error instanceof RunFailedError) io.stderr(`paretune: ${error.points.length} metric points were measured and stored (run ${runId}) before the failure\n`);
     throw error;
   } finally {
+    process.off('SIGINT', onInterrupt);
     downloads.stop();
   }
 }

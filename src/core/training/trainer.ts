@@ -19,6 +19,14 @@ export class TrainingDivergedError extends Error {
   }
 }
 
+/** Thrown when a run is stopped on request (Ctrl-C); it can resume from its last checkpoint. */
+export class RunStoppedError extends Error {
+  override readonly name = 'RunStoppedError';
+  constructor(readonly step: number) {
+    super(`stopped at step ${step} on request`);
+  }
+}
+
 export interface StepEvent {
   readonly step: number;
   readonly epoch: number;
@@ -91,7 +99,8 @@ export async function train(options: TrainerOptions): Promise<TrainingOutcome> {
         const current = best;
         await options.onEvaluated?.(() => ({ step, optimizer: optimizer.state(), best: current }));
       }
-      if (step === totalSteps || options.signal?.aborted) break;
+      if (step === totalSteps) break;
+      if (options.signal?.aborted) throw new RunStoppedError(step);
       const position = step % perEpoch;
       // Each epoch's order is a pure function of the seed and the epoch, so a resumed run draws the same batches.
       if (position === 0 || order.length === 0) order = Int32Array.from(options.rng.fork(`epoch/${epoch}`).shuffle([...indices]));
@@ -106,6 +115,8 @@ export async function train(options: TrainerOptions): Promise<TrainingOutcome> {
       tf.dispose([value, pixels, oneHot, ...Object.values(grads)]);
       if (!Number.isFinite(loss)) throw new TrainingDivergedError(step, loss);
       options.onStep?.({ step: step + 1, epoch, loss, learningRate: lr, gradNorm });
+      // Let timers and signal handlers (Ctrl-C, progress redraws) run between steps.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } finally {
     optimizer.dispose();

@@ -2,17 +2,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { saveCheckpoint } from '../../src/core/model/checkpoint.js';
 import { Store } from '../../src/core/store/store.js';
-import { cli, tempDir, tinyModel, toyDatasetPackage } from '../helpers/index.js';
+import { cli, tempDir, tinyCheckpoint, toyDatasetPackage } from '../helpers/index.js';
 
 let plugin: string;
 let weights: string;
-beforeAll(() => {
+beforeAll(async () => {
   plugin = toyDatasetPackage();
-  const model = tinyModel(5);
-  weights = saveCheckpoint(model, tempDir());
-  model.dispose();
+  weights = await tinyCheckpoint(tempDir());
 });
 
 const study = (name: string, strategies: unknown[] = ['lora', 'bitfit']) => ({

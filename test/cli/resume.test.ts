@@ -2,9 +2,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { saveCheckpoint } from '../../src/core/model/checkpoint.js';
 import { Store } from '../../src/core/store/store.js';
-import { cli, REPO_ROOT, tempDir, tinyModel, toyDatasetPackage } from '../helpers/index.js';
+import { cli, REPO_ROOT, tempDir, tinyCheckpoint, toyDatasetPackage } from '../helpers/index.js';
 
 interface Point { step: number; name: string; context: Record<string, unknown>; value: number }
 /** A point's identity, with context keys in a fixed order (the store canonicalises them). */
@@ -13,9 +12,7 @@ const key = (p: Point): string => `${p.step} ${p.name} ${JSON.stringify(Object.e
 describe('resumable runs', () => {
   it('a run killed with SIGKILL resumes from its last checkpoint and ends with exactly the points of an uninterrupted run', async () => {
     const plugin = toyDatasetPackage();
-    const model = tinyModel(5);
-    const weights = saveCheckpoint(model, tempDir());
-    model.dispose();
+    const weights = await tinyCheckpoint(tempDir());
     const args = ['--plugin', plugin, 'run', '--model', weights, '--dataset', 'toy', '--dataset-config', '{"train":200,"test":20}', '--strategy', 'lora',
       '--steps', '400', '--batch-size', '16', '--warmup', '0', '--eval-schedule', '0,100,200,300', '--train-sample', '10', '--attack-steps', '1', '--quiet', '--json'];
     const db = join(tempDir(), 'killed.db');
@@ -62,9 +59,7 @@ describe('resumable runs', () => {
 
   it('Ctrl-C (SIGINT) stops a run after the current step, marks it cancelled, and it resumes', async () => {
     const plugin = toyDatasetPackage();
-    const model = tinyModel(5);
-    const weights = saveCheckpoint(model, tempDir());
-    model.dispose();
+    const weights = await tinyCheckpoint(tempDir());
     const db = join(tempDir(), 'stopped.db');
     const data = tempDir();
     const env: NodeJS.ProcessEnv = { ...process.env, PARETUNE_DB: db, PARETUNE_DATA_DIR: data };

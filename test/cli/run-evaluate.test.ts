@@ -1,17 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { saveCheckpoint } from '../../src/core/model/checkpoint.js';
-import { cli, tempDir, tinyModel, toyDatasetPackage } from '../helpers/index.js';
+import { cli, tempDir, tinyCheckpoint, toyDatasetPackage } from '../helpers/index.js';
 
 let plugin: string;
 let checkpoint: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   plugin = toyDatasetPackage();
-  const model = tinyModel(5);
-  checkpoint = saveCheckpoint(model, tempDir());
-  model.dispose();
+  checkpoint = await tinyCheckpoint(tempDir());
 });
 
 interface Point { step: number; name: string; context: Record<string, unknown>; value: number }
@@ -92,9 +89,6 @@ describe('paretune run and evaluate', () => {
     expect((await cli([...base, '--attack', 'fgsm'], dir)).stderr).toContain("unknown attack 'fgsm' (available: pgd)");
     expect((await cli([...base, '--eval-schedule', '10,5'], dir)).stderr).toContain('steps must be strictly increasing');
     expect((await cli(['--plugin', plugin, 'evaluate', '--weights', 'vit-bench-32', '--dataset', 'toy'], dir)).stderr).toContain("preset 'vit-bench-32' needs the number of classes");
-    const mismatch = tinyModel(1);
-    const other = saveCheckpoint(mismatch, tempDir());
-    mismatch.dispose();
-    expect((await cli(['--plugin', plugin, 'evaluate', '--weights', other, '--dataset', 'toy', '--split', 'val'], dir)).stderr).toContain("dataset 'toy' has no split 'val' (splits: train, test, noisy/test, dim/test)");
+    expect((await cli(['--plugin', plugin, 'evaluate', '--weights', checkpoint, '--dataset', 'toy', '--split', 'val'], dir)).stderr).toContain("dataset 'toy' has no split 'val' (splits: train, test, noisy/test, dim/test)");
   });
 });

@@ -77,3 +77,14 @@ export function trainedTinyModel(steps = 80): VisionTransformer {
   tf.dispose([pixels, labels, oneHot]);
   return model;
 }
+
+/** A TINY model (seed 5) saved as a Hugging Face checkpoint with its config.json, for runs started from the CLI. */
+export async function tinyCheckpoint(dir: string): Promise<string> {
+  const { saveCheckpoint } = await import('../../src/core/model/checkpoint.js');
+  const model = tinyModel(5);
+  try {
+    return saveCheckpoint(model, dir);
+  } finally {
+    model.dispose();
+  }
+}

@@ -15,6 +15,7 @@ import { registerDatasets } from './commands/datasets.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerExperiment } from './commands/experiment.js';
+import { registerExport } from './commands/export.js';
 import { registerInfo } from './commands/info.js';
 import { registerParams } from './commands/params.js';
 import { registerRun } from './commands/run.js';
@@ -38,6 +39,7 @@ function buildProgram(io: CliIo): Command {
   registerRun(program, io);
   registerRuns(program, io);
   registerExperiment(program, io);
+  registerExport(program, io);
   registerEvaluate(program, io);
   registerDatasets(program, io);
   registerDemo(program, io);

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +50,16 @@ describe('paretune experiment and frontier', () => {
     const table = JSON.parse((await cli(['frontier', '--experiment', 'two-strategies', '--json'], dir, env)).stdout) as Row[];
     expect(table.map((r) => r.strategy).sort()).toEqual(['bitfit', 'lora']);
     expect((await cli(['frontier', '--experiment', 'nope'], dir, env)).stderr).toContain("no experiment 'nope'");
+
+    const points = (await cli(['export', '--experiment', 'two-strategies'], dir, env)).stdout.trim().split('\n');
+    expect(points[0]).toBe('run,strategy,dataset,seed,step,epoch,metric,context,value,count,seconds');
+    expect(points.slice(1).every((line) => /^[0-9a-f-]+,(lora|bitfit),toy,[01],\d+,\d+,accuracy,"\{.*\}",[\d.]+,\d+,[\d.e-]+$/.test(line))).toBe(true);
+    const frontiers = JSON.parse((await cli(['export', '--what', 'frontiers', '--format', 'json'], dir, env)).stdout) as { strategy: string; hypervolume: number }[];
+    expect(frontiers).toHaveLength(4);
+    const out = join(dir, 'frontiers.csv');
+    await cli(['export', '--what', 'frontiers', '--out', out], dir, env);
+    expect(readFileSync(out, 'utf8').split('\n')[0]).toBe('run,strategy,dataset,seed,step,clean_accuracy,robust_accuracy,contribution,aupf');
+    expect((await cli(['export', '--format', 'xml'], dir, env)).stderr).toContain("--format: 'xml' is not one of csv, json");
   });
 
   it('refuses malformed files, unknown plugins and a changed definition before storing anything', async () => {

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/core/store/store.js';
@@ -35,7 +36,15 @@ describe('paretune experiment and frontier', () => {
     const env = { PARETUNE_DB: join(dir, 'study.db') };
     const first = await cli(['--plugin', plugin, 'experiment', file, '--quiet', '--json'], dir, env);
     expect(first.stderr).toBe('');
-    const { runs, leaderboard } = JSON.parse(first.stdout) as { runs: number; leaderboard: Row[] };
+    const { runs, leaderboard, plots } = JSON.parse(first.stdout) as { runs: number; leaderboard: Row[]; plots: string[] };
+    expect(plots.map((f) => f.replace(/^.*\//, '')).sort()).toEqual(['curves-toy.png', 'curves-toy.svg', 'pareto-toy.png', 'pareto-toy.svg']);
+    for (const f of plots) {
+      const meta = await sharp(f).metadata(); // decodes the PNG; parses and renders the SVG
+      expect(meta.format).toBe(f.endsWith('.png') ? 'png' : 'svg');
+      expect(meta.width).toBeGreaterThan(100);
+    }
+    const pareto = readFileSync(plots.find((f) => f.endsWith('pareto-toy.svg')) as string, 'utf8');
+    for (const strategy of ['lora', 'bitfit']) expect(pareto).toContain(`>${strategy}</text>`); // one legend entry per strategy
     expect(runs).toBe(4);
     expect(leaderboard.map((r) => [r.strategy, r.runs]).sort()).toEqual([['bitfit', 2], ['lora', 2]]);
     expect(leaderboard.reduce((s, r) => s + r.aboveAverage, 0)).toBeCloseTo(0, 8);

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError } from '../../core/contracts/config.js';
 import type { Command } from 'commander';
-import { databaseFile } from '../../core/paths.js';
+import { join } from 'node:path';
+import { databaseFile, dataDir } from '../../core/paths.js';
+import { writePlots } from '../../core/runs/plots.js';
 import { PluginRegistry } from '../../core/registry/registry.js';
 import { expandExperiment, readExperiment, stableJson } from '../../core/runs/experiment.js';
 import { resolveRun } from '../../core/runs/spec.js';
@@ -28,9 +30,10 @@ export function registerExperiment(program: Command, io: CliIo): void {
     .command('experiment <file>')
     .description('run a study (strategies x datasets x seeds x grid, from a JSON or YAML file) sequentially; run it again to resume')
     .option('--db <file>', 'database (default: PARETUNE_DB, else paretune.db in the data directory)')
+    .option('--plots <dir>', 'where to write the Pareto and curve plots (default: plots/<experiment> in the data directory)')
     .option('--json', 'print the leaderboard as JSON')
     .option('--quiet', 'no progress output')
-    .action(async (file: string, flags: { db?: string; json?: boolean; quiet?: boolean }, command: Command) => {
+    .action(async (file: string, flags: { db?: string; plots?: string; json?: boolean; quiet?: boolean }, command: Command) => {
       const experiment = readExperiment(file);
       const global = command.optsWithGlobals<GlobalOptions>();
       // Every run spec and plugin config is validated before anything is stored.
@@ -57,8 +60,14 @@ export function registerExperiment(program: Command, io: CliIo): void {
           if (!flags.quiet) io.stderr(`${label} ${stableJson({ dataset: (spec as { dataset: unknown }).dataset, strategies: (spec as { strategies: unknown }).strategies, seed: (spec as { seed: unknown }).seed })}\n`);
           await executeRun({ spec, runId: randomUUID(), store, experimentId: id, flags: { quiet: flags.quiet, report: false }, global, io });
         }
-        const rows = leaderboard(store.listRuns({ experimentId: id }));
-        io.stdout(flags.json ? `${JSON.stringify({ experiment: id, runs: runs.length, leaderboard: rows }, null, 2)}\n` : `experiment ${id}: ${runs.length} runs\n${formatLeaderboard(rows)}`);
+        const stored = store.listRuns({ experimentId: id });
+        const rows = leaderboard(stored);
+        const plots = await writePlots(stored, (runId) => store.points(runId), flags.plots ?? join(dataDir(io.env), 'plots', id));
+        io.stdout(
+          flags.json
+            ? `${JSON.stringify({ experiment: id, runs: runs.length, leaderboard: rows, plots }, null, 2)}\n`
+            : `experiment ${id}: ${runs.length} runs\n${formatLeaderboard(rows)}plots: ${plots.join(', ')}\n`,
+        );
       } finally {
         store.close();
       }

@@ -38,7 +38,9 @@ export { evaluationSteps, NAMED_SCHEDULES } from './core/evaluation/schedules.js
 export type { EvaluationSchedule } from './core/evaluation/schedules.js';
 export { resolveRun, runSpecSchema, trainingDefaults } from './core/runs/spec.js';
 export type { ResolvedRun, RunSpec, RunSpecInput } from './core/runs/spec.js';
-export { frontierObjectives, RunFailedError, runFineTuning, runFrontier } from './core/runs/runner.js';
+export { frontierObjectives, RunFailedError, runFineTuning } from './core/runs/runner.js';
+export { accuracyObjectives, runFrontier, runObjectives } from './core/runs/frontiers.js';
+export type { ThreatSelector } from './core/runs/frontiers.js';
 export type { RunContext, RunEvent, RunResult } from './core/runs/runner.js';
 export { evaluateModel, evaluationSpecSchema } from './core/runs/evaluate.js';
 export type { EvaluationResult, EvaluationSpecInput } from './core/runs/evaluate.js';

@@ -23,12 +23,6 @@ describe('paretune command line', () => {
     const backend = await cli(['info'], tempDir(), { PARETUNE_BACKEND: 'tpu' });
     expect(backend).toMatchObject({ code: 1, stderr: "paretune: unknown backend 'tpu' (from PARETUNE_BACKEND); expected one of: node-gpu, node, wasm, cpu\n" });
   });
-
-  it('says plainly that the demo is not built yet', async () => {
-    const { code, stdout } = await cli(['demo'], tempDir());
-    expect(code).toBe(0);
-    expect(stdout).toContain('paretune demo is not built yet');
-  });
 });
 
 describe('paretune datasets', () => {
@@ -43,11 +37,11 @@ describe('paretune datasets', () => {
     const data = tempDir();
     const { code, stdout } = await cli(['datasets', '--json', '--config', JSON.stringify({ imagefolder: { path: photos } })], tempDir(), { PARETUNE_DATA_DIR: data });
     expect(code).toBe(0);
-    const listing = JSON.parse(stdout) as { dataDir: string; datasets: { name: string; present?: boolean; classes?: number; detail: string }[] };
+    const listing = JSON.parse(stdout) as { dataDir: string; datasets: { name: string; present?: boolean; numClasses?: number; detail: string }[] };
     expect(listing.dataDir).toBe(data);
     const byName = new Map(listing.datasets.map((d) => [d.name, d]));
-    expect(byName.get('cifar10')).toMatchObject({ present: false, classes: 10 });
-    expect(byName.get('imagefolder')).toMatchObject({ present: true, classes: 2, detail: `${photos}: 2 images, 2 classes` });
+    expect(byName.get('cifar10')).toMatchObject({ present: false, numClasses: 10 });
+    expect(byName.get('imagefolder')).toMatchObject({ present: true, numClasses: 2, detail: `${photos}: 2 images, 2 classes` });
     const unconfigured = await cli(['datasets'], tempDir(), { PARETUNE_DATA_DIR: data });
     expect(unconfigured.stdout).toMatch(/imagefolder +not configured/);
   });

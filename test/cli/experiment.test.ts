@@ -17,7 +17,7 @@ const study = (name: string, strategies: unknown[] = ['lora', 'bitfit']) => ({
   name,
   base: {
     model: weights,
-    attacks: [{ name: 'pgd', config: { eps: 8 / 255, steps: 1 } }],
+    attacks: [{ name: 'pgd', config: { eps: [8 / 255, 2 / 255], steps: 1 } }],
     training: { steps: 4, batchSize: 16, warmupSteps: 0 },
     evaluation: { schedule: [0, 2, 4], trainSample: 10 },
   },
@@ -26,7 +26,7 @@ const study = (name: string, strategies: unknown[] = ['lora', 'bitfit']) => ({
   seeds: [0, 1],
 });
 
-interface Row { strategy: string; runs: number; aupf: number; aboveAverage: number }
+interface Row { strategy: string; runs: number; aupf: number; aboveAverage: number; robustContext: string }
 
 describe('paretune experiment and frontier', () => {
   it('runs every combination, stores each run, prints the AUPF table, and resumes without redoing finished runs', async () => {
@@ -51,13 +51,18 @@ describe('paretune experiment and frontier', () => {
 
     const again = await cli(['--plugin', plugin, 'experiment', file], dir, env);
     expect(again.stderr.match(/already finished/g)).toHaveLength(4);
-    expect(again.stdout).toMatch(/experiment two-strategies-\w+: 4 runs\ndataset +strategy +runs +AUPF/);
+    expect(again.stdout).toMatch(/experiment two-strategies-\w+: 4 runs\ntoy, robust accuracy under pgd Linf eps 8\/255\n +strategy +runs +AUPF/);
     const store = Store.open(env.PARETUNE_DB);
     expect(store.listRuns()).toHaveLength(4);
     store.close();
 
     const table = JSON.parse((await cli(['frontier', '--experiment', 'two-strategies', '--json'], dir, env)).stdout) as Row[];
     expect(table.map((r) => r.strategy).sort()).toEqual(['bitfit', 'lora']);
+    // Another threat model of the same runs: its own board, its own AUPF (a smaller radius is a weaker attack).
+    const small = JSON.parse((await cli(['frontier', '--experiment', 'two-strategies', '--eps', '2/255', '--json'], dir, env)).stdout) as Row[];
+    expect(small.map((r) => JSON.parse(r.robustContext) as { eps: number }).every((c) => Math.abs(c.eps - 2 / 255) < 1e-9)).toBe(true);
+    for (const row of small) expect(row.aupf).toBeGreaterThanOrEqual((table.find((r) => r.strategy === row.strategy) as Row).aupf - 1e-9);
+    expect(JSON.parse((await cli(['frontier', '--eps', '3/255', '--json'], dir, env)).stdout)).toEqual([]);
     expect((await cli(['frontier', '--experiment', 'nope'], dir, env)).stderr).toContain("no experiment 'nope'");
 
     const points = (await cli(['export', '--experiment', 'two-strategies'], dir, env)).stdout.trim().split('\n');

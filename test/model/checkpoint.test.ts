@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { inspectCheckpoint, loadCheckpoint } from '../../src/core/model/checkpoint.js';
+import { inspectCheckpoint, loadCheckpoint, saveCheckpoint } from '../../src/core/model/checkpoint.js';
 import { readSafetensorsHeader, readTensor, writeSafetensors } from '../../src/core/model/safetensors.js';
 import { Rng } from '../../src/core/tensor/rng.js';
 import { SHARED_DIR, tempDir } from '../helpers/fixtures.js';
@@ -66,6 +66,24 @@ describe('checkpoint loading', () => {
     expect(out.freshHead).toBe(true);
     expect(out.logits.length).toBe(2 * 7);
     expect(out.cls).toEqual(reference.cls);
+  });
+
+  it('saves a backbone without its head, so a model of the same class count loads it with a fresh head', () => {
+    const { model } = loadCheckpoint(FIXTURE, { rng: Rng.fromSeed(0), overrides: { numHeads: 4 } });
+    const dir = tempDir();
+    const file = saveCheckpoint(model, dir, { head: false });
+    model.dispose();
+    const info = inspectCheckpoint(file);
+    expect(info).toMatchObject({ layout: 'hf-backbone', hasHead: false });
+    expect(info.config).toMatchObject({ numHeads: 4, numClasses: 0 });
+    const out = outputs(file, 5);
+    expect(out.freshHead).toBe(true);
+    expect(out.cls).toEqual(reference.cls);
+    expect(out.logits).not.toEqual(reference.logits);
+    const again = loadCheckpoint(FIXTURE, { rng: Rng.fromSeed(0), overrides: { numHeads: 4 } }).model;
+    const withHead = saveCheckpoint(again, tempDir());
+    again.dispose();
+    expect(outputs(withHead, 5)).toEqual({ ...reference, freshHead: false });
   });
 
   it('loads timm names, splitting the fused qkv projection, to identical logits', () => {

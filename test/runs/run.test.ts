@@ -52,6 +52,11 @@ describe('a fine-tuning run end to end', () => {
     const final = result.points.filter((p) => p.context['checkpoint'] === 'best');
     expect(final.length).toBeGreaterThan(0);
     expect(final.every((p) => p.step === 8 && p.context['bestStep'] === result.bestStep)).toBe(true);
+    // The best-validation checkpoint is the model measured at bestStep: the same values for every metric.
+    for (const p of final) {
+      const { checkpoint: _c, bestStep: _b, ...context } = p.context;
+      expect(at(result.bestStep, context, p.name).map((q) => q.value)).toEqual([p.value]);
+    }
     expect(result.points.every((p) => p.seconds >= 0 && p.value >= 0 && p.value <= 1)).toBe(true);
 
     expect(result.frontier?.definition.name).toBe('hypervolume-2d');

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { BackendToken } from '../../core/container.js';
@@ -8,10 +6,10 @@ import { ConfigError } from '../../core/contracts/config.js';
 import type { MeasuredPoint } from '../../core/evaluation/evaluator.js';
 import { cacheDir, databaseFile, dataDir } from '../../core/paths.js';
 import { PluginRegistry } from '../../core/registry/registry.js';
-import { RunFailedError, runFineTuning } from '../../core/runs/runner.js';
+import { executeStoredRun } from '../../core/runs/execution.js';
+import { RunFailedError } from '../../core/runs/runner.js';
 import { RunStoppedError } from '../../core/training/trainer.js';
-import type { RunEvent } from '../../core/runs/runner.js';
-import { recordRun } from '../../core/store/recorder.js';
+import type { RunContext, RunEvent } from '../../core/runs/runner.js';
 import { Store } from '../../core/store/store.js';
 import { containerFor } from '../context.js';
 import type { CliIo, GlobalOptions } from '../context.js';
@@ -155,14 +153,13 @@ export interface Execution {
   readonly global: GlobalOptions;
   readonly io: CliIo;
   readonly resume?: { readonly file: string; readonly points: readonly MeasuredPoint[] };
+  /** Save the trained model's base weights as a checkpoint (see RunContext.saveModel). */
+  readonly saveModel?: RunContext['saveModel'];
 }
 
 /** Runs (or resumes) a run with progress output, storing it as it goes and checkpointing after every evaluation. */
-export async function executeRun({ spec, runId, store, experimentId, flags, global, io, resume }: Execution): Promise<void> {
+export async function executeRun({ spec, runId, store, experimentId, flags, global, io, resume, saveModel }: Execution): Promise<void> {
   const di = await containerFor(global, io);
-  const record = recordRun(store, runId, di.resolve(BackendToken).name, { resuming: resume !== undefined, ...(experimentId === undefined ? {} : { experimentId }) });
-  const checkpointFile = resume?.file ?? join(dataDir(io.env), 'checkpoints', runId, 'training.safetensors');
-  mkdirSync(dirname(checkpointFile), { recursive: true });
   const downloads = progressBars(process.stderr, flags.quiet === true);
   const tty = process.stderr.isTTY && flags.quiet !== true;
   // Ctrl-C stops after the current step; the run stays resumable from its last checkpoint.
@@ -171,7 +168,6 @@ export async function executeRun({ spec, runId, store, experimentId, flags, glob
   process.once('SIGINT', onInterrupt);
   let bar: cliProgress.SingleBar | undefined;
   const onEvent = (event: RunEvent): void => {
-    record(event);
     if (flags.quiet) return;
     if (event.type === 'started') {
       const p = event.parameters;
@@ -193,22 +189,26 @@ export async function executeRun({ spec, runId, store, experimentId, flags, glob
     }
   };
   try {
-    const result = await runFineTuning(spec, {
+    const result = await executeStoredRun({
+      spec,
+      runId,
+      store,
       registry: di.resolve(PluginRegistry),
+      backend: di.resolve(BackendToken).name,
       cacheDir: cacheDir(io.env),
       dataDir: dataDir(io.env),
+      ...(experimentId === undefined ? {} : { experimentId }),
+      ...(resume === undefined ? {} : { resume }),
+      signal: stop.signal,
       onEvent,
       onProgress: downloads,
-      signal: stop.signal,
-      checkpoint: { file: checkpointFile, ...(resume === undefined ? {} : { resume: { points: resume.points } }), onSaved: (step) => store.recordCheckpoint(runId, step, checkpointFile) },
       ...(flags.saveAdaptation === undefined ? {} : { saveAdaptation: flags.saveAdaptation }),
+      ...(saveModel === undefined ? {} : { saveModel }),
     });
     bar?.stop();
-    const { points, ...summary } = result;
-    store.finishRun(runId, { bestStep: result.bestStep, lastStep: result.lastStep, seconds: result.seconds.total, result: summary });
     if (flags.report === false) return;
     if (flags.json) {
-      io.stdout(`${JSON.stringify({ runId, database: store.file, ...result, points }, null, 2)}\n`);
+      io.stdout(`${JSON.stringify({ runId, database: store.file, ...result }, null, 2)}\n`);
       return;
     }
     io.stdout(
@@ -224,11 +224,9 @@ export async function executeRun({ spec, runId, store, experimentId, flags, glob
     bar?.stop();
     const cause = error instanceof RunFailedError ? error.cause : error;
     if (cause instanceof RunStoppedError) {
-      store.failRun(runId, cause.message, 'cancelled');
       io.stderr(`paretune: continue run ${runId} with: paretune resume ${runId}\n`);
       throw cause;
     }
-    if (store.getRun(runId) !== undefined) store.failRun(runId, (error as Error).message);
     if (error instanceof RunFailedError) io.stderr(`paretune: ${error.points.length} metric points were measured and stored (run ${runId}) before the failure\n`);
     throw error;
   } finally {

@@ -88,6 +88,11 @@ export const PRESETS: readonly Preset[] = [
     description: 'small CPU model for 28 px images (Fashion-MNIST): patch 4, dim 64, depth 4, 4 heads (random initialisation)',
     config: vit(28, 4, 64, 4, 4, 128, 1e-12),
   },
+  {
+    name: 'vit-demo-28',
+    description: "the demo's model for 28 px images: patch 7 (16 patches), dim 64, depth 4, 4 heads, MLP 128 (random initialisation)",
+    config: vit(28, 7, 64, 4, 4, 128, 1e-12),
+  },
 ];
 
 export function findPreset(name: string): Preset | undefined {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Rng } from '../tensor/rng.js';
 import { baseParameters, isHead, sizeOf } from './architecture.js';
@@ -191,17 +191,20 @@ export function loadCheckpoint(path: string, options: LoadOptions): { model: Vis
 }
 
 /**
- * Writes a model as a Hugging Face `ViTForImageClassification` checkpoint: `model.safetensors` (`vit.` prefix,
- * `classifier.*`) and a `config.json` with the architecture, into `dir`. Strategy parameters are not included
- * (see saveAdaptation).
+ * Writes a model's base weights as a Hugging Face checkpoint with a `config.json` into `dir`: with its head, a
+ * `ViTForImageClassification` layout (`vit.` prefix, `classifier.*`); with `head: false`, a backbone-only `ViTModel`
+ * layout like the in21k checkpoints, so that a model loaded from it gets a fresh head whatever its class count.
+ * Strategy parameters are not included (see saveAdaptation).
  */
-export function saveCheckpoint(model: VisionTransformer, dir: string): string {
-  const tensors = new Map(model.parameters.map((p) => [isHead(p.name) ? p.name : `vit.${p.name}`, { shape: p.shape, data: model.read(p.name) }]));
+export function saveCheckpoint(model: VisionTransformer, dir: string, { head = true }: { head?: boolean } = {}): string {
+  mkdirSync(dir, { recursive: true });
+  const kept = model.parameters.filter((p) => head || !isHead(p.name));
+  const tensors = new Map(kept.map((p) => [isHead(p.name) || !head ? p.name : `vit.${p.name}`, { shape: p.shape, data: model.read(p.name) }]));
   const file = join(dir, 'model.safetensors');
   writeSafetensors(file, tensors, { format: 'pt' });
   const a = model.architecture;
   const config = {
-    architectures: ['ViTForImageClassification'],
+    architectures: [head ? 'ViTForImageClassification' : 'ViTModel'],
     model_type: 'vit',
     image_size: a.imageSize,
     patch_size: a.patchSize,
@@ -212,7 +215,7 @@ export function saveCheckpoint(model: VisionTransformer, dir: string): string {
     intermediate_size: a.intermediateSize,
     layer_norm_eps: a.layerNormEps,
     hidden_act: 'gelu',
-    num_labels: a.numClasses,
+    ...(head ? { num_labels: a.numClasses } : {}),
     image_mean: a.mean,
     image_std: a.std,
   };

@@ -4,18 +4,30 @@ import { z } from 'zod';
 import { ConfigError, parseConfig } from '../contracts/config.js';
 import { pluginRef, runSpecSchema } from './spec.js';
 
+const dottedPath = z.string().regex(/^[A-Za-z]\w*(\.[A-Za-z]\w*)*$/, 'expected a dotted run-spec path like training.learningRate');
+const refName = (ref: z.infer<typeof pluginRef>): string => (typeof ref === 'string' ? ref : ref.name);
+
 /**
  * A study: every combination of strategies x datasets x seeds x hyper-parameter values, each a run.
- * `base` holds what all runs share (any run-spec field); `grid` maps dotted run-spec paths to value lists.
+ * `base` holds what all runs share (any run-spec field); `perStrategy` sets dotted run-spec paths for the runs of
+ * one strategy (e.g. its learning rate); `grid` maps dotted paths to value lists and wins over both.
  */
-export const experimentSchema = z.strictObject({
-  name: z.string().min(1),
-  base: z.record(z.string(), z.unknown()).default({}),
-  strategies: z.array(z.union([pluginRef, z.array(pluginRef).min(1)])).min(1),
-  datasets: z.array(pluginRef).min(1),
-  seeds: z.array(z.number().int()).min(1).default([0]),
-  grid: z.record(z.string().regex(/^[A-Za-z]\w*(\.[A-Za-z]\w*)*$/, 'expected a dotted run-spec path like training.learningRate'), z.array(z.unknown()).min(1)).default({}),
-});
+export const experimentSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    base: z.record(z.string(), z.unknown()).default({}),
+    strategies: z.array(z.union([pluginRef, z.array(pluginRef).min(1)])).min(1),
+    datasets: z.array(pluginRef).min(1),
+    seeds: z.array(z.number().int()).min(1).default([0]),
+    perStrategy: z.record(z.string(), z.record(dottedPath, z.unknown())).default({}),
+    grid: z.record(dottedPath, z.array(z.unknown()).min(1)).default({}),
+  })
+  .superRefine((experiment, ctx) => {
+    const names = new Set(experiment.strategies.flatMap((s) => (Array.isArray(s) ? s : [s]).map(refName)));
+    for (const name of Object.keys(experiment.perStrategy)) {
+      if (!names.has(name)) ctx.addIssue({ code: 'custom', path: ['perStrategy', name], message: `'${name}' is not among the experiment's strategies (${[...names].join(', ')})` });
+    }
+  });
 
 export type Experiment = z.output<typeof experimentSchema>;
 
@@ -70,6 +82,9 @@ export function expandExperiment(experiment: Experiment): { spec: unknown; key: 
           spec['dataset'] = dataset;
           spec['strategies'] = Array.isArray(strategy) ? strategy : [strategy];
           spec['seed'] = seed;
+          for (const ref of spec['strategies'] as z.infer<typeof pluginRef>[]) {
+            for (const [path, value] of Object.entries(experiment.perStrategy[refName(ref)] ?? {})) setPath(spec, path, value);
+          }
           for (const [path, value] of Object.entries(combo)) setPath(spec, path, value);
           const parsed = parseConfig(runSpecSchema, spec, `experiment '${experiment.name}' run (${stableJson({ dataset, strategy, seed, ...combo })})`);
           specs.push({ spec: parsed, key: stableJson(parsed) });

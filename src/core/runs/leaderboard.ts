@@ -1,5 +1,8 @@
+import type { MeasuredPoint } from '../evaluation/evaluator.js';
 import { aboveAverage } from '../frontier/pareto.js';
 import type { RunRecord } from '../store/store.js';
+import { runFrontier, runObjectives } from './frontiers.js';
+import type { ThreatSelector } from './frontiers.js';
 
 /** One strategy on one dataset, over its finished runs (seeds, settings). */
 export interface LeaderboardRow {
@@ -13,40 +16,61 @@ export interface LeaderboardRow {
   readonly aboveAverage: number;
   readonly bestClean: number;
   readonly bestRobust: number;
+  /** Canonical context of the robust accuracy the frontiers used (e.g. pgd, Linf, eps). */
+  readonly robustContext: string;
+  /** The runs averaged. */
+  readonly runIds: readonly string[];
 }
 
-interface StoredSummary {
-  frontier?: { hypervolume: number; points: { values: [number, number] }[] };
+interface Group {
+  readonly dataset: string;
+  readonly strategy: string;
+  readonly robust: string;
+  readonly aupf: number[];
+  readonly runIds: string[];
+  bestClean: number;
+  bestRobust: number;
 }
 
 /**
  * AUPF per strategy and dataset from finished runs, with "% above the average" of the dataset's strategies
- * (protocol.md §7). Runs without a frontier (no attack) are left out.
+ * (protocol.md §7). Frontiers are computed from the stored points: against the robust accuracy of `threat`, or of
+ * each run's own frontier when no threat is given. Runs that did not measure that robust accuracy are left out.
  */
-export function leaderboard(runs: readonly RunRecord[]): LeaderboardRow[] {
-  const groups = new Map<string, { dataset: string; strategy: string; aupf: number[]; clean: number; robust: number }>();
+export function leaderboard(runs: readonly RunRecord[], pointsOf: (runId: string) => readonly MeasuredPoint[], threat?: ThreatSelector): LeaderboardRow[] {
+  const groups = new Map<string, Group>();
   for (const run of runs) {
-    const frontier = (run.result as StoredSummary | null)?.frontier;
-    if (run.status !== 'finished' || frontier === undefined) continue;
-    const key = `${run.dataset}\u0000${run.strategy}`;
-    const group = groups.get(key) ?? { dataset: run.dataset, strategy: run.strategy, aupf: [], clean: 0, robust: 0 };
+    if (run.status !== 'finished') continue;
+    const points = pointsOf(run.id);
+    const objectives = runObjectives(run, points, threat);
+    if (objectives === undefined) continue;
+    const frontier = runFrontier(points, objectives);
+    const robust = objectives[1].context ?? '';
+    const key = `${run.dataset}\u0000${run.strategy}\u0000${robust}`;
+    const group: Group = groups.get(key) ?? { dataset: run.dataset, strategy: run.strategy, robust, aupf: [], runIds: [], bestClean: 0, bestRobust: 0 };
     group.aupf.push(frontier.hypervolume);
+    group.runIds.push(run.id);
     for (const p of frontier.points) {
-      group.clean = Math.max(group.clean, p.values[0]);
-      group.robust = Math.max(group.robust, p.values[1]);
+      group.bestClean = Math.max(group.bestClean, p.values[0]);
+      group.bestRobust = Math.max(group.bestRobust, p.values[1]);
     }
     groups.set(key, group);
   }
   const rows: LeaderboardRow[] = [];
-  for (const dataset of new Set([...groups.values()].map((g) => g.dataset))) {
-    const members = [...groups.values()].filter((g) => g.dataset === dataset);
+  // One board per dataset and robust accuracy: "above the average" compares strategies under the same threat.
+  const boards = new Map<string, Group[]>();
+  for (const g of groups.values()) {
+    const board = `${g.dataset}\u0000${g.robust}`;
+    boards.set(board, [...(boards.get(board) ?? []), g]);
+  }
+  for (const members of boards.values()) {
     const means = new Map(members.map((g) => [g.strategy, g.aupf.reduce((a, b) => a + b, 0) / g.aupf.length]));
     const above = aboveAverage(means);
     for (const g of members) {
       const mean = means.get(g.strategy) as number;
       const std = Math.sqrt(g.aupf.reduce((s, v) => s + (v - mean) ** 2, 0) / g.aupf.length);
-      rows.push({ dataset, strategy: g.strategy, runs: g.aupf.length, aupf: mean, aupfStd: std, aboveAverage: above.get(g.strategy) as number, bestClean: g.clean, bestRobust: g.robust });
+      rows.push({ dataset: g.dataset, strategy: g.strategy, runs: g.aupf.length, aupf: mean, aupfStd: std, aboveAverage: above.get(g.strategy) as number, bestClean: g.bestClean, bestRobust: g.bestRobust, robustContext: g.robust, runIds: g.runIds });
     }
   }
-  return rows.sort((a, b) => (a.dataset === b.dataset ? b.aupf - a.aupf : a.dataset < b.dataset ? -1 : 1));
+  return rows.sort((a, b) => (a.dataset !== b.dataset ? (a.dataset < b.dataset ? -1 : 1) : a.robustContext !== b.robustContext ? (a.robustContext < b.robustContext ? -1 : 1) : b.aupf - a.aupf));
 }

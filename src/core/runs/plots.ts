@@ -4,16 +4,12 @@ import sharp from 'sharp';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
+import type { MetricContext } from '../contracts/metric.js';
 import type { MeasuredPoint } from '../evaluation/evaluator.js';
+import { canonicalJson } from '../evaluation/context.js';
 import type { RunRecord } from '../store/store.js';
-import { canonicalJson } from '../store/store.js';
-
-interface StoredFrontier {
-  frontier?: {
-    definition: { objectives: [{ metric: string; context?: string }, { metric: string; context?: string }] };
-    points: { values: [number, number]; item: { step: number } }[];
-  };
-}
+import { runFrontier, runObjectives, threatLabel } from './frontiers.js';
+import type { ThreatSelector } from './frontiers.js';
 
 /** Renders a Vega-Lite spec to SVG (Vega's headless renderer) and PNG (sharp/librsvg); returns both paths. */
 async function render(spec: TopLevelSpec, base: string): Promise<string[]> {
@@ -25,43 +21,52 @@ async function render(spec: TopLevelSpec, base: string): Promise<string[]> {
   return [`${base}.svg`, `${base}.png`];
 }
 
-const contextKey = (context?: string): string => (context === undefined ? '' : canonicalJson(JSON.parse(context) as Record<string, string | number>));
+export interface PlotOptions {
+  /** The robust accuracy to plot (default: each run's own frontier's); the file names then carry its label. */
+  readonly threat?: ThreatSelector;
+}
 
 /**
  * Per dataset, a Pareto plot (test clean accuracy vs robust accuracy: every run's trajectory over the logged steps,
- * faint, and its frontier, bold, coloured by strategy) and accuracy-vs-step curves (clean, robust, pooled OOD when
- * measured). Written as SVG and PNG into `dir`; returns the files.
+ * faint, and its frontier, bold, coloured by strategy) and accuracy-vs-step curves (clean, robust, and pooled shifted
+ * accuracy when measured). Written as SVG and PNG into `dir`; returns the files.
  */
-export async function writePlots(runs: readonly RunRecord[], pointsOf: (runId: string) => readonly MeasuredPoint[], dir: string): Promise<string[]> {
+export async function writePlots(runs: readonly RunRecord[], pointsOf: (runId: string) => readonly MeasuredPoint[], dir: string, { threat }: PlotOptions = {}): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const files: string[] = [];
-  const finished = runs.filter((r) => r.status === 'finished' && (r.result as StoredFrontier | null)?.frontier !== undefined);
-  for (const dataset of [...new Set(finished.map((r) => r.dataset))].sort()) {
+  const plotted = runs.flatMap((run) => {
+    const points = run.status === 'finished' ? pointsOf(run.id) : [];
+    const objectives = run.status === 'finished' ? runObjectives(run, points, threat) : undefined;
+    return objectives === undefined ? [] : [{ run, points, objectives }];
+  });
+  for (const dataset of [...new Set(plotted.map((r) => r.run.dataset))].sort()) {
     const trajectory: Record<string, unknown>[] = [];
     const frontier: Record<string, unknown>[] = [];
     const curves: Record<string, unknown>[] = [];
-    for (const run of finished.filter((r) => r.dataset === dataset)) {
-      const stored = (run.result as StoredFrontier).frontier as NonNullable<StoredFrontier['frontier']>;
-      const [clean, robust] = stored.definition.objectives.map((o) => contextKey(o.context));
-      const byStep = new Map<number, { clean?: number; robust?: number; ood?: number }>();
-      for (const p of pointsOf(run.id)) {
+    const members = plotted.filter((r) => r.run.dataset === dataset);
+    const threatText = threatLabel(JSON.parse(members[0]?.objectives[1].context ?? '{}') as MetricContext);
+    for (const { run, points, objectives } of members) {
+      const [clean, robust] = objectives.map((o) => o.context ?? '');
+      const byStep = new Map<number, { clean?: number; robust?: number; shifted?: number }>();
+      for (const p of points) {
         if (p.name !== 'accuracy' || p.context['checkpoint'] !== undefined) continue;
         const key = canonicalJson(p.context);
         const entry = byStep.get(p.step) ?? {};
         if (key === clean) entry.clean = p.value;
         else if (key === robust) entry.robust = p.value;
-        else if (p.context['split'] === 'ood') entry.ood = p.value;
+        // Pooled shifted accuracy: out-of-distribution domains together, or every corruption together.
+        else if (p.context['shift'] !== undefined && p.context['variant'] === undefined && p.context['domain'] === undefined) entry.shifted = p.value;
         byStep.set(p.step, entry);
       }
       for (const [step, v] of [...byStep].sort((a, b) => a[0] - b[0])) {
         if (v.clean !== undefined && v.robust !== undefined) trajectory.push({ strategy: run.strategy, run: run.id, step, clean: v.clean, robust: v.robust });
-        for (const measure of ['clean', 'robust', 'ood'] as const) {
+        for (const measure of ['clean', 'robust', 'shifted'] as const) {
           if (v[measure] !== undefined) curves.push({ strategy: run.strategy, run: run.id, step, measure, accuracy: v[measure] });
         }
       }
-      for (const p of stored.points) frontier.push({ strategy: run.strategy, run: run.id, clean: p.values[0], robust: p.values[1] });
+      for (const p of runFrontier(points, objectives).points) frontier.push({ strategy: run.strategy, run: run.id, clean: p.values[0], robust: p.values[1] });
     }
-    const safe = dataset.replace(/[^\w.-]+/g, '_');
+    const safe = `${dataset}${threat === undefined ? '' : `-${threatText}`}`.replace(/[^\w.-]+/g, '_');
     const color = { field: 'strategy', type: 'nominal' as const, title: 'strategy' };
     files.push(
       ...(await render(
@@ -75,7 +80,7 @@ export async function writePlots(runs: readonly RunRecord[], pointsOf: (runId: s
             {
               data: { values: trajectory },
               mark: { type: 'line', opacity: 0.3, point: { opacity: 0.3, size: 12 } },
-              encoding: { x: { field: 'clean', type: 'quantitative', title: 'test accuracy' }, y: { field: 'robust', type: 'quantitative', title: 'robust accuracy' }, color, detail: { field: 'run' }, order: { field: 'step' } },
+              encoding: { x: { field: 'clean', type: 'quantitative', title: 'test accuracy' }, y: { field: 'robust', type: 'quantitative', title: `robust accuracy (${threatText})` }, color, detail: { field: 'run' }, order: { field: 'step' } },
             },
             {
               data: { values: frontier },
@@ -97,7 +102,7 @@ export async function writePlots(runs: readonly RunRecord[], pointsOf: (runId: s
             y: { field: 'accuracy', type: 'quantitative' },
             color,
             detail: { field: 'run' },
-            column: { field: 'measure', type: 'nominal', title: null, sort: ['clean', 'robust', 'ood'] },
+            column: { field: 'measure', type: 'nominal', title: null, sort: ['clean', 'robust', 'shifted'] },
           },
           width: 220,
           height: 180,

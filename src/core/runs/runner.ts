@@ -6,11 +6,12 @@ import { datasetFiles } from '../data/files.js';
 import { evaluate } from '../evaluation/evaluator.js';
 import type { EvaluationSet, MeasuredPoint } from '../evaluation/evaluator.js';
 import { evaluationSteps } from '../evaluation/schedules.js';
-import { paretoFrontier } from '../frontier/pareto.js';
 import type { FrontierResult, Objective } from '../frontier/pareto.js';
+import { accuracyObjectives, runFrontier } from './frontiers.js';
 import { adaptModel, countParameters } from '../model/adapt.js';
 import type { ParameterCounts } from '../model/adapt.js';
 import { loadAdaptation, saveAdaptation } from '../model/adaptation-file.js';
+import { saveCheckpoint } from '../model/checkpoint.js';
 import { architectureOf, loadModel } from '../model/source.js';
 import type { PluginRegistry } from '../registry/registry.js';
 import { Rng } from '../tensor/rng.js';
@@ -48,6 +49,11 @@ export interface RunContext {
   readonly saveAdaptation?: string;
   /** A training checkpoint written after every evaluation, so a killed run can resume. */
   readonly checkpoint?: CheckpointOptions;
+  /**
+   * Where to save the model's base weights (best-validation checkpoint) as a Hugging Face checkpoint, e.g. a
+   * backbone pre-trained with the `full` strategy; `head: false` leaves the head out (see saveCheckpoint).
+   */
+  readonly saveModel?: { readonly dir: string; readonly head: boolean };
 }
 
 export interface CheckpointOptions {
@@ -88,26 +94,12 @@ export class RunFailedError extends Error {
   }
 }
 
-/** Context of the test clean accuracy and of the robust accuracy the run's frontier uses. */
+/** The run's frontier objectives: test accuracy and the robust accuracy of the first attack's first threat model. */
 export function frontierObjectives(run: ResolvedRun): [Objective, Objective] | undefined {
   const attack = run.attacks[0];
   const threat = attack ? (attack.plugin as AttackPlugin).threatModels(attack.config)[0] : undefined;
   if (attack === undefined || threat === undefined) return undefined;
-  const clean: MetricContext = { split: 'test' };
-  const robust: MetricContext = { split: 'test', attack: attack.plugin.meta.name, norm: threat.norm, eps: threat.eps };
-  return [
-    { metric: 'accuracy', context: JSON.stringify(clean), sense: 'max' },
-    { metric: 'accuracy', context: JSON.stringify(robust), sense: 'max' },
-  ];
-}
-
-/** The frontier over a run's logged steps for two objectives (points of the final best-checkpoint pass excluded). */
-export function runFrontier(points: readonly MeasuredPoint[], objectives: [Objective, Objective]): FrontierResult<{ step: number }> {
-  const valueAt = (objective: Objective): Map<number, number> =>
-    new Map(points.filter((p) => p.name === objective.metric && JSON.stringify(p.context) === objective.context).map((p) => [p.step, p.value]));
-  const [x, y] = objectives.map(valueAt) as [Map<number, number>, Map<number, number>];
-  const inputs = [...x].filter(([step]) => y.has(step)).map(([step, value]) => ({ values: [value, y.get(step) as number] as [number, number], item: { step } }));
-  return paretoFrontier(inputs, objectives);
+  return accuracyObjectives({ split: 'test', attack: attack.plugin.meta.name, norm: threat.norm, eps: threat.eps });
 }
 
 /**
@@ -204,11 +196,20 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
             },
           }),
     });
-    await measure(outcome.lastStep, Math.floor(outcome.lastStep / perEpoch), { checkpoint: 'best', bestStep: outcome.bestStep });
+    // The restored best weights are exactly those measured at bestStep, and an evaluation depends only on the weights
+    // (its samples and random streams never depend on the step), so the final points repeat bestStep's.
+    const atBest = points.filter((p) => p.step === outcome.bestStep && p.context['checkpoint'] === undefined);
+    if (atBest.length === 0) {
+      await measure(outcome.lastStep, Math.floor(outcome.lastStep / perEpoch), { checkpoint: 'best', bestStep: outcome.bestStep });
+    } else {
+      const final = atBest.map((p) => ({ ...p, step: outcome.lastStep, epoch: Math.floor(outcome.lastStep / perEpoch), context: { ...p.context, checkpoint: 'best', bestStep: outcome.bestStep } }));
+      points.push(...final);
+      context.onEvent?.({ type: 'evaluation', step: outcome.lastStep, points: final });
+    }
     if (context.saveAdaptation !== undefined) {
       saveAdaptation(model, context.saveAdaptation, run.strategies.map(({ plugin, config }) => ({ name: plugin.meta.name, version: plugin.meta.version, config })));
     }
-    const trajectory = points.filter((p) => p.context['checkpoint'] === undefined);
+    if (context.saveModel !== undefined) saveCheckpoint(model, context.saveModel.dir, { head: context.saveModel.head });
     return {
       spec,
       plugins,
@@ -217,7 +218,7 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       points,
       lastStep: outcome.lastStep,
       bestStep: outcome.bestStep,
-      ...(objectives === undefined ? {} : { frontier: runFrontier(trajectory, objectives) }),
+      ...(objectives === undefined ? {} : { frontier: runFrontier(points, objectives) }),
       seconds: { total: (performance.now() - started) / 1000, evaluation: evaluationSeconds },
       data: {
         train: { source: trainData.source, images: trainData.size, trained: trainIndices.length, validation: validationIndices.length },

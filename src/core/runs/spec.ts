@@ -26,6 +26,8 @@ export const runSpecSchema = z.strictObject({
   shifts: z.array(pluginRef).default([]),
   metrics: z.array(pluginRef).min(1).default(['accuracy']),
   seed: z.number().int().default(0),
+  /** Free labels to find runs by (filters of `paretune runs` and the GraphQL API). */
+  tags: z.array(z.string().min(1)).default([]),
   training: z
     .strictObject({
       batchSize: z.number().int().positive().default(128),

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { MetricContext } from '../contracts/metric.js';
+import { canonicalJson } from '../evaluation/context.js';
 import type { MeasuredPoint } from '../evaluation/evaluator.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
@@ -49,10 +50,17 @@ export interface NewRun {
   readonly paretuneVersion: string;
 }
 
-/** JSON with object keys sorted, so equal contexts always give the same key. */
-export function canonicalJson(value: MetricContext): string {
-  return JSON.stringify(Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+interface PointRow {
+  step: number;
+  epoch: number;
+  name: string;
+  context: string;
+  value: number | null;
+  sample_count: number;
+  seconds: number;
 }
+
+const pointOf = (r: PointRow): MeasuredPoint => ({ step: r.step, epoch: r.epoch, name: r.name, context: JSON.parse(r.context) as MetricContext, value: r.value ?? Number.NaN, count: r.sample_count, seconds: r.seconds });
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
@@ -204,12 +212,13 @@ export class Store {
     return { id, created: true };
   }
 
-  /** Experiments, newest first. */
-  listExperiments(): { id: string; name: string; createdAt: string }[] {
-    return (this.db.prepare('SELECT id, name, created_at FROM experiments ORDER BY created_at DESC').all() as { id: string; name: string; created_at: string }[]).map((e) => ({
+  /** Experiments, newest first, with their stored definitions. */
+  listExperiments(): { id: string; name: string; createdAt: string; definition: unknown }[] {
+    return (this.db.prepare('SELECT id, name, spec, created_at FROM experiments ORDER BY created_at DESC').all() as { id: string; name: string; spec: string; created_at: string }[]).map((e) => ({
       id: e.id,
       name: e.name,
       createdAt: e.created_at,
+      definition: JSON.parse(e.spec) as unknown,
     }));
   }
 
@@ -255,16 +264,25 @@ export class Store {
         `SELECT step, epoch, name, context, value, sample_count, seconds FROM metric_points
          WHERE run_id = ? AND (? IS NULL OR name = ?) AND step >= ? AND step <= ? ORDER BY step, name, context`,
       )
-      .all(runId, filter.name ?? null, filter.name ?? null, filter.fromStep ?? 0, filter.toStep ?? Number.MAX_SAFE_INTEGER) as {
-      step: number;
-      epoch: number;
-      name: string;
-      context: string;
-      value: number | null;
-      sample_count: number;
-      seconds: number;
-    }[];
-    return rows.map((r) => ({ step: r.step, epoch: r.epoch, name: r.name, context: JSON.parse(r.context) as MetricContext, value: r.value ?? Number.NaN, count: r.sample_count, seconds: r.seconds }));
+      .all(runId, filter.name ?? null, filter.name ?? null, filter.fromStep ?? 0, filter.toStep ?? Number.MAX_SAFE_INTEGER) as PointRow[];
+    return rows.map(pointOf);
+  }
+
+  /** The points of every run's final evaluation (its best-validation checkpoint), by run. */
+  finalPoints(): Map<string, MeasuredPoint[]> {
+    const rows = this.db
+      .prepare(`SELECT run_id, step, epoch, name, context, value, sample_count, seconds FROM metric_points WHERE context LIKE '%"checkpoint":"best"%'`)
+      .all() as (PointRow & { run_id: string })[];
+    const byRun = new Map<string, MeasuredPoint[]>();
+    for (const r of rows) byRun.set(r.run_id, [...(byRun.get(r.run_id) ?? []), pointOf(r)]);
+    return byRun;
+  }
+
+  /** Deletes a run with its points and checkpoint records (not a running one); returns its checkpoint files. */
+  deleteRun(runId: string): string[] {
+    const paths = (this.db.prepare('SELECT path FROM checkpoints WHERE run_id = ?').all(runId) as { path: string }[]).map((r) => r.path);
+    this.db.prepare('DELETE FROM runs WHERE id = ?').run(runId);
+    return paths;
   }
 
   private record(r: RunRow): RunRecord {

@@ -20,6 +20,7 @@ import { registerInfo } from './commands/info.js';
 import { registerParams } from './commands/params.js';
 import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
+import { registerSchema, registerServe } from './commands/serve.js';
 import type { CliIo } from './context.js';
 import { collect } from './options.js';
 
@@ -43,6 +44,8 @@ function buildProgram(io: CliIo): Command {
   registerEvaluate(program, io);
   registerDatasets(program, io);
   registerDemo(program, io);
+  registerServe(program, io);
+  registerSchema(program, io);
   return program;
 }
 

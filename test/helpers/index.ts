@@ -1,2 +1,3 @@
 export * from './fixtures.js';
 export * from './models.js';
+export * from './api.js';

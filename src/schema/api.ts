@@ -1,0 +1,221 @@
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { InjectionToken } from 'tsyringe';
+import { GraphQLError } from 'graphql';
+import { ConfigError } from '../core/contracts/config.js';
+import { PluginError } from '../core/contracts/plugin.js';
+import type { PluginRegistry } from '../core/registry/registry.js';
+import { executeStoredRun, planExperiment } from '../core/runs/execution.js';
+import type { Experiment as ExperimentSpec } from '../core/runs/experiment.js';
+import { experimentSchema } from '../core/runs/experiment.js';
+import { parseConfig } from '../core/contracts/config.js';
+import { RunQueue } from '../core/runs/queue.js';
+import type { RunJob } from '../core/runs/queue.js';
+import { resolveRun } from '../core/runs/spec.js';
+import { summariseRun } from '../core/runs/summary.js';
+import { StoreError } from '../core/store/store.js';
+import type { RunRecord, Store } from '../core/store/store.js';
+import type { RunView } from './run-query.js';
+import { RunStatus } from './types.js';
+import type { Run } from './types.js';
+
+/** What the resolvers work with: the store, the plugins, and the queue of runs started through the API. */
+export interface ApiOptions {
+  readonly store: Store;
+  readonly registry: PluginRegistry;
+  /** TensorFlow.js backend runs started here use. */
+  readonly backend: string;
+  readonly cacheDir: string;
+  readonly dataDir: string;
+  /** Bearer token that mutations require; without one the API is read-only. */
+  readonly token?: string;
+}
+
+export const ApiToken: InjectionToken<Api> = Symbol('paretune.api');
+
+/** Per-request context: whether the request carried the API token, and the API (for subscriptions). */
+export interface ApiContext {
+  readonly authorized: boolean;
+  readonly api: Api;
+}
+
+export const notFound = (what: string, id: string): GraphQLError => new GraphQLError(`no ${what} '${id}'`, { extensions: { code: 'NOT_FOUND', id } });
+export const badInput = (message: string): GraphQLError => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+
+/** Errors a user's input causes, answered as BAD_USER_INPUT with their message. */
+const isUserError = (error: unknown): error is Error => error instanceof ConfigError || error instanceof PluginError || error instanceof StoreError;
+
+function statusOf(record: RunRecord): RunStatus {
+  if (record.status === 'running') return record.interrupted ? RunStatus.INTERRUPTED : RunStatus.RUNNING;
+  return record.status as RunStatus;
+}
+
+const pluginVersion = (text: string): { name: string; version: string } => {
+  const at = text.lastIndexOf('@');
+  return at > 0 ? { name: text.slice(0, at), version: text.slice(at + 1) } : { name: text, version: '' };
+};
+
+const refName = (ref: unknown): string => (typeof ref === 'string' ? ref : String((ref as { name?: unknown }).name));
+
+/** The GraphQL view of a stored run. */
+export function runOf(record: RunRecord): Run {
+  return {
+    id: record.id,
+    experimentId: record.experimentId,
+    status: statusOf(record),
+    seed: record.seed,
+    strategy: record.strategy,
+    dataset: record.dataset,
+    model: record.model,
+    backend: record.backend,
+    plugins: record.plugins.map(pluginVersion),
+    paretuneVersion: record.paretuneVersion,
+    tags: ((record.spec as { tags?: string[] }).tags ?? []).slice(),
+    createdAt: record.createdAt,
+    finishedAt: record.finishedAt,
+    bestStep: record.bestStep,
+    lastStep: record.lastStep,
+    seconds: record.seconds,
+    error: record.error,
+    spec: record.spec,
+    result: record.result,
+  };
+}
+
+/** The GraphQL view of a run waiting in the queue (it has no stored row until it starts). */
+function queuedRunOf(job: RunJob): Run {
+  const spec = job.spec as { seed: number; strategies: unknown[]; dataset: unknown; model: string; tags: string[] };
+  return {
+    id: job.runId,
+    experimentId: job.experimentId ?? null,
+    status: RunStatus.QUEUED,
+    seed: spec.seed,
+    strategy: spec.strategies.map(refName).join('+'),
+    dataset: refName(spec.dataset),
+    model: spec.model,
+    backend: null,
+    plugins: [],
+    paretuneVersion: null,
+    tags: spec.tags,
+    createdAt: job.queuedAt,
+    finishedAt: null,
+    bestStep: null,
+    lastStep: null,
+    seconds: null,
+    error: null,
+    spec: job.spec,
+    result: null,
+  };
+}
+
+/** The API's operations over the store and the run queue; resolvers stay thin. */
+export class Api {
+  readonly queue: RunQueue;
+
+  constructor(readonly options: ApiOptions) {
+    this.queue = new RunQueue((job, signal, onEvent) =>
+      executeStoredRun({
+        spec: job.spec,
+        runId: job.runId,
+        store: options.store,
+        registry: options.registry,
+        backend: options.backend,
+        cacheDir: options.cacheDir,
+        dataDir: options.dataDir,
+        ...(job.experimentId === undefined ? {} : { experimentId: job.experimentId }),
+        ...(job.resume === undefined ? {} : { resume: job.resume }),
+        signal,
+        onEvent,
+      }),
+    );
+  }
+
+  get store(): Store {
+    return this.options.store;
+  }
+
+  get registry(): PluginRegistry {
+    return this.options.registry;
+  }
+
+  /** Mutations need the token; without one configured the server is read-only. */
+  authorize(context: ApiContext): void {
+    if (this.options.token === undefined) {
+      throw new GraphQLError('this server is read-only: start it with PARETUNE_API_TOKEN set to allow mutations', { extensions: { code: 'FORBIDDEN' } });
+    }
+    if (!context.authorized) {
+      throw new GraphQLError('mutations need the header "Authorization: Bearer <PARETUNE_API_TOKEN>"', { extensions: { code: 'UNAUTHENTICATED' } });
+    }
+  }
+
+  /** A stored or queued run. */
+  run(id: string): Run | undefined {
+    const record = this.store.getRun(id);
+    if (record !== undefined) return runOf(record);
+    const job = this.queue.queued(id);
+    return job === undefined ? undefined : queuedRunOf(job);
+  }
+
+  /** Every stored and queued run with its summary, for filtering and ordering. */
+  views(): RunView[] {
+    const finals = this.store.finalPoints();
+    const names = new Map(this.store.listExperiments().map((e) => [e.id, e.name]));
+    const stored = this.store.listRuns().map((record) => ({ run: runOf(record), summary: summariseRun(record, finals.get(record.id) ?? []), record }));
+    const queued = this.queue.pending().filter((job) => this.store.getRun(job.runId) === undefined).map((job) => ({ run: queuedRunOf(job), summary: {} }));
+    return [...stored, ...queued].map((v) => {
+      const experimentName = v.run.experimentId === null ? undefined : names.get(v.run.experimentId);
+      return { run: v.run, summary: v.summary, ...(experimentName === undefined ? {} : { experimentName }) };
+    });
+  }
+
+  /** Validates a run spec (plugins and their configs included) and queues it. */
+  startRun(input: unknown, runId: string): Run {
+    try {
+      const { spec } = resolveRun(input, this.registry);
+      const job: RunJob = { runId, spec, queuedAt: new Date().toISOString() };
+      this.queue.enqueue(job);
+      return this.run(runId) ?? queuedRunOf(job);
+    } catch (error) {
+      throw isUserError(error) ? badInput(error.message) : error;
+    }
+  }
+
+  /** Validates an experiment, records it, and queues its unfinished runs (interrupted ones resume). */
+  startExperiment(input: unknown): { id: string; spec: ExperimentSpec; queued: number } {
+    try {
+      const spec = parseConfig(experimentSchema, input, 'experiment');
+      const { id, runs } = planExperiment(spec, this.store, this.registry);
+      const queuedAt = new Date().toISOString();
+      let queued = 0;
+      for (const run of runs) {
+        if (run.action === 'finished' || this.queue.progress(run.runId)?.status === 'running') continue;
+        this.queue.enqueue({ runId: run.runId, spec: run.spec, experimentId: id, queuedAt, ...(run.resume === undefined ? {} : { resume: run.resume }) });
+        queued += 1;
+      }
+      return { id, spec, queued };
+    } catch (error) {
+      throw isUserError(error) ? badInput(error.message) : error;
+    }
+  }
+
+  /** Cancels a queued run, or stops a running one after its current step (it stays resumable). */
+  cancelRun(id: string): Run {
+    const before = this.run(id);
+    if (before === undefined) throw notFound('run', id);
+    const cancelled = this.queue.cancel(id);
+    if (cancelled === 'queued') return { ...before, status: RunStatus.CANCELLED };
+    if (cancelled === undefined) {
+      throw badInput(before.status === RunStatus.RUNNING ? `run ${id} is running in another process; stop it there` : `run ${id} is ${before.status}, not queued or running here`);
+    }
+    return before;
+  }
+
+  /** Deletes a stored run, its points and its checkpoint files; a queued or running run must be cancelled first. */
+  deleteRun(id: string): boolean {
+    const run = this.run(id);
+    if (run === undefined) throw notFound('run', id);
+    if (run.status === RunStatus.QUEUED || run.status === RunStatus.RUNNING) throw badInput(`run ${id} is ${run.status}; cancel it first`);
+    for (const path of this.store.deleteRun(id)) rmSync(dirname(path), { recursive: true, force: true });
+    return true;
+  }
+}

@@ -1,0 +1,96 @@
+import { GraphQLJSON } from 'graphql-scalars';
+import { inject, injectable } from 'tsyringe';
+import { Arg, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import type { MetricContext } from '../../core/contracts/metric.js';
+import { canonicalJson } from '../../core/evaluation/context.js';
+import { downsample } from '../../core/runs/history.js';
+import { summariseRun } from '../../core/runs/summary.js';
+import { Api, ApiToken, badInput, notFound } from '../api.js';
+import { RunFilter, RunOrder } from '../inputs.js';
+import { pageOfRuns } from '../run-query.js';
+import { HistoryPoint, MetricSeries, Run, RunConnection, RunProgressInfo, RunStatus, RunSummary } from '../types.js';
+
+/** The largest `samples` a history query may ask for. */
+export const MAX_HISTORY_SAMPLES = 10_000;
+
+/** A JSON argument that must be a flat object of strings and numbers (a metric context). */
+export function contextArg(value: unknown, name: string): MetricContext {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string' && typeof v !== 'number')) {
+    throw badInput(`${name}: expected an object of strings and numbers like {"split":"test"}, got ${JSON.stringify(value)}`);
+  }
+  return value as MetricContext;
+}
+
+@injectable()
+@Resolver(() => Run)
+export class RunResolver {
+  constructor(@inject(ApiToken) private readonly api: Api) {}
+
+  @Query(() => RunConnection, { description: 'Runs matching a filter, ordered, one page at a time (first at most 100).', complexity: ({ args, childComplexity }) => 1 + Math.min(Number(args['first'] ?? 20), 100) * childComplexity })
+  runs(
+    @Arg('filter', () => RunFilter, { nullable: true }) filter: RunFilter | null | undefined,
+    @Arg('orderBy', () => [RunOrder], { nullable: true, description: 'Default: newest first.' }) orderBy: RunOrder[] | null | undefined,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
+  ): RunConnection {
+    return pageOfRuns(this.api.views(), { filter, orderBy, first, after });
+  }
+
+  @Query(() => Run, { description: 'A stored or queued run (NOT_FOUND when there is none).' })
+  run(@Arg('id', () => ID) id: string): Run {
+    const run = this.api.run(id);
+    if (run === undefined) throw notFound('run', id);
+    return run;
+  }
+
+  @FieldResolver(() => RunSummary)
+  summary(@Root() run: Run): RunSummary {
+    const record = this.api.store.getRun(run.id);
+    if (record === undefined) return {};
+    const final = this.api.store.points(run.id, { fromStep: record.lastStep ?? 0 }).filter((p) => p.context['checkpoint'] === 'best');
+    return summariseRun(record, final);
+  }
+
+  @FieldResolver(() => [MetricSeries], { description: 'Every metric and context the run logged (best-checkpoint points excluded).' })
+  metrics(@Root() run: Run): MetricSeries[] {
+    const series = new Map<string, MetricSeries>();
+    for (const p of this.api.store.points(run.id)) {
+      if (p.context['checkpoint'] !== undefined) continue;
+      const key = `${p.name}\u0000${canonicalJson(p.context)}`;
+      const entry = series.get(key) ?? { metric: p.name, context: p.context as Record<string, string | number>, points: 0 };
+      entry.points += 1;
+      series.set(key, entry);
+    }
+    return [...series.values()];
+  }
+
+  @FieldResolver(() => [HistoryPoint], {
+    description: 'One metric over the logged steps, down-sampled on the server to at most `samples` points (the first, last, lowest and highest always kept).',
+    complexity: ({ args }) => 1 + Math.ceil(Math.min(Number(args['samples'] ?? 500), MAX_HISTORY_SAMPLES) / 100),
+  })
+  history(
+    @Root() run: Run,
+    @Arg('metric', () => String, { defaultValue: 'accuracy' }) metric: string,
+    @Arg('context', () => GraphQLJSON, { nullable: true, description: 'The metric context (default {"split":"test"}), e.g. {"split":"test","attack":"pgd","norm":"Linf","eps":0.00392156862745098}; see metrics.' }) context: unknown,
+    @Arg('samples', () => Int, { defaultValue: 500 }) samples: number,
+    @Arg('fromStep', () => Int, { nullable: true }) fromStep: number | null | undefined,
+    @Arg('toStep', () => Int, { nullable: true }) toStep: number | null | undefined,
+  ): HistoryPoint[] {
+    if (samples > MAX_HISTORY_SAMPLES) throw badInput(`samples: at most ${MAX_HISTORY_SAMPLES}, got ${samples}`);
+    const wanted = canonicalJson(context === undefined || context === null ? { split: 'test' } : contextArg(context, 'context'));
+    const series = this.api.store
+      .points(run.id, { name: metric, ...(fromStep == null ? {} : { fromStep }), ...(toStep == null ? {} : { toStep }) })
+      .filter((p) => canonicalJson(p.context) === wanted);
+    try {
+      return downsample(series, samples).map((p) => ({ step: p.step, epoch: p.epoch, value: Number.isFinite(p.value) ? p.value : null, count: p.count, seconds: p.seconds }));
+    } catch (error) {
+      throw error instanceof RangeError ? badInput(error.message) : error;
+    }
+  }
+
+  @FieldResolver(() => RunProgressInfo, { nullable: true, description: 'Live progress while the run is queued or running in this server (poll it, or subscribe to runProgress).' })
+  progress(@Root() run: Run): RunProgressInfo | undefined {
+    const progress = this.api.queue.progress(run.id);
+    return progress === undefined ? undefined : { ...progress, status: progress.status as RunStatus };
+  }
+}

@@ -1,0 +1,208 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import { ApolloServer, HeaderMap } from '@apollo/server';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { GraphQLError, parse, validate } from 'graphql';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import { useServer } from 'graphql-ws/use/ws';
+import type { DependencyContainer } from 'tsyringe';
+import { WebSocketServer } from 'ws';
+import { Api } from './api.js';
+import type { ApiContext, ApiOptions } from './api.js';
+import { buildApiSchema } from './schema.js';
+
+export interface ServerOptions extends ApiOptions {
+  readonly container: DependencyContainer;
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** Stack traces in error responses. */
+  readonly debug?: boolean;
+  /** Origins allowed to call the API from a browser ('*' for any); none by default. */
+  readonly corsOrigins?: readonly string[];
+  readonly maxBodyBytes?: number;
+  readonly maxDepth?: number;
+  readonly maxComplexity?: number;
+}
+
+export interface ApiServer {
+  readonly url: string;
+  readonly api: Api;
+  /** Stops accepting requests, cancels the run in progress (it stays resumable) and closes the server. */
+  close(): Promise<void>;
+}
+
+export const LIMITS = { maxBodyBytes: 1_000_000, maxDepth: 10, maxComplexity: 2_000 } as const;
+
+/** Depth and complexity checks, each answered with its own stable error code. */
+function limitErrors(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, maxDepth: number, maxComplexity: number): GraphQLError[] {
+  const rejected: GraphQLError[] = [];
+  validate(schema, document, [maxDepthRule({ n: maxDepth, ignoreIntrospection: true, flattenFragments: true, exposeLimits: true, propagateOnRejection: false, onReject: [(_context, error) => rejected.push(error)] })]);
+  if (rejected.length > 0) {
+    return [new GraphQLError(`query too deep: ${rejected[0]?.message.replace(/^Syntax Error: /, '')}`, { extensions: { code: 'QUERY_TOO_DEEP', limit: maxDepth, http: { status: 400 } } })];
+  }
+  const cost = getComplexity({ schema, query: document, variables: variables ?? {}, estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })] });
+  if (cost > maxComplexity) {
+    return [
+      new GraphQLError(`query too complex: cost ${cost} exceeds the limit of ${maxComplexity} (ask for fewer runs a page or fewer history samples)`, {
+        extensions: { code: 'QUERY_TOO_COMPLEX', cost, limit: maxComplexity, http: { status: 400 } },
+      }),
+    ];
+  }
+  return [];
+}
+
+function bearerMatches(header: string | undefined, token: string | undefined): boolean {
+  if (token === undefined || header === undefined) return false;
+  const given = Buffer.from(header.replace(/^Bearer\s+/i, ''));
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+class PayloadTooLargeError extends Error {}
+
+/**
+ * The request body, refusing more than `limit` bytes. An oversized body is drained without being kept, so the
+ * client reads the 413 answer instead of a reset connection.
+ */
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= limit) chunks.push(chunk);
+  }
+  if (size > limit) throw new PayloadTooLargeError(`request body of ${size} bytes is over the limit of ${limit} bytes`);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sendError(res: ServerResponse, status: number, message: string, code: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+}
+
+/**
+ * Serves the API over HTTP at `/graphql` (POST JSON; GET for queries) and graphql-ws subscriptions on the same
+ * path, with depth, complexity and body-size limits, optional CORS, and a bearer token for mutations.
+ */
+export async function startApiServer(options: ServerOptions): Promise<ApiServer> {
+  const api = new Api(options);
+  const schema = await buildApiSchema(options.container, api);
+  const maxDepth = options.maxDepth ?? LIMITS.maxDepth;
+  const maxComplexity = options.maxComplexity ?? LIMITS.maxComplexity;
+  const maxBodyBytes = options.maxBodyBytes ?? LIMITS.maxBodyBytes;
+  const limits: ApolloServerPlugin<ApiContext> = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document }) {
+          const [error] = limitErrors(schema, document, request.variables, maxDepth, maxComplexity);
+          if (error !== undefined) throw error;
+        },
+      };
+    },
+  };
+  const apollo = new ApolloServer<ApiContext>({
+    schema,
+    plugins: [limits],
+    includeStacktraceInErrorResponses: options.debug === true,
+    // Mutations need a bearer token, not cookies, so cross-site requests cannot act for a user: CSRF protection
+    // (which would make plain GET queries send a special header) is not needed.
+    csrfPrevention: false,
+    introspection: true,
+  });
+  await apollo.start();
+
+  const cors = (req: IncomingMessage, res: ServerResponse): void => {
+    const origin = req.headers.origin;
+    const allowed = options.corsOrigins ?? [];
+    if (origin === undefined || !(allowed.includes('*') || allowed.includes(origin))) return;
+    res.setHeader('access-control-allow-origin', allowed.includes('*') ? '*' : origin);
+    res.setHeader('vary', 'origin');
+    res.setHeader('access-control-allow-headers', 'content-type, authorization');
+    res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+  };
+
+  const http: Server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      cors(req, res);
+      if (url.pathname === '/health') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: true, queued: api.queue.pending().length }));
+        return;
+      }
+      if (url.pathname !== '/graphql') return sendError(res, 404, `no such path '${url.pathname}': the API is at /graphql`, 'NOT_FOUND');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204);
+        res.end();
+        return;
+      }
+      let body: unknown;
+      try {
+        const text = await readBody(req, maxBodyBytes);
+        body = text.length === 0 ? undefined : JSON.parse(text);
+      } catch (error) {
+        if (error instanceof PayloadTooLargeError) return sendError(res, 413, error.message, 'PAYLOAD_TOO_LARGE');
+        return sendError(res, 400, `request body is not JSON: ${(error as Error).message}`, 'BAD_REQUEST');
+      }
+      const headers = new HeaderMap();
+      for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+        context: async () => ({ authorized: bearerMatches(req.headers.authorization, options.token), api }),
+      });
+      for (const [key, value] of response.headers) res.setHeader(key, value);
+      res.statusCode = response.status ?? 200;
+      if (response.body.kind === 'complete') {
+        res.end(response.body.string);
+        return;
+      }
+      for await (const chunk of response.body.asyncIterator) res.write(chunk);
+      res.end();
+    })().catch((error: unknown) => {
+      if (!res.headersSent) sendError(res, 500, options.debug ? String((error as Error).stack) : 'internal server error', 'INTERNAL_SERVER_ERROR');
+      else res.end();
+    });
+  });
+
+  const sockets = new WebSocketServer({ server: http, path: '/graphql' });
+  const ws = useServer<Record<string, unknown>, { api: Api }>(
+    {
+      schema,
+      context: (ctx) => ({ authorized: bearerMatches(typeof ctx.connectionParams?.['authorization'] === 'string' ? ctx.connectionParams['authorization'] : undefined, options.token), api }),
+      onSubscribe: (_ctx, _id, payload) => {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error as GraphQLError];
+        }
+        const errors = limitErrors(schema, document, payload.variables ?? undefined, maxDepth, maxComplexity);
+        return errors.length > 0 ? errors : undefined;
+      },
+    },
+    sockets,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = http.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${host}:${port}/graphql`,
+    api,
+    async close() {
+      await api.queue.stop();
+      await ws.dispose();
+      sockets.close();
+      await apollo.stop();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,212 @@
+import { GraphQLDateTimeISO, GraphQLJSON } from 'graphql-scalars';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+
+/** GraphQL object types of the API. Every field names its type explicitly (no reliance on emitted metadata). */
+
+export enum PluginFamily {
+  STRATEGY = 'strategy',
+  ATTACK = 'attack',
+  SHIFT = 'shift',
+  DATASET = 'dataset',
+  METRIC = 'metric',
+}
+registerEnumType(PluginFamily, { name: 'PluginFamily', description: 'What a plugin adds: a fine-tuning strategy, an attack, a shift, a dataset or a metric.' });
+
+export enum RunStatus {
+  QUEUED = 'queued',
+  RUNNING = 'running',
+  INTERRUPTED = 'interrupted',
+  FINISHED = 'finished',
+  FAILED = 'failed',
+  CANCELLED = 'cancelled',
+}
+registerEnumType(RunStatus, {
+  name: 'RunStatus',
+  description: 'QUEUED: waiting in this server; RUNNING; INTERRUPTED: its process died (resumable); FINISHED; FAILED; CANCELLED (resumable).',
+});
+
+export enum Sense {
+  MAX = 'max',
+  MIN = 'min',
+}
+registerEnumType(Sense, { name: 'Sense', description: 'Whether an objective is maximised or minimised.' });
+
+@ObjectType({ description: 'A registered plugin.' })
+export class PluginInfo {
+  @Field(() => PluginFamily) family!: PluginFamily;
+  @Field(() => String) name!: string;
+  @Field(() => String) version!: string;
+  @Field(() => Int, { description: 'Plugin contract version it was written against.' }) apiVersion!: number;
+  @Field(() => String) description!: string;
+  @Field(() => String, { description: "Where it was loaded from: 'builtin', paretune.config.json or --plugin." }) origin!: string;
+  @Field(() => GraphQLJSON, { description: 'JSON Schema of its config.' }) configSchema!: unknown;
+}
+
+@ObjectType({ description: 'A dataset plugin, what it holds and whether its files are on the server.' })
+export class DatasetInfo {
+  @Field(() => String) name!: string;
+  @Field(() => String) version!: string;
+  @Field(() => String) description!: string;
+  @Field(() => Boolean, { description: 'False when the dataset needs a config (its classes and splits are then unknown).' }) configured!: boolean;
+  @Field(() => Int, { nullable: true }) numClasses?: number;
+  @Field(() => [String], { nullable: true }) classNames?: string[];
+  @Field(() => [String], { nullable: true }) splits?: string[];
+  @Field(() => [String], { nullable: true }) domains?: string[];
+  @Field(() => Int, { nullable: true }) nativeResolution?: number;
+  @Field(() => Boolean, { description: 'Whether its files are present on the server (no download needed).' }) available!: boolean;
+  @Field(() => Float, { nullable: true }) bytes?: number;
+  @Field(() => String) detail!: string;
+}
+
+@ObjectType()
+export class PluginVersion {
+  @Field(() => String) name!: string;
+  @Field(() => String) version!: string;
+}
+
+@ObjectType({ description: "A run's headline numbers, measured on its best-validation checkpoint." })
+export class RunSummary {
+  @Field(() => Float, { nullable: true }) testAccuracy?: number;
+  @Field(() => Float, { nullable: true, description: "Under the run's frontier threat model (its first attack's first)." }) robustAccuracy?: number;
+  @Field(() => Float, { nullable: true, description: 'Pooled over every corruption, or every other domain.' }) shiftedAccuracy?: number;
+  @Field(() => Float, { nullable: true, description: 'Area under the Pareto frontier of (test accuracy, robust accuracy) over the logged steps.' }) aupf?: number;
+  @Field(() => Float, { nullable: true }) trainableParameters?: number;
+  @Field(() => Float, { nullable: true }) trainablePercent?: number;
+}
+
+@ObjectType({ description: 'A metric and context a run measured, with how many logged points it has.' })
+export class MetricSeries {
+  @Field(() => String) metric!: string;
+  @Field(() => GraphQLJSON) context!: Record<string, string | number>;
+  @Field(() => Int) points!: number;
+}
+
+@ObjectType()
+export class HistoryPoint {
+  @Field(() => Int) step!: number;
+  @Field(() => Int) epoch!: number;
+  @Field(() => Float, { nullable: true, description: 'Null when the measurement was not a number (a diverged run).' }) value!: number | null;
+  @Field(() => Int, { description: 'Images the value was measured on.' }) count!: number;
+  @Field(() => Float) seconds!: number;
+}
+
+@ObjectType({ description: 'Live state of a run queued or running in this server.' })
+export class RunProgressInfo {
+  @Field(() => ID) runId!: string;
+  @Field(() => RunStatus) status!: RunStatus;
+  @Field(() => Int) step!: number;
+  @Field(() => Int, { nullable: true }) totalSteps?: number;
+  @Field(() => Float, { nullable: true }) loss?: number;
+  @Field(() => Float, { nullable: true }) learningRate?: number;
+  @Field(() => Int, { nullable: true }) evaluatedStep?: number;
+  @Field(() => String, { nullable: true }) error?: string;
+}
+
+@ObjectType({ description: 'One fine-tuning run.' })
+export class Run {
+  @Field(() => ID) id!: string;
+  @Field(() => ID, { nullable: true }) experimentId!: string | null;
+  @Field(() => RunStatus) status!: RunStatus;
+  @Field(() => Int) seed!: number;
+  @Field(() => String, { description: "Strategy names joined by '+' for stacks." }) strategy!: string;
+  @Field(() => String) dataset!: string;
+  @Field(() => String, { nullable: true, description: 'Where the backbone came from.' }) model!: string | null;
+  @Field(() => String, { nullable: true, description: 'TensorFlow.js backend it ran on.' }) backend!: string | null;
+  @Field(() => [PluginVersion]) plugins!: PluginVersion[];
+  @Field(() => String, { nullable: true }) paretuneVersion!: string | null;
+  @Field(() => [String]) tags!: string[];
+  @Field(() => GraphQLDateTimeISO) createdAt!: string;
+  @Field(() => GraphQLDateTimeISO, { nullable: true }) finishedAt!: string | null;
+  @Field(() => Int, { nullable: true }) bestStep!: number | null;
+  @Field(() => Int, { nullable: true }) lastStep!: number | null;
+  @Field(() => Float, { nullable: true }) seconds!: number | null;
+  @Field(() => String, { nullable: true }) error!: string | null;
+  @Field(() => GraphQLJSON, { description: 'The run spec with every default filled in.' }) spec!: unknown;
+  /** Stored result summary (not exposed; its parts are). */
+  result!: unknown;
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field(() => Boolean) hasNextPage!: boolean;
+  @Field(() => Boolean) hasPreviousPage!: boolean;
+  @Field(() => String, { nullable: true }) startCursor!: string | null;
+  @Field(() => String, { nullable: true }) endCursor!: string | null;
+}
+
+@ObjectType()
+export class RunEdge {
+  @Field(() => String) cursor!: string;
+  @Field(() => Run) node!: Run;
+}
+
+@ObjectType({ description: 'A page of runs (Relay cursor connection).' })
+export class RunConnection {
+  @Field(() => [RunEdge]) edges!: RunEdge[];
+  @Field(() => [Run]) nodes!: Run[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+  @Field(() => Int, { description: 'Runs matching the filter, over all pages.' }) totalCount!: number;
+}
+
+@ObjectType({ description: 'A study: strategies x datasets x seeds x settings.' })
+export class Experiment {
+  @Field(() => ID) id!: string;
+  @Field(() => String) name!: string;
+  @Field(() => GraphQLDateTimeISO) createdAt!: string;
+  @Field(() => GraphQLJSON, { description: 'The experiment file as stored.' }) definition!: unknown;
+}
+
+@ObjectType()
+export class Objective {
+  @Field(() => String) metric!: string;
+  @Field(() => GraphQLJSON, { nullable: true }) context!: Record<string, string | number> | null;
+  @Field(() => Sense) sense!: Sense;
+}
+
+@ObjectType({ description: 'How a frontier and its area were computed, stored with every frontier.' })
+export class FrontierDefinition {
+  @Field(() => String) name!: string;
+  @Field(() => String) description!: string;
+  @Field(() => [Objective]) objectives!: Objective[];
+  @Field(() => [Float]) referencePoint!: number[];
+}
+
+@ObjectType()
+export class FrontierPoint {
+  @Field(() => ID) runId!: string;
+  @Field(() => Int) step!: number;
+  @Field(() => [Float]) values!: number[];
+  @Field(() => Float, { description: 'Hypervolume lost if this point alone were removed.' }) contribution!: number;
+}
+
+@ObjectType({ description: 'A Pareto frontier over logged steps of one or more runs, and its hypervolume (AUPF for accuracy vs robustness).' })
+export class Frontier {
+  @Field(() => FrontierDefinition) definition!: FrontierDefinition;
+  @Field(() => [FrontierPoint]) points!: FrontierPoint[];
+  @Field(() => Float) hypervolume!: number;
+}
+
+@ObjectType({ description: 'One strategy on a leaderboard.' })
+export class LeaderboardEntry {
+  @Field(() => Int) rank!: number;
+  @Field(() => String) strategy!: string;
+  @Field(() => Int, { description: 'Finished runs (seeds, settings) averaged.' }) runs!: number;
+  @Field(() => Float, { description: 'Mean AUPF over the runs.' }) aupf!: number;
+  @Field(() => Float) aupfStd!: number;
+  @Field(() => Float, { description: "Percent above the mean AUPF of the board's strategies (negative: below)." }) aboveAverage!: number;
+  @Field(() => Float) bestClean!: number;
+  @Field(() => Float) bestRobust!: number;
+  @Field(() => Float, { nullable: true }) trainableParameters!: number | null;
+  @Field(() => Float, { nullable: true }) trainablePercent!: number | null;
+  @Field(() => Int, { nullable: true, description: 'Test images each accuracy was measured on.' }) testSamples!: number | null;
+  @Field(() => [ID]) runIds!: string[];
+  @Field(() => [GraphQLJSON], { description: 'The distinct run specs (without seed) that produced the entry.' }) settings!: unknown[];
+}
+
+@ObjectType({ description: 'Strategies on one dataset ranked by AUPF under one threat model.' })
+export class Leaderboard {
+  @Field(() => String) dataset!: string;
+  @Field(() => String, { description: "e.g. 'pgd Linf eps 1/255'" }) threat!: string;
+  @Field(() => GraphQLJSON) robustContext!: Record<string, string | number>;
+  @Field(() => [LeaderboardEntry]) entries!: LeaderboardEntry[];
+}

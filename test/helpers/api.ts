@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { MeasuredPoint } from '../../src/core/evaluation/evaluator.js';
+import { accuracyObjectives, runFrontier } from '../../src/core/runs/frontiers.js';
+import { Store } from '../../src/core/store/store.js';
+import { REPO_ROOT, tempDir } from './fixtures.js';
+
+/** A `paretune serve` child process and its URL. */
+export interface ServerProcess {
+  readonly url: string;
+  readonly stdout: string;
+  readonly child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `paretune ... serve --port 0 ...` and waits for the line with its URL. */
+export async function startServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/cli/main.js'), ...args], {
+    env: { ...process.env, PARETUNE_DATA_DIR: tempDir(), PARETUNE_CACHE_DIR: tempDir(), PARETUNE_BACKEND: 'wasm', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /API at (\S+)/.exec(stdout);
+      if (match !== null && stdout.includes('\n', match.index + match[0].length)) resolve(match[1] as string);
+    });
+    child.on('exit', (code) => reject(new Error(`paretune serve exited with ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    get stdout() {
+      return stdout;
+    },
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.on('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  readonly status: number;
+  readonly data?: T | null;
+  readonly errors?: { message: string; extensions?: { code?: string; stacktrace?: unknown } }[];
+}
+
+/** POSTs a GraphQL request over HTTP. */
+export async function gql<T = Record<string, unknown>>(url: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<GraphQLResponse<T>> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+  return { status: response.status, ...((await response.json()) as object) };
+}
+
+/** Description of a synthetic stored run (for pagination, filter and load tests). */
+export interface SeedRun {
+  readonly id: string;
+  readonly strategy: string;
+  readonly dataset: string;
+  readonly seed: number;
+  readonly tags: string[];
+  /** Test accuracy and robust accuracy at each logged step. */
+  readonly trajectory: readonly (readonly [number, number])[];
+}
+
+const ROBUST = { split: 'test', attack: 'pgd', norm: 'Linf', eps: 1 / 255 };
+
+/**
+ * Stores finished runs through the real store, as a run would: points at each logged step, the best-checkpoint
+ * points, and a result with the frontier and parameter counts.
+ */
+export function seedRuns(file: string, runs: readonly SeedRun[], { steps = 10 }: { steps?: number } = {}): void {
+  const store = Store.open(file);
+  for (const run of runs) {
+    const spec = { model: 'vit-micro-28', dataset: run.dataset, strategies: [run.strategy], seed: run.seed, tags: run.tags };
+    store.createRun({ id: run.id, spec, seed: run.seed, strategy: run.strategy, dataset: run.dataset, model: 'synthetic', backend: 'wasm', plugins: [`${run.strategy}@0.1.0`], paretuneVersion: '0.1.0' });
+    const points: MeasuredPoint[] = run.trajectory.flatMap(([clean, robust], i) => [
+      { step: i * steps, epoch: 0, name: 'accuracy', context: { split: 'test' }, value: clean, count: 100, seconds: 0.1 },
+      { step: i * steps, epoch: 0, name: 'accuracy', context: ROBUST, value: robust, count: 100, seconds: 0.5 },
+    ]);
+    const lastStep = (run.trajectory.length - 1) * steps;
+    const best = points.filter((p) => p.step === lastStep).map((p) => ({ ...p, context: { ...p.context, checkpoint: 'best', bestStep: lastStep } }));
+    store.recordPoints(run.id, [...points, ...best]);
+    const frontier = runFrontier(points, accuracyObjectives(ROBUST));
+    store.finishRun(run.id, { bestStep: lastStep, lastStep, seconds: 1, result: { frontier, parameters: { trainable: 1000, total: 100_000, trainablePercent: 1 }, data: { test: { evaluated: 100 } } } });
+  }
+  store.close();
+}

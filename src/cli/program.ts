@@ -10,6 +10,8 @@ import { RunFailedError } from '../core/runs/runner.js';
 import { RunStoppedError, TrainingDivergedError } from '../core/training/trainer.js';
 import { PluginError } from '../core/contracts/plugin.js';
 import { BackendError } from '../core/tensor/backend.js';
+import { RedisUnreachableError } from '../core/execution/distributed.js';
+import { RemoteRunError } from '../core/execution/thread-pool.js';
 import { PARETUNE_VERSION } from '../core/version.js';
 import { registerDatasets } from './commands/datasets.js';
 import { registerDemo } from './commands/demo.js';
@@ -21,11 +23,12 @@ import { registerParams } from './commands/params.js';
 import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSchema, registerServe } from './commands/serve.js';
+import { registerWorker } from './commands/worker.js';
 import type { CliIo } from './context.js';
 import { collect } from './options.js';
 
 /** Errors caused by the user's input or machine: shown as one line, without a stack trace. */
-const USER_ERRORS = [ConfigError, PluginError, BackendError, CheckpointError, TrainingDivergedError, DatasetFileError, DownloadError, ImageDecodeError, ArchiveError, StoreError];
+const USER_ERRORS = [RemoteRunError, RedisUnreachableError, ConfigError, PluginError, BackendError, CheckpointError, TrainingDivergedError, DatasetFileError, DownloadError, ImageDecodeError, ArchiveError, StoreError];
 
 function buildProgram(io: CliIo): Command {
   const program = new Command('paretune')
@@ -46,6 +49,7 @@ function buildProgram(io: CliIo): Command {
   registerDemo(program, io);
   registerServe(program, io);
   registerSchema(program, io);
+  registerWorker(program, io);
   return program;
 }
 

@@ -5,12 +5,13 @@ import { GraphQLError } from 'graphql';
 import { ConfigError } from '../core/contracts/config.js';
 import { PluginError } from '../core/contracts/plugin.js';
 import type { PluginRegistry } from '../core/registry/registry.js';
-import { executeStoredRun, planExperiment } from '../core/runs/execution.js';
+import { inProcessExecutor, planExperiment } from '../core/execution/stored-run.js';
 import type { Experiment as ExperimentSpec } from '../core/runs/experiment.js';
 import { experimentSchema } from '../core/runs/experiment.js';
 import { parseConfig } from '../core/contracts/config.js';
-import { RunQueue } from '../core/runs/queue.js';
-import type { RunJob } from '../core/runs/queue.js';
+import type { RunJob } from '../core/execution/job.js';
+import { RunQueue } from '../core/execution/queue.js';
+import type { JobExecutor } from '../core/execution/queue.js';
 import { resolveRun } from '../core/runs/spec.js';
 import { summariseRun } from '../core/runs/summary.js';
 import { StoreError } from '../core/store/store.js';
@@ -23,12 +24,16 @@ import type { Run } from './types.js';
 export interface ApiOptions {
   readonly store: Store;
   readonly registry: PluginRegistry;
-  /** TensorFlow.js backend runs started here use. */
-  readonly backend: string;
   readonly cacheDir: string;
   readonly dataDir: string;
   /** Bearer token that mutations require; without one the API is read-only. */
   readonly token?: string;
+  /**
+   * Where runs started through the API execute (default: in this process, one at a time). Runs on an external
+   * executor (distributed workers) go on when the server stops.
+   */
+  readonly executor?: JobExecutor;
+  readonly concurrency?: number;
 }
 
 export const ApiToken: InjectionToken<Api> = Symbol('paretune.api');
@@ -113,21 +118,7 @@ export class Api {
   readonly queue: RunQueue;
 
   constructor(readonly options: ApiOptions) {
-    this.queue = new RunQueue((job, signal, onEvent) =>
-      executeStoredRun({
-        spec: job.spec,
-        runId: job.runId,
-        store: options.store,
-        registry: options.registry,
-        backend: options.backend,
-        cacheDir: options.cacheDir,
-        dataDir: options.dataDir,
-        ...(job.experimentId === undefined ? {} : { experimentId: job.experimentId }),
-        ...(job.resume === undefined ? {} : { resume: job.resume }),
-        signal,
-        onEvent,
-      }),
-    );
+    this.queue = new RunQueue(options.executor ?? inProcessExecutor(options.store, options), options.concurrency ?? 1);
   }
 
   get store(): Store {

@@ -38,7 +38,7 @@ export class PluginInfo {
   @Field(() => String) version!: string;
   @Field(() => Int, { description: 'Plugin contract version it was written against.' }) apiVersion!: number;
   @Field(() => String) description!: string;
-  @Field(() => String, { description: "Where it was loaded from: 'builtin', paretune.config.json or --plugin." }) origin!: string;
+  @Field(() => String, { description: "Where it was loaded from: 'built-in', paretune.config.json or --plugin." }) origin!: string;
   @Field(() => GraphQLJSON, { description: 'JSON Schema of its config.' }) configSchema!: unknown;
 }
 

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { inspectCheckpoint } from '../../src/core/model/checkpoint.js';
 import { Store } from '../../src/core/store/store.js';
-import { cli, tempDir } from '../helpers/index.js';
+import { cliProcess, tempDir } from '../helpers/index.js';
 
 const STRATEGIES = ['full', 'linear-probe', 'bitfit', 'lora', 'adapter', 'compacter', 'ia3'];
 
@@ -15,7 +15,7 @@ describe('paretune demo', () => {
     async () => {
       const dir = tempDir();
       const env = { PARETUNE_DATA_DIR: join(dir, 'data'), PARETUNE_CACHE_DIR: join(dir, 'cache') };
-      const first = await cli(['demo', '--quick'], dir, env);
+      const first = await cliProcess(['demo', '--quick'], dir, env);
       expect(first.code, first.stderr).toBe(0);
       expect(first.stderr).toContain('pre-training the backbone');
       expect(first.stdout).toContain('The backbone was pre-trained here, from random initialisation, on Fashion-MNIST classes 0-4');
@@ -44,7 +44,7 @@ describe('paretune demo', () => {
       expect(runs.filter((r) => r.status === 'finished')).toHaveLength(8); // the pre-training and seven fine-tunings
       expect(runs.filter((r) => r.experimentId?.startsWith('demo-') && !r.experimentId.startsWith('demo-pretraining')).map((r) => r.strategy).sort()).toEqual([...STRATEGIES].sort());
 
-      const again = await cli(['demo', '--quick'], dir, env);
+      const again = await cliProcess(['demo', '--quick'], dir, env);
       expect(again.code).toBe(0);
       expect(again.stderr).toContain('reusing the backbone pre-trained earlier');
       expect(again.stderr.match(/already finished/g)).toHaveLength(7);

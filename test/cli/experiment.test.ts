@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/core/store/store.js';
-import { cli, tempDir, tinyCheckpoint, toyDatasetPackage } from '../helpers/index.js';
+import { cli, cliProcess, tempDir, tinyCheckpoint, toyDatasetPackage } from '../helpers/index.js';
 
 let plugin: string;
 let weights: string;
@@ -26,7 +26,7 @@ const study = (name: string, strategies: unknown[] = ['lora', 'bitfit']) => ({
   seeds: [0, 1],
 });
 
-interface Row { strategy: string; runs: number; aupf: number; aboveAverage: number; robustContext: string }
+interface Row { strategy: string; runs: number; aupf: number; aboveAverage: number; robustContext: string; runIds: string[] }
 
 describe('paretune experiment and frontier', () => {
   it('runs every combination, stores each run, prints the AUPF table, and resumes without redoing finished runs', async () => {
@@ -34,7 +34,8 @@ describe('paretune experiment and frontier', () => {
     const file = join(dir, 'study.yaml');
     writeFileSync(file, stringify(study('two-strategies')));
     const env = { PARETUNE_DB: join(dir, 'study.db') };
-    const first = await cli(['--plugin', plugin, 'experiment', file, '--quiet', '--json'], dir, env);
+    // On two worker threads (each with its own backend); the store is written by the coordinating process only.
+    const first = await cliProcess(['--plugin', plugin, 'experiment', file, '--quiet', '--json', '--workers', '2'], dir, env);
     expect(first.stderr).toBe('');
     const { runs, leaderboard, plots } = JSON.parse(first.stdout) as { runs: number; leaderboard: Row[]; plots: string[] };
     expect(plots.map((f) => f.replace(/^.*\//, '')).sort()).toEqual(['curves-toy.png', 'curves-toy.svg', 'pareto-toy.png', 'pareto-toy.svg']);
@@ -48,6 +49,10 @@ describe('paretune experiment and frontier', () => {
     expect(runs).toBe(4);
     expect(leaderboard.map((r) => [r.strategy, r.runs]).sort()).toEqual([['bitfit', 2], ['lora', 2]]);
     expect(leaderboard.reduce((s, r) => s + r.aboveAverage, 0)).toBeCloseTo(0, 8);
+
+    // The same study run one after another in this process gives the same numbers.
+    const sequential = await cli(['--plugin', plugin, 'experiment', file, '--quiet', '--json', '--workers', '1'], dir, { PARETUNE_DB: join(dir, 'sequential.db') });
+    expect((JSON.parse(sequential.stdout) as { leaderboard: Row[] }).leaderboard.map(({ runIds: _ids, ...row }) => row)).toEqual(leaderboard.map(({ runIds: _ids, ...row }) => row));
 
     const again = await cli(['--plugin', plugin, 'experiment', file], dir, env);
     expect(again.stderr.match(/already finished/g)).toHaveLength(4);
@@ -93,7 +98,7 @@ describe('paretune experiment and frontier', () => {
 
     const first = join(dir, 'a.json');
     writeFileSync(first, JSON.stringify({ ...study('same-name', ['linear-probe']), seeds: [0] }));
-    expect((await cli(['--plugin', plugin, 'experiment', first, '--quiet'], dir, env)).stderr).toBe('');
+    expect((await cli(['--plugin', plugin, 'experiment', first, '--quiet', '--workers', '1'], dir, env)).stderr).toBe('');
     writeFileSync(first, JSON.stringify({ ...study('same-name', ['linear-probe']), seeds: [0, 1] }));
     expect((await cli(['--plugin', plugin, 'experiment', first], dir, env)).stderr).toContain("experiment 'same-name' already exists");
   });

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -68,5 +69,16 @@ export async function cli(argv: string[], cwd: string, overrides: NodeJS.Process
     cwd,
     env,
   });
+  return { code, stdout, stderr };
+}
+
+/** Runs the built CLI (dist) as a child process, as users run it; data go to a fresh folder unless `env` says otherwise. */
+export async function cliProcess(argv: string[], cwd: string, overrides: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/cli/main.js'), ...argv], { cwd, env: { ...process.env, PARETUNE_DATA_DIR: tempDir(), PARETUNE_BACKEND: 'wasm', ...overrides }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   return { code, stdout, stderr };
 }

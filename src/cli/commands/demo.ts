@@ -11,7 +11,8 @@ import { leaderboard } from '../../core/runs/leaderboard.js';
 import { writePlots } from '../../core/runs/plots.js';
 import { Store } from '../../core/store/store.js';
 import type { CliIo, GlobalOptions } from '../context.js';
-import { formatLeaderboard, runExperiment } from './experiment.js';
+import { parsePositiveInt } from '../options.js';
+import { DEFAULT_WORKERS, formatLeaderboard, runExperiment } from './experiment.js';
 import { executeRun } from './run.js';
 
 const STRATEGIES = ['full', 'linear-probe', 'bitfit', 'lora', 'adapter', 'compacter', 'ia3'];
@@ -87,6 +88,7 @@ function demoExperiment(scale: Scale, backbone: string): Experiment {
 
 interface DemoFlags {
   quick?: boolean;
+  workers?: string;
   db?: string;
   plots?: string;
   quiet?: boolean;
@@ -99,6 +101,7 @@ export function registerDemo(program: Command, io: CliIo): void {
     .option('--quick', 'a shortened demo (tiny budgets, under a minute): checks the pipeline, its numbers mean little')
     .option('--db <file>', 'database (default: PARETUNE_DB, else paretune.db in the data directory)')
     .option('--plots <dir>', 'where to write the plots (default: plots/<experiment> in the data directory)')
+    .option('--workers <n>', `fine-tuning runs in parallel on worker threads (default: one per core, ${DEFAULT_WORKERS} here)`)
     .option('--quiet', 'no progress output')
     .action(async (flags: DemoFlags, command: Command) => {
       const started = performance.now();
@@ -140,7 +143,7 @@ export function registerDemo(program: Command, io: CliIo): void {
 
         // (b) Every strategy on the downstream classes, stored as it goes; running the demo again resumes it.
         const experiment = demoExperiment(scale, backbone);
-        const { id, runs } = await runExperiment({ experiment, store, global, io, quiet: flags.quiet });
+        const { id, runs } = await runExperiment({ experiment, store, global, io, quiet: flags.quiet, workers: flags.workers === undefined ? DEFAULT_WORKERS : parsePositiveInt(flags.workers, '--workers') });
 
         // (c) One AUPF table and one set of plots per threat model.
         const pointsOf = (runId: string): MeasuredPoint[] => store.points(runId);

@@ -1,11 +1,19 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/contracts/config.js';
 import type { MetricContext } from '../../core/contracts/metric.js';
 import type { MeasuredPoint } from '../../core/evaluation/evaluator.js';
-import { databaseFile, dataDir } from '../../core/paths.js';
+import { cacheDir, databaseFile, dataDir } from '../../core/paths.js';
 import { PluginRegistry } from '../../core/registry/registry.js';
-import { planExperiment } from '../../core/runs/execution.js';
+import type { JobEvent, RunJob } from '../../core/execution/job.js';
+import { RunQueue } from '../../core/execution/queue.js';
+import { executeStoredRun, planExperiment } from '../../core/execution/stored-run.js';
+import type { PlannedRun } from '../../core/execution/stored-run.js';
+import { DistributedCoordinator } from '../../core/execution/distributed.js';
+import { RemoteRunError, ThreadPool } from '../../core/execution/thread-pool.js';
+import { backendRequest } from '../../core/tensor/backend.js';
+import { RunStoppedError } from '../../core/training/trainer.js';
 import { readExperiment, stableJson } from '../../core/runs/experiment.js';
 import type { Experiment } from '../../core/runs/experiment.js';
 import { threatLabel } from '../../core/runs/frontiers.js';
@@ -16,8 +24,9 @@ import { Store } from '../../core/store/store.js';
 import type { RunRecord } from '../../core/store/store.js';
 import { containerFor } from '../context.js';
 import type { CliIo, GlobalOptions } from '../context.js';
-import { parseNumber } from '../options.js';
-import { executeRun } from './run.js';
+import { parseNumber, parsePositiveInt } from '../options.js';
+import { executeRun, summarisePoints } from './run.js';
+import { redisUrl } from './worker.js';
 
 /** The AUPF table: per dataset and threat model, strategies by AUPF with their percentage above the board's average. */
 export function formatLeaderboard(rows: readonly LeaderboardRow[]): string {
@@ -44,23 +53,105 @@ export interface ExperimentExecution {
   readonly global: GlobalOptions;
   readonly io: CliIo;
   readonly quiet?: boolean;
+  /** Worker threads running runs in parallel; 1 runs them one after another in this process. */
+  readonly workers: number;
+  /** Queue the runs on this Redis for `paretune worker` processes instead (this process records their reports). */
+  readonly redis?: string;
 }
 
+/** Runs at a time by default: one per core (each thread has its own single-threaded wasm backend). */
+export const DEFAULT_WORKERS = availableParallelism();
+
 /**
- * Runs an experiment's runs one after another, storing each as it goes. Finished runs are skipped and interrupted
- * ones resumed from their last checkpoint, so running an experiment again continues it. Returns its stored runs.
+ * Runs an experiment's runs, in parallel on worker threads (or one after another in this process), storing each as
+ * it goes from this process only. Finished runs are skipped and interrupted or cancelled ones resumed from their last
+ * checkpoint, so running an experiment again continues it. Returns its stored runs.
  */
-export async function runExperiment({ experiment, store, global, io, quiet }: ExperimentExecution): Promise<{ id: string; runs: RunRecord[] }> {
+export async function runExperiment({ experiment, store, global, io, quiet, workers, redis }: ExperimentExecution): Promise<{ id: string; runs: RunRecord[] }> {
   const registry = (await containerFor(global, io)).resolve(PluginRegistry);
-  const { id, runs } = planExperiment(experiment, store, registry);
-  for (const [index, { spec, runId, action, resume }] of runs.entries()) {
-    const label = `[${index + 1}/${runs.length}]`;
-    if (action === 'finished') {
-      if (!quiet) io.stderr(`${label} run ${runId} already finished\n`);
-      continue;
+  // Reach Redis before anything is stored: an unreachable Redis leaves the database as it was.
+  const coordinator = redis === undefined ? undefined : await DistributedCoordinator.connect({ url: redis }, store);
+  let id: string;
+  let runs: PlannedRun[];
+  try {
+    ({ id, runs } = planExperiment(experiment, store, registry));
+  } catch (error) {
+    await coordinator?.close();
+    throw error;
+  }
+  const say = (text: string): void => {
+    if (!quiet) io.stderr(text);
+  };
+  const labels = new Map(runs.map((run, index) => [run.runId, `[${index + 1}/${runs.length}]`]));
+  const describe = (run: PlannedRun): string =>
+    run.action === 'resume' ? `resuming run ${run.runId}` : stableJson({ dataset: (run.spec as { dataset: unknown }).dataset, strategies: (run.spec as { strategies: unknown }).strategies, seed: (run.spec as { seed: unknown }).seed });
+  for (const run of runs.filter((r) => r.action === 'finished')) say(`${labels.get(run.runId)} run ${run.runId} already finished\n`);
+  const todo = runs.filter((r) => r.action !== 'finished');
+  const jobOf = (run: PlannedRun): RunJob => ({ runId: run.runId, spec: run.spec, experimentId: id, queuedAt: new Date().toISOString(), ...(run.resume === undefined ? {} : { resume: run.resume }) });
+
+  const threads = Math.min(workers, todo.length);
+  if (threads <= 1 && coordinator === undefined) {
+    for (const run of todo) {
+      say(`${labels.get(run.runId)} ${describe(run)}\n`);
+      const job = jobOf(run);
+      await executeRun({ spec: job.spec, runId: job.runId, store, experimentId: id, flags: { quiet, report: false }, global, io, ...(job.resume === undefined ? {} : { resume: job.resume }) });
     }
-    if (!quiet) io.stderr(action === 'resume' ? `${label} resuming run ${runId}\n` : `${label} ${stableJson({ dataset: (spec as { dataset: unknown }).dataset, strategies: (spec as { strategies: unknown }).strategies, seed: (spec as { seed: unknown }).seed })}\n`);
-    await executeRun({ spec, runId, store, experimentId: id, flags: { quiet, report: false }, global, io, ...(resume === undefined ? {} : { resume }) });
+    return { id, runs: store.listRuns({ experimentId: id }) };
+  }
+
+  const print = (runId: string, event: JobEvent): void => {
+    if (event.type === 'started') say(`${labels.get(runId)} started on ${event.backend}: ${event.totalSteps} steps, ${event.parameters.trainable.toLocaleString('en-US')} trainable parameters\n`);
+    else if (event.type === 'evaluation') say(`${labels.get(runId)} ${summarisePoints(event.step, event.points)}\n`);
+  };
+  let queue: RunQueue;
+  let close: () => Promise<void>;
+  if (coordinator !== undefined) {
+    // Every run goes to Redis at once; workers take them as they free up. The coordinator records their reports.
+    say(`queueing ${todo.length} runs on ${redis} for paretune worker processes\n`);
+    queue = new RunQueue((job, signal, onEvent) => coordinator.submit(job, signal, (event) => {
+      onEvent(event);
+      print(job.runId, event);
+    }), todo.length);
+    close = () => coordinator.close();
+  } else {
+    say(`running ${todo.length} runs on ${threads} worker threads\n`);
+    const backend = backendRequest(global.backend, io.env);
+    const pool = await ThreadPool.start(threads, {
+      builtinsModule: new URL('../../plugins/index.js', import.meta.url).href,
+      cwd: io.cwd,
+      plugins: global.plugin,
+      ...(backend === undefined ? {} : { backend }),
+      cacheDir: cacheDir(io.env),
+      dataDir: dataDir(io.env),
+    });
+    queue = new RunQueue((job, signal, onEvent) => executeStoredRun(store, job, (record) => pool.run(job, signal, record), (event) => {
+      onEvent(event);
+      print(job.runId, event);
+    }), threads);
+    close = () => pool.close();
+  }
+  // Ctrl-C stops every run after its current step; each stays resumable.
+  const onInterrupt = (): void => void queue.stop();
+  process.once('SIGINT', onInterrupt);
+  try {
+    for (const run of todo) {
+      say(`${labels.get(run.runId)} ${describe(run)}\n`);
+      queue.enqueue(jobOf(run));
+    }
+    await queue.idle();
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    await close();
+  }
+  const ended = todo.map((run) => ({ run, progress: queue.progress(run.runId) }));
+  const stopped = ended.find((e) => e.progress?.status === 'cancelled');
+  if (stopped !== undefined) {
+    io.stderr(`paretune: continue the experiment by running it again (cancelled runs resume from their checkpoints)\n`);
+    throw new RunStoppedError(stopped.progress?.step ?? 0);
+  }
+  const failed = ended.filter((e) => e.progress?.status === 'failed');
+  if (failed.length > 0) {
+    throw new RemoteRunError(failed[0]?.run.runId ?? '', 'RunError', `${failed.length} of ${todo.length} runs failed; first: ${failed[0]?.progress?.error ?? 'unknown error'}`);
   }
   return { id, runs: store.listRuns({ experimentId: id }) };
 }
@@ -71,13 +162,17 @@ export function registerExperiment(program: Command, io: CliIo): void {
     .description('run a study (strategies x datasets x seeds x grid, from a JSON or YAML file) sequentially; run it again to resume')
     .option('--db <file>', 'database (default: PARETUNE_DB, else paretune.db in the data directory)')
     .option('--plots <dir>', 'where to write the Pareto and curve plots (default: plots/<experiment> in the data directory)')
+    .option('--workers <n>', `runs in parallel on worker threads (default: one per core, ${DEFAULT_WORKERS} here; 1 runs them in this process)`)
+    .option('--redis <url>', 'queue the runs on Redis for `paretune worker` processes (default: PARETUNE_REDIS_URL when set)')
     .option('--json', 'print the leaderboard as JSON')
     .option('--quiet', 'no progress output')
-    .action(async (file: string, flags: { db?: string; plots?: string; json?: boolean; quiet?: boolean }, command: Command) => {
+    .action(async (file: string, flags: { db?: string; plots?: string; workers?: string; redis?: string; json?: boolean; quiet?: boolean }, command: Command) => {
       const experiment = readExperiment(file);
       const store = Store.open(flags.db ?? databaseFile(io.env));
       try {
-        const { id, runs } = await runExperiment({ experiment, store, global: command.optsWithGlobals<GlobalOptions>(), io, quiet: flags.quiet });
+        const workers = flags.workers === undefined ? DEFAULT_WORKERS : parsePositiveInt(flags.workers, '--workers');
+        const redis = redisUrl(flags.redis, io.env);
+        const { id, runs } = await runExperiment({ experiment, store, global: command.optsWithGlobals<GlobalOptions>(), io, quiet: flags.quiet, workers, ...(redis === undefined ? {} : { redis }) });
         const pointsOf = (runId: string): MeasuredPoint[] => store.points(runId);
         const rows = leaderboard(runs, pointsOf);
         const plots = await writePlots(runs, pointsOf, flags.plots ?? join(dataDir(io.env), 'plots', id));

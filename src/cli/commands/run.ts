@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { BackendToken } from '../../core/container.js';
 import { ConfigError } from '../../core/contracts/config.js';
 import type { MeasuredPoint } from '../../core/evaluation/evaluator.js';
 import { cacheDir, databaseFile, dataDir } from '../../core/paths.js';
 import { PluginRegistry } from '../../core/registry/registry.js';
-import { executeStoredRun } from '../../core/runs/execution.js';
+import type { JobEvent, RunJob } from '../../core/execution/job.js';
+import { runJob } from '../../core/execution/run-job.js';
+import { executeStoredRun } from '../../core/execution/stored-run.js';
 import { RunFailedError } from '../../core/runs/runner.js';
 import { RunStoppedError } from '../../core/training/trainer.js';
-import type { RunContext, RunEvent } from '../../core/runs/runner.js';
+import type { RunContext } from '../../core/runs/runner.js';
 import { Store } from '../../core/store/store.js';
 import { containerFor } from '../context.js';
 import type { CliIo, GlobalOptions } from '../context.js';
@@ -167,7 +168,7 @@ export async function executeRun({ spec, runId, store, experimentId, flags, glob
   const onInterrupt = (): void => stop.abort();
   process.once('SIGINT', onInterrupt);
   let bar: cliProgress.SingleBar | undefined;
-  const onEvent = (event: RunEvent): void => {
+  const onEvent = (event: JobEvent): void => {
     if (flags.quiet) return;
     if (event.type === 'started') {
       const p = event.parameters;
@@ -181,7 +182,7 @@ export async function executeRun({ spec, runId, store, experimentId, flags, glob
       }
     } else if (event.type === 'step') {
       bar?.update(event.step, { loss: event.loss.toFixed(4), lr: event.learningRate.toExponential(2) });
-    } else {
+    } else if (event.type === 'evaluation') {
       const line = summarisePoints(event.step, event.points);
       if (bar !== undefined) bar.stop();
       io.stderr(`${line}\n`);
@@ -189,22 +190,17 @@ export async function executeRun({ spec, runId, store, experimentId, flags, glob
     }
   };
   try {
-    const result = await executeStoredRun({
-      spec,
-      runId,
-      store,
+    const job: RunJob = { runId, spec, queuedAt: new Date().toISOString(), ...(experimentId === undefined ? {} : { experimentId }), ...(resume === undefined ? {} : { resume }) };
+    const context = {
       registry: di.resolve(PluginRegistry),
-      backend: di.resolve(BackendToken).name,
       cacheDir: cacheDir(io.env),
       dataDir: dataDir(io.env),
-      ...(experimentId === undefined ? {} : { experimentId }),
-      ...(resume === undefined ? {} : { resume }),
       signal: stop.signal,
-      onEvent,
       onProgress: downloads,
       ...(flags.saveAdaptation === undefined ? {} : { saveAdaptation: flags.saveAdaptation }),
       ...(saveModel === undefined ? {} : { saveModel }),
-    });
+    };
+    const result = await executeStoredRun(store, job, (onJobEvent) => runJob(job, { ...context, onEvent: onJobEvent }), onEvent);
     bar?.stop();
     if (flags.report === false) return;
     if (flags.json) {

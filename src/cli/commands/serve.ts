@@ -1,16 +1,18 @@
 import type { Command } from 'commander';
-import { BackendToken } from '../../core/container.js';
 import { cacheDir, databaseFile, dataDir } from '../../core/paths.js';
 import { PluginRegistry } from '../../core/registry/registry.js';
 import { Store } from '../../core/store/store.js';
 import { apiSdl } from '../../schema/schema.js';
 import { LIMITS, startApiServer } from '../../schema/server.js';
+import { DistributedCoordinator } from '../../core/execution/distributed.js';
 import { containerFor } from '../context.js';
 import type { CliIo, GlobalOptions } from '../context.js';
 import { parsePositiveInt } from '../options.js';
+import { redisUrl } from './worker.js';
 
 interface ServeFlags {
   port: string;
+  redis?: string;
   host: string;
   db?: string;
   cors?: string;
@@ -27,6 +29,7 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--port <n>', 'port (0 picks a free one)', '4000')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--db <file>', 'database (default: PARETUNE_DB, else paretune.db in the data directory)')
+    .option('--redis <url>', 'run started runs on `paretune worker` processes through Redis (default: PARETUNE_REDIS_URL when set; else in this process)')
     .option('--cors <origins>', "comma-separated origins browsers may call from, or '*' (default: none)")
     .option('--debug', 'include stack traces in error responses')
     .option('--max-depth <n>', 'deepest query accepted', String(LIMITS.maxDepth))
@@ -36,14 +39,17 @@ export function registerServe(program: Command, io: CliIo): void {
       const container = await containerFor(command.optsWithGlobals<GlobalOptions>(), io);
       const store = Store.open(flags.db ?? databaseFile(io.env));
       const token = io.env['PARETUNE_API_TOKEN'] || undefined;
+      const redis = redisUrl(flags.redis, io.env);
+      const coordinator = redis === undefined ? undefined : await DistributedCoordinator.connect({ url: redis }, store);
       const server = await startApiServer({
         container,
         store,
         registry: container.resolve(PluginRegistry),
-        backend: container.resolve(BackendToken).name,
         cacheDir: cacheDir(io.env),
         dataDir: dataDir(io.env),
         ...(token === undefined ? {} : { token }),
+        // With workers, every started run goes to Redis at once and the workers pace them.
+        ...(coordinator === undefined ? {} : { executor: coordinator.executor(), concurrency: Number.MAX_SAFE_INTEGER }),
         host: flags.host,
         port: Number(flags.port) === 0 ? 0 : parsePositiveInt(flags.port, '--port'),
         debug: flags.debug === true,
@@ -53,7 +59,7 @@ export function registerServe(program: Command, io: CliIo): void {
         maxBodyBytes: parsePositiveInt(flags.maxBody, '--max-body'),
       });
       io.stdout(
-        `paretune API at ${server.url} (database ${store.file})\n` +
+        `paretune API at ${server.url} (database ${store.file}; runs execute ${redis === undefined ? 'in this process' : `on workers through ${redis}`})\n` +
           (token === undefined ? 'read-only: set PARETUNE_API_TOKEN to allow startRun, startExperiment, cancelRun and deleteRun\n' : 'mutations need "Authorization: Bearer $PARETUNE_API_TOKEN"\n'),
       );
       // Serve until SIGINT or SIGTERM; a run in progress stops after its current step and stays resumable.
@@ -63,6 +69,7 @@ export function registerServe(program: Command, io: CliIo): void {
       });
       io.stderr('paretune: stopping the API server\n');
       await server.close();
+      await coordinator?.close();
       store.close();
     });
 }

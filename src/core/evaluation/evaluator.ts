@@ -145,6 +145,8 @@ export async function evaluate(model: VisionTransformer, plan: EvaluationPlan, s
           labelTensor.dispose();
         }
         pixels.dispose();
+        // Let timers run between batches: servers answer, and distributed workers renew their job locks.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
     return collector.points(step, epoch, model.numClasses, plan.metrics);

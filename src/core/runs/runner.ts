@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import * as tf from '@tensorflow/tfjs';
 import type { AttackPlugin } from '../contracts/attack.js';
 import type { ProgressListener } from '../contracts/dataset.js';
 import type { MetricContext } from '../contracts/metric.js';
@@ -28,6 +29,8 @@ import type { ResolvedRun } from './spec.js';
 export type RunEvent =
   | {
       readonly type: 'started';
+      /** The TensorFlow.js backend the run executes on. */
+      readonly backend: string;
       readonly spec: ResolvedRun['spec'];
       readonly plugins: readonly string[];
       readonly totalSteps: number;
@@ -159,7 +162,7 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
     const perEpoch = stepsPerEpoch(trainIndices.length, training.batchSize);
     const totalSteps = training.steps ?? Math.round(training.epochs * perEpoch);
     const steps = evaluationSteps(spec.evaluation.schedule, totalSteps);
-    context.onEvent?.({ type: 'started', spec, plugins, totalSteps, evaluationSteps: steps, model: modelDescription, parameters });
+    context.onEvent?.({ type: 'started', backend: tf.getBackend(), spec, plugins, totalSteps, evaluationSteps: steps, model: modelDescription, parameters });
 
     const measure = async (step: number, epoch: number, extra: MetricContext = {}): Promise<MeasuredPoint[]> => {
       const t0 = performance.now();

@@ -257,14 +257,15 @@ export class Store {
     return row === undefined ? undefined : this.record(row);
   }
 
-  /** A run's metric points in step order. */
-  points(runId: string, filter: { name?: string; fromStep?: number; toStep?: number } = {}): MeasuredPoint[] {
+  /** A run's metric points in step order; `context` selects one metric context (compared in canonical form). */
+  points(runId: string, filter: { name?: string; context?: MetricContext; fromStep?: number; toStep?: number } = {}): MeasuredPoint[] {
+    const context = filter.context === undefined ? null : canonicalJson(filter.context);
     const rows = this.db
       .prepare(
         `SELECT step, epoch, name, context, value, sample_count, seconds FROM metric_points
-         WHERE run_id = ? AND (? IS NULL OR name = ?) AND step >= ? AND step <= ? ORDER BY step, name, context`,
+         WHERE run_id = ? AND (? IS NULL OR name = ?) AND (? IS NULL OR context = ?) AND step >= ? AND step <= ? ORDER BY step, name, context`,
       )
-      .all(runId, filter.name ?? null, filter.name ?? null, filter.fromStep ?? 0, filter.toStep ?? Number.MAX_SAFE_INTEGER) as PointRow[];
+      .all(runId, filter.name ?? null, filter.name ?? null, context, context, filter.fromStep ?? 0, filter.toStep ?? Number.MAX_SAFE_INTEGER) as PointRow[];
     return rows.map(pointOf);
   }
 

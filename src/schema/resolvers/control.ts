@@ -3,7 +3,7 @@ import { GraphQLJSON } from 'graphql-scalars';
 import { inject, injectable } from 'tsyringe';
 import { Arg, Ctx, ID, Mutation, Resolver, Root, Subscription } from 'type-graphql';
 import type { PubSub } from 'type-graphql';
-import type { RunProgress } from '../../core/runs/queue.js';
+import type { RunProgress } from '../../core/execution/queue.js';
 import { Api, ApiToken, badInput, notFound } from '../api.js';
 import type { ApiContext } from '../api.js';
 import { Experiment, Run, RunProgressInfo, RunStatus } from '../types.js';

@@ -1,17 +1,7 @@
 import { EventEmitter, on } from 'node:events';
-import type { MeasuredPoint } from '../evaluation/evaluator.js';
+import { RunFailedError } from '../runs/runner.js';
 import { RunStoppedError } from '../training/trainer.js';
-import type { RunEvent } from './runner.js';
-import { RunFailedError } from './runner.js';
-
-/** A run waiting for (or given to) the executor. */
-export interface RunJob {
-  readonly runId: string;
-  readonly spec: unknown;
-  readonly experimentId?: string;
-  readonly resume?: { readonly file: string; readonly points: readonly MeasuredPoint[] };
-  readonly queuedAt: string;
-}
+import type { JobEvent, RunJob } from './job.js';
 
 export type JobStatus = 'queued' | 'running' | 'finished' | 'failed' | 'cancelled';
 
@@ -28,29 +18,32 @@ export interface RunProgress {
 }
 
 /** Runs one job to completion, stopping early (with RunStoppedError) when `signal` aborts. */
-export type JobExecutor = (job: RunJob, signal: AbortSignal, onEvent: (event: RunEvent) => void) => Promise<unknown>;
+export type JobExecutor = (job: RunJob, signal: AbortSignal, onEvent: (event: JobEvent) => void) => Promise<unknown>;
 
 const TERMINAL: ReadonlySet<JobStatus> = new Set(['finished', 'failed', 'cancelled']);
 
 /**
- * Runs jobs one at a time in this process, in order, and reports their progress as `progress` events. A queued
- * job can be cancelled before it starts; a running one stops after its current step (and is stored as cancelled).
+ * Runs jobs in order, up to `concurrency` at a time, and reports their progress as `progress` events. A queued job
+ * can be cancelled before it starts; a running one stops after its current step (and is stored as cancelled).
  */
 export class RunQueue {
   private readonly waiting: RunJob[] = [];
+  private readonly running = new Map<string, AbortController>();
   private readonly states = new Map<string, RunProgress>();
   private readonly events = new EventEmitter();
-  private current: { job: RunJob; stop: AbortController } | undefined;
-  private drained: Promise<void> = Promise.resolve();
+  private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly execute: JobExecutor) {
+  constructor(
+    private readonly execute: JobExecutor,
+    private readonly concurrency = 1,
+  ) {
     this.events.setMaxListeners(0); // one listener per live subscription
   }
 
   enqueue(job: RunJob): void {
     this.waiting.push(job);
     this.update({ runId: job.runId, status: 'queued', step: 0 });
-    if (this.current === undefined) this.drained = this.drain();
+    this.pump();
   }
 
   /** The job if it is waiting, for runs that have no stored row yet. */
@@ -73,13 +66,13 @@ export class RunQueue {
     if (index >= 0) {
       this.waiting.splice(index, 1);
       this.update({ ...(this.states.get(runId) as RunProgress), status: 'cancelled' });
+      this.settleIdle();
       return 'queued';
     }
-    if (this.current?.job.runId === runId) {
-      this.current.stop.abort();
-      return 'running';
-    }
-    return undefined;
+    const stop = this.running.get(runId);
+    if (stop === undefined) return undefined;
+    stop.abort();
+    return 'running';
   }
 
   /** Progress updates of one run, ending after its terminal status. */
@@ -100,16 +93,17 @@ export class RunQueue {
     }
   }
 
-  /** Cancels every waiting job and stops the running one after its current step; resolves when it has stopped. */
+  /** Cancels every waiting job and stops the running ones after their current step; resolves when they have stopped. */
   async stop(): Promise<void> {
     for (const job of [...this.waiting]) this.cancel(job.runId);
-    this.current?.stop.abort();
+    for (const stop of this.running.values()) stop.abort();
     await this.idle();
   }
 
   /** Resolves when every job queued so far has ended. */
-  async idle(): Promise<void> {
-    while (this.current !== undefined || this.waiting.length > 0) await this.drained;
+  idle(): Promise<void> {
+    if (this.running.size === 0 && this.waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private update(progress: RunProgress): void {
@@ -117,26 +111,40 @@ export class RunQueue {
     this.events.emit('progress', progress);
   }
 
-  private async drain(): Promise<void> {
-    for (let job = this.waiting.shift(); job !== undefined; job = this.waiting.shift()) {
+  private settleIdle(): void {
+    if (this.running.size > 0 || this.waiting.length > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private pump(): void {
+    while (this.running.size < this.concurrency && this.waiting.length > 0) {
+      const job = this.waiting.shift() as RunJob;
       const stop = new AbortController();
-      this.current = { job, stop };
-      const runId = job.runId;
-      this.update({ runId, status: 'running', step: 0 });
-      try {
-        await this.execute(job, stop.signal, (event) => {
-          const state = this.states.get(runId) as RunProgress;
-          if (event.type === 'started') this.update({ ...state, totalSteps: event.totalSteps });
-          else if (event.type === 'step') this.update({ ...state, step: event.step, loss: event.loss, learningRate: event.learningRate });
-          else this.update({ ...state, evaluatedStep: event.step });
-        });
-        this.update({ ...(this.states.get(runId) as RunProgress), status: 'finished' });
-      } catch (error) {
-        const cause = error instanceof RunFailedError ? error.cause : (error as Error);
-        const status = cause instanceof RunStoppedError ? 'cancelled' : 'failed';
-        this.update({ ...(this.states.get(runId) as RunProgress), status, error: cause.message });
-      }
+      this.running.set(job.runId, stop);
+      void this.start(job, stop).finally(() => {
+        this.running.delete(job.runId);
+        this.pump();
+        this.settleIdle();
+      });
     }
-    this.current = undefined;
+  }
+
+  private async start(job: RunJob, stop: AbortController): Promise<void> {
+    const runId = job.runId;
+    const state = (): RunProgress => this.states.get(runId) as RunProgress;
+    this.update({ runId, status: 'running', step: 0 });
+    try {
+      await this.execute(job, stop.signal, (event) => {
+        if (event.type === 'started') this.update({ ...state(), totalSteps: event.totalSteps });
+        else if (event.type === 'step') this.update({ ...state(), step: event.step, loss: event.loss, learningRate: event.learningRate });
+        else if (event.type === 'evaluation') this.update({ ...state(), evaluatedStep: event.step });
+      });
+      this.update({ ...state(), status: 'finished' });
+    } catch (error) {
+      const cause = error instanceof RunFailedError ? error.cause : (error as Error);
+      this.update({ ...state(), status: cause instanceof RunStoppedError ? 'cancelled' : 'failed', error: cause.message });
+    }
   }
 }

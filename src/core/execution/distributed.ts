@@ -1,0 +1,291 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
+import type { ConnectionOptions, Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ConfigError } from '../contracts/config.js';
+import { PluginError } from '../contracts/plugin.js';
+import { DatasetFileError } from '../data/files.js';
+import { CheckpointError } from '../model/safetensors.js';
+import { canonicalJson } from '../evaluation/context.js';
+import type { MeasuredPoint } from '../evaluation/evaluator.js';
+import type { PluginRegistry } from '../registry/registry.js';
+import { RunFailedError } from '../runs/runner.js';
+import type { RunResult } from '../runs/runner.js';
+import { recordOutcome, recordRun } from '../store/recorder.js';
+import type { Store } from '../store/store.js';
+import { RunStoppedError, TrainingDivergedError } from '../training/trainer.js';
+import type { JobEvent, RunJob } from './job.js';
+import type { JobExecutor } from './queue.js';
+import { checkpointFileOf, runJob } from './run-job.js';
+import { RemoteRunError } from './thread-pool.js';
+
+/** Queue of run jobs (coordinator -> workers) and queue of reports (workers -> coordinator). */
+export const RUNS_QUEUE = 'paretune-runs';
+export const REPORTS_QUEUE = 'paretune-reports';
+
+/** Checkpoints up to this size also go to Redis, so that a run retried on another machine resumes from them. */
+export const MAX_CHECKPOINT_BYTES_IN_REDIS = 256 * 1024 * 1024;
+
+/** What a worker reports about a run, in order: its events, then its outcome. */
+export type Report =
+  | { readonly runId: string; readonly experimentId?: string; readonly kind: 'event'; readonly event: JobEvent }
+  | { readonly runId: string; readonly experimentId?: string; readonly kind: 'finished'; readonly result: RunResult }
+  | { readonly runId: string; readonly experimentId?: string; readonly kind: 'failed'; readonly name: string; readonly message: string; readonly stoppedAt?: number };
+
+export class RedisUnreachableError extends Error {
+  override readonly name = 'RedisUnreachableError';
+}
+
+/** Settings shared by coordinators and workers. */
+export interface RedisSettings {
+  readonly url: string;
+  /** How long a worker holds a job without renewing its lock before the job counts as stalled (ms). */
+  readonly lockDurationMs?: number;
+}
+
+const keys = {
+  cancel: (runId: string) => `paretune:cancel:${runId}`,
+  checkpoint: (runId: string) => `paretune:checkpoint:${runId}`,
+  checkpointStep: (runId: string) => `paretune:checkpoint-step:${runId}`,
+  points: (runId: string) => `paretune:points:${runId}`,
+};
+
+/** Opens a Redis connection, failing within seconds (with the URL and the reason) when Redis cannot be reached. */
+export async function connectRedis(url: string): Promise<Redis> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`'${url}' is not a Redis URL (expected redis://host:port)`);
+  }
+  if (!/^rediss?:$/.test(parsed.protocol)) throw new ConfigError(`'${url}' is not a Redis URL (expected redis://host:port)`);
+  const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: 5000, retryStrategy: (attempt) => (attempt > 3 ? null : 200 * attempt) });
+  // Connection errors reach the caller through the failed commands below (and later through reconnects), not as
+  // unhandled 'error' events printed by ioredis.
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    redis.disconnect();
+    throw new RedisUnreachableError(`cannot reach Redis at ${url}: ${(error as Error).message}; start redis-server or fix --redis / PARETUNE_REDIS_URL`);
+  }
+  // After the first connection, reconnect for ever: queued work waits in Redis while it is away.
+  redis.options.retryStrategy = (attempt) => Math.min(5000, 200 * attempt);
+  return redis;
+}
+
+const connection = (redis: Redis): ConnectionOptions => redis as unknown as ConnectionOptions;
+
+/** Rebuilds a worker's error on the coordinator: stopped runs stay recognisable as such. */
+const errorOf = (report: Extract<Report, { kind: 'failed' }>): Error =>
+  report.stoppedAt !== undefined ? new RunStoppedError(report.stoppedAt) : new RemoteRunError(report.runId, report.name, `${report.name}: ${report.message}`);
+
+/**
+ * The coordinator's side: queues runs for workers on Redis, records what workers report into the store (this
+ * process is the only writer), and settles each run when its worker reports its outcome. Reports wait in Redis
+ * while the coordinator is away, so none is lost.
+ */
+export class DistributedCoordinator {
+  private readonly pending = new Map<string, { resolve: (r: RunResult) => void; reject: (e: Error) => void; onEvent: (e: JobEvent) => void }>();
+  private readonly recorders = new Map<string, (event: JobEvent) => void>();
+
+  private constructor(
+    private readonly redis: Redis,
+    private readonly connections: readonly Redis[],
+    private readonly store: Store,
+    private readonly runs: Queue,
+    private readonly reports: Worker,
+    private readonly events: QueueEvents,
+  ) {}
+
+  static async connect(settings: RedisSettings, store: Store): Promise<DistributedCoordinator> {
+    const redis = await connectRedis(settings.url);
+    const connections = [redis.duplicate(), redis.duplicate()] as const;
+    const runs = new Queue(RUNS_QUEUE, { connection: connection(redis) });
+    const events = new QueueEvents(RUNS_QUEUE, { connection: connection(connections[0]) });
+    let coordinator: DistributedCoordinator | undefined;
+    // One report at a time, in order: a run's events are recorded in the order its worker sent them.
+    const reports = new Worker<Report>(REPORTS_QUEUE, async (job) => coordinator?.receive(job.data), { connection: connection(connections[1]), concurrency: 1, autorun: false });
+    coordinator = new DistributedCoordinator(redis, connections, store, runs, reports, events);
+    // A job that failed without a report (its worker died more often than the stall limit allows).
+    events.on('failed', ({ jobId, failedReason }) => coordinator?.settleWithoutReport(jobId, failedReason));
+    void reports.run();
+    return coordinator;
+  }
+
+  /** An executor for RunQueue: each job runs on whichever worker takes it. */
+  executor(): JobExecutor {
+    return (job, signal, onEvent) => this.submit(job, signal, onEvent);
+  }
+
+  /** Queues a run (idempotently, by run id) and resolves with its result when its worker reports it finished. */
+  async submit(job: RunJob, signal: AbortSignal, onEvent: (event: JobEvent) => void): Promise<RunResult> {
+    this.recorders.set(job.runId, recordRun(this.store, job.runId, { resuming: job.resume !== undefined, ...(job.experimentId === undefined ? {} : { experimentId: job.experimentId }) }));
+    const outcome = new Promise<RunResult>((resolve, reject) => this.pending.set(job.runId, { resolve, reject, onEvent }));
+    // Acknowledged by Redis before this returns: from here the run survives a coordinator restart.
+    await this.runs.add('run', job, { jobId: job.runId, attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: true, removeOnFail: 100 });
+    signal.addEventListener('abort', () => void this.cancel(job.runId), { once: true });
+    return outcome;
+  }
+
+  /** Cancels a run: removed if no worker took it yet, else its worker stops it after the current step. */
+  async cancel(runId: string): Promise<void> {
+    await this.redis.set(keys.cancel(runId), '1', 'EX', 86_400);
+    const job = await this.runs.getJob(runId);
+    if (job !== undefined && (await job.getState()) === 'waiting') {
+      await job.remove();
+      this.settle(runId, { error: new RunStoppedError(0) });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.reports.close();
+    await this.events.close();
+    await this.runs.close();
+    for (const c of [this.redis, ...this.connections]) c.disconnect();
+  }
+
+  private receive(report: Report): void {
+    const record = this.recorders.get(report.runId) ?? recordRun(this.store, report.runId, report.experimentId === undefined ? {} : { experimentId: report.experimentId });
+    this.recorders.set(report.runId, record);
+    if (report.kind === 'event') {
+      record(report.event);
+      this.pending.get(report.runId)?.onEvent(report.event);
+    } else if (report.kind === 'finished') {
+      this.settle(report.runId, { result: report.result });
+    } else {
+      this.settle(report.runId, { error: errorOf(report) });
+    }
+  }
+
+  private settleWithoutReport(runId: string, reason: string): void {
+    if (!this.pending.has(runId)) return;
+    this.settle(runId, { error: new RemoteRunError(runId, 'WorkerLost', reason) });
+  }
+
+  private settle(runId: string, outcome: { result: RunResult } | { error: Error }): void {
+    recordOutcome(this.store, runId, outcome);
+    this.recorders.delete(runId);
+    const waiting = this.pending.get(runId);
+    this.pending.delete(runId);
+    if ('result' in outcome) waiting?.resolve(outcome.result);
+    else waiting?.reject(outcome.error);
+  }
+}
+
+export interface WorkerOptions extends RedisSettings {
+  readonly registry: PluginRegistry;
+  readonly cacheDir: string;
+  readonly dataDir: string;
+  readonly concurrency: number;
+  /** Said when a run starts, resumes or ends on this worker. */
+  readonly log?: (line: string) => void;
+}
+
+/** Errors that fail the same way on any worker: reported at once instead of retried. */
+const isFinal = (error: Error): boolean =>
+  [ConfigError, PluginError, CheckpointError, DatasetFileError, TrainingDivergedError, RunStoppedError].some((kind) => error instanceof kind);
+
+/**
+ * A worker process's side: takes run jobs from Redis, executes them here, and reports their events and outcome to
+ * the coordinator. Each checkpoint (and the points measured up to it) also goes to Redis, so that a job retried
+ * after this worker dies (a stalled job) resumes from it on any worker, measuring again only what came after it.
+ */
+export async function startWorker(options: WorkerOptions): Promise<{ close(): Promise<void> }> {
+  const redis = await connectRedis(options.url);
+  const reports = new Queue<Report>(REPORTS_QUEUE, { connection: connection(redis) });
+  const log = options.log ?? (() => undefined);
+
+  const process = async (job: Job<RunJob>): Promise<void> => {
+    const { runId, experimentId } = job.data;
+    const report = async (body: Record<string, unknown>): Promise<void> => {
+      await reports.add('report', { runId, ...(experimentId === undefined ? {} : { experimentId }), ...body } as Report, { removeOnComplete: true, removeOnFail: 1000 });
+    };
+    const resume = (await resumeFromRedis(redis, runId, options.dataDir)) ?? job.data.resume;
+    log(`${resume === undefined ? 'starting' : `resuming from step ${resume.points.at(-1)?.step ?? 0}`} run ${runId} (attempt ${job.attemptsMade + 1})\n`);
+    const stop = new AbortController();
+    const poll = setInterval(() => void redis.get(keys.cancel(runId)).then((flag) => flag !== null && stop.abort()), 1000);
+    // Reports are sent in order; a failed send fails the job (and it is retried) rather than losing a report.
+    let sending = Promise.resolve();
+    const send = (body: Record<string, unknown>): void => {
+      sending = sending.then(() => report(body));
+    };
+    try {
+      const result = await runJob(
+        { ...job.data, ...(resume === undefined ? {} : { resume }) },
+        {
+          registry: options.registry,
+          cacheDir: options.cacheDir,
+          dataDir: options.dataDir,
+          signal: stop.signal,
+          onEvent: (event) => {
+            if (event.type === 'checkpoint') sending = sending.then(() => saveToRedis(redis, runId, event.path, event.step));
+            else if (event.type === 'evaluation') sending = sending.then(() => savePoints(redis, runId, event.points));
+            send({ kind: 'event', event });
+          },
+        },
+      );
+      send({ kind: 'finished', result });
+      await sending;
+      await redis.del(keys.checkpoint(runId), keys.checkpointStep(runId), keys.points(runId), keys.cancel(runId));
+      log(`finished run ${runId}\n`);
+    } catch (error) {
+      await sending;
+      const cause = error instanceof RunFailedError ? error.cause : (error as Error);
+      const final = isFinal(cause) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      log(`run ${runId} ${cause instanceof RunStoppedError ? 'cancelled' : `failed${final ? '' : ', to be retried'}`}: ${cause.message}\n`);
+      if (!final) throw cause;
+      await report({ kind: 'failed', name: cause.name, message: cause.message, ...(cause instanceof RunStoppedError ? { stoppedAt: cause.step } : {}) });
+      throw new UnrecoverableError(cause.message);
+    } finally {
+      clearInterval(poll);
+    }
+  };
+
+  const lockDuration = options.lockDurationMs ?? 30_000;
+  const blocking = redis.duplicate();
+  const worker = new Worker<RunJob>(RUNS_QUEUE, process, {
+    connection: connection(blocking),
+    concurrency: options.concurrency,
+    lockDuration,
+    stalledInterval: lockDuration,
+    maxStalledCount: 2,
+  });
+  await worker.waitUntilReady();
+  return {
+    /** Stops taking jobs without waiting for the running ones: their locks lapse and they resume elsewhere. */
+    async close() {
+      await worker.close(true);
+      await reports.close();
+      redis.disconnect();
+      blocking.disconnect();
+    },
+  };
+}
+
+/** Keeps a run's latest checkpoint in Redis (when small enough to). */
+async function saveToRedis(redis: Redis, runId: string, path: string, step: number): Promise<void> {
+  const bytes = readFileSync(path);
+  if (bytes.length > MAX_CHECKPOINT_BYTES_IN_REDIS) return;
+  await redis.multi().set(keys.checkpoint(runId), bytes).set(keys.checkpointStep(runId), String(step)).exec();
+}
+
+/** Keeps a run's measured points in Redis, one hash field per point identity (a point measured again replaces itself). */
+async function savePoints(redis: Redis, runId: string, points: readonly MeasuredPoint[]): Promise<void> {
+  if (points.length === 0) return;
+  await redis.hset(keys.points(runId), Object.fromEntries(points.map((p) => [`${p.step} ${p.name} ${canonicalJson(p.context)}`, JSON.stringify(p)])));
+}
+
+/** The checkpoint and points an earlier attempt left in Redis, written to this worker's disk; undefined when none. */
+async function resumeFromRedis(redis: Redis, runId: string, dataDir: string): Promise<RunJob['resume']> {
+  const [bytes, step] = await Promise.all([redis.getBuffer(keys.checkpoint(runId)), redis.get(keys.checkpointStep(runId))]);
+  if (bytes === null || step === null) return undefined;
+  const file = checkpointFileOf(dataDir, runId);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, bytes);
+  const stored = Object.values(await redis.hgetall(keys.points(runId))).map((text) => JSON.parse(text) as MeasuredPoint);
+  const points = stored.filter((p) => p.step <= Number(step) && p.context['checkpoint'] === undefined).sort((a, b) => a.step - b.step);
+  return { file, points };
+}

@@ -15,8 +15,9 @@ export interface ServerProcess {
 }
 
 /** Starts `paretune ... serve --port 0 ...` and waits for the line with its URL. */
-export async function startServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+export async function startServer(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<ServerProcess> {
   const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/cli/main.js'), ...args], {
+    ...(cwd === undefined ? {} : { cwd }),
     env: { ...process.env, PARETUNE_DATA_DIR: tempDir(), PARETUNE_CACHE_DIR: tempDir(), PARETUNE_BACKEND: 'wasm', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

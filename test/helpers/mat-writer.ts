@@ -1,7 +1,10 @@
 import { deflateSync } from 'node:zlib';
 
-/** A variable to write: `string[]` is an N x 1 cell of char rows, `number[]` an N x 1 double array. */
-export type MatVariable = readonly string[] | readonly number[];
+/**
+ * A variable to write: `string[]` is an N x 1 cell of char rows, `number[]` an N x 1 double array, and
+ * `{ uint8, dims }` a uint8 array of any shape (values in column-major order).
+ */
+export type MatVariable = readonly string[] | readonly number[] | { readonly uint8: Uint8Array; readonly dims: readonly number[] };
 
 export interface MatWriteOptions {
   /** Each variable in its own miCOMPRESSED (zlib) element, as MATLAB -v7 and scipy's do_compression write. */
@@ -43,6 +46,7 @@ function charRow(text: string, chars: 'uint16' | 'utf8'): Buffer {
 }
 
 function variable(name: string, value: MatVariable, options: MatWriteOptions): Buffer {
+  if ('uint8' in value) return matrix(name, 9, value.dims, [element(MI.UINT8, Buffer.from(value.uint8))]);
   const n = value.length;
   if (!value.some((v) => typeof v === 'number')) return matrix(name, 1, [n, 1], (value as readonly string[]).map((s) => charRow(s, options.chars ?? 'uint16')));
   const numbers = value as readonly number[];

@@ -136,6 +136,11 @@ describe.skipIf(REDIS === undefined && !process.env['CI'])('distributed executio
     const result = await cli(['--plugin', plugin, 'experiment', experimentFile, '--redis', 'redis://127.0.0.1:1', '--db', db], tempDir());
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('cannot reach Redis at redis://127.0.0.1:1');
+    const store = Store.open(db);
+    expect([store.listExperiments(), store.listRuns()]).toEqual([[], []]);
+    store.close();
+    const server = await cli(['serve', '--port', '0', '--redis', 'redis://127.0.0.1:1', '--db', db], tempDir());
+    expect(server.stderr).toContain('cannot reach Redis at redis://127.0.0.1:1');
     const worker = await cli(['worker', '--redis', 'redis://127.0.0.1:1'], tempDir());
     expect(worker.stderr).toContain('cannot reach Redis at redis://127.0.0.1:1');
     expect((await cli(['worker'], tempDir(), { PARETUNE_REDIS_URL: '' })).stderr).toContain('paretune worker needs --redis <url> or PARETUNE_REDIS_URL');

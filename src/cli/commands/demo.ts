@@ -12,7 +12,7 @@ import { writePlots } from '../../core/runs/plots.js';
 import { Store } from '../../core/store/store.js';
 import type { CliIo, GlobalOptions } from '../context.js';
 import { parsePositiveInt } from '../options.js';
-import { DEFAULT_WORKERS, formatLeaderboard, runExperiment } from './experiment.js';
+import { formatLeaderboard, runExperiment, WORKERS_HELP } from './experiment.js';
 import { executeRun } from './run.js';
 
 const STRATEGIES = ['full', 'linear-probe', 'bitfit', 'lora', 'adapter', 'compacter', 'ia3'];
@@ -101,7 +101,7 @@ export function registerDemo(program: Command, io: CliIo): void {
     .option('--quick', 'a shortened demo (tiny budgets, under a minute): checks the pipeline, its numbers mean little')
     .option('--db <file>', 'database (default: PARETUNE_DB, else paretune.db in the data directory)')
     .option('--plots <dir>', 'where to write the plots (default: plots/<experiment> in the data directory)')
-    .option('--workers <n>', `fine-tuning runs in parallel on worker threads (default: one per core, ${DEFAULT_WORKERS} here)`)
+    .option('--workers <n>', `fine-tuning ${WORKERS_HELP}`)
     .option('--quiet', 'no progress output')
     .action(async (flags: DemoFlags, command: Command) => {
       const started = performance.now();
@@ -143,7 +143,7 @@ export function registerDemo(program: Command, io: CliIo): void {
 
         // (b) Every strategy on the downstream classes, stored as it goes; running the demo again resumes it.
         const experiment = demoExperiment(scale, backbone);
-        const { id, runs } = await runExperiment({ experiment, store, global, io, quiet: flags.quiet, workers: flags.workers === undefined ? DEFAULT_WORKERS : parsePositiveInt(flags.workers, '--workers') });
+        const { id, runs } = await runExperiment({ experiment, store, global, io, quiet: flags.quiet, ...(flags.workers === undefined ? {} : { workers: parsePositiveInt(flags.workers, '--workers') }) });
 
         // (c) One AUPF table and one set of plots per threat model.
         const pointsOf = (runId: string): MeasuredPoint[] => store.points(runId);

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../core/contracts/config.js';
 import type { MetricContext } from '../../core/contracts/metric.js';
 import type { MeasuredPoint } from '../../core/evaluation/evaluator.js';
+import { BackendToken } from '../../core/container.js';
 import { cacheDir, databaseFile, dataDir } from '../../core/paths.js';
 import { PluginRegistry } from '../../core/registry/registry.js';
 import type { JobEvent, RunJob } from '../../core/execution/job.js';
@@ -53,22 +54,31 @@ export interface ExperimentExecution {
   readonly global: GlobalOptions;
   readonly io: CliIo;
   readonly quiet?: boolean;
-  /** Worker threads running runs in parallel; 1 runs them one after another in this process. */
-  readonly workers: number;
+  /** Worker threads running runs in parallel; 1 runs them one after another in this process; default: see defaultWorkers. */
+  readonly workers?: number;
   /** Queue the runs on this Redis for `paretune worker` processes instead (this process records their reports). */
   readonly redis?: string;
 }
 
-/** Runs at a time by default: one per core (each thread has its own single-threaded wasm backend). */
-export const DEFAULT_WORKERS = availableParallelism();
+/**
+ * Runs at a time by default: one per core on the single-threaded backends (wasm, cpu), where each thread with its
+ * own backend adds a core; one on the native TensorFlow backends, which use every core (or the GPU) themselves.
+ */
+export function defaultWorkers(backend: string): number {
+  return backend === 'wasm' || backend === 'cpu' ? availableParallelism() : 1;
+}
+
+export const WORKERS_HELP = `runs in parallel on worker threads (default: one per core on wasm and cpu, ${availableParallelism()} here; 1 on node and node-gpu; 1 runs them in this process)`;
 
 /**
  * Runs an experiment's runs, in parallel on worker threads (or one after another in this process), storing each as
  * it goes from this process only. Finished runs are skipped and interrupted or cancelled ones resumed from their last
  * checkpoint, so running an experiment again continues it. Returns its stored runs.
  */
-export async function runExperiment({ experiment, store, global, io, quiet, workers, redis }: ExperimentExecution): Promise<{ id: string; runs: RunRecord[] }> {
-  const registry = (await containerFor(global, io)).resolve(PluginRegistry);
+export async function runExperiment({ experiment, store, global, io, quiet, workers: requested, redis }: ExperimentExecution): Promise<{ id: string; runs: RunRecord[] }> {
+  const container = await containerFor(global, io);
+  const registry = container.resolve(PluginRegistry);
+  const workers = requested ?? defaultWorkers(container.resolve(BackendToken).name);
   // Reach Redis before anything is stored: an unreachable Redis leaves the database as it was.
   const coordinator = redis === undefined ? undefined : await DistributedCoordinator.connect({ url: redis }, store);
   let id: string;
@@ -162,7 +172,7 @@ export function registerExperiment(program: Command, io: CliIo): void {
     .description('run a study (strategies x datasets x seeds x grid, from a JSON or YAML file) sequentially; run it again to resume')
     .option('--db <file>', 'database (default: PARETUNE_DB, else paretune.db in the data directory)')
     .option('--plots <dir>', 'where to write the Pareto and curve plots (default: plots/<experiment> in the data directory)')
-    .option('--workers <n>', `runs in parallel on worker threads (default: one per core, ${DEFAULT_WORKERS} here; 1 runs them in this process)`)
+    .option('--workers <n>', WORKERS_HELP)
     .option('--redis <url>', 'queue the runs on Redis for `paretune worker` processes (default: PARETUNE_REDIS_URL when set)')
     .option('--json', 'print the leaderboard as JSON')
     .option('--quiet', 'no progress output')
@@ -170,9 +180,9 @@ export function registerExperiment(program: Command, io: CliIo): void {
       const experiment = readExperiment(file);
       const store = Store.open(flags.db ?? databaseFile(io.env));
       try {
-        const workers = flags.workers === undefined ? DEFAULT_WORKERS : parsePositiveInt(flags.workers, '--workers');
+        const workers = flags.workers === undefined ? undefined : parsePositiveInt(flags.workers, '--workers');
         const redis = redisUrl(flags.redis, io.env);
-        const { id, runs } = await runExperiment({ experiment, store, global: command.optsWithGlobals<GlobalOptions>(), io, quiet: flags.quiet, workers, ...(redis === undefined ? {} : { redis }) });
+        const { id, runs } = await runExperiment({ experiment, store, global: command.optsWithGlobals<GlobalOptions>(), io, quiet: flags.quiet, ...(workers === undefined ? {} : { workers }), ...(redis === undefined ? {} : { redis }) });
         const pointsOf = (runId: string): MeasuredPoint[] => store.points(runId);
         const rows = leaderboard(runs, pointsOf);
         const plots = await writePlots(runs, pointsOf, flags.plots ?? join(dataDir(io.env), 'plots', id));

@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/core/store/store.js';
 import { cli, REPO_ROOT, tempDir, tinyCheckpoint, toyDatasetPackage } from '../helpers/index.js';
 
@@ -18,8 +20,16 @@ interface Child {
   exited: Promise<number | null>;
 }
 
+/** Every process a test started; whatever still runs when it ends (it failed half-way) is killed. */
+const children = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of children) child.kill('SIGKILL');
+  children.clear();
+});
+
 function start(args: string[], env: NodeJS.ProcessEnv): Child {
   const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, PARETUNE_BACKEND: 'wasm', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
@@ -36,6 +46,44 @@ async function until(condition: () => boolean, what: string, ms = 60_000): Promi
 type Point = { step: number; name: string; context: Record<string, unknown>; value: number };
 const byIdentity = (points: readonly Point[]): Map<string, number> =>
   new Map(points.map((p) => [`${p.step} ${p.name} ${JSON.stringify(Object.entries(p.context).sort(([a], [b]) => (a < b ? -1 : 1)))}`, p.value]));
+
+/** The points of the experiment's run with these strategies and seed, run uninterrupted in this process. */
+async function uninterruptedPoints(experiment: string, spec: unknown): Promise<Point[]> {
+  const { strategies, seed } = spec as { strategies: unknown[]; seed: number };
+  const single = join(tempDir(), 'study.json');
+  writeFileSync(single, JSON.stringify({ ...JSON.parse(readFileSync(experiment, 'utf8')), name: 'reference', strategies, seeds: [seed] }));
+  const db = join(tempDir(), 'reference.db');
+  const reference = await cli(['--plugin', plugin, 'experiment', single, '--workers', '1', '--quiet'], tempDir(), { PARETUNE_DB: db });
+  expect(reference.code, reference.stderr).toBe(0);
+  const store = Store.open(db);
+  try {
+    return store.points(store.listRuns()[0]?.id as string);
+  } finally {
+    store.close();
+  }
+}
+
+/** A redis-server of the test's own, to stop and restart: with persistence it appends every write to disk. */
+async function startRedis(dir: string, port: number, persistence: boolean): Promise<ChildProcess> {
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', persistence ? 'yes' : 'no', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
+  children.add(server);
+  const client = new Redis(port, '127.0.0.1', { retryStrategy: () => 100 });
+  client.on('error', () => undefined);
+  await until(() => client.status === 'ready', 'redis-server to start', 10_000).catch(async (error) => {
+    client.disconnect();
+    throw error;
+  });
+  client.disconnect();
+  return server;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 let plugin: string;
 let experimentFile: string;
@@ -63,7 +111,7 @@ beforeAll(async () => {
 });
 
 describe.skipIf(REDIS === undefined && !process.env['CI'])('distributed execution (BullMQ on a real Redis)', () => {
-  it('two workers complete a 4-run experiment; a worker killed mid-run loses nothing: its run resumes on the other worker with exactly the points of an uninterrupted run', async () => {
+  it('two workers complete a 4-run experiment; a worker killed mid-run loses nothing: its run resumes on the other worker with exactly the points of an uninterrupted run; a cancelled experiment finishes when run again', async () => {
     const url = REDIS as string;
     const redis = new Redis(url);
     await redis.flushdb();
@@ -102,15 +150,7 @@ describe.skipIf(REDIS === undefined && !process.env['CI'])('distributed executio
     const spec = store.getRun(runId)?.spec;
     store.close();
 
-    // The same run, uninterrupted, in this process.
-    const single = join(tempDir(), 'study.json');
-    writeFileSync(single, JSON.stringify({ ...JSON.parse((await import('node:fs')).readFileSync(experimentFile, 'utf8')), name: 'reference', strategies: (spec as { strategies: unknown[] }).strategies, seeds: [(spec as { seed: number }).seed] }));
-    const referenceDb = join(tempDir(), 'reference.db');
-    const reference = await cli(['--plugin', plugin, 'experiment', single, '--workers', '1', '--quiet'], tempDir(), { PARETUNE_DB: referenceDb });
-    expect(reference.code, reference.stderr).toBe(0);
-    const referenceStore = Store.open(referenceDb);
-    const expected = referenceStore.points(referenceStore.listRuns()[0]?.id as string);
-    referenceStore.close();
+    const expected = await uninterruptedPoints(experimentFile, spec);
     expect(resumed).toHaveLength(expected.length);
     expect(byIdentity(resumed)).toEqual(byIdentity(expected));
 
@@ -127,8 +167,70 @@ describe.skipIf(REDIS === undefined && !process.env['CI'])('distributed executio
     expect(statuses.every((status) => status === 'cancelled')).toBe(true);
     await until(() => /run \S+ cancelled: stopped at step/.test(survivor.output()), 'the worker to stop the run');
 
+    // Running the experiment again finishes it: the cancelled runs are queued again and resume.
+    const before = survivor.output().length;
+    const again = start(['--plugin', plugin, 'experiment', experimentFile, '--redis', url, '--db', cancelDb, '--quiet'], { PARETUNE_DATA_DIR: tempDir() });
+    expect(await again.exited, again.output()).toBe(0);
+    const finished = Store.open(cancelDb);
+    expect(finished.listRuns().map((r) => r.status)).toEqual(['finished', 'finished', 'finished', 'finished']);
+    finished.close();
+    expect(survivor.output().slice(before)).toMatch(/resuming from step \d+ run/);
+
     survivor.process.kill('SIGTERM');
     await survivor.exited;
+  }, 360_000);
+
+  it.each([
+    { persistence: true, what: 'keeps the queue' },
+    { persistence: false, what: 'forgets the queue' },
+  ])('a Redis restart that $what loses no run and no point; the coordinator and the worker say so and go on', async ({ persistence }) => {
+    const dir = tempDir();
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    let redis = await startRedis(dir, port, persistence);
+    const study = join(tempDir(), 'study.json');
+    // Two runs for one worker: while Redis is away, one run is running and the other waits in the queue.
+    writeFileSync(study, JSON.stringify({ ...JSON.parse(readFileSync(experimentFile, 'utf8')), name: 'restart', seeds: [0] }));
+    const db = join(tempDir(), 'coordinator.db');
+    const worker = start(['--plugin', plugin, 'worker', '--redis', url], { PARETUNE_DATA_DIR: tempDir() });
+    await until(() => worker.output().includes('worker ready'), 'the worker');
+    const coordinator = start(['--plugin', plugin, 'experiment', study, '--redis', url, '--db', db, '--json'], { PARETUNE_DATA_DIR: tempDir() });
+    await until(() => {
+      const store = Store.open(db);
+      try {
+        return store.listRuns().some((run) => run.status === 'running' && (store.latestCheckpoint(run.id)?.step ?? 0) >= 300);
+      } finally {
+        store.close();
+      }
+    }, 'a run past its checkpoint at step 300');
+
+    redis.kill('SIGTERM');
+    await new Promise((resolve) => redis.once('exit', resolve));
+    const lost = `lost the connection to Redis at ${url}; reconnecting`;
+    await until(() => coordinator.output().includes(lost) && worker.output().includes(lost), 'both to notice');
+    await sleep(2000);
+    redis = await startRedis(dir, port, persistence);
+    await until(() => coordinator.output().includes(`reconnected to Redis at ${url}`) && worker.output().includes(`reconnected to Redis at ${url}`), 'both to reconnect');
+    // Without persistence the coordinator queues both runs again; the worker finishes the one it had, and skips
+    // that one's new job.
+    await until(() => coordinator.output().split('queueing it again').length - 1 === (persistence ? 0 : 2), 'the lost runs to be queued again', 10_000);
+
+    expect(await coordinator.exited, coordinator.output()).toBe(0);
+    // One line each way, not a stack trace per reconnection attempt.
+    for (const output of [coordinator.output(), worker.output()]) expect(output).not.toMatch(/ECONN|\n\s+at /);
+    await until(() => worker.output().split('finished run').length - 1 === 2, 'the worker to finish both runs', 10_000);
+    expect(worker.output().split('starting run').length - 1).toBe(2);
+    expect(worker.output().includes('is already finished; skipping its job')).toBe(!persistence);
+    const store = Store.open(db);
+    const runs = store.listRuns();
+    const stored = runs.map((run) => ({ spec: run.spec, status: run.status, points: store.points(run.id) }));
+    store.close();
+    expect(stored.map((run) => run.status)).toEqual(['finished', 'finished']);
+    for (const run of stored) {
+      const expected = await uninterruptedPoints(study, run.spec);
+      expect(run.points).toHaveLength(expected.length);
+      expect(byIdentity(run.points)).toEqual(byIdentity(expected));
+    }
   }, 240_000);
 
   it('says clearly when Redis cannot be reached, and stores nothing', async () => {

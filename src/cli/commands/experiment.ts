@@ -80,7 +80,7 @@ export async function runExperiment({ experiment, store, global, io, quiet, work
   const registry = container.resolve(PluginRegistry);
   const workers = requested ?? defaultWorkers(container.resolve(BackendToken).name);
   // Reach Redis before anything is stored: an unreachable Redis leaves the database as it was.
-  const coordinator = redis === undefined ? undefined : await DistributedCoordinator.connect({ url: redis }, store);
+  const coordinator = redis === undefined ? undefined : await DistributedCoordinator.connect({ url: redis, onConnection: (line) => io.stderr(line) }, store);
   let id: string;
   let runs: PlannedRun[];
   try {

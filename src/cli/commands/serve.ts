@@ -40,7 +40,7 @@ export function registerServe(program: Command, io: CliIo): void {
       const store = Store.open(flags.db ?? databaseFile(io.env));
       const token = io.env['PARETUNE_API_TOKEN'] || undefined;
       const redis = redisUrl(flags.redis, io.env);
-      const coordinator = redis === undefined ? undefined : await DistributedCoordinator.connect({ url: redis }, store);
+      const coordinator = redis === undefined ? undefined : await DistributedCoordinator.connect({ url: redis, onConnection: (line) => io.stderr(line) }, store);
       const server = await startApiServer({
         container,
         store,

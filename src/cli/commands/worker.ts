@@ -31,6 +31,7 @@ export function registerWorker(program: Command, io: CliIo): void {
         concurrency: parsePositiveInt(flags.concurrency, '--concurrency'),
         lockDurationMs: parsePositiveInt(flags.lockDuration, '--lock-duration'),
         log: (line) => io.stderr(line),
+        onConnection: (line) => io.stderr(line),
       });
       io.stdout(`paretune worker ready on ${url} (pid ${process.pid})\n`);
       await new Promise<void>((resolve) => {

@@ -24,6 +24,12 @@ import { RemoteRunError } from './thread-pool.js';
 export const RUNS_QUEUE = 'paretune-runs';
 export const REPORTS_QUEUE = 'paretune-reports';
 
+/**
+ * How run jobs are queued. Ended jobs stay a week, so that a run whose job Redis no longer has was lost by Redis
+ * (a restart without persistence) rather than ended while its report was still on the way.
+ */
+const RUN_JOB_OPTIONS = { attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 7 * 86_400 }, removeOnFail: { age: 7 * 86_400 } } as const;
+
 /** Checkpoints up to this size also go to Redis, so that a run retried on another machine resumes from them. */
 export const MAX_CHECKPOINT_BYTES_IN_REDIS = 256 * 1024 * 1024;
 
@@ -42,6 +48,8 @@ export interface RedisSettings {
   readonly url: string;
   /** How long a worker holds a job without renewing its lock before the job counts as stalled (ms). */
   readonly lockDurationMs?: number;
+  /** Told when the connection to Redis is lost and when it is back. */
+  readonly onConnection?: (line: string) => void;
 }
 
 const keys = {
@@ -49,10 +57,14 @@ const keys = {
   checkpoint: (runId: string) => `paretune:checkpoint:${runId}`,
   checkpointStep: (runId: string) => `paretune:checkpoint-step:${runId}`,
   points: (runId: string) => `paretune:points:${runId}`,
+  finished: (runId: string) => `paretune:finished:${runId}`,
 };
 
-/** Opens a Redis connection, failing within seconds (with the URL and the reason) when Redis cannot be reached. */
-export async function connectRedis(url: string): Promise<Redis> {
+/**
+ * Opens a Redis connection, failing within seconds (with the URL and the reason) when Redis cannot be reached. Once
+ * connected it reconnects for ever, telling `onConnection` when the connection is lost and when it is back.
+ */
+export async function connectRedis(url: string, onConnection: (line: string) => void = () => undefined): Promise<Redis> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -73,10 +85,30 @@ export async function connectRedis(url: string): Promise<Redis> {
   }
   // After the first connection, reconnect for ever: queued work waits in Redis while it is away.
   redis.options.retryStrategy = (attempt) => Math.min(5000, 200 * attempt);
+  let lost = false;
+  redis.on('reconnecting', () => {
+    if (!lost) onConnection(`lost the connection to Redis at ${url}; reconnecting (queued runs and reports wait in Redis)\n`);
+    lost = true;
+  });
+  redis.on('ready', () => {
+    if (lost) onConnection(`reconnected to Redis at ${url}\n`);
+    lost = false;
+  });
   return redis;
 }
 
 const connection = (redis: Redis): ConnectionOptions => redis as unknown as ConnectionOptions;
+
+/**
+ * BullMQ prints the errors nobody listens to, stack and all, once per reconnection attempt. Connection errors
+ * (socket errors, or any while Redis is away) repeat what `connectRedis` says once; others are told in one line.
+ */
+function tellErrors(redis: Redis, say: (line: string) => void, ...emitters: readonly { on(event: 'error', listener: (error: Error) => void): unknown }[]): void {
+  const listener = (error: Error): void => {
+    if (redis.status === 'ready' && !('syscall' in error)) say(`Redis: ${error.message}\n`);
+  };
+  for (const emitter of emitters) emitter.on('error', listener);
+}
 
 /** Rebuilds a worker's error on the coordinator: stopped runs stay recognisable as such. */
 const errorOf = (report: Extract<Report, { kind: 'failed' }>): Error =>
@@ -88,7 +120,7 @@ const errorOf = (report: Extract<Report, { kind: 'failed' }>): Error =>
  * while the coordinator is away, so none is lost.
  */
 export class DistributedCoordinator {
-  private readonly pending = new Map<string, { resolve: (r: RunResult) => void; reject: (e: Error) => void; onEvent: (e: JobEvent) => void }>();
+  private readonly pending = new Map<string, { job: RunJob; resolve: (r: RunResult) => void; reject: (e: Error) => void; onEvent: (e: JobEvent) => void }>();
   private readonly recorders = new Map<string, (event: JobEvent) => void>();
 
   private constructor(
@@ -98,17 +130,22 @@ export class DistributedCoordinator {
     private readonly runs: Queue,
     private readonly reports: Worker,
     private readonly events: QueueEvents,
+    private readonly say: (line: string) => void,
   ) {}
 
   static async connect(settings: RedisSettings, store: Store): Promise<DistributedCoordinator> {
-    const redis = await connectRedis(settings.url);
+    const redis = await connectRedis(settings.url, settings.onConnection);
     const connections = [redis.duplicate(), redis.duplicate()] as const;
     const runs = new Queue(RUNS_QUEUE, { connection: connection(redis) });
     const events = new QueueEvents(RUNS_QUEUE, { connection: connection(connections[0]) });
     let coordinator: DistributedCoordinator | undefined;
     // One report at a time, in order: a run's events are recorded in the order its worker sent them.
     const reports = new Worker<Report>(REPORTS_QUEUE, async (job) => coordinator?.receive(job.data), { connection: connection(connections[1]), concurrency: 1, autorun: false });
-    coordinator = new DistributedCoordinator(redis, connections, store, runs, reports, events);
+    const say = settings.onConnection ?? (() => undefined);
+    coordinator = new DistributedCoordinator(redis, connections, store, runs, reports, events, say);
+    tellErrors(redis, say, runs, reports, events);
+    // Only reconnections: the first connection is made.
+    redis.on('ready', () => void coordinator?.requeueLost().catch((error: Error) => say(`Redis: ${error.message}\n`)));
     // A job that failed without a report (its worker died more often than the stall limit allows).
     events.on('failed', ({ jobId, failedReason }) => coordinator?.settleWithoutReport(jobId, failedReason));
     void reports.run();
@@ -120,12 +157,20 @@ export class DistributedCoordinator {
     return (job, signal, onEvent) => this.submit(job, signal, onEvent);
   }
 
-  /** Queues a run (idempotently, by run id) and resolves with its result when its worker reports it finished. */
+  /**
+   * Queues a run (idempotently, by run id: a job still waiting or running for it is kept) and resolves with its
+   * result when its worker reports it finished.
+   */
   async submit(job: RunJob, signal: AbortSignal, onEvent: (event: JobEvent) => void): Promise<RunResult> {
     this.recorders.set(job.runId, recordRun(this.store, job.runId, { resuming: job.resume !== undefined, ...(job.experimentId === undefined ? {} : { experimentId: job.experimentId }) }));
-    const outcome = new Promise<RunResult>((resolve, reject) => this.pending.set(job.runId, { resolve, reject, onEvent }));
+    const outcome = new Promise<RunResult>((resolve, reject) => this.pending.set(job.runId, { job, resolve, reject, onEvent }));
+    // An ended job of an earlier attempt (cancelled, failed) would make the add below a no-op, and its cancel flag
+    // would stop this one.
+    const earlier = await this.runs.getJob(job.runId);
+    if (earlier !== undefined && ['completed', 'failed'].includes(await earlier.getState())) await earlier.remove();
+    await this.redis.del(keys.cancel(job.runId));
     // Acknowledged by Redis before this returns: from here the run survives a coordinator restart.
-    await this.runs.add('run', job, { jobId: job.runId, attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: true, removeOnFail: 100 });
+    await this.runs.add('run', job, { jobId: job.runId, ...RUN_JOB_OPTIONS });
     signal.addEventListener('abort', () => void this.cancel(job.runId), { once: true });
     return outcome;
   }
@@ -145,6 +190,15 @@ export class DistributedCoordinator {
     await this.events.close();
     await this.runs.close();
     for (const c of [this.redis, ...this.connections]) c.disconnect();
+  }
+
+  /** After a reconnection: runs whose jobs Redis no longer has (it restarted without persistence) are queued again. */
+  private async requeueLost(): Promise<void> {
+    for (const [runId, { job }] of this.pending) {
+      if ((await this.runs.getJob(runId)) !== undefined || !this.pending.has(runId)) continue;
+      this.say(`Redis no longer has run ${runId} (restarted without persistence?); queueing it again\n`);
+      await this.runs.add('run', job, { jobId: runId, ...RUN_JOB_OPTIONS });
+    }
   }
 
   private receive(report: Report): void {
@@ -194,7 +248,7 @@ const isFinal = (error: Error): boolean =>
  * after this worker dies (a stalled job) resumes from it on any worker, measuring again only what came after it.
  */
 export async function startWorker(options: WorkerOptions): Promise<{ close(): Promise<void> }> {
-  const redis = await connectRedis(options.url);
+  const redis = await connectRedis(options.url, options.onConnection);
   const reports = new Queue<Report>(REPORTS_QUEUE, { connection: connection(redis) });
   const log = options.log ?? (() => undefined);
 
@@ -203,6 +257,11 @@ export async function startWorker(options: WorkerOptions): Promise<{ close(): Pr
     const report = async (body: Record<string, unknown>): Promise<void> => {
       await reports.add('report', { runId, ...(experimentId === undefined ? {} : { experimentId }), ...body } as Report, { removeOnComplete: true, removeOnFail: 1000 });
     };
+    // A run queued again after Redis lost its job may have been finished since by the worker that had it.
+    if ((await redis.exists(keys.finished(runId))) === 1) {
+      log(`run ${runId} is already finished; skipping its job\n`);
+      return;
+    }
     const resume = (await resumeFromRedis(redis, runId, options.dataDir)) ?? job.data.resume;
     log(`${resume === undefined ? 'starting' : `resuming from step ${resume.points.at(-1)?.step ?? 0}`} run ${runId} (attempt ${job.attemptsMade + 1})\n`);
     const stop = new AbortController();
@@ -229,7 +288,7 @@ export async function startWorker(options: WorkerOptions): Promise<{ close(): Pr
       );
       send({ kind: 'finished', result });
       await sending;
-      await redis.del(keys.checkpoint(runId), keys.checkpointStep(runId), keys.points(runId), keys.cancel(runId));
+      await redis.multi().del(keys.checkpoint(runId), keys.checkpointStep(runId), keys.points(runId), keys.cancel(runId)).set(keys.finished(runId), '1', 'EX', 7 * 86_400).exec();
       log(`finished run ${runId}\n`);
     } catch (error) {
       await sending;
@@ -253,6 +312,7 @@ export async function startWorker(options: WorkerOptions): Promise<{ close(): Pr
     stalledInterval: lockDuration,
     maxStalledCount: 2,
   });
+  tellErrors(redis, options.onConnection ?? (() => undefined), reports, worker);
   await worker.waitUntilReady();
   return {
     /** Stops taking jobs without waiting for the running ones: their locks lapse and they resume elsewhere. */

@@ -7,13 +7,28 @@ import { RunFailedError, runFineTuning } from '../../src/core/runs/runner.js';
 import type { RunEvent } from '../../src/core/runs/runner.js';
 import { resolveRun } from '../../src/core/runs/spec.js';
 import { builtinPlugins } from '../../src/plugins/index.js';
-import { tempDir, tinyModel, toyDatasetPackage } from '../helpers/index.js';
+import { RunStoppedError } from '../../src/core/training/trainer.js';
+import { tempDir, tinyModel, toyDatasetPackage, writePluginPackage } from '../helpers/index.js';
+
+/** A dataset that honours the stop signal while it loads, as a long download or decode should. */
+const STOPPABLE_DATASET = `import { definePlugin, z } from 'paretune/plugin';
+export default definePlugin({
+  family: 'dataset',
+  meta: { name: 'stoppable', version: '1.0.0', apiVersion: 1, description: 'Checks the stop signal while it loads.' },
+  configSchema: z.object({}),
+  describe: () => ({ numClasses: 3, classNames: ['a', 'b', 'c'], domains: [], splits: ['train', 'test'] }),
+  async open(split, config, { signal }) {
+    signal?.throwIfAborted();
+    throw new Error('not reached: the run was stopped');
+  },
+});
+`;
 
 let registry: PluginRegistry;
 let modelPath: string;
 
 beforeAll(async () => {
-  const di = await createContainer({ builtins: builtinPlugins, cwd: tempDir(), plugins: [toyDatasetPackage()] });
+  const di = await createContainer({ builtins: builtinPlugins, cwd: tempDir(), plugins: [toyDatasetPackage(), writePluginPackage(tempDir(), 'paretune-plugin-stoppable', STOPPABLE_DATASET)] });
   registry = di.resolve(PluginRegistry);
   const model = tinyModel(5);
   modelPath = saveCheckpoint(model, tempDir());
@@ -117,6 +132,12 @@ describe('a fine-tuning run end to end', () => {
     expect(error).toBeInstanceOf(RunFailedError);
     expect(error.message).toMatch(/^training diverged: the loss at step \d+ is (NaN|Infinity)/);
     expect(error.points.some((p) => p.step === 0)).toBe(true);
+  });
+
+  it('a stop while the dataset loads stops the run (resumable), not fails it', async () => {
+    const stop = new AbortController();
+    stop.abort();
+    await expect(runFineTuning(spec('lora', { dataset: 'stoppable' }), { ...context(), signal: stop.signal })).rejects.toBeInstanceOf(RunStoppedError);
   });
 
   it('refuses bad input before any work starts', () => {

@@ -39,39 +39,50 @@ export class RemoteRunError extends Error {
 interface Slot {
   readonly worker: Worker;
   busy?: { runId: string; onEvent: (event: JobEvent) => void; resolve: (r: RunResult) => void; reject: (e: Error) => void };
+  /** The uncaught error that is ending the thread, if any ('exit' follows it). */
+  crash?: Error;
 }
 
 const WORKER_ENTRY = new URL('./thread-worker.js', import.meta.url);
+
+/** Starts a thread and waits until it has its backend and plugins. */
+async function startThread(setup: WorkerSetup): Promise<Slot> {
+  const worker = new Worker(WORKER_ENTRY, { workerData: setup });
+  await new Promise<void>((resolve, reject) => {
+    const onMessage = (message: FromWorker): void => {
+      if (message.type === 'ready') resolve();
+      else if (message.type === 'setup-failed') reject(new Error(`a worker thread could not start: ${message.error}`));
+      worker.off('message', onMessage);
+      worker.off('error', reject);
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`a worker thread stopped (exit code ${code}) before it was ready`)));
+  });
+  worker.removeAllListeners('exit');
+  return { worker };
+}
 
 /**
  * A pool of worker threads, one run at a time on each; every thread selects its own TensorFlow.js backend and
  * loads the same plugins. Runs report their events back here, so the caller (which owns the store) records them.
  */
 export class ThreadPool {
-  private readonly waiting: { job: RunJob; slot: (s: Slot) => void }[] = [];
+  private readonly waiting: { job: RunJob; slot: (s: Slot) => void; fail: (e: Error) => void }[] = [];
+  private closing = false;
+  /** Threads being started in place of dead ones. */
+  private replacing = 0;
 
-  private constructor(private readonly slots: Slot[]) {
-    for (const slot of slots) slot.worker.on('message', (message: FromWorker) => this.receive(slot, message));
+  private constructor(
+    private readonly slots: Slot[],
+    private readonly setup: WorkerSetup,
+  ) {
+    for (const slot of slots) this.watch(slot);
   }
 
   /** Starts `size` threads and waits until each has its backend and plugins. */
   static async start(size: number, setup: WorkerSetup): Promise<ThreadPool> {
-    const slots = await Promise.all(
-      Array.from({ length: size }, async () => {
-        const worker = new Worker(WORKER_ENTRY, { workerData: setup });
-        await new Promise<void>((resolve, reject) => {
-          const onMessage = (message: FromWorker): void => {
-            if (message.type === 'ready') resolve();
-            else if (message.type === 'setup-failed') reject(new Error(`a worker thread could not start: ${message.error}`));
-            worker.off('message', onMessage);
-          };
-          worker.on('message', onMessage);
-          worker.once('error', reject);
-        });
-        return { worker };
-      }),
-    );
-    return new ThreadPool(slots);
+    return new ThreadPool(await Promise.all(Array.from({ length: size }, () => startThread(setup))), setup);
   }
 
   get size(): number {
@@ -80,7 +91,8 @@ export class ThreadPool {
 
   /** Runs a job on the next free thread; `signal` stops it after its current step (RunStoppedError). */
   async run(job: RunJob, signal: AbortSignal, onEvent: (event: JobEvent) => void): Promise<RunResult> {
-    const slot = this.slots.find((s) => s.busy === undefined) ?? (await new Promise<Slot>((resolve) => this.waiting.push({ job, slot: resolve })));
+    if (this.slots.length === 0 && this.replacing === 0) throw new Error('no worker thread is left to run on');
+    const slot = this.slots.find((s) => s.busy === undefined) ?? (await new Promise<Slot>((resolve, reject) => this.waiting.push({ job, slot: resolve, fail: reject })));
     if (signal.aborted) throw new RunStoppedError(0);
     return new Promise<RunResult>((resolve, reject) => {
       slot.busy = { runId: job.runId, onEvent, resolve, reject };
@@ -91,7 +103,44 @@ export class ThreadPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  private watch(slot: Slot): void {
+    slot.worker.on('message', (message: FromWorker) => this.receive(slot, message));
+    slot.worker.on('error', (error) => (slot.crash = error));
+    slot.worker.once('exit', (code) => void this.replace(slot, code));
+  }
+
+  /**
+   * A thread that ends by itself (out of memory, an uncaught error in a plugin) fails its run, and a new thread
+   * takes its place, so that the other runs go on.
+   */
+  private async replace(dead: Slot, code: number): Promise<void> {
+    if (this.closing) return;
+    this.slots.splice(this.slots.indexOf(dead), 1);
+    const busy = dead.busy;
+    dead.busy = undefined;
+    busy?.reject(new RemoteRunError(busy.runId, 'WorkerThreadExited', `its worker thread stopped (exit code ${code})${dead.crash === undefined ? '' : `: ${dead.crash.message}`}`));
+    let slot: Slot;
+    this.replacing += 1;
+    try {
+      slot = await startThread(this.setup);
+    } catch (error) {
+      // Without a thread left, nothing would ever take the waiting runs.
+      if (this.slots.length === 0 && this.replacing === 1) for (const waiter of this.waiting.splice(0)) waiter.fail(error as Error);
+      return;
+    } finally {
+      this.replacing -= 1;
+    }
+    if (this.closing) {
+      await slot.worker.terminate();
+      return;
+    }
+    this.slots.push(slot);
+    this.watch(slot);
+    this.waiting.shift()?.slot(slot);
   }
 
   private receive(slot: Slot, message: FromWorker): void {

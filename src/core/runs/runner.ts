@@ -19,7 +19,7 @@ import { Rng } from '../tensor/rng.js';
 import { allIndices, readImages, sampleIndices } from '../evaluation/sets.js';
 import { stratifiedSplit, subsetIndices } from '../training/split.js';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from '../training/checkpoint.js';
-import { stepsPerEpoch, train } from '../training/trainer.js';
+import { RunStoppedError, stepsPerEpoch, train } from '../training/trainer.js';
 import type { StepEvent } from '../training/trainer.js';
 import { evaluationPlan } from './plan.js';
 import { resolveRun } from './spec.js';
@@ -130,8 +130,13 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
     onProgress: context.onProgress,
     signal: context.signal,
   };
-  const trainData = await datasetPlugin.open('train', run.dataset.config, openOptions);
-  const testData = await datasetPlugin.open('test', run.dataset.config, openOptions);
+  // A plugin stopped while it loads (signal.throwIfAborted) stops the run as a stop between steps does: resumable.
+  const open = (split: string): ReturnType<typeof datasetPlugin.open> =>
+    datasetPlugin.open(split, run.dataset.config, openOptions).catch((error: unknown) => {
+      throw context.signal?.aborted === true ? new RunStoppedError(context.checkpoint?.resume?.points.at(-1)?.step ?? 0) : error;
+    });
+  const trainData = await open('train');
+  const testData = await open('test');
 
   const { model, description: modelDescription } = await loadModel(spec.model, rng.fork('model'), { numClasses: description.numClasses, cacheDir: context.cacheDir, onProgress: context.onProgress });
   const points: MeasuredPoint[] = [...(context.checkpoint?.resume?.points ?? [])];
@@ -154,7 +159,7 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
     ];
     // Dataset-provided shifts: each out-of-distribution split measured on its own and pooled per shift.
     for (const { shift, name } of shiftSplits) {
-      const split = await datasetPlugin.open(name, run.dataset.config, openOptions);
+      const split = await open(name);
       const images = await readImages(split, sample(allIndices(split), spec.evaluation.testSample, name));
       sets.push({ context: { split: name, shift, domain: name.replace(/\/test$/, '') }, images, robustness: false, pools: [{ split: 'ood', shift }] });
     }

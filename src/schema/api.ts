@@ -87,8 +87,8 @@ export function runOf(record: RunRecord): Run {
   };
 }
 
-/** The GraphQL view of a run waiting in the queue (it has no stored row until it starts). */
-function queuedRunOf(job: RunJob): Run {
+/** The GraphQL view of a run the queue holds that has no stored row yet (it gets one when it starts). */
+function unstoredRunOf(job: RunJob): Run {
   const spec = job.spec as { seed: number; strategies: unknown[]; dataset: unknown; model: string; tags: string[] };
   return {
     id: job.runId,
@@ -139,24 +139,34 @@ export class Api {
     }
   }
 
-  /** A stored or queued run. */
+  /** A stored run or one this server holds; one it holds is shown as queued or running, whatever its stored row says. */
   run(id: string): Run | undefined {
     const record = this.store.getRun(id);
-    if (record !== undefined) return runOf(record);
-    const job = this.queue.queued(id);
-    return job === undefined ? undefined : queuedRunOf(job);
+    const job = this.queue.holding(id);
+    if (record === undefined) return job === undefined ? undefined : this.live(unstoredRunOf(job));
+    return job === undefined ? runOf(record) : this.live(runOf(record));
   }
 
-  /** Every stored and queued run with its summary, for filtering and ordering. */
+  /** Every stored run and every run this server holds, with its summary, for filtering and ordering. */
   views(): RunView[] {
     const finals = this.store.finalPoints();
     const names = new Map(this.store.listExperiments().map((e) => [e.id, e.name]));
-    const stored = this.store.listRuns().map((record) => ({ run: runOf(record), summary: summariseRun(record, finals.get(record.id) ?? []), record }));
-    const queued = this.queue.pending().filter((job) => this.store.getRun(job.runId) === undefined).map((job) => ({ run: queuedRunOf(job), summary: {} }));
-    return [...stored, ...queued].map((v) => {
+    const held = new Set(this.queue.held().map((job) => job.runId));
+    const stored = this.store.listRuns().map((record) => {
+      const run = runOf(record);
+      return { run: held.has(record.id) ? this.live(run) : run, summary: summariseRun(record, finals.get(record.id) ?? []) };
+    });
+    const storedIds = new Set(stored.map((v) => v.run.id));
+    const unstored = this.queue.held().filter((job) => !storedIds.has(job.runId)).map((job) => ({ run: this.live(unstoredRunOf(job)), summary: {} }));
+    return [...stored, ...unstored].map((v) => {
       const experimentName = v.run.experimentId === null ? undefined : names.get(v.run.experimentId);
       return { run: v.run, summary: v.summary, ...(experimentName === undefined ? {} : { experimentName }) };
     });
+  }
+
+  /** A held run's status from the queue: a resumed run's row still says cancelled or interrupted until it starts. */
+  private live(run: Run): Run {
+    return { ...run, status: this.queue.progress(run.id)?.status === 'running' ? RunStatus.RUNNING : RunStatus.QUEUED };
   }
 
   /** Validates a run spec (plugins and their configs included) and queues it. */
@@ -165,7 +175,7 @@ export class Api {
       const { spec } = resolveRun(input, this.registry);
       const job: RunJob = { runId, spec, queuedAt: new Date().toISOString() };
       this.queue.enqueue(job);
-      return this.run(runId) ?? queuedRunOf(job);
+      return this.run(runId) ?? unstoredRunOf(job);
     } catch (error) {
       throw isUserError(error) ? badInput(error.message) : error;
     }
@@ -175,11 +185,11 @@ export class Api {
   startExperiment(input: unknown): { id: string; spec: ExperimentSpec; queued: number } {
     try {
       const spec = parseConfig(experimentSchema, input, 'experiment');
-      const { id, runs } = planExperiment(spec, this.store, this.registry);
+      const { id, runs } = planExperiment(spec, this.store, this.registry, this.queue.held());
       const queuedAt = new Date().toISOString();
       let queued = 0;
       for (const run of runs) {
-        if (run.action === 'finished' || this.queue.progress(run.runId)?.status === 'running') continue;
+        if (run.action === 'finished' || run.action === 'running') continue;
         this.queue.enqueue({ runId: run.runId, spec: run.spec, experimentId: id, queuedAt, ...(run.resume === undefined ? {} : { resume: run.resume }) });
         queued += 1;
       }
@@ -205,6 +215,7 @@ export class Api {
   deleteRun(id: string): boolean {
     const run = this.run(id);
     if (run === undefined) throw notFound('run', id);
+    // A run held here shows as queued or running (above); a row another process is running stays `running`.
     if (run.status === RunStatus.QUEUED || run.status === RunStatus.RUNNING) throw badInput(`run ${id} is ${run.status}; cancel it first`);
     for (const path of this.store.deleteRun(id)) rmSync(dirname(path), { recursive: true, force: true });
     return true;

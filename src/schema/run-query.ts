@@ -18,6 +18,13 @@ const text = (value: string | null | undefined, f: StringFilter | null | undefin
   f == null ||
   ((f.eq == null || value === f.eq) && (f.in == null || (value !== null && value !== undefined && f.in.includes(value))) && (f.ne == null || value !== f.ne));
 
+/** An experiment goes by its id or its name: `eq` and `in` accept either, `ne` refuses both. */
+const experiment = (view: RunView, f: StringFilter): boolean => {
+  const names = [view.run.experimentId, view.experimentName];
+  const { ne, ...positive } = f;
+  return names.some((name) => text(name, positive)) && (ne == null || !names.includes(ne));
+};
+
 /** Whether a run matches a filter: every condition given must hold; AND, OR and NOT nest; null counts as not given. */
 export function matches(view: RunView, f: RunFilter): boolean {
   const { run, summary } = view;
@@ -27,7 +34,7 @@ export function matches(view: RunView, f: RunFilter): boolean {
     (f.OR == null || f.OR.some((g) => matches(view, g))) &&
     (f.NOT == null || !matches(view, f.NOT)) &&
     (f.ids == null || f.ids.includes(run.id)) &&
-    (f.experiment == null || text(run.experimentId, f.experiment) || text(view.experimentName, f.experiment)) &&
+    (f.experiment == null || experiment(view, f.experiment)) &&
     text(run.strategy, f.strategy) &&
     text(run.dataset, f.dataset) &&
     text(run.model, f.model) &&

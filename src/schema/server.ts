@@ -132,7 +132,7 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
       cors(req, res);
       if (url.pathname === '/health') {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ ok: true, queued: api.queue.pending().length }));
+        res.end(JSON.stringify({ ok: true, ...api.queue.load() }));
         return;
       }
       if (url.pathname !== '/graphql') return sendError(res, 404, `no such path '${url.pathname}': the API is at /graphql`, 'NOT_FOUND');

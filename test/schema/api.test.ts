@@ -201,4 +201,45 @@ describe('GraphQL API over HTTP', () => {
     expect((await gql<{ deleteRun: boolean }>(server.url, 'mutation($id: ID!) { deleteRun(id: $id) }', { id: running }, auth)).data?.deleteRun).toBe(true);
     expect((await gql(server.url, 'query($id: ID!) { run(id: $id) { id } }', { id: running })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
+
+  it('starting an experiment again queues none of the runs it already holds; a held run shows as queued or running and cannot be deleted', async () => {
+    const spec = {
+      name: 'held-twice',
+      base: { model: weights, attacks: [], training: { steps: 400, batchSize: 8, warmupSteps: 0 }, evaluation: { schedule: [0, 1, 400], trainSample: 10 } },
+      strategies: ['bitfit', 'lora'],
+      datasets: ['toy'],
+      seeds: [0],
+    };
+    const start = () => gql(server.url, 'mutation($spec: JSON!) { startExperiment(spec: $spec) { id } }', { spec }, auth);
+    const held = async () =>
+      (await gql<{ runs: { totalCount: number; edges: { node: { id: string; status: string } }[] } }>(server.url, '{ runs(filter: { experiment: { eq: "held-twice" } }) { totalCount edges { node { id status } } } }')).data?.runs;
+    const cancelAll = async () => {
+      for (const { node } of (await held())?.edges ?? []) await gql(server.url, 'mutation($id: ID!) { cancelRun(id: $id) { id } }', { id: node.id }, auth);
+      for (let i = 0; i < 200 && ((await held())?.edges ?? []).some((e) => ['QUEUED', 'RUNNING'].includes(e.node.status)); i++) await new Promise((r) => setTimeout(r, 100));
+    };
+
+    await start();
+    await start();
+    const both = await held();
+    expect(both?.totalCount).toBe(2);
+    expect(both?.edges.map((e) => e.node.status).sort()).toEqual(['QUEUED', 'RUNNING']);
+    await cancelAll();
+
+    // The run that was running is stored as cancelled; started again, it is held to resume, and shows as such.
+    let stored: { id: string; status: string }[] = [];
+    for (let i = 0; i < 100 && stored.length === 0; i++) {
+      stored = ((await held())?.edges ?? []).map((e) => e.node).filter((n) => n.status === 'CANCELLED');
+      if (stored.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    const cancelled = stored[0]?.id as string;
+    expect(cancelled).toBeDefined();
+    await start();
+    const resumed = await held();
+    expect(resumed?.totalCount).toBe(2);
+    expect(resumed?.edges.find((e) => e.node.id === cancelled)?.node.status).toMatch(/^(QUEUED|RUNNING)$/);
+    const refused = await gql(server.url, 'mutation($id: ID!) { deleteRun(id: $id) }', { id: cancelled }, auth);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(refused.errors?.[0]?.message).toMatch(/cancel it first/);
+    await cancelAll();
+  });
 });

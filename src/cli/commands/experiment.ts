@@ -96,7 +96,8 @@ export async function runExperiment({ experiment, store, global, io, quiet, work
   const describe = (run: PlannedRun): string =>
     run.action === 'resume' ? `resuming run ${run.runId}` : stableJson({ dataset: (run.spec as { dataset: unknown }).dataset, strategies: (run.spec as { strategies: unknown }).strategies, seed: (run.spec as { seed: unknown }).seed });
   for (const run of runs.filter((r) => r.action === 'finished')) say(`${labels.get(run.runId)} run ${run.runId} already finished\n`);
-  const todo = runs.filter((r) => r.action !== 'finished');
+  for (const run of runs.filter((r) => r.action === 'running')) say(`${labels.get(run.runId)} run ${run.runId} is running in another process; left to it\n`);
+  const todo = runs.filter((r) => r.action === 'resume' || r.action === 'new');
   const jobOf = (run: PlannedRun): RunJob => ({ runId: run.runId, spec: run.spec, experimentId: id, queuedAt: new Date().toISOString(), ...(run.resume === undefined ? {} : { resume: run.resume }) });
 
   const threads = Math.min(workers, todo.length);

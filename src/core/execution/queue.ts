@@ -28,7 +28,7 @@ const TERMINAL: ReadonlySet<JobStatus> = new Set(['finished', 'failed', 'cancell
  */
 export class RunQueue {
   private readonly waiting: RunJob[] = [];
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<string, { job: RunJob; stop: AbortController }>();
   private readonly states = new Map<string, RunProgress>();
   private readonly events = new EventEmitter();
   private idleWaiters: (() => void)[] = [];
@@ -46,14 +46,19 @@ export class RunQueue {
     this.pump();
   }
 
-  /** The job if it is waiting, for runs that have no stored row yet. */
-  queued(runId: string): RunJob | undefined {
-    return this.waiting.find((j) => j.runId === runId);
+  /** The job if this queue holds it (waiting or running): before its run has a stored row, only the queue knows it. */
+  holding(runId: string): RunJob | undefined {
+    return this.waiting.find((j) => j.runId === runId) ?? this.running.get(runId)?.job;
   }
 
-  /** All waiting jobs, in order. */
-  pending(): readonly RunJob[] {
-    return [...this.waiting];
+  /** How many jobs wait and how many run. */
+  load(): { queued: number; running: number } {
+    return { queued: this.waiting.length, running: this.running.size };
+  }
+
+  /** Every job this queue holds: the waiting ones in order, then the running ones. */
+  held(): readonly RunJob[] {
+    return [...this.waiting, ...[...this.running.values()].map((r) => r.job)];
   }
 
   progress(runId: string): RunProgress | undefined {
@@ -69,34 +74,39 @@ export class RunQueue {
       this.settleIdle();
       return 'queued';
     }
-    const stop = this.running.get(runId);
-    if (stop === undefined) return undefined;
-    stop.abort();
+    const running = this.running.get(runId);
+    if (running === undefined) return undefined;
+    running.stop.abort();
     return 'running';
   }
 
   /** Progress updates of one run, ending after its terminal status. */
   async *follow(runId: string, signal?: AbortSignal): AsyncGenerator<RunProgress> {
     const first = this.states.get(runId);
-    if (first !== undefined) {
+    if (first !== undefined && TERMINAL.has(first.status)) {
       yield first;
-      if (TERMINAL.has(first.status)) return;
+      return;
     }
+    // Listening before the first state is handed out: an update made while it is being sent is not missed.
+    const updates = on(this.events, 'progress', signal === undefined ? {} : { signal }) as AsyncIterableIterator<[RunProgress]>;
     try {
-      for await (const [progress] of on(this.events, 'progress', signal === undefined ? {} : { signal }) as AsyncIterable<[RunProgress]>) {
+      if (first !== undefined) yield first;
+      for await (const [progress] of updates) {
         if (progress.runId !== runId) continue;
         yield progress;
         if (TERMINAL.has(progress.status)) return;
       }
     } catch (error) {
       if ((error as Error).name !== 'AbortError') throw error;
+    } finally {
+      await updates.return?.();
     }
   }
 
   /** Cancels every waiting job and stops the running ones after their current step; resolves when they have stopped. */
   async stop(): Promise<void> {
     for (const job of [...this.waiting]) this.cancel(job.runId);
-    for (const stop of this.running.values()) stop.abort();
+    for (const { stop } of this.running.values()) stop.abort();
     await this.idle();
   }
 
@@ -122,7 +132,7 @@ export class RunQueue {
     while (this.running.size < this.concurrency && this.waiting.length > 0) {
       const job = this.waiting.shift() as RunJob;
       const stop = new AbortController();
-      this.running.set(job.runId, stop);
+      this.running.set(job.runId, { job, stop });
       void this.start(job, stop).finally(() => {
         this.running.delete(job.runId);
         this.pump();

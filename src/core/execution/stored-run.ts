@@ -41,26 +41,33 @@ export async function executeStoredRun(
 export interface PlannedRun {
   readonly spec: unknown;
   readonly runId: string;
-  /** `finished`: stored already, skipped; `resume`: interrupted or cancelled, continued from `resume`; `new`: not run yet. */
-  readonly action: 'finished' | 'resume' | 'new';
+  /**
+   * `finished`: stored already, skipped; `running`: running in a live process (or queued or running in `live`),
+   * skipped; `resume`: interrupted or cancelled, continued from `resume`; `new`: not run yet.
+   */
+  readonly action: 'finished' | 'running' | 'resume' | 'new';
   readonly resume?: { readonly file: string; readonly points: readonly MeasuredPoint[] };
 }
 
 /**
  * Validates an experiment (every run spec and plugin config, before anything is stored), records it, and says for
- * each of its runs whether it is finished, resumable from a checkpoint, or still to run: running an experiment
- * again continues it.
+ * each of its runs whether it is finished, running, resumable from a checkpoint, or still to run: running an
+ * experiment again continues it. `live` are the jobs the caller already holds (queued or running).
  */
-export function planExperiment(experiment: Experiment, store: Store, registry: PluginRegistry): { id: string; runs: PlannedRun[] } {
+export function planExperiment(experiment: Experiment, store: Store, registry: PluginRegistry, live: readonly RunJob[] = []): { id: string; runs: PlannedRun[] } {
   const runs = expandExperiment(experiment);
   for (const { spec } of runs) resolveRun(spec, registry);
   const { id } = store.experiment(experiment.name, stableJson(experiment));
   const stored = store.listRuns({ experimentId: id });
+  const held = live.filter((job) => job.experimentId === id);
   return {
     id,
     runs: runs.map(({ spec, key }) => {
+      const holding = held.find((job) => stableJson(job.spec) === key);
+      if (holding !== undefined) return { spec, runId: holding.runId, action: 'running' };
       const previous = stored.find((r) => stableJson(r.spec) === key && r.status !== 'failed');
       if (previous?.status === 'finished') return { spec, runId: previous.id, action: 'finished' };
+      if (previous?.status === 'running' && !previous.interrupted) return { spec, runId: previous.id, action: 'running' };
       const checkpoint = previous === undefined ? undefined : store.latestCheckpoint(previous.id);
       if (previous !== undefined && (previous.interrupted || previous.status === 'cancelled') && checkpoint !== undefined) {
         return { spec, runId: previous.id, action: 'resume', resume: resumeOf(store, previous.id, checkpoint) };

@@ -233,6 +233,57 @@ describe.skipIf(REDIS === undefined && !process.env['CI'])('distributed executio
     }
   }, 240_000);
 
+  it('two coordinators share one Redis and its workers, each recording only its own runs; a coordinator killed mid-run is taken over when started again', async () => {
+    const url = REDIS as string;
+    const redis = new Redis(url);
+    await redis.flushdb();
+    await redis.quit();
+    const studyOf = (name: string, strategies: string[]): string => {
+      const file = join(tempDir(), `${name}.json`);
+      const base = JSON.parse(readFileSync(experimentFile, 'utf8')) as { base: object };
+      writeFileSync(file, JSON.stringify({ ...base, name, strategies, seeds: [0] }));
+      return file;
+    };
+    const workerArgs = ['--plugin', plugin, 'worker', '--redis', url];
+    const workers = [start(workerArgs, { PARETUNE_DATA_DIR: tempDir() }), start(workerArgs, { PARETUNE_DATA_DIR: tempDir() })];
+    await until(() => workers.every((w) => w.output().includes('worker ready')), 'the workers');
+
+    // Two coordinators at once (say an API server and a CLI experiment), each on its own database.
+    const studies = [studyOf('first', ['lora']), studyOf('second', ['bitfit'])];
+    const dbs = [join(tempDir(), 'first.db'), join(tempDir(), 'second.db')];
+    const killedAt = { step: 0 };
+    let coordinators = studies.map((study, i) => start(['--plugin', plugin, 'experiment', study, '--redis', url, '--db', dbs[i] as string], { PARETUNE_DATA_DIR: tempDir() }));
+    // The first one is killed once its run has a checkpoint past step 300, then started again.
+    await until(() => {
+      const store = Store.open(dbs[0] as string);
+      try {
+        killedAt.step = store.listRuns().map((run) => store.latestCheckpoint(run.id)?.step ?? 0)[0] ?? 0;
+        return killedAt.step >= 300;
+      } finally {
+        store.close();
+      }
+    }, 'the first run past step 300');
+    coordinators[0]?.process.kill('SIGKILL');
+    await coordinators[0]?.exited;
+    await sleep(1000); // the worker goes on, reporting to the queue of the killed coordinator
+    coordinators = [start(['--plugin', plugin, 'experiment', studies[0] as string, '--redis', url, '--db', dbs[0] as string], { PARETUNE_DATA_DIR: tempDir() }), coordinators[1] as Child];
+    for (const coordinator of coordinators) expect(await coordinator.exited, coordinator.output()).toBe(0);
+
+    for (const [i, db] of dbs.entries()) {
+      const store = Store.open(db);
+      const runs = store.listRuns();
+      const points = runs.map((run) => store.points(run.id));
+      store.close();
+      expect(runs.map((run) => [run.status, (run.spec as { strategies: string[] }).strategies[0]])).toEqual([['finished', i === 0 ? 'lora' : 'bitfit']]);
+      const expected = await uninterruptedPoints(studies[i] as string, runs[0]?.spec);
+      expect(points[0]).toHaveLength(expected.length);
+      expect(byIdentity(points[0] ?? [])).toEqual(byIdentity(expected));
+    }
+    // Each run was executed once: the restarted coordinator took the running one over instead of queueing it again.
+    expect(workers.map((w) => w.output().split('starting run').length - 1).reduce((a, b) => a + b)).toBe(2);
+    expect(workers.some((w) => w.output().includes('resuming from'))).toBe(false);
+  }, 240_000);
+
   it('says clearly when Redis cannot be reached, and stores nothing', async () => {
     const db = join(tempDir(), 'nothing.db');
     const result = await cli(['--plugin', plugin, 'experiment', experimentFile, '--redis', 'redis://127.0.0.1:1', '--db', db], tempDir());

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
@@ -20,15 +21,27 @@ import type { JobExecutor } from './queue.js';
 import { checkpointFileOf, runJob } from './run-job.js';
 import { RemoteRunError } from './thread-pool.js';
 
-/** Queue of run jobs (coordinator -> workers) and queue of reports (workers -> coordinator). */
+/**
+ * Queue of run jobs (coordinator -> workers), and the prefix of the report queues (workers -> coordinator): one a
+ * coordinator, so that several (an API server and a CLI experiment, on their own databases) share one Redis.
+ */
 export const RUNS_QUEUE = 'paretune-runs';
-export const REPORTS_QUEUE = 'paretune-reports';
+export const REPORTS_QUEUE_PREFIX = 'paretune-reports';
+
+/** A run job as queued: where its worker sends reports when Redis has no `reportTo` key for it (Redis lost it). */
+type QueuedJob = RunJob & { readonly reportTo: string };
 
 /**
  * How run jobs are queued. Ended jobs stay a week, so that a run whose job Redis no longer has was lost by Redis
  * (a restart without persistence) rather than ended while its report was still on the way.
  */
 const RUN_JOB_OPTIONS = { attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 7 * 86_400 }, removeOnFail: { age: 7 * 86_400 } } as const;
+
+/** Starts the failure reason of a job whose worker reported its failure: the coordinator settles it from the report. */
+const REPORTED = 'reported: ';
+
+/** How often a worker reports training progress (step events) at most. */
+const STEP_REPORT_INTERVAL_MS = 250;
 
 /** Checkpoints up to this size also go to Redis, so that a run retried on another machine resumes from them. */
 export const MAX_CHECKPOINT_BYTES_IN_REDIS = 256 * 1024 * 1024;
@@ -58,6 +71,8 @@ const keys = {
   checkpointStep: (runId: string) => `paretune:checkpoint-step:${runId}`,
   points: (runId: string) => `paretune:points:${runId}`,
   finished: (runId: string) => `paretune:finished:${runId}`,
+  /** The report queue of the coordinator that waits for the run: the last one to queue it. */
+  reportTo: (runId: string) => `paretune:report-to:${runId}`,
 };
 
 /**
@@ -116,12 +131,14 @@ const errorOf = (report: Extract<Report, { kind: 'failed' }>): Error =>
 
 /**
  * The coordinator's side: queues runs for workers on Redis, records what workers report into the store (this
- * process is the only writer), and settles each run when its worker reports its outcome. Reports wait in Redis
- * while the coordinator is away, so none is lost.
+ * process is the only writer), and settles each run when its worker reports its outcome. Workers report to the
+ * coordinator that queued a run last; one that queues a run again after another has gone takes its reports over.
  */
 export class DistributedCoordinator {
   private readonly pending = new Map<string, { job: RunJob; resolve: (r: RunResult) => void; reject: (e: Error) => void; onEvent: (e: JobEvent) => void }>();
   private readonly recorders = new Map<string, (event: JobEvent) => void>();
+  /** Keys of settled runs being removed from Redis. */
+  private cleanup: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly redis: Redis,
@@ -130,6 +147,7 @@ export class DistributedCoordinator {
     private readonly runs: Queue,
     private readonly reports: Worker,
     private readonly events: QueueEvents,
+    private readonly reportsQueue: string,
     private readonly say: (line: string) => void,
   ) {}
 
@@ -140,14 +158,18 @@ export class DistributedCoordinator {
     const events = new QueueEvents(RUNS_QUEUE, { connection: connection(connections[0]) });
     let coordinator: DistributedCoordinator | undefined;
     // One report at a time, in order: a run's events are recorded in the order its worker sent them.
-    const reports = new Worker<Report>(REPORTS_QUEUE, async (job) => coordinator?.receive(job.data), { connection: connection(connections[1]), concurrency: 1, autorun: false });
+    const reportsQueue = `${REPORTS_QUEUE_PREFIX}-${randomUUID()}`;
+    const reports = new Worker<Report>(reportsQueue, async (job) => coordinator?.receive(job.data), { connection: connection(connections[1]), concurrency: 1, autorun: false });
     const say = settings.onConnection ?? (() => undefined);
-    coordinator = new DistributedCoordinator(redis, connections, store, runs, reports, events, say);
+    coordinator = new DistributedCoordinator(redis, connections, store, runs, reports, events, reportsQueue, say);
     tellErrors(redis, say, runs, reports, events);
     // Only reconnections: the first connection is made.
     redis.on('ready', () => void coordinator?.requeueLost().catch((error: Error) => say(`Redis: ${error.message}\n`)));
-    // A job that failed without a report (its worker died more often than the stall limit allows).
-    events.on('failed', ({ jobId, failedReason }) => coordinator?.settleWithoutReport(jobId, failedReason));
+    // A job that failed without a report (its worker died more often than the stall limit allows). A reported
+    // failure may still be behind other reports: it settles when its report is recorded, in order.
+    events.on('failed', ({ jobId, failedReason }) => {
+      if (!failedReason.startsWith(REPORTED)) coordinator?.settleWithoutReport(jobId, failedReason);
+    });
     void reports.run();
     return coordinator;
   }
@@ -164,14 +186,22 @@ export class DistributedCoordinator {
   async submit(job: RunJob, signal: AbortSignal, onEvent: (event: JobEvent) => void): Promise<RunResult> {
     this.recorders.set(job.runId, recordRun(this.store, job.runId, { resuming: job.resume !== undefined, ...(job.experimentId === undefined ? {} : { experimentId: job.experimentId }) }));
     const outcome = new Promise<RunResult>((resolve, reject) => this.pending.set(job.runId, { job, resolve, reject, onEvent }));
+    // Reports of the run come here from now on; those sent to an earlier coordinator that has gone are taken over.
+    const previous = await this.redis.getset(keys.reportTo(job.runId), this.reportsQueue);
+    if (previous !== null && previous !== this.reportsQueue) await this.takeOver(previous, job.runId);
+    // Its outcome was among those reports: the run ended while no coordinator was listening.
+    if (!this.pending.has(job.runId)) return outcome;
     // An ended job of an earlier attempt (cancelled, failed) would make the add below a no-op, and its cancel flag
-    // would stop this one.
+    // would stop this one. A job still waiting or running is kept: its worker now reports here.
     const earlier = await this.runs.getJob(job.runId);
     if (earlier !== undefined && ['completed', 'failed'].includes(await earlier.getState())) await earlier.remove();
     await this.redis.del(keys.cancel(job.runId));
     // Acknowledged by Redis before this returns: from here the run survives a coordinator restart.
-    await this.runs.add('run', job, { jobId: job.runId, ...RUN_JOB_OPTIONS });
-    signal.addEventListener('abort', () => void this.cancel(job.runId), { once: true });
+    await this.runs.add('run', { ...job, reportTo: this.reportsQueue } satisfies QueuedJob, { jobId: job.runId, ...RUN_JOB_OPTIONS });
+    const cancel = (): void => void this.cancel(job.runId).catch((error: Error) => this.say(`cannot cancel run ${job.runId}: ${error.message}\n`));
+    // A cancel that came while the job was being queued reaches it too.
+    if (signal.aborted) cancel();
+    else signal.addEventListener('abort', cancel, { once: true });
     return outcome;
   }
 
@@ -179,16 +209,26 @@ export class DistributedCoordinator {
   async cancel(runId: string): Promise<void> {
     await this.redis.set(keys.cancel(runId), '1', 'EX', 86_400);
     const job = await this.runs.getJob(runId);
-    if (job !== undefined && (await job.getState()) === 'waiting') {
+    if (job === undefined || (await job.getState()) !== 'waiting') return;
+    try {
       await job.remove();
-      this.settle(runId, { error: new RunStoppedError(0) });
+    } catch {
+      return; // a worker took it meanwhile (a locked job cannot be removed): the cancel flag stops it there
     }
+    this.settle(runId, { error: new RunStoppedError(0) });
   }
 
   async close(): Promise<void> {
     await this.reports.close();
+    await this.cleanup;
     await this.events.close();
     await this.runs.close();
+    // This coordinator's report queue has no other reader: what is left in it would stay in Redis for ever.
+    if (this.pending.size === 0) {
+      const reports = new Queue(this.reportsQueue, { connection: connection(this.redis) });
+      await reports.obliterate({ force: true });
+      await reports.close();
+    }
     for (const c of [this.redis, ...this.connections]) c.disconnect();
   }
 
@@ -197,7 +237,22 @@ export class DistributedCoordinator {
     for (const [runId, { job }] of this.pending) {
       if ((await this.runs.getJob(runId)) !== undefined || !this.pending.has(runId)) continue;
       this.say(`Redis no longer has run ${runId} (restarted without persistence?); queueing it again\n`);
-      await this.runs.add('run', job, { jobId: runId, ...RUN_JOB_OPTIONS });
+      await this.redis.set(keys.reportTo(runId), this.reportsQueue);
+      await this.runs.add('run', { ...job, reportTo: this.reportsQueue } satisfies QueuedJob, { jobId: runId, ...RUN_JOB_OPTIONS });
+    }
+  }
+
+  /** Records, in order, the reports about a run that wait in the queue of a coordinator that has gone. */
+  private async takeOver(queueName: string, runId: string): Promise<void> {
+    const queue = new Queue<Report>(queueName, { connection: connection(this.redis) });
+    try {
+      for (const report of await queue.getJobs(['active', 'waiting'], 0, -1, true)) {
+        if (report.data.runId !== runId) continue;
+        this.receive(report.data);
+        await report.remove().catch(() => undefined); // still locked by its gone reader: it expires with the queue's keys
+      }
+    } finally {
+      await queue.close();
     }
   }
 
@@ -222,6 +277,7 @@ export class DistributedCoordinator {
   private settle(runId: string, outcome: { result: RunResult } | { error: Error }): void {
     recordOutcome(this.store, runId, outcome);
     this.recorders.delete(runId);
+    this.cleanup = this.cleanup.then(() => this.redis.del(keys.reportTo(runId))).catch((error: Error) => this.say(`Redis: ${error.message}\n`));
     const waiting = this.pending.get(runId);
     this.pending.delete(runId);
     if ('result' in outcome) waiting?.resolve(outcome.result);
@@ -249,13 +305,26 @@ const isFinal = (error: Error): boolean =>
  */
 export async function startWorker(options: WorkerOptions): Promise<{ close(): Promise<void> }> {
   const redis = await connectRedis(options.url, options.onConnection);
-  const reports = new Queue<Report>(REPORTS_QUEUE, { connection: connection(redis) });
+  const reportQueues = new Map<string, Queue<Report>>();
+  const reportsTo = (name: string): Queue<Report> => {
+    let queue = reportQueues.get(name);
+    if (queue === undefined) {
+      queue = new Queue<Report>(name, { connection: connection(redis) });
+      tellErrors(redis, options.onConnection ?? (() => undefined), queue);
+      reportQueues.set(name, queue);
+    }
+    return queue;
+  };
   const log = options.log ?? (() => undefined);
 
-  const process = async (job: Job<RunJob>): Promise<void> => {
+  const process = async (job: Job<QueuedJob>): Promise<void> => {
     const { runId, experimentId } = job.data;
+    // To whichever coordinator queued the run last: a restarted coordinator takes its running runs over.
+    // The coordinator's queue is looked up again at most once a second: a restarted one takes the run over.
+    let target = { queue: job.data.reportTo, readAt: -Infinity };
     const report = async (body: Record<string, unknown>): Promise<void> => {
-      await reports.add('report', { runId, ...(experimentId === undefined ? {} : { experimentId }), ...body } as Report, { removeOnComplete: true, removeOnFail: 1000 });
+      if (performance.now() - target.readAt > 1000) target = { queue: (await redis.get(keys.reportTo(runId))) ?? job.data.reportTo, readAt: performance.now() };
+      await reportsTo(target.queue).add('report', { runId, ...(experimentId === undefined ? {} : { experimentId }), ...body } as Report, { removeOnComplete: true, removeOnFail: 1000 });
     };
     // A run queued again after Redis lost its job may have been finished since by the worker that had it.
     if ((await redis.exists(keys.finished(runId))) === 1) {
@@ -271,6 +340,8 @@ export async function startWorker(options: WorkerOptions): Promise<{ close(): Pr
     const send = (body: Record<string, unknown>): void => {
       sending = sending.then(() => report(body));
     };
+    // Step events only show progress: a few a second are enough, and every one would leave reports behind training.
+    let stepSentAt = -Infinity;
     try {
       const result = await runJob(
         { ...job.data, ...(resume === undefined ? {} : { resume }) },
@@ -280,8 +351,15 @@ export async function startWorker(options: WorkerOptions): Promise<{ close(): Pr
           dataDir: options.dataDir,
           signal: stop.signal,
           onEvent: (event) => {
-            if (event.type === 'checkpoint') sending = sending.then(() => saveToRedis(redis, runId, event.path, event.step));
-            else if (event.type === 'evaluation') sending = sending.then(() => savePoints(redis, runId, event.points));
+            if (event.type === 'checkpoint') {
+              // Read now: reports may lag behind training, and the next checkpoint overwrites this file.
+              const bytes = readFileSync(event.path);
+              sending = sending.then(() => saveToRedis(redis, runId, bytes, event.step));
+            } else if (event.type === 'evaluation') sending = sending.then(() => savePoints(redis, runId, event.points));
+            else if (event.type === 'step') {
+              if (performance.now() - stepSentAt < STEP_REPORT_INTERVAL_MS) return;
+              stepSentAt = performance.now();
+            }
             send({ kind: 'event', event });
           },
         },
@@ -297,7 +375,7 @@ export async function startWorker(options: WorkerOptions): Promise<{ close(): Pr
       log(`run ${runId} ${cause instanceof RunStoppedError ? 'cancelled' : `failed${final ? '' : ', to be retried'}`}: ${cause.message}\n`);
       if (!final) throw cause;
       await report({ kind: 'failed', name: cause.name, message: cause.message, ...(cause instanceof RunStoppedError ? { stoppedAt: cause.step } : {}) });
-      throw new UnrecoverableError(cause.message);
+      throw new UnrecoverableError(`${REPORTED}${cause.message}`);
     } finally {
       clearInterval(poll);
     }
@@ -305,20 +383,20 @@ export async function startWorker(options: WorkerOptions): Promise<{ close(): Pr
 
   const lockDuration = options.lockDurationMs ?? 30_000;
   const blocking = redis.duplicate();
-  const worker = new Worker<RunJob>(RUNS_QUEUE, process, {
+  const worker = new Worker<QueuedJob>(RUNS_QUEUE, process, {
     connection: connection(blocking),
     concurrency: options.concurrency,
     lockDuration,
     stalledInterval: lockDuration,
     maxStalledCount: 2,
   });
-  tellErrors(redis, options.onConnection ?? (() => undefined), reports, worker);
+  tellErrors(redis, options.onConnection ?? (() => undefined), worker);
   await worker.waitUntilReady();
   return {
     /** Stops taking jobs without waiting for the running ones: their locks lapse and they resume elsewhere. */
     async close() {
       await worker.close(true);
-      await reports.close();
+      for (const queue of reportQueues.values()) await queue.close();
       redis.disconnect();
       blocking.disconnect();
     },
@@ -326,8 +404,7 @@ export async function startWorker(options: WorkerOptions): Promise<{ close(): Pr
 }
 
 /** Keeps a run's latest checkpoint in Redis (when small enough to). */
-async function saveToRedis(redis: Redis, runId: string, path: string, step: number): Promise<void> {
-  const bytes = readFileSync(path);
+async function saveToRedis(redis: Redis, runId: string, bytes: Buffer, step: number): Promise<void> {
   if (bytes.length > MAX_CHECKPOINT_BYTES_IN_REDIS) return;
   await redis.multi().set(keys.checkpoint(runId), bytes).set(keys.checkpointStep(runId), String(step)).exec();
 }

@@ -1,20 +1,17 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/cli/program.js';
+import { tempDir } from './temp.js';
+
+export { tempDir };
 
 /** The repository root (paretune's own package). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The shared reference fixtures, beside the checkout. */
 export const SHARED_DIR = resolve(REPO_ROOT, '../shared');
-
-/** A fresh temporary directory. */
-export function tempDir(prefix = 'paretune-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
 
 /**
  * Writes a third-party plugin package `dir/<name>` whose index.js is `source`, with paretune installed

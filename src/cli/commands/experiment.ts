@@ -9,7 +9,7 @@ import { cacheDir, databaseFile, dataDir } from '../../core/paths.js';
 import { PluginRegistry } from '../../core/registry/registry.js';
 import type { JobEvent, RunJob } from '../../core/execution/job.js';
 import { RunQueue } from '../../core/execution/queue.js';
-import { executeStoredRun, planExperiment } from '../../core/execution/stored-run.js';
+import { executeStoredRun, planExperiment, validateExperiment } from '../../core/execution/stored-run.js';
 import type { PlannedRun } from '../../core/execution/stored-run.js';
 import { DistributedCoordinator } from '../../core/execution/distributed.js';
 import { RemoteRunError, ThreadPool } from '../../core/execution/thread-pool.js';
@@ -178,12 +178,15 @@ export function registerExperiment(program: Command, io: CliIo): void {
     .option('--json', 'print the leaderboard as JSON')
     .option('--quiet', 'no progress output')
     .action(async (file: string, flags: { db?: string; plots?: string; workers?: string; redis?: string; json?: boolean; quiet?: boolean }, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
       const experiment = readExperiment(file);
+      const workers = flags.workers === undefined ? undefined : parsePositiveInt(flags.workers, '--workers');
+      // Refused input creates nothing: every run spec is checked before the database is opened.
+      validateExperiment(experiment, (await containerFor(global, io)).resolve(PluginRegistry));
       const store = Store.open(flags.db ?? databaseFile(io.env));
       try {
-        const workers = flags.workers === undefined ? undefined : parsePositiveInt(flags.workers, '--workers');
         const redis = redisUrl(flags.redis, io.env);
-        const { id, runs } = await runExperiment({ experiment, store, global: command.optsWithGlobals<GlobalOptions>(), io, quiet: flags.quiet, ...(workers === undefined ? {} : { workers }), ...(redis === undefined ? {} : { redis }) });
+        const { id, runs } = await runExperiment({ experiment, store, global, io, quiet: flags.quiet, ...(workers === undefined ? {} : { workers }), ...(redis === undefined ? {} : { redis }) });
         const pointsOf = (runId: string): MeasuredPoint[] => store.points(runId);
         const rows = leaderboard(runs, pointsOf);
         const plots = await writePlots(runs, pointsOf, flags.plots ?? join(dataDir(io.env), 'plots', id));

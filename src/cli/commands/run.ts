@@ -7,7 +7,9 @@ import { cacheDir, databaseFile, dataDir } from '../../core/paths.js';
 import { PluginRegistry } from '../../core/registry/registry.js';
 import type { JobEvent, RunJob } from '../../core/execution/job.js';
 import { runJob } from '../../core/execution/run-job.js';
-import { executeStoredRun } from '../../core/execution/stored-run.js';
+import { executeStoredRun, resumeOf } from '../../core/execution/stored-run.js';
+import { resolveRun } from '../../core/runs/spec.js';
+import { assertWritable } from '../../core/runs/outputs.js';
 import { RunFailedError } from '../../core/runs/runner.js';
 import { RunStoppedError } from '../../core/training/trainer.js';
 import type { RunContext } from '../../core/runs/runner.js';
@@ -111,9 +113,14 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'no progress output')
     .action(async (flags: RunFlags, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const spec = specFrom(flags);
+      // Refused input creates nothing: the spec and the output path are checked before the database is opened.
+      resolveRun(spec, (await containerFor(global, io)).resolve(PluginRegistry));
+      if (flags.saveAdaptation !== undefined) assertWritable(flags.saveAdaptation, 'file', '--save-adaptation');
       const store = Store.open(flags.db ?? databaseFile(io.env));
       try {
-        await executeRun({ spec: specFrom(flags), runId: randomUUID(), store, flags, global: command.optsWithGlobals<GlobalOptions>(), io });
+        await executeRun({ spec, runId: randomUUID(), store, flags, global, io });
       } finally {
         store.close();
       }
@@ -128,16 +135,20 @@ export function registerRun(program: Command, io: CliIo): void {
     .action(async (id: string, flags: { db?: string; json?: boolean; quiet?: boolean }, command: Command) => {
       const store = Store.open(flags.db ?? databaseFile(io.env));
       try {
-        const run = store.getRun(id);
-        if (run === undefined) throw new ConfigError(`no run '${id}' in ${store.file}`);
-        if (run.status === 'finished') throw new ConfigError(`run ${id} already finished; nothing to resume`);
-        if (run.status === 'failed') throw new ConfigError(`run ${id} failed (${run.error}); resuming would fail again, start a new run`);
-        if (run.status === 'running' && !run.interrupted) throw new ConfigError(`run ${id} is still running; stop it first`);
-        const checkpoint = store.latestCheckpoint(id);
-        if (checkpoint === undefined) throw new ConfigError(`run ${id} stopped before its first checkpoint (written after each evaluation); start it again with paretune run`);
-        // Points measured after the checkpoint are measured again (and overwrite the stored ones).
-        const points = store.points(id).filter((p) => p.step <= checkpoint.step && p.context['checkpoint'] === undefined);
-        await executeRun({ spec: run.spec, runId: id, store, flags, global: command.optsWithGlobals<GlobalOptions>(), io, resume: { file: checkpoint.path, points } });
+        // Checked and claimed in one write transaction: a second resume (or an experiment) cannot take it meanwhile.
+        const { run, resume } = store.exclusively(() => {
+          const run = store.getRun(id);
+          if (run === undefined) throw new ConfigError(`no run '${id}' in ${store.file}`);
+          if (run.status === 'finished') throw new ConfigError(`run ${id} already finished; nothing to resume`);
+          if (run.status === 'failed') throw new ConfigError(`run ${id} failed (${run.error}); resuming would fail again, start a new run`);
+          if (run.status === 'running' && !run.interrupted) throw new ConfigError(`run ${id} is running in another process; stop it there first`);
+          const checkpoint = store.latestCheckpoint(id);
+          if (checkpoint === undefined) throw new ConfigError(`run ${id} stopped before its first checkpoint (written after each evaluation); start it again with paretune run`);
+          if (!store.takeOver(id)) throw new ConfigError(`run ${id} is running in another process; stop it there first`);
+          // Points measured after the checkpoint are measured again (and overwrite the stored ones).
+          return { run, resume: resumeOf(store, id, checkpoint) };
+        });
+        await executeRun({ spec: run.spec, runId: id, store, flags, global: command.optsWithGlobals<GlobalOptions>(), io, resume });
       } finally {
         store.close();
       }
@@ -168,7 +179,9 @@ export async function executeRun({ spec, runId, store, experimentId, flags, glob
   const onInterrupt = (): void => stop.abort();
   process.once('SIGINT', onInterrupt);
   let bar: cliProgress.SingleBar | undefined;
+  let started = false;
   const onEvent = (event: JobEvent): void => {
+    if (event.type === 'started') started = true;
     if (flags.quiet) return;
     if (event.type === 'started') {
       const p = event.parameters;
@@ -223,7 +236,8 @@ export async function executeRun({ spec, runId, store, experimentId, flags, glob
       io.stderr(`paretune: continue run ${runId} with: paretune resume ${runId}\n`);
       throw cause;
     }
-    if (error instanceof RunFailedError) io.stderr(`paretune: ${error.points.length} metric points were measured and stored (run ${runId}) before the failure\n`);
+    // A run that fails before it starts (an unreadable checkpoint to resume from) measured nothing new.
+    if (error instanceof RunFailedError && started) io.stderr(`paretune: ${error.points.length} metric points were measured and stored (run ${runId}) before the failure\n`);
     throw error;
   } finally {
     process.off('SIGINT', onInterrupt);

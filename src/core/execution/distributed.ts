@@ -184,7 +184,7 @@ export class DistributedCoordinator {
    * result when its worker reports it finished.
    */
   async submit(job: RunJob, signal: AbortSignal, onEvent: (event: JobEvent) => void): Promise<RunResult> {
-    this.recorders.set(job.runId, recordRun(this.store, job.runId, { resuming: job.resume !== undefined, ...(job.experimentId === undefined ? {} : { experimentId: job.experimentId }) }));
+    this.recorders.set(job.runId, recordRun(this.store, job.runId, job.experimentId === undefined ? {} : { experimentId: job.experimentId }));
     const outcome = new Promise<RunResult>((resolve, reject) => this.pending.set(job.runId, { job, resolve, reject, onEvent }));
     // Reports of the run come here from now on; those sent to an earlier coordinator that has gone are taken over.
     const previous = await this.redis.getset(keys.reportTo(job.runId), this.reportsQueue);

@@ -5,7 +5,8 @@ import { expandExperiment, stableJson } from '../runs/experiment.js';
 import type { Experiment } from '../runs/experiment.js';
 import type { RunResult } from '../runs/runner.js';
 import { resolveRun } from '../runs/spec.js';
-import { recordOutcome, recordRun } from '../store/recorder.js';
+import type { RunSpec } from '../runs/spec.js';
+import { newRunOf, recordOutcome, recordRun } from '../store/recorder.js';
 import type { Store } from '../store/store.js';
 import type { JobEvent, RunJob } from './job.js';
 import type { JobExecutor } from './queue.js';
@@ -23,7 +24,7 @@ export async function executeStoredRun(
   execute: (onEvent: (event: JobEvent) => void) => Promise<RunResult>,
   onEvent?: (event: JobEvent) => void,
 ): Promise<RunResult> {
-  const record = recordRun(store, job.runId, { resuming: job.resume !== undefined, ...(job.experimentId === undefined ? {} : { experimentId: job.experimentId }) });
+  const record = recordRun(store, job.runId, job.experimentId === undefined ? {} : { experimentId: job.experimentId });
   try {
     const result = await execute((event) => {
       record(event);
@@ -43,38 +44,50 @@ export interface PlannedRun {
   readonly runId: string;
   /**
    * `finished`: stored already, skipped; `running`: running in a live process (or queued or running in `live`),
-   * skipped; `resume`: interrupted or cancelled, continued from `resume`; `new`: not run yet.
+   * skipped; `resume`: interrupted or cancelled, claimed, continued from `resume`; `new`: claimed, to run from step 0
+   * (a run interrupted before its first checkpoint starts again under its own id).
    */
   readonly action: 'finished' | 'running' | 'resume' | 'new';
   readonly resume?: { readonly file: string; readonly points: readonly MeasuredPoint[] };
+}
+
+/** Every run spec of an experiment, validated with its plugins and their configs; throws the first problem. */
+export function validateExperiment(experiment: Experiment, registry: PluginRegistry): { spec: RunSpec; key: string }[] {
+  return expandExperiment(experiment).map(({ key, spec }) => ({ key, spec: resolveRun(spec, registry).spec }));
 }
 
 /**
  * Validates an experiment (every run spec and plugin config, before anything is stored), records it, and says for
  * each of its runs whether it is finished, running, resumable from a checkpoint, or still to run: running an
  * experiment again continues it. `live` are the jobs the caller already holds (queued or running).
+ *
+ * The runs to execute are claimed for `store` in the same write transaction (one row each), so that another process
+ * planning the same experiment at once waits for it and then leaves them to this one. Claims that never start are
+ * given back when the store closes.
  */
 export function planExperiment(experiment: Experiment, store: Store, registry: PluginRegistry, live: readonly RunJob[] = []): { id: string; runs: PlannedRun[] } {
-  const runs = expandExperiment(experiment);
-  for (const { spec } of runs) resolveRun(spec, registry);
-  const { id } = store.experiment(experiment.name, stableJson(experiment));
-  const stored = store.listRuns({ experimentId: id });
-  const held = live.filter((job) => job.experimentId === id);
-  return {
-    id,
-    runs: runs.map(({ spec, key }) => {
+  const runs = validateExperiment(experiment, registry);
+  return store.exclusively(() => {
+    const { id } = store.experiment(experiment.name, stableJson(experiment));
+    const stored = store.listRuns({ experimentId: id });
+    const held = live.filter((job) => job.experimentId === id);
+    const plan = (spec: RunSpec, key: string): PlannedRun => {
       const holding = held.find((job) => stableJson(job.spec) === key);
       if (holding !== undefined) return { spec, runId: holding.runId, action: 'running' };
       const previous = stored.find((r) => stableJson(r.spec) === key && r.status !== 'failed');
       if (previous?.status === 'finished') return { spec, runId: previous.id, action: 'finished' };
-      if (previous?.status === 'running' && !previous.interrupted) return { spec, runId: previous.id, action: 'running' };
-      const checkpoint = previous === undefined ? undefined : store.latestCheckpoint(previous.id);
-      if (previous !== undefined && (previous.interrupted || previous.status === 'cancelled') && checkpoint !== undefined) {
-        return { spec, runId: previous.id, action: 'resume', resume: resumeOf(store, previous.id, checkpoint) };
+      if (previous === undefined) {
+        const runId = randomUUID();
+        store.claimNewRun(newRunOf(runId, spec, { experimentId: id }));
+        return { spec, runId, action: 'new' };
       }
-      return { spec, runId: randomUUID(), action: 'new' };
-    }),
-  };
+      if (!store.takeOver(previous.id)) return { spec, runId: previous.id, action: 'running' };
+      const checkpoint = store.latestCheckpoint(previous.id);
+      if (checkpoint === undefined) return { spec, runId: previous.id, action: 'new' };
+      return { spec, runId: previous.id, action: 'resume', resume: resumeOf(store, previous.id, checkpoint) };
+    };
+    return { id, runs: runs.map(({ spec, key }) => plan(spec, key)) };
+  });
 }
 
 /** What a run needs to resume from its checkpoint: the file and the points measured up to it. */

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError, readSafetensorsHeader, readTensor, writeSafetensors } from './safetensors.js';
 import type { VisionTransformer } from './vit.js';
@@ -23,6 +25,7 @@ export function saveAdaptation(model: VisionTransformer, file: string, strategie
     if (info !== undefined) tensors.set(name, { shape: info.shape, data: model.read(name) });
   }
   for (const [name, v] of model.addedVariables()) tensors.set(name, { shape: v.shape, data: v.dataSync() as Float32Array });
+  mkdirSync(dirname(file), { recursive: true });
   writeSafetensors(file, tensors, {
     format: FORMAT,
     strategies: JSON.stringify(strategies),

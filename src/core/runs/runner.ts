@@ -21,6 +21,7 @@ import { stratifiedSplit, subsetIndices } from '../training/split.js';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from '../training/checkpoint.js';
 import { RunStoppedError, stepsPerEpoch, train } from '../training/trainer.js';
 import type { StepEvent } from '../training/trainer.js';
+import { assertWritable } from './outputs.js';
 import { evaluationPlan } from './plan.js';
 import { resolveRun } from './spec.js';
 import type { ResolvedRun } from './spec.js';
@@ -114,6 +115,8 @@ export function frontierObjectives(run: ResolvedRun): [Objective, Objective] | u
 export async function runFineTuning(input: unknown, context: RunContext): Promise<RunResult> {
   const started = performance.now();
   const run = resolveRun(input, context.registry);
+  if (context.saveAdaptation !== undefined) assertWritable(context.saveAdaptation, 'file', 'cannot save the fine-tuned parameters to');
+  if (context.saveModel !== undefined) assertWritable(context.saveModel.dir, 'folder', 'cannot save the model to');
   const { spec, training } = run;
   const objectives = frontierObjectives(run);
   const plugins = [run.dataset, ...run.strategies, ...run.attacks, ...run.shifts, ...run.metrics].map(({ plugin }) => `${plugin.meta.name}@${plugin.meta.version}`);

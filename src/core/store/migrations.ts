@@ -1,6 +1,7 @@
 /**
  * The database schema, one migration per version. `PRAGMA user_version` holds the applied version; migrations run
- * in order inside one transaction each. Never edit a released migration: add the next one.
+ * in order inside one write transaction taken before the version is read, so that processes opening a new file at
+ * once migrate it once. Never edit a released migration: add the next one.
  */
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE experiments (
@@ -51,6 +52,9 @@ export const MIGRATIONS: readonly string[] = [
      created_at TEXT NOT NULL,
      PRIMARY KEY (run_id, step)
    );`,
+  // Claims: the open store that executes a running run, and when it last said it is alive (ms since the epoch).
+  `ALTER TABLE runs ADD COLUMN owner TEXT;
+   ALTER TABLE runs ADD COLUMN heartbeat_at INTEGER;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

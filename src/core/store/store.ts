@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
@@ -14,7 +15,10 @@ export class StoreError extends Error {
 
 export type RunStatus = 'running' | 'finished' | 'failed' | 'cancelled';
 
-/** A stored run. `interrupted` marks a 'running' run whose process on this host is gone (killed). */
+/**
+ * A stored run. `interrupted` marks a 'running' run that nobody executes any more: its process on this host is
+ * gone (killed), its store was closed before it ended, or it has said nothing for {@link LEASE_MS} (any host).
+ */
 export interface RunRecord {
   readonly id: string;
   readonly experimentId: string | null;
@@ -49,6 +53,16 @@ export interface NewRun {
   readonly plugins?: readonly string[];
   readonly paretuneVersion: string;
 }
+
+/** How often a store says that the runs it claimed are alive, and after how long without a word a run is up for grabs. */
+export const HEARTBEAT_MS = 30_000;
+export const LEASE_MS = 10 * 60_000;
+
+/** How long a write waits for another process's write transaction to end before it fails (SQLITE_BUSY). */
+const BUSY_TIMEOUT_MS = 30_000;
+
+/** A run's state before this store claimed it: put back if the claim ends before the run starts. */
+type Previous = Pick<RunRow, 'status' | 'error' | 'finished_at'> | undefined;
 
 interface PointRow {
   step: number;
@@ -91,6 +105,8 @@ interface RunRow {
   paretune_version: string;
   host: string | null;
   pid: number | null;
+  owner: string | null;
+  heartbeat_at: number | null;
   created_at: string;
   finished_at: string | null;
   best_step: number | null;
@@ -114,8 +130,18 @@ function alive(pid: number): boolean {
  * paretune's store: one SQLite file (better-sqlite3) in WAL mode with versioned migrations. Every write that belongs
  * together is one transaction, so a killed process loses at most the evaluation in flight. Metric points are keyed
  * by (run, step, name, context): writing a point twice keeps one copy.
+ *
+ * Several processes may share the file. A run is executed by the open store that claimed it (its `owner`, with host
+ * and pid), taken in one write transaction; the owner's heartbeat keeps the claim, and only the owner's writes reach
+ * the run. A claim whose process died, whose store was closed, or whose heartbeat stopped can be taken over.
  */
 export class Store {
+  /** This open store's identity as the owner of the runs it claims. */
+  readonly owner = randomUUID();
+  /** Runs claimed here that have not started yet, with their state before the claim. */
+  private readonly unstarted = new Map<string, Previous>();
+  private heartbeat: NodeJS.Timeout | undefined;
+
   private constructor(
     readonly file: string,
     private readonly db: Database.Database,
@@ -127,20 +153,25 @@ export class Store {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     let db: Database.Database;
     try {
-      db = new Database(file);
+      db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+      const newer = (version: number): StoreError =>
+        new StoreError(`${file} was written by a newer paretune (schema ${version}; this one knows up to ${SCHEMA_VERSION}); upgrade paretune. Nothing was changed`);
       const version = db.pragma('user_version', { simple: true }) as number;
       if (version > SCHEMA_VERSION) {
         db.close();
-        throw new StoreError(`${file} was written by a newer paretune (schema ${version}; this one knows up to ${SCHEMA_VERSION}); upgrade paretune. Nothing was changed`);
+        throw newer(version);
       }
-      db.pragma('journal_mode = WAL');
+      if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
       db.pragma('foreign_keys = ON');
-      for (let v = version; v < SCHEMA_VERSION; v++) {
-        db.transaction(() => {
+      // The version is read again inside the write transaction: another process may have migrated the file meanwhile.
+      db.transaction(() => {
+        const current = db.pragma('user_version', { simple: true }) as number;
+        if (current > SCHEMA_VERSION) throw newer(current);
+        for (let v = current; v < SCHEMA_VERSION; v++) {
           db.exec(MIGRATIONS[v] as string);
           db.pragma(`user_version = ${v + 1}`);
-        })();
-      }
+        }
+      }).immediate();
     } catch (error) {
       if (error instanceof StoreError) throw error;
       throw new StoreError(`${file} cannot be used as a paretune database: ${(error as Error).message}`);
@@ -148,16 +179,30 @@ export class Store {
     return new Store(file, db);
   }
 
+  /**
+   * Closes the database. Claims that never started are given back (see releaseClaim), and runs still running here
+   * are left interrupted, so that another process (or this one, opening the store again) can resume them.
+   */
   close(): void {
-    this.db.close();
+    clearInterval(this.heartbeat);
+    if (this.db.open) {
+      for (const runId of [...this.unstarted.keys()]) this.releaseClaim(runId);
+      this.db.prepare(`UPDATE runs SET pid = NULL, owner = NULL WHERE owner = ? AND status = 'running'`).run(this.owner);
+      this.db.close();
+    }
   }
 
-  /** Records a run as running in this process. */
+  /** Runs `work` in one write transaction (BEGIN IMMEDIATE): other processes' writes wait until it ends. */
+  exclusively<T>(work: () => T): T {
+    return this.db.transaction(work).immediate();
+  }
+
+  /** Records a run as running in this process, claimed by this store. */
   createRun(run: NewRun): void {
     this.db
       .prepare(
-        `INSERT INTO runs (id, experiment_id, spec, status, seed, strategy, dataset, model, backend, plugins, paretune_version, host, pid, created_at)
-         VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO runs (id, experiment_id, spec, status, seed, strategy, dataset, model, backend, plugins, paretune_version, host, pid, owner, heartbeat_at, created_at)
+         VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         run.id,
@@ -172,8 +217,88 @@ export class Store {
         run.paretuneVersion,
         hostname(),
         process.pid,
+        this.owner,
+        Date.now(),
         new Date().toISOString(),
       );
+    this.keepAlive();
+  }
+
+  /**
+   * Records a run of an experiment that this store will execute, before it starts (so that no other process plans
+   * it again). Until it starts, releaseClaim removes it again.
+   */
+  claimNewRun(run: NewRun): void {
+    this.createRun(run);
+    this.unstarted.set(run.id, undefined);
+  }
+
+  /**
+   * Claims an interrupted or cancelled run for this store, to resume it (or start it again); false when it cannot
+   * be claimed: finished, failed, or running in a live process. Until it starts, releaseClaim puts it back as it was.
+   */
+  takeOver(runId: string): boolean {
+    return this.exclusively(() => {
+      const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(runId) as RunRow | undefined;
+      if (row === undefined || !(row.status === 'cancelled' || this.record(row).interrupted)) return false;
+      this.db.prepare(`UPDATE runs SET status = 'running', host = ?, pid = ?, owner = ?, heartbeat_at = ? WHERE id = ?`).run(hostname(), process.pid, this.owner, Date.now(), runId);
+      this.unstarted.set(runId, { status: row.status, error: row.error, finished_at: row.finished_at });
+      this.keepAlive();
+      return true;
+    });
+  }
+
+  /**
+   * Gives back a claim whose run ended before it started (it did no work): a new run's row is removed, a taken-over
+   * run is put back as it was (interrupted or cancelled, with its checkpoint), so that it can still be resumed.
+   * Returns whether there was such a claim.
+   */
+  releaseClaim(runId: string): boolean {
+    if (!this.unstarted.has(runId)) return false;
+    const previous = this.unstarted.get(runId);
+    this.unstarted.delete(runId);
+    if (previous === undefined) this.db.prepare('DELETE FROM runs WHERE id = ? AND owner = ?').run(runId, this.owner);
+    else {
+      this.db
+        .prepare(`UPDATE runs SET status = ?, error = ?, finished_at = ?, pid = NULL, owner = NULL WHERE id = ? AND owner = ?`)
+        .run(previous.status, previous.error, previous.finished_at, runId, this.owner);
+    }
+    return true;
+  }
+
+  /**
+   * Marks a run claimed by this store (or an unclaimed one) as started here, recording what it runs on when the
+   * row does not say yet. A run another store has taken over is left alone.
+   */
+  markStarted(runId: string, details: { model: string; backend: string; plugins: readonly string[] }): void {
+    this.unstarted.delete(runId);
+    this.db
+      .prepare(
+        `UPDATE runs SET status = 'running', host = ?, pid = ?, owner = ?, heartbeat_at = ?, finished_at = NULL, error = NULL,
+           model = COALESCE(model, ?), backend = COALESCE(backend, ?), plugins = CASE WHEN plugins IS NULL OR plugins = '[]' THEN ? ELSE plugins END
+         WHERE id = ? AND (owner IS NULL OR owner = ?)`,
+      )
+      .run(hostname(), process.pid, this.owner, Date.now(), details.model, details.backend, JSON.stringify(details.plugins), runId, this.owner);
+    this.keepAlive();
+  }
+
+  /** Whether this store may write the run: it owns it, or nobody does (a row of an older paretune, an ended run). */
+  private mayWrite(runId: string): boolean {
+    const row = this.db.prepare('SELECT owner FROM runs WHERE id = ?').get(runId) as { owner: string | null } | undefined;
+    return row === undefined || row.owner === null || row.owner === this.owner;
+  }
+
+  /** Starts the heartbeat that keeps this store's claims (it does not keep the process alive). */
+  private keepAlive(): void {
+    if (this.heartbeat !== undefined) return;
+    this.heartbeat = setInterval(() => {
+      try {
+        this.db.prepare(`UPDATE runs SET heartbeat_at = ? WHERE owner = ? AND status = 'running'`).run(Date.now(), this.owner);
+      } catch {
+        // busy beyond the timeout: the next beat tries again, well within the lease
+      }
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
   }
 
   /** Stores the points of one evaluation in one transaction; a point already stored is overwritten, not duplicated. */
@@ -184,6 +309,7 @@ export class Store {
          sample_count = excluded.sample_count, seconds = excluded.seconds`,
     );
     this.db.transaction(() => {
+      if (!this.mayWrite(runId)) return;
       for (const p of points) insert.run(runId, p.step, p.epoch, p.name, canonicalJson(p.context), Number.isFinite(p.value) ? p.value : null, p.count, p.seconds);
     })();
   }
@@ -191,17 +317,26 @@ export class Store {
   /** Marks a run finished with its result summary. */
   finishRun(runId: string, outcome: { bestStep: number; lastStep: number; seconds: number; result: unknown }): void {
     this.db
-      .prepare(`UPDATE runs SET status = 'finished', finished_at = ?, best_step = ?, last_step = ?, seconds = ?, result = ?, pid = NULL WHERE id = ?`)
-      .run(new Date().toISOString(), outcome.bestStep, outcome.lastStep, outcome.seconds, JSON.stringify(outcome.result), runId);
+      .prepare(
+        `UPDATE runs SET status = 'finished', finished_at = ?, best_step = ?, last_step = ?, seconds = ?, result = ?, pid = NULL, owner = NULL
+         WHERE id = ? AND (owner IS NULL OR owner = ?)`,
+      )
+      .run(new Date().toISOString(), outcome.bestStep, outcome.lastStep, outcome.seconds, JSON.stringify(outcome.result), runId, this.owner);
   }
 
   /** Marks a run failed (or cancelled) with the reason; its points stay. */
   failRun(runId: string, error: string, status: 'failed' | 'cancelled' = 'failed'): void {
-    this.db.prepare(`UPDATE runs SET status = ?, finished_at = ?, error = ?, pid = NULL WHERE id = ?`).run(status, new Date().toISOString(), error, runId);
+    this.db
+      .prepare(`UPDATE runs SET status = ?, finished_at = ?, error = ?, pid = NULL, owner = NULL WHERE id = ? AND (owner IS NULL OR owner = ?)`)
+      .run(status, new Date().toISOString(), error, runId, this.owner);
   }
 
   /** The experiment of this name, creating it (with its definition as canonical JSON) when there is none; refuses a changed definition. */
   experiment(name: string, definition: string): { id: string; created: boolean } {
+    return this.exclusively(() => this.findOrCreateExperiment(name, definition));
+  }
+
+  private findOrCreateExperiment(name: string, definition: string): { id: string; created: boolean } {
     const found = this.db.prepare('SELECT id, spec FROM experiments WHERE name = ?').get(name) as { id: string; spec: string } | undefined;
     if (found !== undefined) {
       if (found.spec !== definition) throw new StoreError(`experiment '${name}' already exists in ${this.file} with a different definition; give the new one another name`);
@@ -222,13 +357,9 @@ export class Store {
     }));
   }
 
-  /** Marks an interrupted (or failed) run as running again in this process, for a resume. */
-  markResumed(runId: string): void {
-    this.db.prepare(`UPDATE runs SET status = 'running', host = ?, pid = ?, finished_at = NULL, error = NULL WHERE id = ?`).run(hostname(), process.pid, runId);
-  }
-
   /** Records the training checkpoint a run wrote after evaluating `step`. */
   recordCheckpoint(runId: string, step: number, path: string): void {
+    if (!this.mayWrite(runId)) return;
     this.db
       .prepare(`INSERT INTO checkpoints (run_id, step, path, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, step) DO UPDATE SET path = excluded.path, created_at = excluded.created_at`)
       .run(runId, step, path, new Date().toISOString());
@@ -292,7 +423,7 @@ export class Store {
       experimentId: r.experiment_id,
       spec: JSON.parse(r.spec) as unknown,
       status: r.status,
-      interrupted: r.status === 'running' && r.host === hostname() && r.pid !== null && !alive(r.pid),
+      interrupted: r.status === 'running' && (r.pid === null || (r.heartbeat_at !== null && Date.now() - r.heartbeat_at > LEASE_MS) || (r.host === hostname() && !alive(r.pid))),
       seed: r.seed,
       strategy: r.strategy,
       dataset: r.dataset,

@@ -157,7 +157,7 @@ describe('example plugins inside paretune', () => {
     const run = await cli(['run', '--spec', specFile, '--quiet', '--json'], dir, { PARETUNE_DB: db });
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as { plugins: string[]; points: { name: string; context: { attack?: string } }[] };
-    expect(result.plugins).toEqual(['svhn@1.0.0', 'vpt@1.0.0', 'apgd-ce@1.0.0', 'accuracy@0.1.0', 'ece@1.0.0']);
+    expect(result.plugins).toEqual(['svhn@1.0.0', 'vpt@1.0.0', 'apgd-ce@1.0.0', 'accuracy@0.2.0', 'ece@1.0.0']);
     expect(result.points.some((p) => p.name === 'ece')).toBe(true);
     expect(result.points.some((p) => p.context.attack === 'apgd-ce')).toBe(true);
 

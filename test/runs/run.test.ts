@@ -78,7 +78,7 @@ describe('a fine-tuning run end to end', () => {
     expect(result.frontier?.points.length).toBeGreaterThan(0);
     expect(result.frontier?.hypervolume).toBeGreaterThanOrEqual(0);
     expect(result.frontier?.hypervolume).toBeLessThanOrEqual(1);
-    expect(result.plugins).toEqual(['toy@1.0.0', `${strategy}@0.1.0`, 'pgd@0.1.0', 'accuracy@0.1.0']);
+    expect(result.plugins).toEqual(['toy@1.0.0', `${strategy}@0.1.0`, 'pgd@0.1.0', 'accuracy@0.2.0']);
     expect(result.data).toMatchObject({ train: { images: 60, trained: 54, validation: 6 }, test: { images: 30, evaluated: 30 } });
 
     expect(events[0]?.type).toBe('started');

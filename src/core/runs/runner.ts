@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import type { AttackPlugin } from '../contracts/attack.js';
+import { checkSplitLabels } from '../contracts/dataset.js';
 import type { ProgressListener } from '../contracts/dataset.js';
 import type { MetricContext } from '../contracts/metric.js';
 import { datasetFiles } from '../data/files.js';
@@ -132,9 +133,12 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
   };
   // A plugin stopped while it loads (signal.throwIfAborted) stops the run as a stop between steps does: resumable.
   const open = (split: string): ReturnType<typeof datasetPlugin.open> =>
-    datasetPlugin.open(split, run.dataset.config, openOptions).catch((error: unknown) => {
-      throw context.signal?.aborted === true ? new RunStoppedError(context.checkpoint?.resume?.points.at(-1)?.step ?? 0) : error;
-    });
+    datasetPlugin.open(split, run.dataset.config, openOptions).then(
+      (opened) => checkSplitLabels(opened, description.numClasses, `dataset '${datasetPlugin.meta.name}' split '${split}'`),
+      (error: unknown) => {
+        throw context.signal?.aborted === true ? new RunStoppedError(context.checkpoint?.resume?.points.at(-1)?.step ?? 0) : error;
+      },
+    );
   const trainData = await open('train');
   const testData = await open('test');
 

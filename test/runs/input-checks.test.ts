@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, tempDir, tinyCheckpoint, writePluginPackage } from '../helpers/index.js';
+import { cli, tempDir, tinyCheckpoint, toyDatasetPackage, writePluginPackage } from '../helpers/index.js';
 
 /** A 3-class dataset plugin whose test split labels image 4 as class 7 (its train split is sound). */
 const BAD_LABELS = `import { definePlugin, z } from 'paretune/plugin';
@@ -48,6 +48,18 @@ describe('labels outside the classes of any dataset plugin', () => {
       tempDir(),
     );
     expect(stderr).toBe(MESSAGE);
+    expect(code).toBe(1);
+  });
+});
+
+describe('an evaluation schedule with steps beyond the training length', () => {
+  it('is refused, naming the steps, instead of being dropped', async () => {
+    const { code, stdout, stderr } = await cli(
+      ['--plugin', toyDatasetPackage(), 'run', '--model', weights, '--dataset', 'toy', '--strategy', 'bitfit', '--steps', '10', '--eval-schedule', '0,500', '--quiet'],
+      tempDir(),
+    );
+    expect(stderr).toBe('paretune: evaluation schedule: step 500 is beyond the last training step (10); train longer or drop them\n');
+    expect(stdout).toBe('');
     expect(code).toBe(1);
   });
 });

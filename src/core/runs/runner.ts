@@ -9,7 +9,7 @@ import { evaluate } from '../evaluation/evaluator.js';
 import type { EvaluationSet, MeasuredPoint } from '../evaluation/evaluator.js';
 import { evaluationSteps } from '../evaluation/schedules.js';
 import type { FrontierResult, Objective } from '../frontier/pareto.js';
-import { accuracyObjectives, runFrontier } from './frontiers.js';
+import { accuracyObjectives, runFrontier, threatLabel } from './frontiers.js';
 import { adaptModel, countParameters } from '../model/adapt.js';
 import type { ParameterCounts } from '../model/adapt.js';
 import { loadAdaptation, saveAdaptation } from '../model/adaptation-file.js';
@@ -104,6 +104,16 @@ export function frontierObjectives(run: ResolvedRun): [Objective, Objective] | u
   const threat = attack ? (attack.plugin as AttackPlugin).threatModels(attack.config)[0] : undefined;
   if (attack === undefined || threat === undefined) return undefined;
   return accuracyObjectives({ split: 'test', attack: attack.plugin.meta.name, norm: threat.norm, eps: threat.eps });
+}
+
+/** One line through Node's warning channel: a frontier without points has an AUPF of 0 that measures nothing. */
+function warnEmptyFrontier(robustContext: string | undefined): void {
+  const threat = threatLabel(JSON.parse(robustContext ?? '{}') as MetricContext);
+  const message = `no logged step has both test accuracy and robust accuracy under ${threat}: the frontier is empty`;
+  process.emitWarning(`${message}; its AUPF 0 measures nothing`, {
+    type: 'RunWarning',
+    code: 'PARETUNE_EMPTY_FRONTIER',
+  });
 }
 
 /**
@@ -218,6 +228,8 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       points.push(...final);
       context.onEvent?.({ type: 'evaluation', step: outcome.lastStep, points: final });
     }
+    const frontier = objectives === undefined ? undefined : runFrontier(points, objectives);
+    if (frontier !== undefined && frontier.points.length === 0) warnEmptyFrontier(objectives?.[1].context);
     if (context.saveAdaptation !== undefined) {
       saveAdaptation(model, context.saveAdaptation, run.strategies.map(({ plugin, config }) => ({ name: plugin.meta.name, version: plugin.meta.version, config })));
     }
@@ -230,7 +242,7 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       points,
       lastStep: outcome.lastStep,
       bestStep: outcome.bestStep,
-      ...(objectives === undefined ? {} : { frontier: runFrontier(points, objectives) }),
+      ...(frontier === undefined ? {} : { frontier }),
       seconds: { total: (performance.now() - started) / 1000, evaluation: evaluationSeconds },
       data: {
         train: { source: trainData.source, images: trainData.size, trained: trainIndices.length, validation: validationIndices.length },

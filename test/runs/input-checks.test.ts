@@ -63,3 +63,11 @@ describe('an evaluation schedule with steps beyond the training length', () => {
     expect(code).toBe(1);
   });
 });
+
+describe('an L-inf radius above 1', () => {
+  it('is refused on the command line before any work, naming the field', async () => {
+    const { code, stderr } = await cli(['--plugin', toyDatasetPackage(), 'evaluate', '--weights', weights, '--dataset', 'toy', '--eps', '2'], tempDir());
+    expect(stderr).toBe("paretune: attack 'pgd' config is invalid: field 'eps[0]': an L-inf radius must be at most 1 (the whole [0,1] pixel range), got 2\n");
+    expect(code).toBe(1);
+  });
+});

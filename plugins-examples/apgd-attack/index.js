@@ -1,10 +1,10 @@
-import { definePlugin, z } from 'paretune/plugin';
+import { checkRadii, definePlugin, epsSchema, radiiOf, z } from 'paretune/plugin';
 import { tf } from 'paretune/tensor';
 
 const configSchema = z
   .object({
-    /** L-inf radius in [0,1] pixel units; a list evaluates a robustness curve. */
-    eps: z.union([z.number().nonnegative(), z.array(z.number().nonnegative()).min(1)]).default(1 / 255),
+    /** L-inf radius in [0,1] pixel units (a number or "8/255"); a list evaluates a robustness curve. */
+    eps: epsSchema.default(1 / 255),
     /** Gradient evaluations per restart (the attack's budget; PGD's `steps`). */
     steps: z.number().int().min(2).default(100),
     restarts: z.number().int().min(1).default(1),
@@ -14,7 +14,8 @@ const configSchema = z
     rho: z.number().gt(0).lt(1).default(0.75),
     randomStart: z.boolean().default(true),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => checkRadii({ norm: 'Linf', eps: config.eps }, ctx));
 
 /** Iterations at which the step size may be halved: ceil(p_j * steps), p_0 = 0, p_1 = 0.22, p_j+1 = p_j + max(p_j - p_j-1 - 0.03, 0.06). */
 export function checkpoints(steps) {
@@ -138,11 +139,11 @@ export default definePlugin({
   family: 'attack',
   meta: { name: 'apgd-ce', version: '1.0.0', apiVersion: 1, description: 'APGD-CE (Croce & Hein, 2020): step-size-adaptive PGD with momentum, L-inf, cross-entropy.' },
   configSchema,
-  threatModels: (config) => (Array.isArray(config.eps) ? config.eps : [config.eps]).map((eps) => ({ norm: 'Linf', eps })),
+  threatModels: (config) => radiiOf(config.eps).map((eps) => ({ norm: 'Linf', eps })),
   async perturb({ model, pixels, labels, config, rng }) {
     const oneHot = tf.oneHot(labels, model.numClasses);
     const results = [];
-    for (const eps of Array.isArray(config.eps) ? config.eps : [config.eps]) {
+    for (const eps of radiiOf(config.eps)) {
       let { pixels: attacked, fooled } = apgdRun(model, pixels, labels, oneHot, config, eps, rng.fork(`eps/${eps}/restart/0`));
       // Further restarts keep each image's first success.
       for (let r = 1; r < config.restarts && fooled.some((f) => f === 0); r++) {

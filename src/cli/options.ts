@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ConfigError } from '../core/contracts/config.js';
+import { ConfigError, parseFraction } from '../core/contracts/config.js';
 
-/** Parses a number that may be written as a fraction (`1/255`). */
+/** Parses a number that may be written as a fraction (`1/255`), as radii in spec files are. */
 export function parseNumber(text: string, flag: string): number {
-  const match = /^\s*([0-9.eE+-]+)\s*(?:\/\s*([0-9.eE+-]+)\s*)?$/.exec(text);
-  const value = match === null ? Number.NaN : Number(match[1]) / (match[2] === undefined ? 1 : Number(match[2]));
+  const value = parseFraction(text);
   if (!Number.isFinite(value)) throw new ConfigError(`${flag}: '${text}' is not a number (fractions like 1/255 are allowed)`);
   return value;
 }

@@ -208,5 +208,10 @@ export class Leaderboard {
   @Field(() => String) dataset!: string;
   @Field(() => String, { description: "e.g. 'pgd Linf eps 1/255'" }) threat!: string;
   @Field(() => GraphQLJSON) robustContext!: Record<string, string | number>;
+  @Field(() => String, {
+    nullable: true,
+    description: "Version of the accuracy metric the board's runs measured with (null: not recorded); versions never share a board.",
+  })
+  accuracyVersion!: string | null;
   @Field(() => [LeaderboardEntry]) entries!: LeaderboardEntry[];
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { configJsonSchema, parseConfig } from '../../src/core/contracts/config.js';
 import { loadCheckpoint } from '../../src/core/model/checkpoint.js';
 import type { VisionTransformer } from '../../src/core/model/vit.js';
 import { assertNoTensorLeaks } from '../../src/core/tensor/memory.js';
@@ -32,6 +33,34 @@ describe('PGD', () => {
   it('refuses eps < 0 and steps < 1 with the field named', () => {
     expect(pgdAttack.configSchema.safeParse({ eps: -0.1 }).error?.issues[0]?.path).toEqual(['eps']);
     expect(pgdAttack.configSchema.safeParse({ steps: 0 }).error?.issues[0]?.path).toEqual(['steps']);
+  });
+
+  it('takes radii as numbers or fraction strings, alone or in lists, and keeps a JSON Schema of the input form', () => {
+    expect(config({ eps: '8/255' }).eps).toBe(8 / 255);
+    expect(config({ eps: ['1/255', 0.5, ' 4 / 255 '] }).eps).toEqual([1 / 255, 0.5, 4 / 255]);
+    expect(pgdAttack.threatModels(config({ eps: ['0', '2/255'] }))).toEqual([{ norm: 'Linf', eps: 0 }, { norm: 'Linf', eps: 2 / 255 }]);
+    // A parsed config parses to itself (run specs store parsed configs).
+    expect(config(config({ eps: ['1/255'] }))).toEqual(config({ eps: [1 / 255] }));
+    const schema = configJsonSchema(pgdAttack.configSchema) as { properties: { eps: { anyOf: unknown[] } } };
+    expect(JSON.stringify(schema.properties.eps)).toContain('"type":"string"');
+  });
+
+  it('refuses negative, non-finite and non-numeric radii, and L-inf radii above 1, naming the field', () => {
+    const problem = (eps: unknown, norm = 'Linf') => {
+      try {
+        parseConfig(pgdAttack.configSchema, { eps, norm }, "attack 'pgd' config");
+        return 'accepted';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(problem(2)).toBe("attack 'pgd' config is invalid: field 'eps': an L-inf radius must be at most 1 (the whole [0,1] pixel range), got 2");
+    expect(problem([1 / 255, '300/255'])).toMatch(/field 'eps\[1\]': an L-inf radius must be at most 1 .*got 1\.176/);
+    const radius = "attack 'pgd' config is invalid: field 'eps': expected a radius: a number >= 0 or a fraction such as \"8/255\"";
+    for (const bad of [-0.1, '-1/255', '1/0', 'abc', Number.NaN, true]) expect(problem(bad)).toContain(radius);
+    expect(problem([0.1, -1])).toMatch(/^attack 'pgd' config is invalid: field 'eps/);
+    // An L2 ball of radius 2 is a legitimate budget (the image diagonal is far longer).
+    expect(problem(2, 'L2')).toBe('accepted');
   });
 
   it('at eps 0 returns the clean images, so robust accuracy equals clean accuracy exactly', async () => {

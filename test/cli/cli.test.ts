@@ -13,7 +13,7 @@ describe('paretune command line', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^paretune \d+\.\d+\.\d+ \(plugin API 1\)\n/);
     expect(stdout).toContain('backend  wasm');
-    expect(stdout).toMatch(/metric +accuracy@0\.1\.0 +built-in/);
+    expect(stdout).toMatch(/metric +accuracy@0\.2\.0 +built-in/);
   });
 
   it('fails with a usage error on an unknown command or a bad backend', async () => {

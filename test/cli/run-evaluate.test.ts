@@ -84,7 +84,7 @@ describe('paretune run and evaluate', () => {
   it('explains bad input', async () => {
     const dir = tempDir();
     const base = ['--plugin', plugin, 'run', '--model', checkpoint, '--dataset', 'toy', '--strategy', 'lora'];
-    expect((await cli([...base, '--eps', '-1'], dir)).stderr).toContain("paretune: attack 'pgd' config is invalid: field 'eps[0]': Too small: expected number to be >=0");
+    expect((await cli([...base, '--eps', '-1'], dir)).stderr).toContain("paretune: attack 'pgd' config is invalid: field 'eps[0]': expected a radius: a number >= 0");
     expect((await cli([...base, '--eps', 'one'], dir)).stderr).toContain("--eps: 'one' is not a number");
     expect((await cli([...base, '--attack', 'fgsm'], dir)).stderr).toContain("unknown attack 'fgsm' (available: pgd)");
     expect((await cli([...base, '--eval-schedule', '10,5'], dir)).stderr).toContain('steps must be strictly increasing');

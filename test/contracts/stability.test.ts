@@ -49,7 +49,9 @@ describe('the plugin contract', () => {
    * The declarations a plugin compiles against (paretune/plugin and paretune/tensor), emitted fresh from the sources
    * without comments (documentation may change freely).
    * If this fails, the public plugin API changed: either undo the change, or bump PLUGIN_API_VERSION (plugins built
-   * for the old version are then refused with a clear message) and commit the new snapshot this test writes.
+   * for the old version are then refused with a clear message) and commit the new snapshot this test writes. A purely
+   * additive change (a new export, a new optional member) keeps the version: review the diff and update the snapshot
+   * (`vitest run test/contracts/stability.test.ts -u`).
    */
   it(`public type declarations match the snapshot of plugin API version ${PLUGIN_API_VERSION}`, async () => {
     const config = ts.readConfigFile(join(REPO_ROOT, 'tsconfig.json'), ts.sys.readFile).config as { compilerOptions: object };

@@ -44,6 +44,23 @@ describe('fashion-mnist', () => {
     expect((await subset.read([0, 1])).pixels.length).toBe(2 * 32 * 32 * 3);
   });
 
+  it('refuses a label file with labels that are not classes, naming the file, the index and the label', async () => {
+    const dir = tempDir();
+    const labels = Uint8Array.from({ length: 10 }, (_, i) => i);
+    labels[3] = 200;
+    labels[7] = 12;
+    for (const prefix of ['train', 't10k']) {
+      writeFileSync(join(dir, `${prefix}-images-idx3-ubyte.gz`), idx(0x803, [10, 28, 28], new Uint8Array(10 * 784)));
+      writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte.gz`), idx(0x801, [10], labels));
+    }
+    const message = `${join(dir, 'train-labels-idx1-ubyte.gz')}: label 200 at index 3 is not a class (expected 0 to 9)`;
+    await expect(fashionMnist.open('train', { dir }, options(tempDir(), 'fashion-mnist', 28))).rejects.toThrow(message);
+    // A class subset would otherwise drop the bad labels unnoticed.
+    await expect(fashionMnist.open('test', { dir, classes: [0, 1] }, options(tempDir(), 'fashion-mnist', 28))).rejects.toThrow(
+      `${join(dir, 't10k-labels-idx1-ubyte.gz')}: label 200 at index 3`,
+    );
+  });
+
   it('names the file of a truncated IDX and of a missing one', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), idx(0x803, [5, 28, 28], new Uint8Array(100)));

@@ -67,6 +67,8 @@ export interface SeedRun {
   readonly tags: string[];
   /** Test accuracy and robust accuracy at each logged step. */
   readonly trajectory: readonly (readonly [number, number])[];
+  /** `name@version` of the plugins the run records (default: its strategy's). */
+  readonly plugins?: readonly string[];
 }
 
 const ROBUST = { split: 'test', attack: 'pgd', norm: 'Linf', eps: 1 / 255 };
@@ -79,7 +81,7 @@ export function seedRuns(file: string, runs: readonly SeedRun[], { steps = 10 }:
   const store = Store.open(file);
   for (const run of runs) {
     const spec = { model: 'vit-micro-28', dataset: run.dataset, strategies: [run.strategy], seed: run.seed, tags: run.tags };
-    store.createRun({ id: run.id, spec, seed: run.seed, strategy: run.strategy, dataset: run.dataset, model: 'synthetic', backend: 'wasm', plugins: [`${run.strategy}@0.1.0`], paretuneVersion: '0.1.0' });
+    store.createRun({ id: run.id, spec, seed: run.seed, strategy: run.strategy, dataset: run.dataset, model: 'synthetic', backend: 'wasm', plugins: [...(run.plugins ?? [`${run.strategy}@0.1.0`])], paretuneVersion: '0.1.0' });
     const points: MeasuredPoint[] = run.trajectory.flatMap(([clean, robust], i) => [
       { step: i * steps, epoch: 0, name: 'accuracy', context: { split: 'test' }, value: clean, count: 100, seconds: 0.1 },
       { step: i * steps, epoch: 0, name: 'accuracy', context: ROBUST, value: robust, count: 100, seconds: 0.5 },

@@ -48,6 +48,15 @@ beforeAll(() => {
 });
 
 describe('example plugin: APGD-CE attack', () => {
+  it('takes radii as fraction strings and refuses L-inf radii above 1, as the shared eps schema does', async () => {
+    const apgd = await load<AttackPlugin<{ eps: number | number[] }>>('apgd-attack');
+    expect(apgd.configSchema.parse({ eps: ['1/255', '8/255'] }).eps).toEqual([1 / 255, 8 / 255]);
+    expect(apgd.configSchema.safeParse({ eps: 2 }).error?.issues.map((i) => [i.path, i.message])).toEqual([
+      [['eps'], 'an L-inf radius must be at most 1 (the whole [0,1] pixel range), got 2'],
+    ]);
+    expect(apgd.configSchema.safeParse({ eps: -1 }).success).toBe(false);
+  });
+
   it('stays within the L-inf ball and [0,1], leaks no tensors, and is at least as strong as PGD with the same number of gradient steps', async () => {
     const apgd = await load<AttackPlugin<{ eps: number; steps: number }>>('apgd-attack');
     const model = trainedTinyModel();
@@ -157,7 +166,7 @@ describe('example plugins inside paretune', () => {
     const run = await cli(['run', '--spec', specFile, '--quiet', '--json'], dir, { PARETUNE_DB: db });
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as { plugins: string[]; points: { name: string; context: { attack?: string } }[] };
-    expect(result.plugins).toEqual(['svhn@1.0.0', 'vpt@1.0.0', 'apgd-ce@1.0.0', 'accuracy@0.1.0', 'ece@1.0.0']);
+    expect(result.plugins).toEqual(['svhn@1.0.0', 'vpt@1.0.0', 'apgd-ce@1.0.0', 'accuracy@0.2.0', 'ece@1.0.0']);
     expect(result.points.some((p) => p.name === 'ece')).toBe(true);
     expect(result.points.some((p) => p.context.attack === 'apgd-ce')).toBe(true);
 

@@ -43,7 +43,7 @@ describe('plugin registry', () => {
   it('refuses two plugins of one family with one name, naming both origins', async () => {
     const reg = await registry();
     expect(() => reg.register(metric('accuracy'), "'my-metrics'")).toThrow(
-      "two metric plugins are named 'accuracy': accuracy@0.1.0 from built-in and accuracy@1.0.0 from 'my-metrics'; remove one of them",
+      "two metric plugins are named 'accuracy': accuracy@0.2.0 from built-in and accuracy@1.0.0 from 'my-metrics'; remove one of them",
     );
   });
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createContainer } from '../../src/core/container.js';
+import type { AttackPlugin } from '../../src/core/contracts/attack.js';
 import { saveCheckpoint } from '../../src/core/model/checkpoint.js';
 import { PluginRegistry } from '../../src/core/registry/registry.js';
 import { RunFailedError, runFineTuning } from '../../src/core/runs/runner.js';
@@ -78,7 +79,7 @@ describe('a fine-tuning run end to end', () => {
     expect(result.frontier?.points.length).toBeGreaterThan(0);
     expect(result.frontier?.hypervolume).toBeGreaterThanOrEqual(0);
     expect(result.frontier?.hypervolume).toBeLessThanOrEqual(1);
-    expect(result.plugins).toEqual(['toy@1.0.0', `${strategy}@0.1.0`, 'pgd@0.1.0', 'accuracy@0.1.0']);
+    expect(result.plugins).toEqual(['toy@1.0.0', `${strategy}@0.1.0`, 'pgd@0.1.0', 'accuracy@0.2.0']);
     expect(result.data).toMatchObject({ train: { images: 60, trained: 54, validation: 6 }, test: { images: 30, evaluated: 30 } });
 
     expect(events[0]?.type).toBe('started');
@@ -140,11 +141,23 @@ describe('a fine-tuning run end to end', () => {
     await expect(runFineTuning(spec('lora', { dataset: 'stoppable' }), { ...context(), signal: stop.signal })).rejects.toBeInstanceOf(RunStoppedError);
   });
 
+  it('takes radii written as fractions in spec files', () => {
+    const threats = (eps: unknown) => {
+      const attack = resolveRun(spec('lora', { attacks: [{ name: 'pgd', config: { eps } }] }), registry).attacks[0]!;
+      return (attack.plugin as AttackPlugin).threatModels(attack.config).map((t) => t.eps);
+    };
+    expect(threats('1/255')).toEqual([1 / 255]);
+    expect(threats(['1/255', '8/255'])).toEqual([1 / 255, 8 / 255]);
+  });
+
   it('refuses bad input before any work starts', () => {
     expect(() => resolveRun(spec('lora', { attacks: ['fgsm'] }), registry)).toThrow("unknown attack 'fgsm' (available: pgd)");
     expect(() => resolveRun(spec('lora', { shifts: ['fog'] }), registry)).toThrow("unknown shift 'fog' (available: corruptions, domains)");
     expect(() => resolveRun(spec('lora', { attacks: [{ name: 'pgd', config: { eps: -1 } }] }), registry)).toThrow("attack 'pgd' config is invalid: field 'eps'");
     expect(() => resolveRun(spec('lora', { attacks: [{ name: 'pgd', config: { steps: 0 } }] }), registry)).toThrow("attack 'pgd' config is invalid: field 'steps'");
+    expect(() => resolveRun(spec('lora', { attacks: [{ name: 'pgd', config: { eps: 2 } }] }), registry)).toThrow(
+      "attack 'pgd' config is invalid: field 'eps': an L-inf radius must be at most 1",
+    );
     expect(() => resolveRun(spec('lora', { evaluation: { schedule: [0, 50, 40] } }), registry)).toThrow(
       "run spec is invalid: field 'evaluation.schedule': steps must be strictly increasing: step 2 (40) follows 50",
     );

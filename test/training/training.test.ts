@@ -30,7 +30,9 @@ describe('evaluation schedules (protocol.md §6)', () => {
     expect(evaluationSteps('paper', 13000).filter((s) => s > 600)).toEqual([650, 700, 1000, 2000, 3000, 6000, 12000, 13000]);
   });
   it('takes custom lists, adds step 0 and the last step, and refuses lists that are not increasing', () => {
-    expect(evaluationSteps([10, 20, 500], 100)).toEqual([0, 10, 20, 100]);
+    expect(evaluationSteps([10, 20, 100], 100)).toEqual([0, 10, 20, 100]);
+    expect(() => evaluationSteps([0, 500], 10)).toThrow('evaluation schedule: step 500 is beyond the last training step (10); train longer or drop them');
+    expect(() => evaluationSteps([5, 20, 30], 10)).toThrow('evaluation schedule: steps 20, 30 are beyond the last training step (10)');
     expect(() => evaluationSteps([10, 10], 100)).toThrow('evaluation schedule: steps must be strictly increasing: step 1 (10) follows 10');
     expect(() => evaluationSteps([-1], 100)).toThrow('step 0 (-1) is not a non-negative integer');
   });

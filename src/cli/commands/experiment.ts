@@ -33,12 +33,18 @@ import { redisUrl } from './worker.js';
 export function formatLeaderboard(rows: readonly LeaderboardRow[]): string {
   if (rows.length === 0) return 'no finished runs with a frontier (runs need an attack)\n';
   const lines: string[] = [];
+  // Boards of one threat split by accuracy version are told apart by naming the version.
+  const threatOf = (r: LeaderboardRow): string => `${r.dataset}\u0000${r.robustContext}`;
+  const versions = new Map<string, Set<string>>();
+  for (const r of rows) versions.set(threatOf(r), (versions.get(threatOf(r)) ?? new Set()).add(r.accuracyVersion));
   let board = '';
   for (const r of rows) {
-    if (`${r.dataset}\u0000${r.robustContext}` !== board) {
-      board = `${r.dataset}\u0000${r.robustContext}`;
+    if (`${threatOf(r)}\u0000${r.accuracyVersion}` !== board) {
+      board = `${threatOf(r)}\u0000${r.accuracyVersion}`;
+      const split = (versions.get(threatOf(r))?.size ?? 0) > 1;
+      const version = split ? ` (accuracy@${r.accuracyVersion || 'unrecorded'}; not comparable with the other boards)` : '';
       lines.push(
-        `${lines.length === 0 ? '' : '\n'}${r.dataset}, robust accuracy under ${threatLabel(JSON.parse(r.robustContext) as MetricContext)}`,
+        `${lines.length === 0 ? '' : '\n'}${r.dataset}, robust accuracy under ${threatLabel(JSON.parse(r.robustContext) as MetricContext)}${version}`,
         `  ${'strategy'.padEnd(16)} ${'runs'.padStart(4)} ${'AUPF'.padStart(8)} ${'± std'.padStart(8)} ${'vs avg'.padStart(9)} ${'best acc'.padStart(9)} ${'best rob'.padStart(9)}`,
       );
     }

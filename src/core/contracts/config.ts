@@ -7,6 +7,15 @@ import { z } from 'zod';
  */
 export type ConfigSchema<C> = z.ZodType<C>;
 
+/** A decimal number or a fraction of two, e.g. `0.5`, `1e-3` or `8/255` (spaces allowed around the parts). */
+export const NUMBER_OR_FRACTION = /^\s*([0-9.eE+-]+)\s*(?:\/\s*([0-9.eE+-]+)\s*)?$/;
+
+/** The value of a {@link NUMBER_OR_FRACTION} text (`8/255` is 8 / 255); NaN when it is not one. */
+export function parseFraction(text: string): number {
+  const match = NUMBER_OR_FRACTION.exec(text);
+  return match === null ? Number.NaN : Number(match[1]) / (match[2] === undefined ? 1 : Number(match[2]));
+}
+
 /** Formats a zod issue path as `a.b[0].c`. */
 function formatPath(path: readonly PropertyKey[]): string {
   let out = '';

@@ -1,4 +1,5 @@
 import type { Rng } from '../tensor/rng.js';
+import { ConfigError } from './config.js';
 import type { PluginBase } from './plugin.js';
 
 /** Classes, splits and domains of a dataset. */
@@ -234,4 +235,22 @@ export function memorySplit(
       return { pixels, labels, count: indices.length, height: imageSize, width: imageSize, channels: 3 };
     },
   };
+}
+
+/**
+ * Refuses a split whose labels are not one per image, each a class in `[0, numClasses)`: a label outside it would be
+ * scored as a plausible accuracy. paretune checks every split it opens, whatever the dataset plugin.
+ * @param where - the split, for the message (e.g. `dataset 'fashion-mnist' split 'train'`).
+ * @throws {@link ConfigError} naming the split, its source files, the image index and the label.
+ */
+export function checkSplitLabels(split: DatasetSplit, numClasses: number, where: string): DatasetSplit {
+  const from = split.source === undefined ? '' : ` (${split.source})`;
+  if (split.labels.length !== split.size) throw new ConfigError(`${where}${from}: ${split.size} images but ${split.labels.length} labels`);
+  for (let i = 0; i < split.labels.length; i++) {
+    const label = split.labels[i] as number;
+    if (!(label >= 0 && label < numClasses)) {
+      throw new ConfigError(`${where}${from}: label ${label} of image ${i} is not a class (expected 0 to ${numClasses - 1})`);
+    }
+  }
+  return split;
 }

@@ -14,6 +14,7 @@ export type { Plugin, PluginBase, PluginOf } from './plugin.js';
 export { BLOCK_LINEAR_SITES, blockPrefix, linearName, linearShape } from './model.js';
 export type { AdaptableModel, Classifier, LinearSite, ModelArchitecture, ParameterInfo, ResidualSite } from './model.js';
 export type { Adaptation, AdaptationHooks, StrategyPlugin } from './strategy.js';
+export { checkRadii, epsSchema, radiiOf, radiusSchema } from './attack.js';
 export type { AttackInput, AttackPlugin, AttackResult, ThreatModel } from './attack.js';
 export type { PixelShiftPlugin, ShiftPlugin, ShiftVariant, SplitShiftPlugin } from './shift.js';
 export { memorySplit } from './dataset.js';

@@ -33,6 +33,12 @@ export interface Adaptation {
    */
   readonly added: ReadonlyMap<string, tf.Variable>;
   readonly hooks: AdaptationHooks;
+  /**
+   * Declares that the adaptation deliberately trains only the head (linear probing). Without it, an adaptation that
+   * adds no parameter and whose `trains` matches no base parameter outside the head is refused: it would silently
+   * turn into a linear probe (e.g. a misspelt parameter name).
+   */
+  readonly headOnly?: boolean;
 }
 
 /** A fine-tuning strategy: full fine-tuning, linear probing, BitFit, LoRA, adapters, ... */

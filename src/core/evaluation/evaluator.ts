@@ -6,6 +6,7 @@ import type { MetricContext, PointMetricPlugin } from '../contracts/metric.js';
 import type { PixelShiftPlugin } from '../contracts/shift.js';
 import type { Rng } from '../tensor/rng.js';
 import type { VisionTransformer } from '../model/vit.js';
+import { checkAttackResults } from './attack-check.js';
 
 /** One measurement at one evaluation point, as stored. */
 export interface MeasuredPoint {
@@ -124,6 +125,7 @@ export async function evaluate(model: VisionTransformer, plan: EvaluationPlan, s
             const rng = plan.rng.fork(`${JSON.stringify(context)}/attack/${plugin.meta.name}/${batch}`);
             const results = await plugin.perturb({ model, pixels, labels: labelTensor, config, rng });
             const seconds = (performance.now() - t0) / 1000 / results.length;
+            await checkAttackResults(plugin, config, pixels, results);
             for (const { threat, pixels: adversarial } of results) {
               collector.add({ ...context, attack: plugin.meta.name, norm: threat.norm, eps: threat.eps }, logitsOf(model, adversarial), labels, seconds);
               adversarial.dispose();

@@ -45,7 +45,8 @@ export function stepListProblem(steps: readonly number[]): string | undefined {
 /**
  * The evaluation steps of a run of `totalSteps` optimiser steps: step 0 (before training), the schedule's
  * steps, and the last step, ascending and unique.
- * @throws {@link ConfigError} for a custom list that is not strictly increasing non-negative integers.
+ * @throws {@link ConfigError} for a custom list that is not strictly increasing non-negative integers, or that names
+ * steps beyond `totalSteps` (they would never be measured).
  */
 export function evaluationSteps(schedule: EvaluationSchedule, totalSteps: number): number[] {
   const steps = new Set<number>([0, totalSteps]);
@@ -59,7 +60,12 @@ export function evaluationSteps(schedule: EvaluationSchedule, totalSteps: number
   } else {
     const problem = stepListProblem(schedule);
     if (problem !== undefined) throw new ConfigError(`evaluation schedule: ${problem}`);
-    for (const step of schedule) if (step <= totalSteps) steps.add(step);
+    const beyond = schedule.filter((step) => step > totalSteps);
+    if (beyond.length > 0) {
+      const which = beyond.length === 1 ? `step ${beyond[0]} is` : `steps ${beyond.join(', ')} are`;
+      throw new ConfigError(`evaluation schedule: ${which} beyond the last training step (${totalSteps}); train longer or drop them`);
+    }
+    for (const step of schedule) steps.add(step);
   }
   return [...steps].sort((a, b) => a - b);
 }

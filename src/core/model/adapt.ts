@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ConfigError } from '../contracts/config.js';
 import type { AdaptableModel, ModelArchitecture } from '../contracts/model.js';
 import type { Adaptation, StrategyPlugin } from '../contracts/strategy.js';
 import type { Rng } from '../tensor/rng.js';
@@ -14,6 +15,7 @@ export interface StrategyUse {
 /**
  * Applies strategies in order (stacking them, e.g. BitFit then LoRA). Each gets its own random stream,
  * forked by position and name, so stacking another strategy does not change the first one's initialisation.
+ * @throws {@link ConfigError} for a strategy that trains nothing beyond the head without declaring `headOnly`.
  */
 export function adaptModel(model: VisionTransformer, strategies: readonly StrategyUse[], rng: Rng): Adaptation[] {
   const adaptations = createAdaptations(model, strategies, rng, model.addedVariables().keys());
@@ -30,6 +32,14 @@ function createAdaptations(model: AdaptableModel, strategies: readonly StrategyU
         throw new RangeError(`strategy '${plugin.meta.name}' adds parameter '${name}', which already exists; stacked strategies must add distinct parameters`);
       }
       seen.add(name);
+    }
+    const trainsBackbone = model.parameters.some((p) => !isHead(p.name) && adaptation.trains(p.name));
+    if (adaptation.added.size === 0 && !trainsBackbone && adaptation.headOnly !== true) {
+      const which = `strategy '${plugin.meta.name}' (config ${JSON.stringify(config)})`;
+      throw new ConfigError(
+        `${which} trains nothing beyond the head: it adds no parameter and trains no backbone parameter; ` +
+          'check its config (a linear probe must declare headOnly)',
+      );
     }
     return adaptation;
   });

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { ConfigError, parseConfig } from '../contracts/config.js';
+import { checkSplitLabels } from '../contracts/dataset.js';
 import type { ProgressListener } from '../contracts/dataset.js';
 import { datasetFiles } from '../data/files.js';
 import { evaluate } from '../evaluation/evaluator.js';
@@ -68,13 +69,14 @@ export async function evaluateModel(
     }
     adaptModel(model, strategies, rng.fork('strategies'));
     if (spec.adaptation !== undefined) loadAdaptation(model, spec.adaptation);
-    const split = await dataset.plugin.open(spec.split, dataset.config, {
+    const opened = await dataset.plugin.open(spec.split, dataset.config, {
       imageSize: model.architecture.imageSize,
       dataDir: context.dataDir,
       files: datasetFiles(context.dataDir, dataset.plugin.meta.name, context.onProgress),
       rng: rng.fork('dataset'),
       onProgress: context.onProgress,
     });
+    const split = checkSplitLabels(opened, description.numClasses, `dataset '${dataset.plugin.meta.name}' split '${spec.split}'`);
     const images = await readImages(split, sampleIndices(allIndices(split), spec.sample, rng.fork(`evaluation/${spec.split}`)));
     const plan = evaluationPlan(measurements, [{ context: { split: spec.split }, images, robustness: true }], spec.batchSize, rng.fork('evaluation'));
     const points = await evaluate(model, plan, 0, 0);

@@ -55,6 +55,15 @@ export function runObjectives(run: RunRecord, points: readonly MeasuredPoint[], 
   return robust === undefined ? undefined : accuracyObjectives(robust.context);
 }
 
+/**
+ * The version of the metric `name` a run measured with, from the `name@version` plugins it recorded (undefined where
+ * none is recorded). Metrics are recorded last, so the last entry wins over a plugin of another family with that name.
+ * Values of different versions of a metric are not comparable (e.g. accuracy before 0.2.0 counted ties as correct).
+ */
+export function metricVersion(run: Pick<RunRecord, 'plugins'>, name: string): string | undefined {
+  return run.plugins.findLast((ref) => ref.startsWith(`${name}@`))?.slice(name.length + 1);
+}
+
 /** A readable name of a robust-accuracy context, e.g. `pgd Linf eps 8/255`. */
 export function threatLabel(context: MetricContext): string {
   const eps = Number(context['eps']);

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import type { AttackPlugin } from '../contracts/attack.js';
+import { checkSplitLabels } from '../contracts/dataset.js';
 import type { ProgressListener } from '../contracts/dataset.js';
 import type { MetricContext } from '../contracts/metric.js';
 import { datasetFiles } from '../data/files.js';
@@ -8,7 +9,7 @@ import { evaluate } from '../evaluation/evaluator.js';
 import type { EvaluationSet, MeasuredPoint } from '../evaluation/evaluator.js';
 import { evaluationSteps } from '../evaluation/schedules.js';
 import type { FrontierResult, Objective } from '../frontier/pareto.js';
-import { accuracyObjectives, runFrontier } from './frontiers.js';
+import { accuracyObjectives, runFrontier, threatLabel } from './frontiers.js';
 import { adaptModel, countParameters } from '../model/adapt.js';
 import type { ParameterCounts } from '../model/adapt.js';
 import { loadAdaptation, saveAdaptation } from '../model/adaptation-file.js';
@@ -106,6 +107,16 @@ export function frontierObjectives(run: ResolvedRun): [Objective, Objective] | u
   return accuracyObjectives({ split: 'test', attack: attack.plugin.meta.name, norm: threat.norm, eps: threat.eps });
 }
 
+/** One line through Node's warning channel: a frontier without points has an AUPF of 0 that measures nothing. */
+function warnEmptyFrontier(robustContext: string | undefined): void {
+  const threat = threatLabel(JSON.parse(robustContext ?? '{}') as MetricContext);
+  const message = `no logged step has both test accuracy and robust accuracy under ${threat}: the frontier is empty`;
+  process.emitWarning(`${message}; its AUPF 0 measures nothing`, {
+    type: 'RunWarning',
+    code: 'PARETUNE_EMPTY_FRONTIER',
+  });
+}
+
 /**
  * Runs one fine-tuning run: resolves and validates the spec (before any work), loads and adapts the backbone,
  * splits the training data 90/10 (seeded, stratified), trains with AdamW under the schedule, measures every
@@ -135,9 +146,12 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
   };
   // A plugin stopped while it loads (signal.throwIfAborted) stops the run as a stop between steps does: resumable.
   const open = (split: string): ReturnType<typeof datasetPlugin.open> =>
-    datasetPlugin.open(split, run.dataset.config, openOptions).catch((error: unknown) => {
-      throw context.signal?.aborted === true ? new RunStoppedError(context.checkpoint?.resume?.points.at(-1)?.step ?? 0) : error;
-    });
+    datasetPlugin.open(split, run.dataset.config, openOptions).then(
+      (opened) => checkSplitLabels(opened, description.numClasses, `dataset '${datasetPlugin.meta.name}' split '${split}'`),
+      (error: unknown) => {
+        throw context.signal?.aborted === true ? new RunStoppedError(context.checkpoint?.resume?.points.at(-1)?.step ?? 0) : error;
+      },
+    );
   const trainData = await open('train');
   const testData = await open('test');
 
@@ -217,6 +231,8 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       points.push(...final);
       context.onEvent?.({ type: 'evaluation', step: outcome.lastStep, points: final });
     }
+    const frontier = objectives === undefined ? undefined : runFrontier(points, objectives);
+    if (frontier !== undefined && frontier.points.length === 0) warnEmptyFrontier(objectives?.[1].context);
     if (context.saveAdaptation !== undefined) {
       saveAdaptation(model, context.saveAdaptation, run.strategies.map(({ plugin, config }) => ({ name: plugin.meta.name, version: plugin.meta.version, config })));
     }
@@ -229,7 +245,7 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       points,
       lastStep: outcome.lastStep,
       bestStep: outcome.bestStep,
-      ...(objectives === undefined ? {} : { frontier: runFrontier(points, objectives) }),
+      ...(frontier === undefined ? {} : { frontier }),
       seconds: { total: (performance.now() - started) / 1000, evaluation: evaluationSeconds },
       data: {
         train: { source: trainData.source, images: trainData.size, trained: trainIndices.length, validation: validationIndices.length },

@@ -1,4 +1,4 @@
-import { definePlugin, z } from '../../core/contracts/index.js';
+import { checkRadii, definePlugin, epsSchema, radiiOf, z } from '../../core/contracts/index.js';
 import type { AttackInput, AttackResult, Classifier, ThreatModel } from '../../core/contracts/index.js';
 import { tf } from '../../core/tensor/index.js';
 import type { Rng } from '../../core/tensor/index.js';
@@ -6,8 +6,8 @@ import type { Rng } from '../../core/tensor/index.js';
 const configSchema = z
   .object({
     norm: z.enum(['Linf', 'L2']).default('Linf'),
-    /** Radius in [0,1] pixel units; a list evaluates a robustness curve, one attack per value. */
-    eps: z.union([z.number().nonnegative(), z.array(z.number().nonnegative()).min(1)]).default(1 / 255),
+    /** Radius in [0,1] pixel units (a number or `"8/255"`); a list evaluates a robustness curve, one attack per value. */
+    eps: epsSchema.default(1 / 255),
     /** Step size; default `stepRatio * eps` (0.25/255 at eps 1/255, the study's value). */
     step: z.number().positive().optional(),
     stepRatio: z.number().positive().default(0.25),
@@ -18,12 +18,13 @@ const configSchema = z
     /** RobustBench convention: attack only correctly classified images (others stay clean and count as wrong anyway). */
     correctOnly: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .superRefine(checkRadii);
 
 type PgdConfig = z.infer<typeof configSchema>;
 
 const threatModels = (config: PgdConfig): ThreatModel[] =>
-  (Array.isArray(config.eps) ? config.eps : [config.eps]).map((eps) => ({ norm: config.norm, eps }));
+  radiiOf(config.eps).map((eps) => ({ norm: config.norm, eps }));
 
 /** Mean cross-entropy against the true labels, the loss PGD ascends. */
 const lossOf = (model: Classifier, x: tf.Tensor4D, oneHot: tf.Tensor2D): tf.Scalar =>

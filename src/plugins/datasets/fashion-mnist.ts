@@ -83,6 +83,10 @@ export const fashionMnist = definePlugin({
     const labels = readIdx(labelsFile, 0x801);
     const [count, height, width] = images.dims as [number, number, number];
     if (labels.dims[0] !== count) throw new ConfigError(`fashion-mnist ${split}: ${count} images but ${labels.dims[0]} labels`);
+    const bad = labels.data.findIndex((label) => label >= CLASS_NAMES.length);
+    if (bad >= 0) {
+      throw new ConfigError(`${labelsFile}: label ${labels.data[bad]} at index ${bad} is not a class (expected 0 to ${CLASS_NAMES.length - 1})`);
+    }
     const keep = classes === undefined ? undefined : new Map(classes.map((c, i) => [c, i]));
     const selected = Array.from({ length: count }, (_, i) => i).filter((i) => keep === undefined || keep.has(labels.data[i] as number));
     const size = height * width;

@@ -5,5 +5,5 @@ export const linearProbe = definePlugin({
   family: 'strategy',
   meta: { name: 'linear-probe', version: '0.1.0', apiVersion: 1, description: 'Linear probing: only the classification head trains.' },
   configSchema: z.object({}).strict(),
-  adapt: () => ({ trains: () => false, added: new Map(), hooks: {} }),
+  adapt: () => ({ trains: () => false, added: new Map(), hooks: {}, headOnly: true }),
 });

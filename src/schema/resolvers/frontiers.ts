@@ -4,7 +4,7 @@ import type { MetricContext } from '../../core/contracts/metric.js';
 import { canonicalJson } from '../../core/evaluation/context.js';
 import { paretoFrontier } from '../../core/frontier/pareto.js';
 import type { Objective as ObjectiveSpec } from '../../core/frontier/pareto.js';
-import { runObjectives, threatLabel } from '../../core/runs/frontiers.js';
+import { metricVersion, runObjectives, threatLabel } from '../../core/runs/frontiers.js';
 import { leaderboard } from '../../core/runs/leaderboard.js';
 import type { RunRecord } from '../../core/store/store.js';
 import { Api, ApiToken, badInput } from '../api.js';
@@ -12,6 +12,23 @@ import { ObjectiveInput, RunFilter } from '../inputs.js';
 import { matches } from '../run-query.js';
 import { Frontier, Leaderboard, Sense } from '../types.js';
 import { contextArg } from './runs.js';
+
+/** Refuses to pool runs whose objectives were measured by different versions of a metric: their values differ in meaning. */
+function assertOneVersion(runs: readonly RunRecord[], objectives: readonly ObjectiveSpec[]): void {
+  for (const metric of new Set(objectives.map((o) => o.metric))) {
+    const byVersion = new Map<string, string[]>();
+    for (const run of runs) {
+      const version = metricVersion(run, metric) ?? 'unrecorded';
+      byVersion.set(version, [...(byVersion.get(version) ?? []), run.id]);
+    }
+    if (byVersion.size > 1) {
+      const groups = [...byVersion]
+        .sort(([a], [b]) => b.localeCompare(a, 'en', { numeric: true }))
+        .map(([version, ids]) => `${metric}@${version}: ${ids.join(', ')}`).join('; ');
+      throw badInput(`the selected runs measured ${metric} with different, incomparable versions (${groups}); select runs of one version`);
+    }
+  }
+}
 
 /** Frontiers across runs and strategy leaderboards. */
 @injectable()
@@ -48,6 +65,7 @@ export class FrontierResolver {
         ? runs.map((r) => runObjectives(r, [])).find((o) => o !== undefined)
         : (objectives.map((o, i) => ({ metric: o.metric, context: canonicalJson(contextArg(o.context, `objectives[${i}].context`)), sense: o.sense })) as [ObjectiveSpec, ObjectiveSpec]);
     if (chosen === undefined) throw badInput('none of the selected runs has a frontier of its own (no attack); give objectives');
+    assertOneVersion(runs, chosen);
     const inputs = runs.flatMap((run) => {
       const valueAt = (objective: ObjectiveSpec): Map<number, number> =>
         new Map(
@@ -74,7 +92,7 @@ export class FrontierResolver {
   @Query(() => [Leaderboard], {
     description:
       "Strategies on a dataset ranked by mean AUPF over their finished runs, with percent above the board's average. Without attack/norm/eps, each run's own " +
-      'frontier threat model is used, giving one board per threat model.',
+      'frontier threat model is used, giving one board per threat model. Runs measured by different accuracy metric versions are on different boards.',
     complexity: 50,
   })
   leaderboard(
@@ -90,7 +108,14 @@ export class FrontierResolver {
     const boards = new Map<string, Leaderboard>();
     for (const row of rows) {
       const robustContext = JSON.parse(row.robustContext) as MetricContext;
-      const board = boards.get(row.robustContext) ?? { dataset, threat: threatLabel(robustContext), robustContext: robustContext as Record<string, string | number>, entries: [] };
+      const key = `${row.robustContext}\u0000${row.accuracyVersion}`;
+      const board = boards.get(key) ?? {
+        dataset,
+        threat: threatLabel(robustContext),
+        robustContext: robustContext as Record<string, string | number>,
+        accuracyVersion: row.accuracyVersion === '' ? null : row.accuracyVersion,
+        entries: [],
+      };
       const members = records.filter((r) => row.runIds.includes(r.id));
       const result = (members[0]?.result ?? {}) as { parameters?: { trainable: number; trainablePercent: number }; data?: { test?: { evaluated?: number } } };
       board.entries.push({
@@ -105,7 +130,7 @@ export class FrontierResolver {
           return [JSON.stringify(setting), setting];
         })).values()],
       });
-      boards.set(row.robustContext, board);
+      boards.set(key, board);
     }
     return [...boards.values()];
   }

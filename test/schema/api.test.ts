@@ -168,6 +168,42 @@ describe('GraphQL API over HTTP', () => {
     expect((await gql<{ runs: { totalCount: number } }>(server.url, '{ runs(filter: { dataset: { eq: "synthetic-a" } }) { totalCount } }')).data?.runs.totalCount).toBe(15);
   });
 
+  it('answers a variable of the wrong type with BAD_USER_INPUT (400), naming the variable', async () => {
+    for (const n of ['abc', 1.5, { a: 1 }]) {
+      const response = await gql(server.url, 'query($n: Int) { runs(first: $n) { totalCount } }', { n });
+      expect(response.status).toBe(400);
+      expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(response.errors?.[0]?.message).toContain('$n');
+    }
+    const nested = await gql(server.url, 'query($f: RunFilter) { runs(filter: $f) { totalCount } }', { f: { seed: { eq: 'x' } } });
+    expect(nested.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('accepts the token only as "Authorization: Bearer <token>"', async () => {
+    const codeWith = async (authorization: string): Promise<string | undefined> =>
+      (await gql(server.url, 'mutation { deleteRun(id: "no-such-run") }', {}, { authorization })).errors?.[0]?.extensions?.code;
+    expect(await codeWith(TOKEN)).toBe('UNAUTHENTICATED');
+    expect(await codeWith(`Token ${TOKEN}`)).toBe('UNAUTHENTICATED');
+    expect(await codeWith(`Bearer ${TOKEN}x`)).toBe('UNAUTHENTICATED');
+    expect(await codeWith(`Bearer ${TOKEN.slice(0, -1)}`)).toBe('UNAUTHENTICATED');
+    expect(await codeWith(`Bearer ${TOKEN}`)).toBe('NOT_FOUND');
+  });
+
+  it('closes a WebSocket that sends a message over --max-body (1009) and stays healthy', async () => {
+    const socket = new WebSocket(server.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { pad: 'x'.repeat(1_100_000) } }));
+    expect(await closed).toBe(1009);
+    expect((await fetch(server.url.replace('/graphql', '/health'))).status).toBe(200);
+    const client = createClient({ url: server.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket });
+    const plugins = await new Promise<unknown>((resolve, reject) => {
+      client.subscribe({ query: '{ plugins(family: STRATEGY) { name } }' }, { next: ({ data }) => resolve(data), error: reject, complete: () => undefined });
+    });
+    await client.dispose();
+    expect((plugins as { plugins: unknown[] }).plugins.length).toBeGreaterThan(0);
+  });
+
   it('serves plugins with config schemas, datasets, GET queries and CORS for configured origins', async () => {
     const plugins = await gql<{ plugins: { name: string; origin: string; configSchema: { type?: string } }[] }>(server.url, '{ plugins(family: DATASET) { name origin configSchema } }');
     expect(plugins.data?.plugins.find((p) => p.name === 'toy')?.origin).toContain('toy');

@@ -44,7 +44,7 @@ export const LIMITS = { maxBodyBytes: 1_000_000, maxDepth: 10, maxComplexity: 2_
  */
 function variableErrors(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined): GraphQLError[] {
   const operation = getOperationAST(document);
-  if (operation === null) return [];
+  if (!operation) return [];
   const { errors } = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
   return (errors ?? []).map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } }));
 }

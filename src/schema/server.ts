@@ -32,7 +32,7 @@ export interface ServerOptions extends ApiOptions {
 export interface ApiServer {
   readonly url: string;
   readonly api: Api;
-  /** Stops accepting requests, stops runs executing in this process (they stay resumable) and closes the server. */
+  /** Stops accepting requests, stops the runs on its worker threads (they stay resumable) and closes the server. */
   close(): Promise<void>;
 }
 
@@ -215,7 +215,7 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
     url: `http://${host}:${port}/graphql`,
     api,
     async close() {
-      if (options.executor === undefined) await api.queue.stop();
+      if (!options.executor.detached) await api.queue.stop();
       await ws.dispose();
       sockets.close();
       await apollo.stop();

@@ -1,14 +1,16 @@
 /**
  * `npm run bench:api`: a load test of the GraphQL API over real HTTP. Seeds a database with 100 finished runs of
  * 1,000 metric points each (500 logged steps x clean and robust accuracy), starts `paretune serve` on it as its own
- * process, fires 200 concurrent history queries (each a whole series down-sampled to 200 points) and reports errors,
- * throughput and latency percentiles.
+ * process, and fires 200 concurrent history queries (each a whole series down-sampled to 200 points) three times:
+ * with no run executing, in the first seconds of a run the server executes (loading its dataset and model), and
+ * while that run trains. Reports errors, throughput and latency percentiles of each.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import type { MeasuredPoint } from '../src/core/evaluation/evaluator.js';
 import { Store } from '../src/core/store/store.js';
 
@@ -16,6 +18,8 @@ const RUNS = 100;
 const STEPS = 500;
 const CONCURRENT = 200;
 const ROBUST = { split: 'test', attack: 'pgd', norm: 'Linf', eps: 1 / 255 };
+const TOKEN = 'bench-token';
+const IMAGES_PER_CLASS = 200;
 
 const dir = mkdtempSync(join(tmpdir(), 'paretune-api-load-'));
 const db = join(dir, 'load.db');
@@ -37,8 +41,22 @@ for (let r = 0; r < RUNS; r++) {
 }
 store.close();
 
+// The run's dataset: an image folder of 3 colour-coded classes of 32 px PNGs.
+const images = join(dir, 'images');
+for (const [label, colour] of [[0, 'red'], [1, 'green'], [2, 'blue']] as const) {
+  mkdirSync(join(images, colour), { recursive: true });
+  for (let i = 0; i < IMAGES_PER_CLASS; i++) {
+    const pixels = Buffer.alloc(32 * 32 * 3);
+    for (let p = 0; p < pixels.length; p++) pixels[p] = (p % 3 === label ? 150 : 60) + ((p * 7919 + i * 104_729) % 61);
+    await sharp(pixels, { raw: { width: 32, height: 32, channels: 3 } }).png().toFile(join(images, colour, `${i}.png`));
+  }
+}
+
 const main = resolve(fileURLToPath(import.meta.url), '../../src/cli/main.js');
-const server = spawn(process.execPath, [main, 'serve', '--port', '0', '--db', db], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PARETUNE_DATA_DIR: dir } });
+const server = spawn(process.execPath, [main, 'serve', '--port', '0', '--db', db], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: { ...process.env, PARETUNE_DATA_DIR: dir, PARETUNE_API_TOKEN: TOKEN },
+});
 const url = await new Promise<string>((done, fail) => {
   let out = '';
   server.stdout.on('data', (chunk: Buffer) => {
@@ -49,28 +67,65 @@ const url = await new Promise<string>((done, fail) => {
   server.on('exit', (code) => fail(new Error(`paretune serve exited with ${code}`)));
 });
 
+const post = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<{ data?: T; errors?: unknown }> => {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ query, variables }) });
+  return (await response.json()) as { data?: T; errors?: unknown };
+};
+
 const query = 'query($id: ID!) { run(id: $id) { id history(samples: 200) { step value } robust: history(context: {split: "test", attack: "pgd", norm: "Linf", eps: 0.00392156862745098}, samples: 200) { step value } } }';
-const latencies: number[] = [];
-let errors = 0;
-const started = performance.now();
-await Promise.all(
-  Array.from({ length: CONCURRENT }, async (_, i) => {
-    const t0 = performance.now();
-    try {
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables: { id: ids[i % RUNS] } }) });
-      const body = (await response.json()) as { errors?: unknown; data?: { run?: { history: unknown[]; robust: unknown[] } } };
-      if (body.errors !== undefined || body.data?.run?.history.length !== 200 || body.data.run.robust.length !== 200) errors += 1;
-    } catch {
-      errors += 1;
-    }
-    latencies.push(performance.now() - t0);
-  }),
-);
-const seconds = (performance.now() - started) / 1000;
-latencies.sort((a, b) => a - b);
-const at = (q: number): string => (latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] as number).toFixed(0);
+let failures = 0;
+
+/** Fires CONCURRENT history queries at once; prints their errors, throughput and latency percentiles. */
+async function load(label: string): Promise<void> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENT }, async (_, i) => {
+      const t0 = performance.now();
+      try {
+        const body = await post<{ run?: { history: unknown[]; robust: unknown[] } }>(query, { id: ids[i % RUNS] });
+        if (body.errors !== undefined || body.data?.run?.history.length !== 200 || body.data.run.robust.length !== 200) errors += 1;
+      } catch {
+        errors += 1;
+      }
+      latencies.push(performance.now() - t0);
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number): string => (latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] as number).toFixed(0);
+  console.log(`${label}: errors ${errors}; all done in ${seconds.toFixed(2)} s (${(CONCURRENT / seconds).toFixed(0)} queries/s); latency p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms`);
+  failures += errors;
+}
+
 console.log(`GraphQL load: ${RUNS} runs x ${2 * STEPS} points; ${CONCURRENT} concurrent history queries (2 series of 200 samples each)`);
-console.log(`errors ${errors}; all done in ${seconds.toFixed(2)} s (${(CONCURRENT / seconds).toFixed(0)} queries/s); latency p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms`);
+await load('no run executing');
+
+const spec = {
+  model: 'vit-bench-32',
+  dataset: { name: 'imagefolder', config: { path: images } },
+  strategies: ['full'],
+  attacks: [{ name: 'pgd', config: { eps: 1 / 255, steps: 3 } }],
+  training: { steps: 400, batchSize: 32, warmupSteps: 0 },
+  evaluation: { schedule: [0, 400], testSample: 100, trainSample: 100, validationSample: 50 },
+};
+const started = await post<{ startRun: { id: string } }>('mutation($spec: JSON!) { startRun(spec: $spec) { id } }', { spec });
+const runId = started.data?.startRun.id;
+if (runId === undefined) throw new Error(`startRun failed: ${JSON.stringify(started.errors)}`);
+await load('first seconds of a run executing in the server (loading)');
+const progress = async (): Promise<{ status: string; step: number } | undefined> =>
+  (await post<{ run: { progress: { status: string; step: number } | null } }>('query($id: ID!) { run(id: $id) { progress { status step } } }', { id: runId })).data?.run.progress ?? undefined;
+let state = await progress();
+while (state?.status === 'RUNNING' && state.step === 0) {
+  await new Promise((r) => setTimeout(r, 200));
+  state = await progress();
+}
+if (state?.status !== 'RUNNING') throw new Error(`the run did not train: ${JSON.stringify(state)}`);
+await load(`a run executing in the server (training, step ${state.step})`);
+await post('mutation($id: ID!) { cancelRun(id: $id) { id } }', { id: runId });
+
 server.kill('SIGTERM');
+await new Promise((r) => server.once('exit', r));
 rmSync(dir, { recursive: true, force: true });
-if (errors > 0) process.exitCode = 1;
+if (failures > 0) process.exitCode = 1;

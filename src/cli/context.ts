@@ -1,5 +1,7 @@
 import type { DependencyContainer } from 'tsyringe';
 import { createContainer } from '../core/container.js';
+import type { WorkerSetup } from '../core/execution/thread-pool.js';
+import { cacheDir, dataDir } from '../core/paths.js';
 import { backendRequest } from '../core/tensor/backend.js';
 import { builtinPlugins } from '../plugins/index.js';
 
@@ -25,4 +27,17 @@ export function containerFor(options: GlobalOptions, io: CliIo): Promise<Depende
     plugins: options.plugin,
     backend: backendRequest(options.backend, io.env),
   });
+}
+
+/** What each worker thread of a command needs to build the same container: the same plugins, backend and folders. */
+export function workerSetup(options: GlobalOptions, io: CliIo): WorkerSetup {
+  const backend = backendRequest(options.backend, io.env);
+  return {
+    builtinsModule: new URL('../plugins/index.js', import.meta.url).href,
+    cwd: io.cwd,
+    plugins: options.plugin,
+    ...(backend === undefined ? {} : { backend }),
+    cacheDir: cacheDir(io.env),
+    dataDir: dataDir(io.env),
+  };
 }

@@ -5,17 +5,20 @@ import { GraphQLError } from 'graphql';
 import { ConfigError } from '../core/contracts/config.js';
 import { PluginError } from '../core/contracts/plugin.js';
 import type { PluginRegistry } from '../core/registry/registry.js';
-import { inProcessExecutor, planExperiment } from '../core/execution/stored-run.js';
+import type { RunExecutor } from '../core/execution/executor.js';
+import { planExperiment } from '../core/execution/stored-run.js';
 import type { Experiment as ExperimentSpec } from '../core/runs/experiment.js';
 import { experimentSchema } from '../core/runs/experiment.js';
 import { parseConfig } from '../core/contracts/config.js';
-import type { RunJob } from '../core/execution/job.js';
+import type { JobEvent, RunJob } from '../core/execution/job.js';
 import { RunQueue } from '../core/execution/queue.js';
-import type { JobExecutor } from '../core/execution/queue.js';
+import { RunFailedError } from '../core/runs/runner.js';
 import { resolveRun } from '../core/runs/spec.js';
 import { summariseRun } from '../core/runs/summary.js';
 import { StoreError } from '../core/store/store.js';
 import type { RunRecord, Store } from '../core/store/store.js';
+import { RunStoppedError } from '../core/training/trainer.js';
+import { PARETUNE_VERSION } from '../core/version.js';
 import type { RunView } from './run-query.js';
 import { RunStatus } from './types.js';
 import type { Run } from './types.js';
@@ -24,16 +27,16 @@ import type { Run } from './types.js';
 export interface ApiOptions {
   readonly store: Store;
   readonly registry: PluginRegistry;
-  readonly cacheDir: string;
   readonly dataDir: string;
   /** Bearer token that mutations require; without one the API is read-only. */
   readonly token?: string;
   /**
-   * Where runs started through the API execute (default: in this process, one at a time). Runs on an external
-   * executor (distributed workers) go on when the server stops.
+   * Where runs started through the API execute: worker threads, off the event loop that answers queries, or remote
+   * workers (whose runs go on when the server stops).
    */
-  readonly executor?: JobExecutor;
-  readonly concurrency?: number;
+  readonly executor: RunExecutor;
+  /** Told one line for each run that fails. */
+  readonly log?: (line: string) => void;
 }
 
 export const ApiToken: InjectionToken<Api> = Symbol('paretune.api');
@@ -118,7 +121,40 @@ export class Api {
   readonly queue: RunQueue;
 
   constructor(readonly options: ApiOptions) {
-    this.queue = new RunQueue(options.executor ?? inProcessExecutor(options.store, options), options.concurrency ?? 1);
+    this.queue = new RunQueue((job, signal, onEvent) => this.execute(job, signal, onEvent), options.executor.concurrency);
+  }
+
+  /**
+   * Executes a job, storing a failure before the run started (a dataset that cannot be loaded) as a failed run: the
+   * client was given its id, so `run(id)` says what happened rather than that there is no such run.
+   */
+  private async execute(job: RunJob, signal: AbortSignal, onEvent: (event: JobEvent) => void): Promise<unknown> {
+    try {
+      return await this.options.executor.execute(job, signal, onEvent);
+    } catch (error) {
+      const cause = error instanceof RunFailedError ? error.cause : (error as Error);
+      if (!(cause instanceof RunStoppedError)) {
+        if (this.store.getRun(job.runId) === undefined) this.storeUnstarted(job, cause.message);
+        this.options.log?.(`paretune: ${cause.message.startsWith(`run ${job.runId} `) ? cause.message : `run ${job.runId} failed: ${cause.message}`}\n`);
+      }
+      throw error;
+    }
+  }
+
+  /** Stores a run that failed before it started, as failed with its error. */
+  private storeUnstarted(job: RunJob, error: string): void {
+    const { spec } = resolveRun(job.spec, this.registry);
+    this.store.createRun({
+      id: job.runId,
+      ...(job.experimentId === undefined ? {} : { experimentId: job.experimentId }),
+      spec,
+      seed: spec.seed,
+      strategy: spec.strategies.map(refName).join('+'),
+      dataset: refName(spec.dataset),
+      model: spec.model,
+      paretuneVersion: PARETUNE_VERSION,
+    });
+    this.store.failRun(job.runId, error);
   }
 
   get store(): Store {

@@ -1,11 +1,11 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { GraphQLError, parse, validate } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, parse, validate } from 'graphql';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import { useServer } from 'graphql-ws/use/ws';
@@ -32,14 +32,27 @@ export interface ServerOptions extends ApiOptions {
 export interface ApiServer {
   readonly url: string;
   readonly api: Api;
-  /** Stops accepting requests, stops runs executing in this process (they stay resumable) and closes the server. */
+  /** Stops accepting requests, stops the runs on its worker threads (they stay resumable) and closes the server. */
   close(): Promise<void>;
 }
 
 export const LIMITS = { maxBodyBytes: 1_000_000, maxDepth: 10, maxComplexity: 2_000 } as const;
 
-/** Depth and complexity checks, each answered with its own stable error code. */
+/**
+ * Variables that do not fit their declared types (e.g. a string for an Int), as BAD_USER_INPUT. Checked before the
+ * complexity estimate, which coerces the variables itself and would throw an unclassified (500) error.
+ */
+function variableErrors(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined): GraphQLError[] {
+  const operation = getOperationAST(document);
+  if (!operation) return [];
+  const { errors } = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
+  return (errors ?? []).map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } }));
+}
+
+/** Variable types, depth and complexity checks, each answered with its own stable error code. */
 function limitErrors(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, maxDepth: number, maxComplexity: number): GraphQLError[] {
+  const invalid = variableErrors(schema, document, variables);
+  if (invalid.length > 0) return invalid;
   const rejected: GraphQLError[] = [];
   validate(schema, document, [maxDepthRule({ n: maxDepth, ignoreIntrospection: true, flattenFragments: true, exposeLimits: true, propagateOnRejection: false, onReject: [(_context, error) => rejected.push(error)] })]);
   if (rejected.length > 0) {
@@ -56,11 +69,13 @@ function limitErrors(schema: GraphQLSchema, document: DocumentNode, variables: R
   return [];
 }
 
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/** Whether `header` is exactly `Bearer <token>`; compared as equal-length digests, in constant time. */
 function bearerMatches(header: string | undefined, token: string | undefined): boolean {
   if (token === undefined || header === undefined) return false;
-  const given = Buffer.from(header.replace(/^Bearer\s+/i, ''));
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  const given = /^Bearer (.+)$/i.exec(header)?.[1];
+  return given !== undefined && timingSafeEqual(digest(given), digest(token));
 }
 
 class PayloadTooLargeError extends Error {}
@@ -87,7 +102,8 @@ function sendError(res: ServerResponse, status: number, message: string, code: s
 
 /**
  * Serves the API over HTTP at `/graphql` (POST JSON; GET for queries) and graphql-ws subscriptions on the same
- * path, with depth, complexity and body-size limits, optional CORS, and a bearer token for mutations.
+ * path, with depth, complexity and size limits (request bodies and WebSocket messages), optional CORS, and a bearer
+ * token for mutations.
  */
 export async function startApiServer(options: ServerOptions): Promise<ApiServer> {
   const api = new Api(options);
@@ -169,7 +185,8 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
     });
   });
 
-  const sockets = new WebSocketServer({ server: http, path: '/graphql' });
+  // A larger frame closes its socket (1009, message too big) before it is kept in memory.
+  const sockets = new WebSocketServer({ server: http, path: '/graphql', maxPayload: maxBodyBytes });
   const ws = useServer<Record<string, unknown>, { api: Api }>(
     {
       schema,
@@ -198,7 +215,7 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
     url: `http://${host}:${port}/graphql`,
     api,
     async close() {
-      if (options.executor === undefined) await api.queue.stop();
+      if (!options.executor.detached) await api.queue.stop();
       await ws.dispose();
       sockets.close();
       await apollo.stop();

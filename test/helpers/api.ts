@@ -10,6 +10,7 @@ import { REPO_ROOT, tempDir } from './fixtures.js';
 export interface ServerProcess {
   readonly url: string;
   readonly stdout: string;
+  readonly stderr: string;
   readonly child: ChildProcess;
   stop(): Promise<void>;
 }
@@ -36,6 +37,9 @@ export async function startServer(args: string[], env: NodeJS.ProcessEnv = {}, c
     url,
     get stdout() {
       return stdout;
+    },
+    get stderr() {
+      return stderr;
     },
     child,
     stop: () =>

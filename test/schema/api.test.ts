@@ -1,8 +1,9 @@
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { gql, seedRuns, startServer, tempDir, tinyCheckpoint, toyDatasetPackage } from '../helpers/index.js';
+import { gql, seedRuns, startServer, tempDir, tinyCheckpoint, toyDatasetPackage, writePluginPackage } from '../helpers/index.js';
 import type { SeedRun, ServerProcess } from '../helpers/index.js';
 
 const TOKEN = 'test-token-123';
@@ -23,6 +24,27 @@ const SEEDED: SeedRun[] = Array.from({ length: 30 }, (_, i) => ({
   ],
 }));
 
+/**
+ * A dataset whose loading holds its thread (as decoding a large dataset does) until the file `open` appears in
+ * `config.dir`, then fails; it writes `loading` there first.
+ */
+const GATED_DATASET = `import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { definePlugin, z } from 'paretune/plugin';
+export default definePlugin({
+  family: 'dataset',
+  meta: { name: 'gated', version: '1.0.0', apiVersion: 1, description: 'Holds its thread while it loads.' },
+  configSchema: z.object({ dir: z.string() }),
+  describe: () => ({ numClasses: 3, classNames: ['a', 'b', 'c'], domains: [], splits: ['train', 'test'] }),
+  async open(_split, { dir }) {
+    writeFileSync(join(dir, 'loading'), '');
+    const until = Date.now() + 60_000;
+    while (!existsSync(join(dir, 'open')) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    throw new Error('the gate was opened');
+  },
+});
+`;
+
 let server: ServerProcess;
 let readOnly: ServerProcess;
 let plugin: string;
@@ -35,7 +57,7 @@ beforeAll(async () => {
   const db = join(dir, 'api.db');
   seedRuns(db, SEEDED);
   [server, readOnly] = await Promise.all([
-    startServer(['--plugin', plugin, 'serve', '--port', '0', '--db', db, '--cors', 'http://dash.example'], { PARETUNE_API_TOKEN: TOKEN }),
+    startServer(['--plugin', plugin, '--plugin', writePluginPackage(tempDir(), 'paretune-plugin-gated', GATED_DATASET), 'serve', '--port', '0', '--db', db, '--cors', 'http://dash.example'], { PARETUNE_API_TOKEN: TOKEN }),
     startServer(['serve', '--port', '0', '--db', db, '--max-depth', '4'], { PARETUNE_API_TOKEN: '' }),
   ]);
 }, 60_000);
@@ -168,6 +190,42 @@ describe('GraphQL API over HTTP', () => {
     expect((await gql<{ runs: { totalCount: number } }>(server.url, '{ runs(filter: { dataset: { eq: "synthetic-a" } }) { totalCount } }')).data?.runs.totalCount).toBe(15);
   });
 
+  it('answers a variable of the wrong type with BAD_USER_INPUT (400), naming the variable', async () => {
+    for (const n of ['abc', 1.5, { a: 1 }]) {
+      const response = await gql(server.url, 'query($n: Int) { runs(first: $n) { totalCount } }', { n });
+      expect(response.status).toBe(400);
+      expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(response.errors?.[0]?.message).toContain('$n');
+    }
+    const nested = await gql(server.url, 'query($f: RunFilter) { runs(filter: $f) { totalCount } }', { f: { seed: { eq: 'x' } } });
+    expect(nested.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('accepts the token only as "Authorization: Bearer <token>"', async () => {
+    const codeWith = async (authorization: string): Promise<string | undefined> =>
+      (await gql(server.url, 'mutation { deleteRun(id: "no-such-run") }', {}, { authorization })).errors?.[0]?.extensions?.code;
+    expect(await codeWith(TOKEN)).toBe('UNAUTHENTICATED');
+    expect(await codeWith(`Token ${TOKEN}`)).toBe('UNAUTHENTICATED');
+    expect(await codeWith(`Bearer ${TOKEN}x`)).toBe('UNAUTHENTICATED');
+    expect(await codeWith(`Bearer ${TOKEN.slice(0, -1)}`)).toBe('UNAUTHENTICATED');
+    expect(await codeWith(`Bearer ${TOKEN}`)).toBe('NOT_FOUND');
+  });
+
+  it('closes a WebSocket that sends a message over --max-body (1009) and stays healthy', async () => {
+    const socket = new WebSocket(server.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { pad: 'x'.repeat(1_100_000) } }));
+    expect(await closed).toBe(1009);
+    expect((await fetch(server.url.replace('/graphql', '/health'))).status).toBe(200);
+    const client = createClient({ url: server.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket });
+    const plugins = await new Promise<unknown>((resolve, reject) => {
+      client.subscribe({ query: '{ plugins(family: STRATEGY) { name } }' }, { next: ({ data }) => resolve(data), error: reject, complete: () => undefined });
+    });
+    await client.dispose();
+    expect((plugins as { plugins: unknown[] }).plugins.length).toBeGreaterThan(0);
+  });
+
   it('serves plugins with config schemas, datasets, GET queries and CORS for configured origins', async () => {
     const plugins = await gql<{ plugins: { name: string; origin: string; configSchema: { type?: string } }[] }>(server.url, '{ plugins(family: DATASET) { name origin configSchema } }');
     expect(plugins.data?.plugins.find((p) => p.name === 'toy')?.origin).toContain('toy');
@@ -241,5 +299,51 @@ describe('GraphQL API over HTTP', () => {
     expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(refused.errors?.[0]?.message).toMatch(/cancel it first/);
     await cancelAll();
+  });
+  const statusOf = async (id: string, until: string): Promise<{ status: string; error: string | null } | undefined> => {
+    let run: { status: string; error: string | null } | undefined;
+    for (let i = 0; i < 300 && run?.status !== until; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      run = (await gql<{ run: { status: string; error: string | null } }>(server.url, 'query($id: ID!) { run(id: $id) { status error } }', { id })).data?.run;
+    }
+    return run;
+  };
+
+  it('answers queries while a run executing in the server holds its thread (runs do not share the event loop)', async () => {
+    const gate = tempDir();
+    const spec = { model: weights, dataset: { name: 'gated', config: { dir: gate } }, strategies: ['lora'], attacks: [], training: { steps: 2, batchSize: 4, warmupSteps: 0 } };
+    const started = await gql<{ startRun: { id: string } }>(server.url, 'mutation($spec: JSON!) { startRun(spec: $spec) { id } }', { spec }, auth);
+    const id = started.data?.startRun.id as string;
+    try {
+      for (let i = 0; i < 300 && !existsSync(join(gate, 'loading')); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(existsSync(join(gate, 'loading'))).toBe(true);
+      // The run is still loading (the gate is shut): these answer only if it does not hold the server's event loop.
+      const health = await fetch(server.url.replace('/graphql', '/health'), { signal: AbortSignal.timeout(20_000) });
+      expect(await health.json()).toMatchObject({ ok: true, running: 1 });
+      const query = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'query($id: ID!) { run(id: $id) { status } runs(filter: { dataset: { eq: "synthetic-a" } }) { totalCount } }', variables: { id } }),
+        signal: AbortSignal.timeout(20_000),
+      });
+      expect(((await query.json()) as { data: unknown }).data).toEqual({ run: { status: 'RUNNING' }, runs: { totalCount: 15 } });
+    } finally {
+      writeFileSync(join(gate, 'open'), '');
+    }
+    expect(await statusOf(id, 'FAILED')).toMatchObject({ status: 'FAILED', error: expect.stringContaining('the gate was opened') });
+  });
+
+  it('stores a started run that fails while loading as FAILED with its error, and logs one line', async () => {
+    const missing = join(tempDir(), 'no-such-folder');
+    const spec = { model: weights, dataset: { name: 'imagefolder', config: { path: missing } }, strategies: ['lora'], attacks: [], training: { steps: 2, batchSize: 4, warmupSteps: 0 } };
+    const started = await gql<{ startRun: { id: string; status: string } }>(server.url, 'mutation($spec: JSON!) { startRun(spec: $spec) { id status } }', { spec }, auth);
+    expect(started.errors).toBeUndefined();
+    const id = started.data?.startRun.id as string;
+    const run = await statusOf(id, 'FAILED');
+    expect(run?.status).toBe('FAILED');
+    expect(run?.error).toContain(missing);
+    const lines = server.stderr.split('\n').filter((line) => line.includes(id));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^paretune: run ${id} failed: .*no-such-folder`));
   });
 });

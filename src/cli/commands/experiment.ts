@@ -5,15 +5,14 @@ import { ConfigError } from '../../core/contracts/config.js';
 import type { MetricContext } from '../../core/contracts/metric.js';
 import type { MeasuredPoint } from '../../core/evaluation/evaluator.js';
 import { BackendToken } from '../../core/container.js';
-import { cacheDir, databaseFile, dataDir } from '../../core/paths.js';
+import { databaseFile, dataDir } from '../../core/paths.js';
 import { PluginRegistry } from '../../core/registry/registry.js';
 import type { JobEvent, RunJob } from '../../core/execution/job.js';
 import { RunQueue } from '../../core/execution/queue.js';
-import { executeStoredRun, planExperiment, validateExperiment } from '../../core/execution/stored-run.js';
+import { executorFor } from '../../core/execution/executor.js';
+import { planExperiment, validateExperiment } from '../../core/execution/stored-run.js';
 import type { PlannedRun } from '../../core/execution/stored-run.js';
-import { DistributedCoordinator } from '../../core/execution/distributed.js';
-import { RemoteRunError, ThreadPool } from '../../core/execution/thread-pool.js';
-import { backendRequest } from '../../core/tensor/backend.js';
+import { RemoteRunError } from '../../core/execution/thread-pool.js';
 import { RunStoppedError } from '../../core/training/trainer.js';
 import { readExperiment, stableJson } from '../../core/runs/experiment.js';
 import type { Experiment } from '../../core/runs/experiment.js';
@@ -23,7 +22,7 @@ import type { LeaderboardRow } from '../../core/runs/leaderboard.js';
 import { writePlots } from '../../core/runs/plots.js';
 import { Store } from '../../core/store/store.js';
 import type { RunRecord } from '../../core/store/store.js';
-import { containerFor } from '../context.js';
+import { containerFor, workerSetup } from '../context.js';
 import type { CliIo, GlobalOptions } from '../context.js';
 import { parseNumber, parsePositiveInt } from '../options.js';
 import { executeRun, summarisePoints } from './run.js';
@@ -86,13 +85,13 @@ export async function runExperiment({ experiment, store, global, io, quiet, work
   const registry = container.resolve(PluginRegistry);
   const workers = requested ?? defaultWorkers(container.resolve(BackendToken).name);
   // Reach Redis before anything is stored: an unreachable Redis leaves the database as it was.
-  const coordinator = redis === undefined ? undefined : await DistributedCoordinator.connect({ url: redis, onConnection: (line) => io.stderr(line) }, store);
+  const remote = redis === undefined ? undefined : await executorFor({ store, redis: { url: redis, onConnection: (line) => io.stderr(line) } });
   let id: string;
   let runs: PlannedRun[];
   try {
     ({ id, runs } = planExperiment(experiment, store, registry));
   } catch (error) {
-    await coordinator?.close();
+    await remote?.close();
     throw error;
   }
   const say = (text: string): void => {
@@ -107,7 +106,7 @@ export async function runExperiment({ experiment, store, global, io, quiet, work
   const jobOf = (run: PlannedRun): RunJob => ({ runId: run.runId, spec: run.spec, experimentId: id, queuedAt: new Date().toISOString(), ...(run.resume === undefined ? {} : { resume: run.resume }) });
 
   const threads = Math.min(workers, todo.length);
-  if (threads <= 1 && coordinator === undefined) {
+  if (threads <= 1 && remote === undefined) {
     for (const run of todo) {
       say(`${labels.get(run.runId)} ${describe(run)}\n`);
       const job = jobOf(run);
@@ -120,33 +119,13 @@ export async function runExperiment({ experiment, store, global, io, quiet, work
     if (event.type === 'started') say(`${labels.get(runId)} started on ${event.backend}: ${event.totalSteps} steps, ${event.parameters.trainable.toLocaleString('en-US')} trainable parameters\n`);
     else if (event.type === 'evaluation') say(`${labels.get(runId)} ${summarisePoints(event.step, event.points)}\n`);
   };
-  let queue: RunQueue;
-  let close: () => Promise<void>;
-  if (coordinator !== undefined) {
-    // Every run goes to Redis at once; workers take them as they free up. The coordinator records their reports.
-    say(`queueing ${todo.length} runs on ${redis} for paretune worker processes\n`);
-    queue = new RunQueue((job, signal, onEvent) => coordinator.submit(job, signal, (event) => {
-      onEvent(event);
-      print(job.runId, event);
-    }), todo.length);
-    close = () => coordinator.close();
-  } else {
-    say(`running ${todo.length} runs on ${threads} worker threads\n`);
-    const backend = backendRequest(global.backend, io.env);
-    const pool = await ThreadPool.start(threads, {
-      builtinsModule: new URL('../../plugins/index.js', import.meta.url).href,
-      cwd: io.cwd,
-      plugins: global.plugin,
-      ...(backend === undefined ? {} : { backend }),
-      cacheDir: cacheDir(io.env),
-      dataDir: dataDir(io.env),
-    });
-    queue = new RunQueue((job, signal, onEvent) => executeStoredRun(store, job, (record) => pool.run(job, signal, record), (event) => {
-      onEvent(event);
-      print(job.runId, event);
-    }), threads);
-    close = () => pool.close();
-  }
+  // Redis: every run goes there at once and workers take them as they free up; this process records their reports.
+  say(remote === undefined ? `running ${todo.length} runs on ${threads} worker threads\n` : `queueing ${todo.length} runs on ${redis} for paretune worker processes\n`);
+  const executor = remote ?? (await executorFor({ store, threads, setup: workerSetup(global, io) }));
+  const queue = new RunQueue((job, signal, onEvent) => executor.execute(job, signal, (event) => {
+    onEvent(event);
+    print(job.runId, event);
+  }), Math.min(executor.concurrency, todo.length));
   // Ctrl-C stops every run after its current step; each stays resumable.
   const onInterrupt = (): void => void queue.stop();
   process.once('SIGINT', onInterrupt);
@@ -158,7 +137,7 @@ export async function runExperiment({ experiment, store, global, io, quiet, work
     await queue.idle();
   } finally {
     process.off('SIGINT', onInterrupt);
-    await close();
+    await executor.close();
   }
   const ended = todo.map((run) => ({ run, progress: queue.progress(run.runId) }));
   const stopped = ended.find((e) => e.progress?.status === 'cancelled');

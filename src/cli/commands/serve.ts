@@ -1,17 +1,19 @@
 import type { Command } from 'commander';
-import { cacheDir, databaseFile, dataDir } from '../../core/paths.js';
+import { databaseFile, dataDir } from '../../core/paths.js';
 import { PluginRegistry } from '../../core/registry/registry.js';
 import { Store } from '../../core/store/store.js';
 import { apiSdl } from '../../schema/schema.js';
 import { LIMITS, startApiServer } from '../../schema/server.js';
-import { DistributedCoordinator } from '../../core/execution/distributed.js';
-import { containerFor } from '../context.js';
+import type { ApiServer } from '../../schema/server.js';
+import { executorFor } from '../../core/execution/executor.js';
+import { containerFor, workerSetup } from '../context.js';
 import type { CliIo, GlobalOptions } from '../context.js';
 import { parsePositiveInt } from '../options.js';
 import { redisUrl } from './worker.js';
 
 interface ServeFlags {
   port: string;
+  workers: string;
   redis?: string;
   host: string;
   db?: string;
@@ -29,27 +31,20 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--port <n>', 'port (0 picks a free one)', '4000')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--db <file>', 'database (default: PARETUNE_DB, else paretune.db in the data directory)')
-    .option('--redis <url>', 'run started runs on `paretune worker` processes through Redis (default: PARETUNE_REDIS_URL when set; else in this process)')
+    .option('--workers <n>', 'runs executing at a time, each on its own worker thread', '1')
+    .option('--redis <url>', 'run started runs on `paretune worker` processes through Redis (default: PARETUNE_REDIS_URL when set; else on worker threads)')
     .option('--cors <origins>', "comma-separated origins browsers may call from, or '*' (default: none)")
     .option('--debug', 'include stack traces in error responses')
     .option('--max-depth <n>', 'deepest query accepted', String(LIMITS.maxDepth))
     .option('--max-complexity <n>', 'costliest query accepted', String(LIMITS.maxComplexity))
     .option('--max-body <bytes>', 'largest request body accepted', String(LIMITS.maxBodyBytes))
     .action(async (flags: ServeFlags, command: Command) => {
-      const container = await containerFor(command.optsWithGlobals<GlobalOptions>(), io);
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const container = await containerFor(global, io);
       const store = Store.open(flags.db ?? databaseFile(io.env));
       const token = io.env['PARETUNE_API_TOKEN'] || undefined;
       const redis = redisUrl(flags.redis, io.env);
-      const coordinator = redis === undefined ? undefined : await DistributedCoordinator.connect({ url: redis, onConnection: (line) => io.stderr(line) }, store);
-      const server = await startApiServer({
-        container,
-        store,
-        registry: container.resolve(PluginRegistry),
-        cacheDir: cacheDir(io.env),
-        dataDir: dataDir(io.env),
-        ...(token === undefined ? {} : { token }),
-        // With workers, every started run goes to Redis at once and the workers pace them.
-        ...(coordinator === undefined ? {} : { executor: coordinator.executor(), concurrency: Number.MAX_SAFE_INTEGER }),
+      const settings = {
         host: flags.host,
         port: Number(flags.port) === 0 ? 0 : parsePositiveInt(flags.port, '--port'),
         debug: flags.debug === true,
@@ -57,9 +52,30 @@ export function registerServe(program: Command, io: CliIo): void {
         maxDepth: parsePositiveInt(flags.maxDepth, '--max-depth'),
         maxComplexity: parsePositiveInt(flags.maxComplexity, '--max-complexity'),
         maxBodyBytes: parsePositiveInt(flags.maxBody, '--max-body'),
-      });
+      };
+      const threads = parsePositiveInt(flags.workers, '--workers');
+      // Runs execute off the event loop that answers queries: on worker threads here, or on workers through Redis.
+      const executor = await executorFor(
+        redis === undefined ? { store, threads, setup: workerSetup(global, io) } : { store, redis: { url: redis, onConnection: (line) => io.stderr(line) } },
+      );
+      let server: ApiServer;
+      try {
+        server = await startApiServer({
+          ...settings,
+          container,
+          store,
+          registry: container.resolve(PluginRegistry),
+          dataDir: dataDir(io.env),
+          ...(token === undefined ? {} : { token }),
+          executor,
+          log: (line) => io.stderr(line),
+        });
+      } catch (error) {
+        await executor.close();
+        throw error;
+      }
       io.stdout(
-        `paretune API at ${server.url} (database ${store.file}; runs execute ${redis === undefined ? 'in this process' : `on workers through ${redis}`})\n` +
+        `paretune API at ${server.url} (database ${store.file}; runs execute ${executor.where})\n` +
           (token === undefined ? 'read-only: set PARETUNE_API_TOKEN to allow startRun, startExperiment, cancelRun and deleteRun\n' : 'mutations need "Authorization: Bearer $PARETUNE_API_TOKEN"\n'),
       );
       // Serve until SIGINT or SIGTERM; a run in progress stops after its current step and stays resumable.
@@ -69,7 +85,7 @@ export function registerServe(program: Command, io: CliIo): void {
       });
       io.stderr('paretune: stopping the API server\n');
       await server.close();
-      await coordinator?.close();
+      await executor.close();
       store.close();
     });
 }

@@ -9,9 +9,6 @@ import type { RunSpec } from '../runs/spec.js';
 import { newRunOf, recordOutcome, recordRun } from '../store/recorder.js';
 import type { Store } from '../store/store.js';
 import type { JobEvent, RunJob } from './job.js';
-import type { JobExecutor } from './queue.js';
-import { runJob } from './run-job.js';
-import type { JobContext } from './run-job.js';
 
 /**
  * Executes a job with `execute` (here, on a worker thread or on a remote worker) and stores it as it goes, in this
@@ -93,9 +90,4 @@ export function planExperiment(experiment: Experiment, store: Store, registry: P
 /** What a run needs to resume from its checkpoint: the file and the points measured up to it. */
 export function resumeOf(store: Store, runId: string, checkpoint: { step: number; path: string }): { file: string; points: MeasuredPoint[] } {
   return { file: checkpoint.path, points: store.points(runId).filter((p) => p.step <= checkpoint.step && p.context['checkpoint'] === undefined) };
-}
-
-/** An executor that runs each job in this process and stores it here. */
-export function inProcessExecutor(store: Store, context: Omit<JobContext, 'signal' | 'onEvent'>): JobExecutor {
-  return (job, signal, onEvent) => executeStoredRun(store, job, (record) => runJob(job, { ...context, signal, onEvent: record }), onEvent);
 }

@@ -197,9 +197,9 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       ...(checkpoint === undefined
         ? {}
         : {
-            onEvaluated: (snapshot) => {
-              const state = snapshot();
-              saveTrainingCheckpoint(checkpoint.file, model, state);
+            onEvaluated: async (snapshot) => {
+              const state = await snapshot();
+              await saveTrainingCheckpoint(checkpoint.file, model, state);
               checkpoint.onSaved?.(state.step);
             },
           }),
@@ -215,9 +215,9 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       context.onEvent?.({ type: 'evaluation', step: outcome.lastStep, points: final });
     }
     if (context.saveAdaptation !== undefined) {
-      saveAdaptation(model, context.saveAdaptation, run.strategies.map(({ plugin, config }) => ({ name: plugin.meta.name, version: plugin.meta.version, config })));
+      await saveAdaptation(model, context.saveAdaptation, run.strategies.map(({ plugin, config }) => ({ name: plugin.meta.name, version: plugin.meta.version, config })));
     }
-    if (context.saveModel !== undefined) saveCheckpoint(model, context.saveModel.dir, { head: context.saveModel.head });
+    if (context.saveModel !== undefined) await saveCheckpoint(model, context.saveModel.dir, { head: context.saveModel.head });
     return {
       spec,
       plugins,

@@ -8,7 +8,7 @@ import { VisionTransformer } from '../../src/core/model/vit.js';
 import { assertNoTensorLeaks } from '../../src/core/tensor/memory.js';
 import { sumTensors } from '../../src/core/tensor/ops.js';
 import { Rng } from '../../src/core/tensor/rng.js';
-import { GpuError } from '../../src/core/tensor/webgpu.js';
+import { GpuError, GpuMemoryError } from '../../src/core/tensor/webgpu.js';
 import { AdamW, decays } from '../../src/core/training/adamw.js';
 import { pgdAttack } from '../../src/plugins/attacks/pgd.js';
 import { builtinPlugins } from '../../src/plugins/index.js';
@@ -114,6 +114,15 @@ describe.skipIf(!onWebGpu)('numerics on webgpu, against the PyTorch reference an
     // The next reads are good again.
     expect([...(await values(tf.add(inputs[0]!, inputs[1]!)))]).toEqual(Array(5).fill(3));
     tf.dispose([...inputs, ...tooMany]);
+  });
+
+  it('reports a tensor larger than the device allows as a GPU memory error that says to lower the batch size', async () => {
+    const limit = (tf.backend() as unknown as { device: GPUDevice }).device.limits.maxStorageBufferBindingSize;
+    const big = tf.ones([Math.floor(limit / 4) + 1024]);
+    const error = await values(tf.sum(tf.add(big, 1))).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GpuMemoryError);
+    expect((error as Error).message).toMatch(/^the GPU has not enough memory for this batch \(.*\): lower the batch size$/);
+    big.dispose();
   });
 
   it.each(strategies.map((s) => s.meta.name))('%s: two AdamW steps train the same values as on wasm, without leaking tensors', async (name) => {

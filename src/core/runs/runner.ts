@@ -18,6 +18,7 @@ import type { PluginRegistry } from '../registry/registry.js';
 import { Rng } from '../tensor/rng.js';
 import { allIndices, readImages, sampleIndices } from '../evaluation/sets.js';
 import { stratifiedSplit, subsetIndices } from '../training/split.js';
+import { GpuMemoryError } from '../tensor/webgpu.js';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from '../training/checkpoint.js';
 import { RunStoppedError, stepsPerEpoch, train } from '../training/trainer.js';
 import type { StepEvent } from '../training/trainer.js';
@@ -233,7 +234,10 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
         test: { source: testData.source, images: testData.size, evaluated: (sets.find((s) => s.context['split'] === 'test')?.images.count ?? 0) },
       },
     };
-  } catch (error) {
+  } catch (caught) {
+    const error = caught instanceof GpuMemoryError
+      ? new GpuMemoryError(`${caught.message}: training.batchSize is ${training.batchSize}, evaluation.batchSize ${spec.evaluation.batchSize}`)
+      : caught;
     throw points.length > 0 ? new RunFailedError(error as Error, points) : error;
   } finally {
     model.dispose();

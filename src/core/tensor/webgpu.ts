@@ -74,7 +74,7 @@ let shim: typeof import('./webgpu-globals.js') | undefined;
 function recordError(error: GPUError): void {
   const message = error.message.split('\n')[0]?.trim() ?? '';
   const outOfMemory =
-    error.constructor.name === 'GPUOutOfMemoryError' || /out of memory|exceeds the max(imum)? (buffer|binding) size/i.test(message);
+    error.constructor.name === 'GPUOutOfMemoryError' || /out of memory|exceeds the max buffer size|larger than the maximum storage buffer binding size/i.test(message);
   pendingError ??= outOfMemory
     ? new GpuMemoryError(`the GPU has not enough memory for this batch (${message}): lower the batch size`)
     : new GpuError(`GPU error, results discarded: ${message}`);

@@ -4,6 +4,11 @@ import type { BackendSelection } from '../../src/core/tensor/backend.js';
 import { cli, cliProcess, tempDir, tinyCheckpoint, toyDatasetPackage } from '../helpers/index.js';
 import { onWebGpu } from './helpers.js';
 
+interface Point { step: number; name: string; context: Record<string, unknown>; value: number }
+/** Points as `step name context -> value`, whatever order they are listed in. */
+const byKey = (points: readonly Point[]): Map<string, number> =>
+  new Map(points.map((p) => [JSON.stringify([p.step, p.name, Object.entries(p.context).sort()]), p.value]));
+
 const info = async (backend: string): Promise<BackendSelection> => {
   const { code, stdout } = await cliProcess(['info', '--json'], tempDir(), { PARETUNE_BACKEND: backend });
   expect(code).toBe(0); // and the process exits: Dawn no longer holds it open
@@ -46,11 +51,11 @@ describe.skipIf(!onWebGpu)('the webgpu backend from the CLI', () => {
     );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    const { runId, points } = JSON.parse(run.stdout) as { runId: string; points: { step: number; value: number }[] };
+    const { runId, points } = JSON.parse(run.stdout) as { runId: string; points: Point[] };
     expect([...new Set(points.map((p) => p.step))]).toEqual([0, 2]);
     expect(points.every((p) => p.value >= 0 && p.value <= 1)).toBe(true);
-    const shown = JSON.parse((await cli(['runs', runId, '--json'], tempDir(), env)).stdout) as { status: string; points: { step: number; value: number }[] };
+    const shown = JSON.parse((await cli(['runs', runId, '--json'], tempDir(), env)).stdout) as { status: string; points: Point[] };
     expect(shown.status).toBe('finished');
-    expect(shown.points.map((p) => [p.step, p.value])).toEqual(points.map((p) => [p.step, p.value]));
+    expect(byKey(shown.points)).toEqual(byKey(points));
   });
 });

@@ -15,12 +15,12 @@ export async function profileTrainingStep(top = 12): Promise<void> {
   const pixels = tf.tensor4d(rng.uniformArray(64 * 32 * 32 * 3), [64, 32, 32, 3]);
   const labels = tf.oneHot(tf.tensor1d(Array.from({ length: 64 }, (_, i) => i % 10), 'int32'), 10) as tf.Tensor2D;
   const optimizer = tf.train.adam(1e-4);
-  const step = (): void => {
+  const step = async (): Promise<void> => {
     const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.logits(pixels)) as tf.Scalar, true, model.trainableVariables());
-    loss?.dataSync();
+    await loss?.data();
     loss?.dispose();
   };
-  step();
+  await step();
   const info = await tf.profile(step);
   const byKernel = new Map<string, { ms: number; calls: number }>();
   for (const k of info.kernels) {

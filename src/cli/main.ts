@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { releaseWebGpu } from '../core/tensor/webgpu.js';
 import { runCli } from './program.js';
 
 const exitCode = await runCli(process.argv.slice(2), {
@@ -8,3 +9,5 @@ const exitCode = await runCli(process.argv.slice(2), {
   env: process.env,
 });
 process.exitCode = exitCode;
+// Dawn (the webgpu backend) would keep the process alive.
+releaseWebGpu();

@@ -10,6 +10,7 @@ import { RunFailedError } from '../core/runs/runner.js';
 import { RunStoppedError, TrainingDivergedError } from '../core/training/trainer.js';
 import { PluginError } from '../core/contracts/plugin.js';
 import { BackendError } from '../core/tensor/backend.js';
+import { GpuMemoryError } from '../core/tensor/webgpu.js';
 import { RedisUnreachableError } from '../core/execution/distributed.js';
 import { RemoteRunError } from '../core/execution/thread-pool.js';
 import { PARETUNE_VERSION } from '../core/version.js';
@@ -28,13 +29,13 @@ import type { CliIo } from './context.js';
 import { collect } from './options.js';
 
 /** Errors caused by the user's input or machine: shown as one line, without a stack trace. */
-const USER_ERRORS = [RemoteRunError, RedisUnreachableError, ConfigError, PluginError, BackendError, CheckpointError, TrainingDivergedError, DatasetFileError, DownloadError, ImageDecodeError, ArchiveError, StoreError];
+const USER_ERRORS = [RemoteRunError, RedisUnreachableError, ConfigError, PluginError, BackendError, GpuMemoryError, CheckpointError, TrainingDivergedError, DatasetFileError, DownloadError, ImageDecodeError, ArchiveError, StoreError];
 
 function buildProgram(io: CliIo): Command {
   const program = new Command('paretune')
     .description('Measure what fine-tuning does to a vision model: clean accuracy, adversarial robustness, distribution shift, Pareto frontiers.')
     .version(PARETUNE_VERSION)
-    .option('--backend <name>', 'TensorFlow.js backend: node-gpu, node, wasm or cpu (default: first that loads; env PARETUNE_BACKEND)')
+    .option('--backend <name>', 'TensorFlow.js backend: node-gpu, webgpu, node, wasm or cpu (default: first that loads; env PARETUNE_BACKEND)')
     .option('--plugin <module>', 'load a plugin module (npm package name or path); repeatable', collect, [])
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();

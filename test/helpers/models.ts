@@ -83,7 +83,7 @@ export async function tinyCheckpoint(dir: string): Promise<string> {
   const { saveCheckpoint } = await import('../../src/core/model/checkpoint.js');
   const model = tinyModel(5);
   try {
-    return saveCheckpoint(model, dir);
+    return await saveCheckpoint(model, dir);
   } finally {
     model.dispose();
   }

@@ -68,10 +68,10 @@ describe('checkpoint loading', () => {
     expect(out.cls).toEqual(reference.cls);
   });
 
-  it('saves a backbone without its head, so a model of the same class count loads it with a fresh head', () => {
+  it('saves a backbone without its head, so a model of the same class count loads it with a fresh head', async () => {
     const { model } = loadCheckpoint(FIXTURE, { rng: Rng.fromSeed(0), overrides: { numHeads: 4 } });
     const dir = tempDir();
-    const file = saveCheckpoint(model, dir, { head: false });
+    const file = await saveCheckpoint(model, dir, { head: false });
     model.dispose();
     const info = inspectCheckpoint(file);
     expect(info).toMatchObject({ layout: 'hf-backbone', hasHead: false });
@@ -81,7 +81,7 @@ describe('checkpoint loading', () => {
     expect(out.cls).toEqual(reference.cls);
     expect(out.logits).not.toEqual(reference.logits);
     const again = loadCheckpoint(FIXTURE, { rng: Rng.fromSeed(0), overrides: { numHeads: 4 } }).model;
-    const withHead = saveCheckpoint(again, tempDir());
+    const withHead = await saveCheckpoint(again, tempDir());
     again.dispose();
     expect(outputs(withHead, 5)).toEqual({ ...reference, freshHead: false });
   });

@@ -32,7 +32,7 @@ beforeAll(async () => {
   const di = await createContainer({ builtins: builtinPlugins, cwd: tempDir(), plugins: [toyDatasetPackage(), writePluginPackage(tempDir(), 'paretune-plugin-stoppable', STOPPABLE_DATASET)] });
   registry = di.resolve(PluginRegistry);
   const model = tinyModel(5);
-  modelPath = saveCheckpoint(model, tempDir());
+  modelPath = await saveCheckpoint(model, tempDir());
   model.dispose();
 });
 

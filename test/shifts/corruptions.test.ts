@@ -38,10 +38,10 @@ function syntheticBatch(side: number, count = 2, channels = 3): tf.Tensor4D {
   return tf.tensor4d(values, [count, side, side, channels]);
 }
 
-function corrupt(pixels: tf.Tensor4D, name: CorruptionName, severity: number, parameters: ParameterSet | 'auto', rng: Rng): Float32Array {
-  const out = corruptionsShift.apply(pixels, { name, severity }, config({ parameters }), rng);
+async function corrupt(pixels: tf.Tensor4D, name: CorruptionName, severity: number, parameters: ParameterSet | 'auto', rng: Rng): Promise<Float32Array> {
+  const out = await corruptionsShift.apply(pixels, { name, severity }, config({ parameters }), rng);
   expect(out.shape).toEqual(pixels.shape);
-  const values = out.dataSync() as Float32Array;
+  const values = (await out.data()) as Float32Array;
   out.dispose();
   return values;
 }
@@ -79,12 +79,12 @@ const IMAGENET_ORDER: Partial<Record<CorruptionName, (change: readonly number[])
 };
 
 describe('corruptions shift: config and variants', () => {
-  it('defaults to every implemented corruption at severities 1-5 with automatic parameters', () => {
+  it('defaults to every implemented corruption at severities 1-5 with automatic parameters', async () => {
     expect(config()).toEqual({ corruptions: [...CORRUPTION_NAMES], severities: SEVERITIES, parameters: 'auto' });
     expect(CORRUPTION_NAMES.length).toBeGreaterThanOrEqual(10);
   });
 
-  it('refuses an unknown corruption, severities 0 and 6 and unknown keys, naming the field', () => {
+  it('refuses an unknown corruption, severities 0 and 6 and unknown keys, naming the field', async () => {
     const path = (value: object) => corruptionsShift.configSchema.safeParse(value).error?.issues[0]?.path;
     expect(path({ corruptions: ['gaussian_noise', 'motion_blur'] })).toEqual(['corruptions', 1]);
     expect(path({ severities: [0] })).toEqual(['severities', 0]);
@@ -97,7 +97,7 @@ describe('corruptions shift: config and variants', () => {
     expect(path({ severity: 3 })).toEqual([]);
   });
 
-  it('gives the cross product of corruptions and severities', () => {
+  it('gives the cross product of corruptions and severities', async () => {
     expect(corruptionsShift.variants(config({ corruptions: ['fog', 'contrast'], severities: [2, 5] }))).toEqual([
       { name: 'fog', severity: 2 },
       { name: 'fog', severity: 5 },
@@ -109,7 +109,7 @@ describe('corruptions shift: config and variants', () => {
     expect(new Set(all.map((v) => `${v.name}/${v.severity}`)).size).toBe(all.length);
   });
 
-  it('picks CIFAR-10-C parameters up to 64 px and ImageNet-C parameters above, unless told', () => {
+  it('picks CIFAR-10-C parameters up to 64 px and ImageNet-C parameters above, unless told', async () => {
     expect(parameterSetFor('auto', 32, 32)).toBe('cifar');
     expect(parameterSetFor('auto', 64, 48)).toBe('cifar');
     expect(parameterSetFor('auto', 64, 65)).toBe('imagenet');
@@ -117,12 +117,12 @@ describe('corruptions shift: config and variants', () => {
     expect(parameterSetFor('imagenet', 32, 32)).toBe('imagenet');
     const small = syntheticBatch(32, 1);
     const rng = () => Rng.fromSeed(0);
-    expect(corrupt(small, 'contrast', 1, 'auto', rng())).toEqual(corrupt(small, 'contrast', 1, 'cifar', rng()));
-    expect(corrupt(small, 'contrast', 1, 'auto', rng())).not.toEqual(corrupt(small, 'contrast', 1, 'imagenet', rng()));
+    expect(await corrupt(small, 'contrast', 1, 'auto', rng())).toEqual(await corrupt(small, 'contrast', 1, 'cifar', rng()));
+    expect(await corrupt(small, 'contrast', 1, 'auto', rng())).not.toEqual(await corrupt(small, 'contrast', 1, 'imagenet', rng()));
     small.dispose();
   });
 
-  it('refuses variants it does not know', () => {
+  it('refuses variants it does not know', async () => {
     const pixels = syntheticBatch(8, 1);
     expect(() => corruptionsShift.apply(pixels, { name: 'frost', severity: 1 }, config(), Rng.fromSeed(0))).toThrow(/unknown corruption 'frost'/);
     expect(() => corruptionsShift.apply(pixels, { name: 'fog' }, config(), Rng.fromSeed(0))).toThrow(/severity from 1 to 5/);
@@ -136,19 +136,20 @@ describe.each(CORRUPTION_NAMES)('%s on 32 px images (CIFAR-10-C parameters)', (n
   const clean = pixels.dataSync() as Float32Array;
   afterAll(() => pixels.dispose());
 
-  it('keeps the shape, stays in [0,1] and repeats itself exactly with one seed', () => {
+  it('keeps the shape, stays in [0,1] and repeats itself exactly with one seed', async () => {
     for (const severity of SEVERITIES) {
-      const out = corrupt(pixels, name, severity, 'cifar', Rng.fromSeed(5));
+      const out = await corrupt(pixels, name, severity, 'cifar', Rng.fromSeed(5));
       expect(out.every((v) => v >= 0 && v <= 1), `severity ${severity} in [0,1]`).toBe(true);
-      expect(corrupt(pixels, name, severity, 'cifar', Rng.fromSeed(5))).toEqual(out);
-      const otherSeed = corrupt(pixels, name, severity, 'cifar', Rng.fromSeed(6));
+      expect(await corrupt(pixels, name, severity, 'cifar', Rng.fromSeed(5))).toEqual(out);
+      const otherSeed = await corrupt(pixels, name, severity, 'cifar', Rng.fromSeed(6));
       if (RANDOM.has(name)) expect(otherSeed, `severity ${severity}, another seed`).not.toEqual(out);
       else expect(otherSeed, `severity ${severity} ignores the seed`).toEqual(out);
     }
   });
 
-  it('changes the image more with severity', () => {
-    const change = SEVERITIES.map((severity) => meanAbsoluteChange(corrupt(pixels, name, severity, 'cifar', Rng.fromSeed(7)), clean));
+  it('changes the image more with severity', async () => {
+    const change: number[] = [];
+    for (const severity of SEVERITIES) change.push(meanAbsoluteChange(await corrupt(pixels, name, severity, 'cifar', Rng.fromSeed(7)), clean));
     expect(change[0]).toBeGreaterThan(0);
     (CIFAR_ORDER[name] ?? expectNonDecreasing)(change);
   });
@@ -159,8 +160,9 @@ describe('ImageNet-C parameters on a 224 px image', () => {
   const clean = pixels.dataSync() as Float32Array;
   afterAll(() => pixels.dispose());
 
-  it.each(CORRUPTION_NAMES)('%s keeps the shape, stays in [0,1] and changes the image more with severity', (name) => {
-    const outputs = SEVERITIES.map((severity) => corrupt(pixels, name, severity, 'auto', Rng.fromSeed(7)));
+  it.each(CORRUPTION_NAMES)('%s keeps the shape, stays in [0,1] and changes the image more with severity', async (name) => {
+    const outputs: Float32Array[] = [];
+    for (const severity of SEVERITIES) outputs.push(await corrupt(pixels, name, severity, 'auto', Rng.fromSeed(7)));
     outputs.forEach((out, i) => expect(out.every((v) => v >= 0 && v <= 1), `severity ${i + 1} in [0,1]`).toBe(true));
     const change = outputs.map((out) => meanAbsoluteChange(out, clean));
     expect(change[0]).toBeGreaterThan(0);
@@ -172,39 +174,39 @@ describe('corruptions shift: behaviour', () => {
   it('draws fresh randomness for each batch from one rng, and leaks no tensors', async () => {
     const pixels = syntheticBatch(16);
     const rng = Rng.fromSeed(3);
-    expect(corrupt(pixels, 'gaussian_noise', 3, 'cifar', rng)).not.toEqual(corrupt(pixels, 'gaussian_noise', 3, 'cifar', rng));
-    await assertNoTensorLeaks(2, () => {
-      for (const name of CORRUPTION_NAMES) corruptionsShift.apply(pixels, { name, severity: 3 }, config(), rng).dispose();
+    expect(await corrupt(pixels, 'gaussian_noise', 3, 'cifar', rng)).not.toEqual(await corrupt(pixels, 'gaussian_noise', 3, 'cifar', rng));
+    await assertNoTensorLeaks(2, async () => {
+      for (const name of CORRUPTION_NAMES) (await corruptionsShift.apply(pixels, { name, severity: 3 }, config(), rng)).dispose();
     });
     pixels.dispose();
   });
 
-  it('works on single-channel images; JPEG refuses other channel counts than 1 and 3', () => {
+  it('works on single-channel images; JPEG refuses other channel counts than 1 and 3', async () => {
     const grey = syntheticBatch(16, 1, 1);
     for (const name of CORRUPTION_NAMES) {
-      const out = corrupt(grey, name, 3, 'cifar', Rng.fromSeed(1));
+      const out = await corrupt(grey, name, 3, 'cifar', Rng.fromSeed(1));
       expect(out.every((v) => v >= 0 && v <= 1), name).toBe(true);
     }
     const fourChannels = syntheticBatch(16, 1, 4);
-    expect(() => corruptionsShift.apply(fourChannels, { name: 'jpeg_compression', severity: 1 }, config(), Rng.fromSeed(0))).toThrow(/1 or 3 channels/);
+    await expect(corruptionsShift.apply(fourChannels, { name: 'jpeg_compression', severity: 1 }, config(), Rng.fromSeed(0))).rejects.toThrow(/1 or 3 channels/);
     tf.dispose([grey, fourChannels]);
   });
 
-  it('leaves a uniform image uniform under the blurs and pixelation', () => {
+  it('leaves a uniform image uniform under the blurs and pixelation', async () => {
     const flat = tf.fill([1, 32, 32, 3], 0.4) as tf.Tensor4D;
     for (const name of ['defocus_blur', 'zoom_blur', 'pixelate'] as const) {
       for (const severity of SEVERITIES) {
-        const out = corrupt(flat, name, severity, 'cifar', Rng.fromSeed(0));
+        const out = await corrupt(flat, name, severity, 'cifar', Rng.fromSeed(0));
         expect(out.every((v) => Math.abs(v - 0.4) < 1e-6), `${name} ${severity}`).toBe(true);
       }
     }
     flat.dispose();
   });
 
-  it('brightness equals the HSV round trip of the reference (value + c, clipped)', () => {
+  it('brightness equals the HSV round trip of the reference (value + c, clipped)', async () => {
     const pixels = syntheticBatch(16, 1);
     const clean = pixels.dataSync();
-    const out = corrupt(pixels, 'brightness', 4, 'cifar', Rng.fromSeed(0));
+    const out = await corrupt(pixels, 'brightness', 4, 'cifar', Rng.fromSeed(0));
     for (let p = 0; p < clean.length; p += 3) {
       const [h, s, v] = rgbToHsv(clean[p]!, clean[p + 1]!, clean[p + 2]!);
       const expected = hsvToRgb(h, s, Math.min(1, v + 0.2));
@@ -213,15 +215,15 @@ describe('corruptions shift: behaviour', () => {
     pixels.dispose();
   });
 
-  it('impulse noise replaces about the given fraction of values by 0 or 1; shot noise keeps the mean with variance x/c', () => {
+  it('impulse noise replaces about the given fraction of values by 0 or 1; shot noise keeps the mean with variance x/c', async () => {
     const grey = tf.fill([1, 64, 64, 3], 0.3) as tf.Tensor4D;
-    const impulse = corrupt(grey, 'impulse_noise', 5, 'cifar', Rng.fromSeed(2));
+    const impulse = await corrupt(grey, 'impulse_noise', 5, 'cifar', Rng.fromSeed(2));
     const replaced = impulse.filter((v) => Math.abs(v - 0.3) > 1e-6);
     expect(replaced.every((v) => v === 0 || v === 1)).toBe(true);
     expect(replaced.length / impulse.length).toBeCloseTo(0.07, 2);
     // Photon counts 500 (mean 150: transformed rejection) and 12 (mean 3.6: multiplication method).
     for (const [set, photons] of [['cifar', 500], ['imagenet', 12]] as const) {
-      const shot = corrupt(grey, 'shot_noise', set === 'cifar' ? 1 : 3, set, Rng.fromSeed(2));
+      const shot = await corrupt(grey, 'shot_noise', set === 'cifar' ? 1 : 3, set, Rng.fromSeed(2));
       const mean = shot.reduce((a, b) => a + b, 0) / shot.length;
       const variance = shot.reduce((a, b) => a + (b - mean) ** 2, 0) / shot.length;
       expect(mean).toBeCloseTo(0.3, 2);
@@ -231,9 +233,9 @@ describe('corruptions shift: behaviour', () => {
     grey.dispose();
   });
 
-  it('pixelate box-samples like Pillow: down to 30 px and back averages columns 7-8 and 23-24', () => {
+  it('pixelate box-samples like Pillow: down to 30 px and back averages columns 7-8 and 23-24', async () => {
     const ramp = tf.tensor4d(Float32Array.from({ length: 32 * 32 }, (_, i) => (i % 32) / 31), [1, 32, 32, 1]);
-    const row = Array.from(corrupt(ramp, 'pixelate', 1, 'cifar', Rng.fromSeed(0)).slice(0, 32), (v) => Math.round(v * 31 * 2) / 2);
+    const row = Array.from((await corrupt(ramp, 'pixelate', 1, 'cifar', Rng.fromSeed(0))).slice(0, 32), (v) => Math.round(v * 31 * 2) / 2);
     const expected = Array.from({ length: 32 }, (_, x) => ([7, 8].includes(x) ? 7.5 : [23, 24].includes(x) ? 23.5 : x));
     expect(row).toEqual(expected);
     ramp.dispose();
@@ -245,7 +247,7 @@ describe('corruption helpers against SciPy (values from scipy.ndimage 1.17)', ()
   const ramp = plane(Array.from({ length: 15 }, (_, i) => i), 3, 5);
   const close = (actual: Float32Array, expected: number[], digits = 4) => expected.forEach((e, i) => expect(actual[i]).toBeCloseTo(e, digits));
 
-  it('gaussianBlur matches gaussian_filter (nearest, truncate 4; reflect, truncate 3 with a kernel wider than the image)', () => {
+  it('gaussianBlur matches gaussian_filter (nearest, truncate 4; reflect, truncate 3 with a kernel wider than the image)', async () => {
     close(gaussianBlur(ramp, 1, scipyGaussianRadius(1, 4), 'nearest').data, [
       2.15921, 2.858548, 3.795425, 4.732303, 5.431641, 5.363785, 6.063123, 7, 7.936877, 8.636215, 8.568359, 9.267697, 10.204575, 11.141452, 11.84079,
     ]);
@@ -254,7 +256,7 @@ describe('corruption helpers against SciPy (values from scipy.ndimage 1.17)', ()
     ]);
   });
 
-  it('correlate2d matches correlate (mirror) and sampleBilinear matches map_coordinates (order 1, reflect and mirror)', () => {
+  it('correlate2d matches correlate (mirror) and sampleBilinear matches map_coordinates (order 1, reflect and mirror)', async () => {
     const kernel = Float64Array.of(0, 1, 0, 1, 2, 3, 0, 0, 1);
     close(correlate2d(ramp, kernel, 3, 'reflect101').data, [15, 21, 29, 37, 37, 45, 51, 59, 67, 67, 75, 81, 89, 97, 97]);
     const points = [[-1.25, 0.5], [2.75, 4.5], [1.5, -2.25], [3.5, 6]] as const;
@@ -268,7 +270,7 @@ describe('corruption helpers against SciPy (values from scipy.ndimage 1.17)', ()
     expect(sample('reflect101').map((v) => +v.toFixed(4))).toEqual([6.75, 9.75, 9.75, 4.5]);
   });
 
-  it('zoomBlur matches the reference clipped_zoom average (scipy zoom, order 1)', () => {
+  it('zoomBlur matches the reference clipped_zoom average (scipy zoom, order 1)', async () => {
     const image = plane(Array.from({ length: 36 }, (_, i) => ((i * 7) % 11) / 10), 6, 6);
     close(zoomBlur(image, { stop: 1.3, step: 0.1 }, Rng.fromSeed(0)).data, [
       0, 0.602, 0.412, 0.706, 0.75067, 0.48, 0.774, 0.54464, 0.24, 0.534, 0.57867, 0.308, 0.756, 0.412, 0.70942, 0.58787, 0.43111, 0.60044,

@@ -14,15 +14,17 @@ const byName = (name: string): StrategyPlugin => strategies.find((s) => s.meta.n
 const use = (name: string, config: unknown = {}) => ({ plugin: byName(name), config: byName(name).configSchema.parse(config) });
 
 /** Values of every base parameter, by name. */
-function snapshot(model: ReturnType<typeof tinyModel>): Map<string, Float32Array> {
-  return new Map(model.parameters.map((p) => [p.name, model.read(p.name)]));
+async function snapshot(model: ReturnType<typeof tinyModel>): Promise<Map<string, Float32Array>> {
+  const values = new Map<string, Float32Array>();
+  for (const p of model.parameters) values.set(p.name, await model.read(p.name));
+  return values;
 }
 
 describe.each(strategies.map((s) => s.meta.name))('strategy %s', (name) => {
-  it('trains exactly its parameters: frozen ones stay bit-identical, trained ones move', () => {
+  it('trains exactly its parameters: frozen ones stay bit-identical, trained ones move', async () => {
     const model = tinyModel();
     adaptModel(model, [use(name)], Rng.fromSeed(2));
-    const before = snapshot(model);
+    const before = await snapshot(model);
     const addedBefore = new Map([...model.addedVariables()].map(([n, v]) => [n, v.dataSync().slice()]));
     const { pixels, labels } = tinyBatch();
     const optimizer = tf.train.adam(0.01);
@@ -30,7 +32,7 @@ describe.each(strategies.map((s) => s.meta.name))('strategy %s', (name) => {
     const trained = new Set(model.trainableBaseNames());
     expect(trained.has('classifier.weight')).toBe(true);
     for (const [param, value] of before) {
-      const now = model.read(param);
+      const now = await model.read(param);
       if (trained.has(param)) expect(now, param).not.toEqual(value);
       else expect(now, param).toEqual(value);
     }
@@ -60,14 +62,14 @@ describe.each(strategies.map((s) => s.meta.name))('strategy %s', (name) => {
     model.dispose();
   });
 
-  it('saves its trained parameters to a small file that reloads to identical logits', () => {
+  it('saves its trained parameters to a small file that reloads to identical logits', async () => {
     const dir = tempDir();
     const model = tinyModel();
     adaptModel(model, [use(name)], Rng.fromSeed(2));
     const { pixels, labels } = tinyBatch();
     const optimizer = tf.train.adam(0.01);
     for (let i = 0; i < 2; i++) trainStep(model, optimizer, pixels, labels);
-    saveAdaptation(model, join(dir, 'adapter.safetensors'), [{ name }]);
+    await saveAdaptation(model, join(dir, 'adapter.safetensors'), [{ name }]);
     const restored = tinyModel(); // same base weights, different adapted state until loaded
     adaptModel(restored, [use(name)], Rng.fromSeed(99));
     loadAdaptation(restored, join(dir, 'adapter.safetensors'));
@@ -110,11 +112,11 @@ describe('strategy specifics', () => {
     model.dispose();
   });
 
-  it('refuses an adaptation file of other strategies, naming the missing tensor', () => {
+  it('refuses an adaptation file of other strategies, naming the missing tensor', async () => {
     const dir = tempDir();
     const model = tinyModel();
     adaptModel(model, [use('ia3')], Rng.fromSeed(2));
-    saveAdaptation(model, join(dir, 'ia3.safetensors'), [{ name: 'ia3' }]);
+    await saveAdaptation(model, join(dir, 'ia3.safetensors'), [{ name: 'ia3' }]);
     const other = tinyModel();
     adaptModel(other, [use('lora')], Rng.fromSeed(2));
     expect(() => loadAdaptation(other, join(dir, 'ia3.safetensors'))).toThrow("missing tensor 'encoder.layer.0.attention.attention.query.lora_A'");

@@ -39,7 +39,7 @@ describe('evaluation schedules (protocol.md §6)', () => {
 });
 
 describe('AdamW', () => {
-  it('matches PyTorch AdamW arithmetic, decays only eligible weights, and clips the global norm', () => {
+  it('matches PyTorch AdamW arithmetic, decays only eligible weights, and clips the global norm', async () => {
     const w = newVariable(Float32Array.from([1, -2]), [2]);
     const b = newVariable(Float32Array.from([0.5]), [1]);
     const opt = new AdamW(
@@ -49,7 +49,7 @@ describe('AdamW', () => {
     const g = [0.3, -0.4];
     const grads = { [w.name]: tf.tensor1d(g), [b.name]: tf.tensor1d([2]) };
     const lr = 0.01;
-    expect(opt.apply(grads, lr)).toBeCloseTo(Math.sqrt(0.09 + 0.16 + 4), 5);
+    expect(await opt.apply(grads, lr)).toBeCloseTo(Math.sqrt(0.09 + 0.16 + 4), 5);
     // step 1: m_hat = g, v_hat = g^2, so the update is lr * g / (|g| + eps) after decoupled decay p * (1 - lr wd)
     const expectedW = [1, -2].map((p, i) => p * (1 - lr * 0.1) - (lr * (g[i] as number)) / (Math.abs(g[i] as number) + 1e-8));
     expect([...w.dataSync()].map((v, i) => v - (expectedW[i] as number)).every((d) => Math.abs(d) < 1e-6)).toBe(true);
@@ -59,8 +59,8 @@ describe('AdamW', () => {
     const x = newVariable(0, [2]);
     const clipped = new AdamW([{ name: 'x', variable: x, decay: false }], { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, maxGradNorm: 1 });
     const big = { [x.name]: tf.tensor1d([30, 40]) };
-    expect(clipped.apply(big, 0.1)).toBeCloseTo(50, 4);
-    const m = clipped.state().moments.get('x')?.m as Float32Array;
+    expect(await clipped.apply(big, 0.1)).toBeCloseTo(50, 4);
+    const m = (await clipped.state()).moments.get('x')?.m as Float32Array;
     expect(m[0]).toBeCloseTo(0.1 * 0.6, 6); // (1 - beta1) * gradient scaled to norm 1
     expect(m[1]).toBeCloseTo(0.1 * 0.8, 6);
     x.dispose();
@@ -72,20 +72,20 @@ describe('AdamW', () => {
     expect(decays('encoder.layer.0.attention.attention.query.weight')).toBe(true);
   });
 
-  it('saves and restores its state', () => {
+  it('saves and restores its state', async () => {
     const v = newVariable(Float32Array.from([1, 2]), [2]);
     const opt = new AdamW([{ name: 'v', variable: v, decay: true }], { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01, maxGradNorm: 1 });
     const grads = { [v.name]: tf.tensor1d([0.1, 0.2]) };
-    opt.apply(grads, 0.01);
-    const state = opt.state();
+    await opt.apply(grads, 0.01);
+    const state = await opt.state();
     const afterFirst = v.dataSync().slice();
-    opt.apply(grads, 0.01);
+    await opt.apply(grads, 0.01);
     const afterSecond = v.dataSync().slice();
-    opt.apply(grads, 0.01);
+    await opt.apply(grads, 0.01);
     tf.tidy(() => v.assign(tf.tensor1d(afterFirst)));
     opt.restore(state);
     expect(opt.steps).toBe(1);
-    opt.apply(grads, 0.01);
+    await opt.apply(grads, 0.01);
     expect(v.dataSync()).toEqual(afterSecond);
     tf.dispose(Object.values(grads));
     opt.dispose();

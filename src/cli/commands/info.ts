@@ -2,9 +2,20 @@ import type { Command } from 'commander';
 import { BackendToken } from '../../core/container.js';
 import { PLUGIN_API_VERSION, PLUGIN_FAMILIES } from '../../core/contracts/meta.js';
 import { PluginRegistry } from '../../core/registry/registry.js';
+import type { GpuAdapterSummary } from '../../core/tensor/webgpu.js';
 import { PARETUNE_VERSION } from '../../core/version.js';
 import { containerFor } from '../context.js';
 import type { CliIo, GlobalOptions } from '../context.js';
+
+/** The GPU adapter under its backend attempt: who made it, what it is, and the limits that bound batch sizes. */
+function adapterLines(adapter: GpuAdapterSummary): string[] {
+  const limits = Object.entries(adapter.limits).map(([name, value]) => `${name} ${value}`);
+  return [
+    `             adapter: vendor '${adapter.vendor}', architecture '${adapter.architecture}', device '${adapter.device}'`,
+    `             description: ${adapter.description}${adapter.software === undefined ? '' : ` (software: ${adapter.software})`}`,
+    `             limits: ${limits.join(', ')}`,
+  ];
+}
 
 export function registerInfo(program: Command, io: CliIo): void {
   program
@@ -44,7 +55,10 @@ export function registerInfo(program: Command, io: CliIo): void {
         `paretune ${info.paretune} (plugin API ${info.pluginApiVersion})`,
         `node     ${info.node} on ${info.platform}`,
         `backend  ${backend.name} (tfjs '${backend.tfBackend}'): ${backend.reason}`,
-        ...backend.attempts.map((a) => `         ${a.ok ? '+' : '-'} ${a.backend}: ${a.detail}`),
+        ...backend.attempts.flatMap((a) => [
+          `         ${a.ok ? '+' : '-'} ${a.backend}: ${a.detail}`,
+          ...(a.adapter === undefined ? [] : adapterLines(a.adapter)),
+        ]),
         'plugins',
       ];
       for (const family of PLUGIN_FAMILIES) {

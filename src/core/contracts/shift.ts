@@ -14,8 +14,11 @@ export interface PixelShiftPlugin<C = unknown> extends PluginBase<'shift', C> {
   readonly kind: 'pixel';
   /** The variants a config asks for (corruptions x severities). */
   variants(config: C): readonly ShiftVariant[];
-  /** Shifted pixels in [0,1] for pixels `[batch, height, width, channels]` in [0,1]. */
-  apply(pixels: tf.Tensor4D, variant: ShiftVariant, config: C, rng: Rng): tf.Tensor4D;
+  /**
+   * Shifted pixels in [0,1] for pixels `[batch, height, width, channels]` in [0,1]. Asynchronous where it reads the
+   * pixels' values (`await pixels.data()`: GPU backends have no synchronous read).
+   */
+  apply(pixels: tf.Tensor4D, variant: ShiftVariant, config: C, rng: Rng): tf.Tensor4D | Promise<tf.Tensor4D>;
 }
 
 /** A distribution shift a dataset provides as evaluation splits (DomainNet's other domains). */

@@ -93,9 +93,9 @@ function concat<T extends Float32Array | Int32Array>(parts: readonly T[], Type: 
 }
 
 /** Logits of pixels, read out of the tensor (outside tidy). */
-function logitsOf(model: VisionTransformer, pixels: tf.Tensor4D): Float32Array {
+async function logitsOf(model: VisionTransformer, pixels: tf.Tensor4D): Promise<Float32Array> {
   const logits = tf.tidy(() => model.logits(pixels));
-  const values = logits.dataSync() as Float32Array;
+  const values = (await logits.data()) as Float32Array;
   logits.dispose();
   return values;
 }
@@ -115,7 +115,7 @@ export async function evaluate(model: VisionTransformer, plan: EvaluationPlan, s
         const labels = images.labels.subarray(start, end);
         const pixels = pixelsOf(images, start, end);
         let t0 = performance.now();
-        const clean = logitsOf(model, pixels);
+        const clean = await logitsOf(model, pixels);
         const seconds = (performance.now() - t0) / 1000;
         for (const pooled of [context, ...(set.pools ?? [])]) collector.add(pooled, clean, labels, seconds);
         if (set.robustness) {
@@ -127,7 +127,7 @@ export async function evaluate(model: VisionTransformer, plan: EvaluationPlan, s
             const seconds = (performance.now() - t0) / 1000 / results.length;
             await checkAttackResults(plugin, config, pixels, results);
             for (const { threat, pixels: adversarial } of results) {
-              collector.add({ ...context, attack: plugin.meta.name, norm: threat.norm, eps: threat.eps }, logitsOf(model, adversarial), labels, seconds);
+              collector.add({ ...context, attack: plugin.meta.name, norm: threat.norm, eps: threat.eps }, await logitsOf(model, adversarial), labels, seconds);
               adversarial.dispose();
             }
           }
@@ -135,8 +135,8 @@ export async function evaluate(model: VisionTransformer, plan: EvaluationPlan, s
             for (const variant of plugin.variants(config)) {
               t0 = performance.now();
               const rng = plan.rng.fork(`${JSON.stringify(context)}/shift/${plugin.meta.name}/${variant.name}/${variant.severity}/${batch}`);
-              const shifted = plugin.apply(pixels, variant, config, rng);
-              const logits = logitsOf(model, shifted);
+              const shifted = await plugin.apply(pixels, variant, config, rng);
+              const logits = await logitsOf(model, shifted);
               shifted.dispose();
               const seconds = (performance.now() - t0) / 1000;
               const detail = { ...context, shift: plugin.meta.name, variant: variant.name, ...(variant.severity === undefined ? {} : { severity: variant.severity }) };

@@ -18,13 +18,13 @@ export interface RecordedStrategy {
  * every added parameter. With the base checkpoint, this small file reproduces the fine-tuned model.
  * @param strategies - recorded in the metadata, e.g. `[{"name":"lora","version":"0.1.0","config":{...}}]`.
  */
-export function saveAdaptation(model: VisionTransformer, file: string, strategies: readonly RecordedStrategy[]): void {
+export async function saveAdaptation(model: VisionTransformer, file: string, strategies: readonly RecordedStrategy[]): Promise<void> {
   const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
   for (const name of model.trainableBaseNames()) {
     const info = model.parameters.find((p) => p.name === name);
-    if (info !== undefined) tensors.set(name, { shape: info.shape, data: model.read(name) });
+    if (info !== undefined) tensors.set(name, { shape: info.shape, data: await model.read(name) });
   }
-  for (const [name, v] of model.addedVariables()) tensors.set(name, { shape: v.shape, data: v.dataSync() as Float32Array });
+  for (const [name, v] of model.addedVariables()) tensors.set(name, { shape: v.shape, data: (await v.data()) as Float32Array });
   mkdirSync(dirname(file), { recursive: true });
   writeSafetensors(file, tensors, {
     format: FORMAT,

@@ -196,10 +196,11 @@ export function loadCheckpoint(path: string, options: LoadOptions): { model: Vis
  * layout like the in21k checkpoints, so that a model loaded from it gets a fresh head whatever its class count.
  * Strategy parameters are not included (see saveAdaptation).
  */
-export function saveCheckpoint(model: VisionTransformer, dir: string, { head = true }: { head?: boolean } = {}): string {
+export async function saveCheckpoint(model: VisionTransformer, dir: string, { head = true }: { head?: boolean } = {}): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const kept = model.parameters.filter((p) => head || !isHead(p.name));
-  const tensors = new Map(kept.map((p) => [isHead(p.name) || !head ? p.name : `vit.${p.name}`, { shape: p.shape, data: model.read(p.name) }]));
+  const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+  for (const p of kept) tensors.set(isHead(p.name) || !head ? p.name : `vit.${p.name}`, { shape: p.shape, data: await model.read(p.name) });
   const file = join(dir, 'model.safetensors');
   writeSafetensors(file, tensors, { format: 'pt' });
   const a = model.architecture;

@@ -170,10 +170,10 @@ export class VisionTransformer implements AdaptableModel, Classifier {
   }
 
   /** A base parameter's value in PyTorch layout. */
-  read(name: string): Float32Array {
+  async read(name: string): Promise<Float32Array> {
     const info = this.info(name);
     const t = toPyTorch(info, this.variables.get(name) as tf.Variable);
-    const data = t.dataSync() as Float32Array;
+    const data = (await t.data()) as Float32Array;
     t.dispose();
     return data;
   }

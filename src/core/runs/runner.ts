@@ -19,6 +19,7 @@ import type { PluginRegistry } from '../registry/registry.js';
 import { Rng } from '../tensor/rng.js';
 import { allIndices, readImages, sampleIndices } from '../evaluation/sets.js';
 import { stratifiedSplit, subsetIndices } from '../training/split.js';
+import { GpuMemoryError } from '../tensor/webgpu.js';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from '../training/checkpoint.js';
 import { RunStoppedError, stepsPerEpoch, train } from '../training/trainer.js';
 import type { StepEvent } from '../training/trainer.js';
@@ -214,9 +215,9 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       ...(checkpoint === undefined
         ? {}
         : {
-            onEvaluated: (snapshot) => {
-              const state = snapshot();
-              saveTrainingCheckpoint(checkpoint.file, model, state);
+            onEvaluated: async (snapshot) => {
+              const state = await snapshot();
+              await saveTrainingCheckpoint(checkpoint.file, model, state);
               checkpoint.onSaved?.(state.step);
             },
           }),
@@ -234,9 +235,9 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
     const frontier = objectives === undefined ? undefined : runFrontier(points, objectives);
     if (frontier !== undefined && frontier.points.length === 0) warnEmptyFrontier(objectives?.[1].context);
     if (context.saveAdaptation !== undefined) {
-      saveAdaptation(model, context.saveAdaptation, run.strategies.map(({ plugin, config }) => ({ name: plugin.meta.name, version: plugin.meta.version, config })));
+      await saveAdaptation(model, context.saveAdaptation, run.strategies.map(({ plugin, config }) => ({ name: plugin.meta.name, version: plugin.meta.version, config })));
     }
-    if (context.saveModel !== undefined) saveCheckpoint(model, context.saveModel.dir, { head: context.saveModel.head });
+    if (context.saveModel !== undefined) await saveCheckpoint(model, context.saveModel.dir, { head: context.saveModel.head });
     return {
       spec,
       plugins,
@@ -252,7 +253,10 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
         test: { source: testData.source, images: testData.size, evaluated: (sets.find((s) => s.context['split'] === 'test')?.images.count ?? 0) },
       },
     };
-  } catch (error) {
+  } catch (caught) {
+    const error = caught instanceof GpuMemoryError
+      ? new GpuMemoryError(`${caught.message}: training.batchSize is ${training.batchSize}, evaluation.batchSize ${spec.evaluation.batchSize}`)
+      : caught;
     throw points.length > 0 ? new RunFailedError(error as Error, points) : error;
   } finally {
     model.dispose();

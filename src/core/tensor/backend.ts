@@ -1,11 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
+import { WebGpuUnavailableError } from './webgpu.js';
+import type { GpuAdapterSummary } from './webgpu.js';
 
 /**
  * paretune's backend names, in the order the selector tries them:
- * `node-gpu` (@tensorflow/tfjs-node-gpu, libtensorflow with CUDA), `node` (@tensorflow/tfjs-node,
- * libtensorflow on CPU), `wasm` (@tensorflow/tfjs-backend-wasm, XNNPACK with SIMD), `cpu` (pure JavaScript).
+ * `node-gpu` (@tensorflow/tfjs-node-gpu, libtensorflow with CUDA), `webgpu` (@tensorflow/tfjs-backend-webgpu on
+ * Dawn over Vulkan; automatically only on a hardware GPU), `node` (@tensorflow/tfjs-node, libtensorflow on CPU),
+ * `wasm` (@tensorflow/tfjs-backend-wasm, XNNPACK with SIMD), `cpu` (pure JavaScript).
  */
-export const BACKEND_CHAIN = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
+export const BACKEND_CHAIN = ['node-gpu', 'webgpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_CHAIN)[number];
 
 /** The outcome of trying one backend. */
@@ -14,12 +17,14 @@ export interface BackendAttempt {
   readonly ok: boolean;
   /** One line: why it was not used, or what was loaded. */
   readonly detail: string;
+  /** The GPU adapter the webgpu backend found (used, or skipped as a software one). */
+  readonly adapter?: GpuAdapterSummary;
 }
 
 /** Which backend runs every tensor op of this process, and why. Recorded in every run. */
 export interface BackendSelection {
   readonly name: BackendName;
-  /** TensorFlow.js's own name for the active backend (`tensorflow`, `wasm`, `cpu`). */
+  /** TensorFlow.js's own name for the active backend (`tensorflow`, `webgpu`, `wasm`, `cpu`). */
   readonly tfBackend: string;
   readonly reason: string;
   readonly attempts: readonly BackendAttempt[];
@@ -55,8 +60,17 @@ async function importOptional(specifier: string): Promise<void> {
   await import(specifier);
 }
 
-/** How each backend is loaded and activated; resolves to a one-line description of what was loaded. */
-export type BackendLoaders = Readonly<Record<BackendName, () => Promise<string>>>;
+/** What a loader loaded: one line, and the GPU adapter for webgpu. */
+export interface LoadedBackend {
+  readonly detail: string;
+  readonly adapter?: GpuAdapterSummary;
+}
+
+/**
+ * How each backend is loaded and activated; resolves to a one-line description of what was loaded (or that and the
+ * adapter). `forced` is true when the backend was requested by name rather than tried in the chain.
+ */
+export type BackendLoaders = Readonly<Record<BackendName, (forced: boolean) => Promise<string | LoadedBackend>>>;
 
 const defaultLoaders: BackendLoaders = {
   'node-gpu': async () => {
@@ -64,6 +78,7 @@ const defaultLoaders: BackendLoaders = {
     await activate('tensorflow');
     return '@tensorflow/tfjs-node-gpu (libtensorflow with CUDA)';
   },
+  webgpu: async (forced) => (await import('./webgpu.js')).loadWebGpu(forced),
   node: async () => {
     await importOptional('@tensorflow/tfjs-node');
     await activate('tensorflow');
@@ -81,6 +96,11 @@ const defaultLoaders: BackendLoaders = {
   },
 };
 
+function attempted(backend: BackendName, loaded: string | LoadedBackend): BackendAttempt {
+  const { detail, adapter } = typeof loaded === 'string' ? { detail: loaded, adapter: undefined } : loaded;
+  return { backend, ok: true, detail, ...(adapter === undefined ? {} : { adapter }) };
+}
+
 function assertBackendName(request: BackendRequest): asserts request is BackendRequest & { name: BackendName } {
   if (!(BACKEND_CHAIN as readonly string[]).includes(request.name)) {
     throw new BackendError(`unknown backend '${request.name}' (from ${request.source}); expected one of: ${BACKEND_CHAIN.join(', ')}`);
@@ -95,8 +115,7 @@ export async function chooseBackend(request: BackendRequest | undefined, loaders
   if (request !== undefined) {
     assertBackendName(request);
     try {
-      const loaded = await loaders[request.name]();
-      const attempts = [{ backend: request.name, ok: true, detail: loaded }];
+      const attempts = [attempted(request.name, await loaders[request.name](true))];
       return { name: request.name, tfBackend: tf.getBackend(), reason: `requested by ${request.source}`, attempts };
     } catch (error) {
       throw new BackendError(`backend '${request.name}' (requested by ${request.source}) is unavailable: ${explain(error)}`);
@@ -105,13 +124,13 @@ export async function chooseBackend(request: BackendRequest | undefined, loaders
   const attempts: BackendAttempt[] = [];
   for (const name of BACKEND_CHAIN) {
     try {
-      const loaded = await loaders[name]();
-      attempts.push({ backend: name, ok: true, detail: loaded });
+      attempts.push(attempted(name, await loaders[name](false)));
       const skipped = attempts.filter((a) => !a.ok).map((a) => `${a.backend}: ${a.detail}`);
       const reason = skipped.length === 0 ? 'first in the chain' : `first available (${skipped.join('; ')})`;
       return { name, tfBackend: tf.getBackend(), reason, attempts };
     } catch (error) {
-      attempts.push({ backend: name, ok: false, detail: explain(error) });
+      const adapter = error instanceof WebGpuUnavailableError ? error.adapter : undefined;
+      attempts.push({ backend: name, ok: false, detail: explain(error), ...(adapter === undefined ? {} : { adapter }) });
     }
   }
   throw new BackendError(`no TensorFlow.js backend could be started: ${attempts.map((a) => `${a.backend}: ${a.detail}`).join('; ')}`);

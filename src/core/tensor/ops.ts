@@ -9,6 +9,9 @@ import * as tf from '@tensorflow/tfjs';
 /** `x W + b` for `x` `[n, in]`, `W` `[in, out]`, `b` `[out]`, with fast-path gradients for x, W and b. */
 type Inputs = Array<tf.Tensor | tf.GradSaveFunc>;
 
+/** Inputs of one `tf.addN` in {@link sumTensors}: WebGPU's default storage-buffer limit (8) less the output. */
+const MAX_ADDN_INPUTS = 7;
+
 const denseTrainable = tf.customGrad((...args: Inputs) => {
   const [x, w, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
   save([x, w]);
@@ -72,4 +75,22 @@ export function layerNorm(x: tf.Tensor2D, weight: tf.Tensor1D, bias: tf.Tensor1D
   const { mean, variance } = tf.moments(x, -1, true);
   const normalised = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
   return tf.add(tf.mul(normalised, weight), bias) as tf.Tensor2D;
+}
+
+/**
+ * The sum of same-shaped tensors, added at most 7 at a time. One `tf.addN` binds every input as a storage buffer, and
+ * WebGPU's default limit is 8 per shader (7 inputs and the output); past it the GPU rejects the kernel and the
+ * result is stale, not an error.
+ */
+export function sumTensors(tensors: readonly tf.Tensor[]): tf.Tensor {
+  if (tensors.length === 0) throw new RangeError('sumTensors needs at least one tensor');
+  return tf.tidy(() => {
+    let level = [...tensors];
+    while (level.length > 1) {
+      const next: tf.Tensor[] = [];
+      for (let i = 0; i < level.length; i += MAX_ADDN_INPUTS) next.push(tf.addN(level.slice(i, i + MAX_ADDN_INPUTS)));
+      level = next;
+    }
+    return tf.clone(level[0] as tf.Tensor);
+  });
 }

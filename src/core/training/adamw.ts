@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { sumTensors } from '../tensor/ops.js';
 import { newVariable } from '../tensor/variables.js';
 
 /** Hyper-parameters of AdamW (Loshchilov & Hutter, 2019), PyTorch's defaults. */
@@ -56,13 +57,13 @@ export class AdamW {
    * @param grads - gradients by variable name (from `tf.variableGrads`); the caller disposes them.
    * @returns the gradient norm before clipping.
    */
-  apply(grads: Readonly<Record<string, tf.Tensor>>, lr: number): number {
+  async apply(grads: Readonly<Record<string, tf.Tensor>>, lr: number): Promise<number> {
     this.step++;
     const { beta1, beta2, epsilon, weightDecay, maxGradNorm } = this.options;
     const correction1 = 1 - beta1 ** this.step;
     const correction2 = 1 - beta2 ** this.step;
-    const normTensor = tf.tidy(() => tf.sqrt(tf.addN(this.variables.map(({ variable }) => tf.sum(tf.square(this.gradOf(grads, variable)))))));
-    const norm = normTensor.dataSync()[0] as number;
+    const normTensor = tf.tidy(() => tf.sqrt(sumTensors(this.variables.map(({ variable }) => tf.sum(tf.square(this.gradOf(grads, variable)))))));
+    const norm = (await normTensor.data())[0] as number;
     normTensor.dispose();
     const scale = maxGradNorm > 0 && norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1;
     tf.tidy(() => {
@@ -87,10 +88,10 @@ export class AdamW {
   }
 
   /** A copy of the optimiser state. */
-  state(): AdamWState {
+  async state(): Promise<AdamWState> {
     const moments = new Map<string, { m: Float32Array; v: Float32Array }>();
     for (const { name } of this.variables) {
-      moments.set(name, { m: (this.m.get(name) as tf.Variable).dataSync() as Float32Array, v: (this.v.get(name) as tf.Variable).dataSync() as Float32Array });
+      moments.set(name, { m: (await (this.m.get(name) as tf.Variable).data()) as Float32Array, v: (await (this.v.get(name) as tf.Variable).data()) as Float32Array });
     }
     return { step: this.step, moments };
   }

@@ -12,10 +12,10 @@ const FORMAT = 'paretune-training-checkpoint';
  * previous checkpoint intact. (Batch order and every random draw are pure functions of the seed and the step, so
  * no random-number state needs saving.)
  */
-export function saveTrainingCheckpoint(file: string, model: VisionTransformer, state: TrainerState): void {
+export async function saveTrainingCheckpoint(file: string, model: VisionTransformer, state: TrainerState): Promise<void> {
   const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
   for (const { name, variable } of model.trainableParameters()) {
-    tensors.set(`param:${name}`, { shape: variable.shape, data: variable.dataSync() as Float32Array });
+    tensors.set(`param:${name}`, { shape: variable.shape, data: (await variable.data()) as Float32Array });
     const moments = state.optimizer.moments.get(name);
     if (moments !== undefined) {
       tensors.set(`adam_m:${name}`, { shape: variable.shape, data: moments.m });

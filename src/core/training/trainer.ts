@@ -54,7 +54,7 @@ export interface TrainerOptions {
   /** Continue a run from a checkpoint: its step (already evaluated), optimiser state and best weights. */
   readonly resume?: TrainerState;
   /** Called after each evaluation with a way to snapshot the state (for a checkpoint). */
-  readonly onEvaluated?: (snapshot: () => TrainerState) => Promise<void> | void;
+  readonly onEvaluated?: (snapshot: () => Promise<TrainerState>) => Promise<void> | void;
 }
 
 /** Everything besides the model's weights that a resumed run needs to continue exactly. */
@@ -73,6 +73,13 @@ export interface TrainingOutcome {
 
 /** Steps per epoch: every training image once, the last batch possibly smaller (no images dropped). */
 export const stepsPerEpoch = (images: number, batchSize: number): number => Math.ceil(images / batchSize);
+
+/** A copy of the trainable variables' values (the best-validation weights). */
+async function readWeights(trainable: ReturnType<VisionTransformer['trainableParameters']>): Promise<Map<string, Float32Array>> {
+  const weights = new Map<string, Float32Array>();
+  for (const { name, variable } of trainable) weights.set(name, ((await variable.data()) as Float32Array).slice());
+  return weights;
+}
 
 /**
  * Fine-tunes the model's trainable variables with AdamW and the schedule, evaluating at the scheduled steps.
@@ -95,9 +102,9 @@ export async function train(options: TrainerOptions): Promise<TrainingOutcome> {
       // A resumed run's first step was evaluated before the checkpoint was written.
       if (evaluateAt.has(step) && !(options.resume !== undefined && step === start)) {
         const accuracy = await options.evaluate(step, epoch);
-        if (accuracy > best.accuracy) best = { step, accuracy, weights: new Map(trainable.map(({ name, variable }) => [name, variable.dataSync().slice() as Float32Array])) };
+        if (accuracy > best.accuracy) best = { step, accuracy, weights: await readWeights(trainable) };
         const current = best;
-        await options.onEvaluated?.(() => ({ step, optimizer: optimizer.state(), best: current }));
+        await options.onEvaluated?.(async () => ({ step, optimizer: await optimizer.state(), best: current }));
       }
       if (step === totalSteps) break;
       if (options.signal?.aborted) throw new RunStoppedError(step);
@@ -109,9 +116,9 @@ export async function train(options: TrainerOptions): Promise<TrainingOutcome> {
       const pixels = pixelsOf(batch);
       const oneHot = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.labels, 'int32'), model.numClasses) as tf.Tensor2D);
       const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(oneHot, model.logits(pixels)) as tf.Scalar, trainable.map((t) => t.variable));
-      const loss = value.dataSync()[0] as number;
+      const loss = (await value.data())[0] as number;
       let gradNorm = Number.NaN;
-      if (Number.isFinite(loss)) gradNorm = optimizer.apply(grads, lr);
+      if (Number.isFinite(loss)) gradNorm = await optimizer.apply(grads, lr);
       tf.dispose([value, pixels, oneHot, ...Object.values(grads)]);
       if (!Number.isFinite(loss)) throw new TrainingDivergedError(step, loss);
       options.onStep?.({ step: step + 1, epoch, loss, learningRate: lr, gradNorm });

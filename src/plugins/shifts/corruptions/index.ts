@@ -75,22 +75,26 @@ export const corruptionsShift = definePlugin({
   configSchema,
   variants: (config: CorruptionsConfig): ShiftVariant[] =>
     config.corruptions.flatMap((name) => config.severities.map((severity) => ({ name, severity }))),
-  apply(pixels: tf.Tensor4D, variant: ShiftVariant, config: CorruptionsConfig, rng: Rng): tf.Tensor4D {
+  apply(pixels: tf.Tensor4D, variant: ShiftVariant, config: CorruptionsConfig, rng: Rng): Promise<tf.Tensor4D> {
     const { name, severity } = variant;
     if (!isCorruptionName(name)) throw new Error(`unknown corruption '${name}'; expected one of ${CORRUPTION_NAMES.join(', ')}`);
     if (severity === undefined || !Number.isInteger(severity) || severity < 1 || severity > 5) {
       throw new Error(`corruption '${name}' needs a severity from 1 to 5, got ${severity}`);
     }
-    const [batch, height, width, channels] = pixels.shape;
-    const set = parameterSetFor(config.parameters, height, width);
-    const input = pixels.dataSync();
-    const output = new Float32Array(input.length);
-    const size = height * width * channels;
-    for (let i = 0; i < batch; i++) {
-      const image: Image = { data: Float32Array.from(input.subarray(i * size, (i + 1) * size)), height, width, channels };
-      const corrupted = corrupt(name, image, set, severity, rng).data;
-      for (let j = 0; j < size; j++) output[i * size + j] = Math.min(1, Math.max(0, corrupted[j]!));
-    }
-    return tf.tensor4d(output, pixels.shape);
+    return corruptBatch(pixels, name, parameterSetFor(config.parameters, pixels.shape[1], pixels.shape[2]), severity, rng);
   },
 });
+
+/** The corruption applied image by image on the CPU (read asynchronously: GPU backends have no synchronous read). */
+async function corruptBatch(pixels: tf.Tensor4D, name: CorruptionName, set: ParameterSet, severity: number, rng: Rng): Promise<tf.Tensor4D> {
+  const [batch, height, width, channels] = pixels.shape;
+  const input = await pixels.data();
+  const output = new Float32Array(input.length);
+  const size = height * width * channels;
+  for (let i = 0; i < batch; i++) {
+    const image: Image = { data: Float32Array.from(input.subarray(i * size, (i + 1) * size)), height, width, channels };
+    const corrupted = corrupt(name, image, set, severity, rng).data;
+    for (let j = 0; j < size; j++) output[i * size + j] = Math.min(1, Math.max(0, corrupted[j]!));
+  }
+  return tf.tensor4d(output, pixels.shape);
+}

@@ -61,7 +61,9 @@ describe('accuracy metric versions', () => {
     const store = seeded();
     try {
       const container = await createContainer({ builtins: [], cwd: tempDir() });
-      const api = new Api({ store, registry: container.resolve(PluginRegistry), cacheDir: tempDir(), dataDir: tempDir() });
+      // Only queries here: an executor that refuses work keeps the test free of worker threads.
+      const executor = { execute: () => Promise.reject(new Error('no runs in this test')), concurrency: 1, where: 'nowhere', detached: false, close: async () => {} };
+      const api = new Api({ store, registry: container.resolve(PluginRegistry), dataDir: tempDir(), executor });
       const schema = await buildApiSchema(container, api);
       const query = async (source: string) => graphql({ schema, source, contextValue: { authorized: false, api } });
 

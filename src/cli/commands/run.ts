@@ -103,7 +103,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--steps <n>', 'optimiser steps (overrides --epochs)')
     .option('--epochs <n>', 'epochs over the training part (default 3)')
     .option('--batch-size <n>', 'training batch size (default 128)')
-    .option('--micro-batch <n>', 'images per forward/backward pass, training and evaluation (default: what fits the backend)')
+    .option('--micro-batch <n>', 'images per forward/backward pass in training and evaluation (default: what fits)')
     .option('--lr <rate>', 'peak learning rate (default by strategy: 2e-5 full, 5e-3 others)')
     .option('--weight-decay <wd>', 'AdamW weight decay (default 0.01 full, 0 others)')
     .option('--schedule <name>', 'linear, cosine or constant (default linear for full, cosine otherwise)')

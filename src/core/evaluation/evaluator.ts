@@ -44,7 +44,7 @@ export interface EvaluationPlan {
   readonly shifts: readonly Configured<PixelShiftPlugin>[];
   readonly metrics: readonly Configured<PointMetricPlugin>[];
   readonly batchSize: number;
-  /** Images per forward or attack pass; default: as many as fit the backend (the whole batch where memory is not a limit). */
+  /** Images per forward or attack pass; default: as many as fit the backend (all where memory is no limit). */
   readonly microBatch?: number;
   /** Root of the evaluation's random streams: forks depend on set, attack or shift, and batch, never on the step. */
   readonly rng: Rng;
@@ -139,7 +139,8 @@ export async function evaluate(model: VisionTransformer, plan: EvaluationPlan, s
           for (const { plugin, config } of plan.attacks) {
             t0 = performance.now();
             const rng = plan.rng.fork(`${JSON.stringify(context)}/attack/${plugin.meta.name}/${batch}`);
-            const results = await plugin.perturb({ model, pixels, labels: labelTensor, config, rng, microBatch: sizes.attack });
+            const input = { model, pixels, labels: labelTensor, config, rng, microBatch: sizes.attack };
+            const results = await plugin.perturb(input);
             const seconds = (performance.now() - t0) / 1000 / results.length;
             for (const { threat, pixels: adversarial } of results) {
               const logits = await logitsOf(model, adversarial, sizes.forward);

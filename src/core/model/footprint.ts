@@ -24,7 +24,16 @@ const HEADROOM = 0.8;
  * measured on the wasm backend for four ViT shapes (ViT-B/16 and ViT-S/16 at 224 px, ViT-B/16 at 112 px, and
  * 24 heads with I = 2D) within 5%, then rounded up (docs/models.md).
  */
-const PER_IMAGE: Readonly<Record<Pass, { td: number; ti: number; htt: number; embedding: number; perBlock: boolean }>> = {
+interface Coefficients {
+  readonly td: number;
+  readonly ti: number;
+  readonly htt: number;
+  readonly embedding: number;
+  /** Whether every block's share stays until the pass ends (gradient passes) or one block's at a time. */
+  readonly perBlock: boolean;
+}
+
+const PER_IMAGE: Readonly<Record<Pass, Coefficients>> = {
   forward: { td: 38, ti: 8, htt: 3, embedding: 0, perBlock: false },
   attack: { td: 72, ti: 20, htt: 6, embedding: 21, perBlock: true },
   train: { td: 84, ti: 21, htt: 6, embedding: 21, perBlock: true },

@@ -78,7 +78,8 @@ export async function evaluateModel(
       onProgress: context.onProgress,
     });
     const images = await readImages(split, sampleIndices(allIndices(split), spec.sample, rng.fork(`evaluation/${spec.split}`)));
-    const plan = evaluationPlan(measurements, [{ context: { split: spec.split }, images, robustness: true }], spec.batchSize, rng.fork('evaluation'), spec.microBatch);
+    const sets = [{ context: { split: spec.split }, images, robustness: true }];
+    const plan = evaluationPlan(measurements, sets, spec.batchSize, rng.fork('evaluation'), spec.microBatch);
     const points = await evaluate(model, plan, 0, 0);
     const used = [dataset, ...strategies, ...measurements.attacks, ...measurements.shifts, ...measurements.metrics];
     return { model: modelDescription, plugins: used.map(({ plugin }) => `${plugin.meta.name}@${plugin.meta.version}`), points, seconds: (performance.now() - started) / 1000 };

@@ -163,7 +163,8 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       const images = await readImages(split, sample(allIndices(split), spec.evaluation.testSample, name));
       sets.push({ context: { split: name, shift, domain: name.replace(/\/test$/, '') }, images, robustness: false, pools: [{ split: 'ood', shift }] });
     }
-    const plan = evaluationPlan(run, sets, spec.evaluation.batchSize, rng.fork('evaluation'), spec.evaluation.microBatch);
+    const { batchSize: evaluationBatch, microBatch } = spec.evaluation;
+    const plan = evaluationPlan(run, sets, evaluationBatch, rng.fork('evaluation'), microBatch);
     const perEpoch = stepsPerEpoch(trainIndices.length, training.batchSize);
     const totalSteps = training.steps ?? Math.round(training.epochs * perEpoch);
     const steps = evaluationSteps(spec.evaluation.schedule, totalSteps);

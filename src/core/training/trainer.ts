@@ -93,8 +93,12 @@ async function batchGradients(
   let grads: tf.NamedTensorMap = {};
   for (const [start, end] of microBatchRanges(batch.count, microBatch)) {
     const pixels = pixelsOf(batch, start, end);
-    const oneHot = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.labels.subarray(start, end), 'int32'), model.numClasses) as tf.Tensor2D);
-    const share = (): tf.Scalar => tf.div(tf.losses.softmaxCrossEntropy(oneHot, model.logits(pixels), undefined, undefined, tf.Reduction.SUM), batch.count);
+    const labels = batch.labels.subarray(start, end);
+    const oneHot = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), model.numClasses) as tf.Tensor2D);
+    const share = (): tf.Scalar => {
+      const summed = tf.losses.softmaxCrossEntropy(oneHot, model.logits(pixels), undefined, undefined, tf.Reduction.SUM);
+      return tf.div(summed, batch.count);
+    };
     const part = tf.variableGrads(share, variables);
     loss += (await part.value.data())[0] as number;
     tf.dispose([part.value, pixels, oneHot]);
@@ -113,8 +117,8 @@ async function batchGradients(
 /**
  * Fine-tunes the model's trainable variables with AdamW and the schedule, evaluating at the scheduled steps.
  * Each epoch visits the training images in a seeded order; each step is one `tf.tidy` scope whose loss is read
- * outside it; a batch larger than the backend's memory allows runs in micro-batches whose gradients are summed before
- * the (clipped) AdamW step. The best-validation weights are kept and restored at the end.
+ * outside it; a batch larger than the backend's memory allows runs in micro-batches whose gradients are summed
+ * before the (clipped) AdamW step. The best-validation weights are kept and restored at the end.
  */
 export async function train(options: TrainerOptions): Promise<TrainingOutcome> {
   const { model, data, indices, batchSize, totalSteps } = options;
@@ -126,7 +130,13 @@ export async function train(options: TrainerOptions): Promise<TrainingOutcome> {
   if (options.resume !== undefined) optimizer.restore(options.resume.optimizer);
   // Weight gradients, their running sum and a transient add: three copies of the trainable parameters.
   const gradientBytes = 3 * trainable.reduce((n, { variable }) => n + 4 * variable.size, 0);
-  const microBatch = microBatchSize({ architecture: model.architecture, pass: 'train', batchSize, requested: options.microBatch, fixedBytes: gradientBytes });
+  const microBatch = microBatchSize({
+    architecture: model.architecture,
+    pass: 'train',
+    batchSize,
+    requested: options.microBatch,
+    fixedBytes: gradientBytes,
+  });
   const start = options.resume?.step ?? 0;
   let order = new Int32Array();
   try {

@@ -27,7 +27,9 @@ const threatModels = (config: PgdConfig): ThreatModel[] =>
 
 /** Logits `microBatch` images per forward pass. */
 function logitsOf(model: Classifier, x: tf.Tensor4D, microBatch: number): tf.Tensor2D {
-  const parts = microBatchRanges(x.shape[0], microBatch).map(([start, end]) => tf.tidy(() => model.logits(tf.slice(x, start, end - start))));
+  const parts = microBatchRanges(x.shape[0], microBatch).map(([start, end]) =>
+    tf.tidy(() => model.logits(tf.slice(x, start, end - start))),
+  );
   if (parts.length === 1) return parts[0] as tf.Tensor2D;
   const logits = tf.concat(parts) as tf.Tensor2D;
   tf.dispose(parts);
@@ -44,8 +46,10 @@ function lossGradient(model: Classifier, x: tf.Tensor4D, oneHot: tf.Tensor2D, mi
   const parts = microBatchRanges(count, microBatch).map(([start, end]) =>
     tf.tidy(() => {
       const labels = tf.slice(oneHot, start, end - start);
-      const share = (rows: tf.Tensor): tf.Scalar =>
-        tf.div(tf.losses.softmaxCrossEntropy(labels, model.logits(rows as tf.Tensor4D), undefined, undefined, tf.Reduction.SUM), count);
+      const share = (rows: tf.Tensor): tf.Scalar => {
+        const logits = model.logits(rows as tf.Tensor4D);
+        return tf.div(tf.losses.softmaxCrossEntropy(labels, logits, undefined, undefined, tf.Reduction.SUM), count);
+      };
       return tf.grad(share)(tf.slice(x, start, end - start)) as tf.Tensor4D;
     }),
   );

@@ -62,9 +62,9 @@ describe('micro-batch size from the architecture and the backend', () => {
     expect(microBatchSize({ architecture: TINY, pass: 'forward', batchSize: 4, requested: 16 })).toBe(4);
   });
 
-  it('splits ViT-B/16 batches on wasm: about 1.2 GB an image for an attack gradient, a few dozen MB forward', () => {
-    expect(bytesPerImage(vitB16, 'forward') / 2 ** 20).toBeGreaterThan(40);
-    expect(bytesPerImage(vitB16, 'forward') / 2 ** 20).toBeLessThan(50);
+  it('splits ViT-B/16 batches on wasm: about 1.2 GB an image for an attack gradient, about 55 MB forward', () => {
+    expect(bytesPerImage(vitB16, 'forward') / 2 ** 20).toBeGreaterThan(50);
+    expect(bytesPerImage(vitB16, 'forward') / 2 ** 20).toBeLessThan(60);
     expect(bytesPerImage(vitB16, 'attack') / 2 ** 30).toBeGreaterThan(1.1);
     expect(bytesPerImage(vitB16, 'attack') / 2 ** 30).toBeLessThan(1.3);
     expect(microBatchSize({ architecture: vitB16, pass: 'attack', batchSize: 64 })).toBe(2);

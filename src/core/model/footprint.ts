@@ -22,7 +22,8 @@ const HEADROOM = 0.8;
  * Float32 values one image adds to a pass, per encoder block, as multiples of T*D, T*I and H*T^2 (tokens T,
  * hidden size D, MLP size I, heads H), plus T*D multiples for the embeddings. Fitted to the peak tensor bytes
  * measured on the wasm backend for four ViT shapes (ViT-B/16 and ViT-S/16 at 224 px, ViT-B/16 at 112 px, and
- * 24 heads with I = 2D) within 5%, then rounded up (docs/models.md).
+ * 24 heads with I = 2D) within 5%, then rounded up; the forward pass's by a further 15%, as ViT-B/16 at 64 images
+ * a pass measured 50 MiB an image (docs/models.md).
  */
 interface Coefficients {
   readonly td: number;
@@ -34,7 +35,7 @@ interface Coefficients {
 }
 
 const PER_IMAGE: Readonly<Record<Pass, Coefficients>> = {
-  forward: { td: 38, ti: 8, htt: 3, embedding: 0, perBlock: false },
+  forward: { td: 44, ti: 9, htt: 4, embedding: 0, perBlock: false },
   attack: { td: 72, ti: 20, htt: 6, embedding: 21, perBlock: true },
   train: { td: 84, ti: 21, htt: 6, embedding: 21, perBlock: true },
 };

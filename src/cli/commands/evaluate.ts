@@ -16,6 +16,7 @@ interface EvaluateFlags extends MeasurementFlags {
   split: string;
   sample?: string;
   batchSize?: string;
+  microBatch?: string;
   seed?: string;
   json?: boolean;
 }
@@ -32,6 +33,7 @@ export function registerEvaluate(program: Command, io: CliIo): void {
   addMeasurementOptions(command)
     .option('--sample <n>', "images to evaluate (seeded sample), or 'all' (default all)")
     .option('--batch-size <n>', 'evaluation batch size (default 64)')
+    .option('--micro-batch <n>', 'images per forward or attack pass (default: what fits the backend)')
     .option('--seed <n>', 'seed (default 0)')
     .option('--json', 'print the result as JSON')
     .action(async (flags: EvaluateFlags, command: Command) => {
@@ -46,6 +48,7 @@ export function registerEvaluate(program: Command, io: CliIo): void {
         shifts: shiftRefs(flags),
         ...(flags.sample === undefined ? {} : { sample: flags.sample === 'all' ? 'all' : parsePositiveInt(flags.sample, '--sample') }),
         ...(flags.batchSize === undefined ? {} : { batchSize: parsePositiveInt(flags.batchSize, '--batch-size') }),
+        ...(flags.microBatch === undefined ? {} : { microBatch: parsePositiveInt(flags.microBatch, '--micro-batch') }),
         ...(flags.seed === undefined ? {} : { seed: Number(flags.seed) }),
       };
       const downloads = progressBars();

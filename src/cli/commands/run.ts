@@ -30,6 +30,7 @@ interface RunFlags extends MeasurementFlags {
   steps?: string;
   epochs?: string;
   batchSize?: string;
+  microBatch?: string;
   lr?: string;
   weightDecay?: string;
   schedule?: string;
@@ -63,6 +64,10 @@ function specFrom(flags: RunFlags): Record<string, unknown> {
   if (flags.steps !== undefined) training['steps'] = parsePositiveInt(flags.steps, '--steps');
   if (flags.epochs !== undefined) training['epochs'] = parseNumber(flags.epochs, '--epochs');
   if (flags.batchSize !== undefined) training['batchSize'] = parsePositiveInt(flags.batchSize, '--batch-size');
+  if (flags.microBatch !== undefined) {
+    training['microBatch'] = parsePositiveInt(flags.microBatch, '--micro-batch');
+    evaluation['microBatch'] = training['microBatch'];
+  }
   if (flags.lr !== undefined) training['learningRate'] = parseNumber(flags.lr, '--lr');
   if (flags.weightDecay !== undefined) training['weightDecay'] = parseNumber(flags.weightDecay, '--weight-decay');
   if (flags.schedule !== undefined) training['schedule'] = flags.schedule;
@@ -100,6 +105,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--steps <n>', 'optimiser steps (overrides --epochs)')
     .option('--epochs <n>', 'epochs over the training part (default 3)')
     .option('--batch-size <n>', 'training batch size (default 128)')
+    .option('--micro-batch <n>', 'images per forward/backward pass in training and evaluation (default: what fits)')
     .option('--lr <rate>', 'peak learning rate (default by strategy: 2e-5 full, 5e-3 others)')
     .option('--weight-decay <wd>', 'AdamW weight decay (default 0.01 full, 0 others)')
     .option('--schedule <name>', 'linear, cosine or constant (default linear for full, cosine otherwise)')

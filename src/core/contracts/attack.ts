@@ -19,6 +19,11 @@ export interface AttackInput<C> {
   readonly labels: tf.Tensor1D;
   readonly config: C;
   readonly rng: Rng;
+  /**
+   * Images per forward or gradient pass that fit the backend's memory: split larger batches into passes of at
+   * most this many images (results per image must not depend on the split). Absent: the whole batch.
+   */
+  readonly microBatch?: number;
 }
 
 /** Adversarial pixels for one threat model, in [0,1] and within its budget. */

@@ -5,8 +5,10 @@ import type { ImageBatch } from '../contracts/dataset.js';
 import type { MetricContext, PointMetricPlugin } from '../contracts/metric.js';
 import type { PixelShiftPlugin } from '../contracts/shift.js';
 import type { Rng } from '../tensor/rng.js';
+import { microBatchSize } from '../model/footprint.js';
 import type { VisionTransformer } from '../model/vit.js';
 import { checkAttackResults } from './attack-check.js';
+import { microBatchRanges } from '../tensor/micro-batch.js';
 
 /** One measurement at one evaluation point, as stored. */
 export interface MeasuredPoint {
@@ -43,6 +45,8 @@ export interface EvaluationPlan {
   readonly shifts: readonly Configured<PixelShiftPlugin>[];
   readonly metrics: readonly Configured<PointMetricPlugin>[];
   readonly batchSize: number;
+  /** Images per forward or attack pass; default: as many as fit the backend (all where memory is no limit). */
+  readonly microBatch?: number;
   /** Root of the evaluation's random streams: forks depend on set, attack or shift, and batch, never on the step. */
   readonly rng: Rng;
 }
@@ -92,21 +96,34 @@ function concat<T extends Float32Array | Int32Array>(parts: readonly T[], Type: 
   return out;
 }
 
-/** Logits of pixels, read out of the tensor (outside tidy). */
-async function logitsOf(model: VisionTransformer, pixels: tf.Tensor4D): Promise<Float32Array> {
-  const logits = tf.tidy(() => model.logits(pixels));
-  const values = (await logits.data()) as Float32Array;
-  logits.dispose();
-  return values;
+/** Logits of pixels, `microBatch` images per forward pass, read out of the tensors (outside tidy). */
+async function logitsOf(model: VisionTransformer, pixels: tf.Tensor4D, microBatch: number): Promise<Float32Array> {
+  const parts: Float32Array[] = [];
+  for (const [start, end] of microBatchRanges(pixels.shape[0], microBatch)) {
+    const logits = tf.tidy(() => model.logits(tf.slice(pixels, start, end - start)));
+    parts.push((await logits.data()) as Float32Array);
+    logits.dispose();
+  }
+  return concat(parts, Float32Array);
+}
+
+/** Images per pass of each kind for this plan on the active backend (attack passes only where attacks run). */
+function passSizes(model: VisionTransformer, plan: EvaluationPlan): { forward: number; attack: number } {
+  const size = (pass: 'forward' | 'attack'): number =>
+    microBatchSize({ architecture: model.architecture, pass, batchSize: plan.batchSize, requested: plan.microBatch });
+  const attacked = plan.attacks.length > 0 && plan.sets.some((set) => set.robustness);
+  return { forward: size('forward'), attack: attacked ? size('attack') : plan.batchSize };
 }
 
 /**
  * Measures every configured metric at one evaluation point: clean predictions on every set, and on sets marked
  * for robustness, every attack's threat models and every shift's variants (also pooled per shift). Weights are
- * frozen throughout, so attack gradients cost no weight-gradient work.
+ * frozen throughout, so attack gradients cost no weight-gradient work. Batches run in micro-batches that fit the
+ * backend's memory; per-image results do not depend on them.
  */
 export async function evaluate(model: VisionTransformer, plan: EvaluationPlan, step: number, epoch: number): Promise<MeasuredPoint[]> {
   return model.withFrozenWeights(async () => {
+    const sizes = passSizes(model, plan);
     const collector = new Collector();
     for (const set of plan.sets) {
       const { images, context } = set;
@@ -115,7 +132,7 @@ export async function evaluate(model: VisionTransformer, plan: EvaluationPlan, s
         const labels = images.labels.subarray(start, end);
         const pixels = pixelsOf(images, start, end);
         let t0 = performance.now();
-        const clean = await logitsOf(model, pixels);
+        const clean = await logitsOf(model, pixels, sizes.forward);
         const seconds = (performance.now() - t0) / 1000;
         for (const pooled of [context, ...(set.pools ?? [])]) collector.add(pooled, clean, labels, seconds);
         if (set.robustness) {
@@ -123,11 +140,13 @@ export async function evaluate(model: VisionTransformer, plan: EvaluationPlan, s
           for (const { plugin, config } of plan.attacks) {
             t0 = performance.now();
             const rng = plan.rng.fork(`${JSON.stringify(context)}/attack/${plugin.meta.name}/${batch}`);
-            const results = await plugin.perturb({ model, pixels, labels: labelTensor, config, rng });
+            const input = { model, pixels, labels: labelTensor, config, rng, microBatch: sizes.attack };
+            const results = await plugin.perturb(input);
             const seconds = (performance.now() - t0) / 1000 / results.length;
             await checkAttackResults(plugin, config, pixels, results);
             for (const { threat, pixels: adversarial } of results) {
-              collector.add({ ...context, attack: plugin.meta.name, norm: threat.norm, eps: threat.eps }, await logitsOf(model, adversarial), labels, seconds);
+              const logits = await logitsOf(model, adversarial, sizes.forward);
+              collector.add({ ...context, attack: plugin.meta.name, norm: threat.norm, eps: threat.eps }, logits, labels, seconds);
               adversarial.dispose();
             }
           }
@@ -136,7 +155,7 @@ export async function evaluate(model: VisionTransformer, plan: EvaluationPlan, s
               t0 = performance.now();
               const rng = plan.rng.fork(`${JSON.stringify(context)}/shift/${plugin.meta.name}/${variant.name}/${variant.severity}/${batch}`);
               const shifted = await plugin.apply(pixels, variant, config, rng);
-              const logits = await logitsOf(model, shifted);
+              const logits = await logitsOf(model, shifted, sizes.forward);
               shifted.dispose();
               const seconds = (performance.now() - t0) / 1000;
               const detail = { ...context, shift: plugin.meta.name, variant: variant.name, ...(variant.severity === undefined ? {} : { severity: variant.severity }) };

@@ -244,6 +244,22 @@ export class VisionTransformer implements AdaptableModel, Classifier {
     return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch * tokens, d]);
   }
 
+  /** Encoder block `layer` (pre-norm attention, then pre-norm MLP) on tokens `[B*T, D]`. */
+  private block(layer: number, x: tf.Tensor2D, batch: number, tokens: number): tf.Tensor2D {
+    const d = this.architecture.hiddenSize;
+    const prefix = `encoder.layer.${layer}`;
+    const h = this.layerNorm(x, `${prefix}.layernorm_before`);
+    const q = this.linear('query', layer, h);
+    let keys = tf.reshape(this.linear('key', layer, h), [batch, tokens, d]) as tf.Tensor3D;
+    let values = tf.reshape(this.linear('value', layer, h), [batch, tokens, d]) as tf.Tensor3D;
+    for (const a of this.adaptations) if (a.hooks.keysValues) ({ keys, values } = a.hooks.keysValues(layer, keys, values));
+    const attended = this.linear('attn_out', layer, this.attention(q, keys, values, batch, tokens));
+    const mid = tf.add(x, this.residual('attn_out', layer, attended)) as tf.Tensor2D;
+    const h2 = this.layerNorm(mid, `${prefix}.layernorm_after`);
+    const mlp = this.linear('ffn_out', layer, gelu(this.linear('intermediate', layer, h2)) as tf.Tensor2D);
+    return tf.add(mid, this.residual('ffn_out', layer, mlp));
+  }
+
   /** Logits and CLS features for [0,1] pixels `[B, H, W, C]`. Call inside `tf.tidy` or a gradient function. */
   forward(pixels: tf.Tensor4D): ViTOutput {
     const { hiddenSize: d, numLayers } = this.architecture;
@@ -258,19 +274,9 @@ export class VisionTransformer implements AdaptableModel, Classifier {
     const tokens = sequence.shape[1];
     let x = tf.reshape(sequence, [batch * tokens, d]) as tf.Tensor2D;
 
-    for (let i = 0; i < numLayers; i++) {
-      const prefix = `encoder.layer.${i}`;
-      const h = this.layerNorm(x, `${prefix}.layernorm_before`);
-      const q = this.linear('query', i, h);
-      let keys = tf.reshape(this.linear('key', i, h), [batch, tokens, d]) as tf.Tensor3D;
-      let values = tf.reshape(this.linear('value', i, h), [batch, tokens, d]) as tf.Tensor3D;
-      for (const a of this.adaptations) if (a.hooks.keysValues) ({ keys, values } = a.hooks.keysValues(i, keys, values));
-      const attended = this.linear('attn_out', i, this.attention(q, keys, values, batch, tokens));
-      x = tf.add(x, this.residual('attn_out', i, attended));
-      const h2 = this.layerNorm(x, `${prefix}.layernorm_after`);
-      const mlp = this.linear('ffn_out', i, gelu(this.linear('intermediate', i, h2)) as tf.Tensor2D);
-      x = tf.add(x, this.residual('ffn_out', i, mlp));
-    }
+    // One scope per block: a pass without gradients keeps one block's activations at a time, not all of them
+    // (under a gradient tape the tensors a backward pass needs are kept by the tape).
+    for (let i = 0; i < numLayers; i++) x = tf.tidy(() => this.block(i, x, batch, tokens));
     // LayerNorm is per token, so normalising only the CLS rows gives the same features.
     const clsRows = tf.reshape(tf.slice(tf.reshape(x, [batch, tokens, d]), [0, 0, 0], [batch, 1, d]), [batch, d]) as tf.Tensor2D;
     const features = this.layerNorm(clsRows, 'layernorm');

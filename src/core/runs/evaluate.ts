@@ -28,6 +28,8 @@ export const evaluationSpecSchema = z.strictObject({
   metrics: z.array(pluginRef).min(1).default(['accuracy']),
   sample: sampleSize.default('all'),
   batchSize: z.number().int().positive().default(64),
+  /** Images per forward or attack pass (default: what fits the backend); results per image do not depend on it. */
+  microBatch: z.number().int().positive().optional(),
   seed: z.number().int().default(0),
 });
 
@@ -78,7 +80,8 @@ export async function evaluateModel(
     });
     const split = checkSplitLabels(opened, description.numClasses, `dataset '${dataset.plugin.meta.name}' split '${spec.split}'`);
     const images = await readImages(split, sampleIndices(allIndices(split), spec.sample, rng.fork(`evaluation/${spec.split}`)));
-    const plan = evaluationPlan(measurements, [{ context: { split: spec.split }, images, robustness: true }], spec.batchSize, rng.fork('evaluation'));
+    const sets = [{ context: { split: spec.split }, images, robustness: true }];
+    const plan = evaluationPlan(measurements, sets, spec.batchSize, rng.fork('evaluation'), spec.microBatch);
     const points = await evaluate(model, plan, 0, 0);
     const used = [dataset, ...strategies, ...measurements.attacks, ...measurements.shifts, ...measurements.metrics];
     return { model: modelDescription, plugins: used.map(({ plugin }) => `${plugin.meta.name}@${plugin.meta.version}`), points, seconds: (performance.now() - started) / 1000 };

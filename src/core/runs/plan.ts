@@ -16,13 +16,20 @@ export interface Measurements {
  * An evaluation plan over fixed sets: every attack, the pixel shifts (dataset-provided split shifts are
  * evaluation sets of their own) and the point metrics (aggregate metrics work on stored points instead).
  */
-export function evaluationPlan(measurements: Measurements, sets: readonly EvaluationSet[], batchSize: number, rng: Rng): EvaluationPlan {
+export function evaluationPlan(
+  measurements: Measurements,
+  sets: readonly EvaluationSet[],
+  batchSize: number,
+  rng: Rng,
+  microBatch?: number,
+): EvaluationPlan {
   return {
     sets,
     attacks: measurements.attacks as Configured<AttackPlugin>[],
     shifts: measurements.shifts.filter((s) => s.plugin.kind === 'pixel') as Configured<PixelShiftPlugin>[],
     metrics: measurements.metrics.filter((m) => m.plugin.kind === 'point') as Configured<PointMetricPlugin>[],
     batchSize,
+    ...(microBatch === undefined ? {} : { microBatch }),
     rng,
   };
 }

@@ -181,7 +181,8 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       const images = await readImages(split, sample(allIndices(split), spec.evaluation.testSample, name));
       sets.push({ context: { split: name, shift, domain: name.replace(/\/test$/, '') }, images, robustness: false, pools: [{ split: 'ood', shift }] });
     }
-    const plan = evaluationPlan(run, sets, spec.evaluation.batchSize, rng.fork('evaluation'));
+    const { batchSize: evaluationBatch, microBatch } = spec.evaluation;
+    const plan = evaluationPlan(run, sets, evaluationBatch, rng.fork('evaluation'), microBatch);
     const perEpoch = stepsPerEpoch(trainIndices.length, training.batchSize);
     const totalSteps = training.steps ?? Math.round(training.epochs * perEpoch);
     const steps = evaluationSteps(spec.evaluation.schedule, totalSteps);
@@ -203,6 +204,7 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       data: trainData,
       indices: trainIndices,
       batchSize: training.batchSize,
+      ...(training.microBatch === undefined ? {} : { microBatch: training.microBatch }),
       totalSteps,
       schedule: { name: training.schedule, peak: training.learningRate, warmupSteps: training.warmupSteps, totalSteps },
       optimizer: training,

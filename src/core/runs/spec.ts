@@ -31,6 +31,8 @@ export const runSpecSchema = z.strictObject({
   training: z
     .strictObject({
       batchSize: z.number().int().positive().default(128),
+      /** Images per forward/backward pass; a batch's passes sum their gradients (default: what fits the backend). */
+      microBatch: z.number().int().positive().optional(),
       /** Epochs over the training part; ignored when `steps` is set. */
       epochs: z.number().positive().default(3),
       steps: z.number().int().nonnegative().optional(),
@@ -63,6 +65,8 @@ export const runSpecSchema = z.strictObject({
       validationSample: sampleSize.default('all'),
       testSample: sampleSize.default('all'),
       batchSize: z.number().int().positive().default(64),
+      /** Images per forward or attack pass (default: what fits the backend); results per image do not depend on it. */
+      microBatch: z.number().int().positive().optional(),
     })
     .prefault({}),
 });
@@ -99,7 +103,8 @@ export interface ResolvedRun {
   readonly attacks: readonly ResolvedPlugin<'attack'>[];
   readonly shifts: readonly ResolvedPlugin<'shift'>[];
   readonly metrics: readonly ResolvedPlugin<'metric'>[];
-  readonly training: Required<Omit<RunSpec['training'], 'steps' | 'subset'>> & Pick<RunSpec['training'], 'steps' | 'subset'>;
+  readonly training: Required<Omit<RunSpec['training'], 'steps' | 'subset' | 'microBatch'>> &
+    Pick<RunSpec['training'], 'steps' | 'subset' | 'microBatch'>;
 }
 
 /**

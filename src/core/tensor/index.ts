@@ -11,5 +11,6 @@ export type { BackendAttempt, BackendName, BackendRequest, BackendSelection } fr
 export { Rng } from './rng.js';
 export type { RngState } from './rng.js';
 export { dense, gelu, layerNorm, matMul, sumTensors } from './ops.js';
+export { microBatchRanges } from './micro-batch.js';
 export { newVariable } from './variables.js';
 export { assertNoTensorLeaks, TensorLeakError } from './memory.js';

@@ -19,7 +19,7 @@ const denseTrainable = tf.customGrad((...args: Inputs) => {
     value: tf.add(tf.matMul(x, w), b),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy), tf.sum(dy, 0)];
+      return tf.tidy(() => [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy), tf.sum(dy, 0)]);
     },
   };
 });
@@ -31,7 +31,7 @@ const matMulFast = tf.customGrad((...args: Inputs) => {
     value: tf.matMul(a, b),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [as, bs] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy, tf.transpose(bs)), tf.matMul(tf.transpose(as), dy)];
+      return tf.tidy(() => [tf.matMul(dy, tf.transpose(bs)), tf.matMul(tf.transpose(as), dy)]);
     },
   };
 });
@@ -51,7 +51,7 @@ export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, trainW: bo
   if (trainB) return denseBiasOnly(x, b, w) as tf.Tensor2D;
   const frozen = tf.customGrad((...args: Inputs) => ({
     value: tf.add(tf.matMul(args[0] as tf.Tensor, w), b),
-    gradFunc: (dy: tf.Tensor) => tf.matMul(dy, tf.transpose(w)),
+    gradFunc: (dy: tf.Tensor) => tf.tidy(() => tf.matMul(dy, tf.transpose(w))),
   }));
   return frozen(x) as tf.Tensor2D;
 }
@@ -60,7 +60,7 @@ export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, trainW: bo
 function denseBiasOnly(x: tf.Tensor2D, b: tf.Tensor1D, w: tf.Tensor2D): tf.Tensor {
   const f = tf.customGrad((...args: Inputs) => ({
     value: tf.add(tf.matMul(args[0] as tf.Tensor, w), args[1] as tf.Tensor),
-    gradFunc: (dy: tf.Tensor) => [tf.matMul(dy, tf.transpose(w)), tf.sum(dy, 0)],
+    gradFunc: (dy: tf.Tensor) => tf.tidy(() => [tf.matMul(dy, tf.transpose(w)), tf.sum(dy, 0)]),
   }));
   return f(x, b);
 }

@@ -62,12 +62,15 @@ export class AdamW {
     const { beta1, beta2, epsilon, weightDecay, maxGradNorm } = this.options;
     const correction1 = 1 - beta1 ** this.step;
     const correction2 = 1 - beta2 ** this.step;
-    const normTensor = tf.tidy(() => tf.sqrt(sumTensors(this.variables.map(({ variable }) => tf.sum(tf.square(this.gradOf(grads, variable)))))));
+    // Per-variable scopes: one scope over all variables would hold every temporary (squares, moment updates) of
+    // every parameter at once, several copies of the model.
+    const squares = this.variables.map(({ variable }) => tf.tidy(() => tf.sum(tf.square(this.gradOf(grads, variable)))));
+    const normTensor = tf.tidy(() => tf.sqrt(sumTensors(squares)));
     const norm = (await normTensor.data())[0] as number;
-    normTensor.dispose();
+    tf.dispose([normTensor, ...squares]);
     const scale = maxGradNorm > 0 && norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1;
-    tf.tidy(() => {
-      for (const { name, variable, decay } of this.variables) {
+    for (const { name, variable, decay } of this.variables) {
+      tf.tidy(() => {
         const g = tf.mul(this.gradOf(grads, variable), scale);
         const m = this.m.get(name) as tf.Variable;
         const v = this.v.get(name) as tf.Variable;
@@ -76,8 +79,8 @@ export class AdamW {
         const update = tf.div(tf.div(m, correction1), tf.add(tf.sqrt(tf.div(v, correction2)), epsilon));
         const decayed = decay && weightDecay > 0 ? tf.mul(variable, 1 - lr * weightDecay) : variable;
         variable.assign(tf.sub(decayed, tf.mul(update, lr)));
-      }
-    });
+      });
+    }
     return norm;
   }
 

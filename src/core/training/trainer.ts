@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import type { DatasetSplit } from '../contracts/dataset.js';
+import type { DatasetSplit, ImageBatch } from '../contracts/dataset.js';
 import { pixelsOf } from '../evaluation/evaluator.js';
+import { microBatchSize } from '../model/footprint.js';
 import type { VisionTransformer } from '../model/vit.js';
+import { microBatchRanges } from '../tensor/micro-batch.js';
 import type { Rng } from '../tensor/rng.js';
 import { AdamW, decays } from './adamw.js';
 import type { AdamWOptions, AdamWState } from './adamw.js';
@@ -41,6 +43,8 @@ export interface TrainerOptions {
   /** Indices of `data` to train on (the training part of the train/validation split). */
   readonly indices: Int32Array;
   readonly batchSize: number;
+  /** Images per forward/backward pass (gradients are summed over a batch's passes); default: what fits the backend. */
+  readonly microBatch?: number;
   readonly totalSteps: number;
   readonly schedule: LearningRateSchedule;
   readonly optimizer: AdamWOptions;
@@ -82,9 +86,46 @@ async function readWeights(trainable: ReturnType<VisionTransformer['trainablePar
 }
 
 /**
+ * The mean cross-entropy over a batch and its gradients, computed `microBatch` images at a time: each pass
+ * differentiates its share of the batch's loss (its images' summed loss over the batch size) and the shares'
+ * gradients are summed, so the result is the whole batch's up to float rounding.
+ */
+async function batchGradients(
+  model: VisionTransformer,
+  batch: ImageBatch,
+  microBatch: number,
+  variables: tf.Variable[],
+): Promise<{ loss: number; grads: tf.NamedTensorMap }> {
+  let loss = 0;
+  let grads: tf.NamedTensorMap = {};
+  for (const [start, end] of microBatchRanges(batch.count, microBatch)) {
+    const pixels = pixelsOf(batch, start, end);
+    const labels = batch.labels.subarray(start, end);
+    const oneHot = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), model.numClasses) as tf.Tensor2D);
+    const share = (): tf.Scalar => {
+      const summed = tf.losses.softmaxCrossEntropy(oneHot, model.logits(pixels), undefined, undefined, tf.Reduction.SUM);
+      return tf.div(summed, batch.count);
+    };
+    const part = tf.variableGrads(share, variables);
+    loss += (await part.value.data())[0] as number;
+    tf.dispose([part.value, pixels, oneHot]);
+    if (start === 0) grads = part.grads;
+    else {
+      for (const [name, g] of Object.entries(part.grads)) {
+        const sum = tf.add(grads[name] as tf.Tensor, g);
+        tf.dispose([grads[name] as tf.Tensor, g]);
+        grads[name] = sum;
+      }
+    }
+  }
+  return { loss, grads };
+}
+
+/**
  * Fine-tunes the model's trainable variables with AdamW and the schedule, evaluating at the scheduled steps.
  * Each epoch visits the training images in a seeded order; each step is one `tf.tidy` scope whose loss is read
- * outside it. The best-validation weights are kept and restored at the end.
+ * outside it; a batch larger than the backend's memory allows runs in micro-batches whose gradients are summed
+ * before the (clipped) AdamW step. The best-validation weights are kept and restored at the end.
  */
 export async function train(options: TrainerOptions): Promise<TrainingOutcome> {
   const { model, data, indices, batchSize, totalSteps } = options;
@@ -94,6 +135,15 @@ export async function train(options: TrainerOptions): Promise<TrainingOutcome> {
   const evaluateAt = new Set(options.evaluationSteps);
   let best: TrainerState['best'] = options.resume?.best ?? { step: -1, accuracy: -Infinity, weights: new Map<string, Float32Array>() };
   if (options.resume !== undefined) optimizer.restore(options.resume.optimizer);
+  // Weight gradients, their running sum and a transient add: three copies of the trainable parameters.
+  const gradientBytes = 3 * trainable.reduce((n, { variable }) => n + 4 * variable.size, 0);
+  const microBatch = microBatchSize({
+    architecture: model.architecture,
+    pass: 'train',
+    batchSize,
+    requested: options.microBatch,
+    fixedBytes: gradientBytes,
+  });
   const start = options.resume?.step ?? 0;
   let order = new Int32Array();
   try {
@@ -113,13 +163,10 @@ export async function train(options: TrainerOptions): Promise<TrainingOutcome> {
       if (position === 0 || order.length === 0) order = Int32Array.from(options.rng.fork(`epoch/${epoch}`).shuffle([...indices]));
       const batch = await data.read(order.subarray(position * batchSize, Math.min(indices.length, (position + 1) * batchSize)));
       const lr = learningRate(options.schedule, step);
-      const pixels = pixelsOf(batch);
-      const oneHot = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.labels, 'int32'), model.numClasses) as tf.Tensor2D);
-      const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(oneHot, model.logits(pixels)) as tf.Scalar, trainable.map((t) => t.variable));
-      const loss = (await value.data())[0] as number;
+      const { loss, grads } = await batchGradients(model, batch, microBatch, trainable.map((t) => t.variable));
       let gradNorm = Number.NaN;
       if (Number.isFinite(loss)) gradNorm = await optimizer.apply(grads, lr);
-      tf.dispose([value, pixels, oneHot, ...Object.values(grads)]);
+      tf.dispose(Object.values(grads));
       if (!Number.isFinite(loss)) throw new TrainingDivergedError(step, loss);
       options.onStep?.({ step: step + 1, epoch, loss, learningRate: lr, gradNorm });
       // Let timers and signal handlers (Ctrl-C, progress redraws) run between steps.

@@ -1,6 +1,6 @@
 import { checkRadii, definePlugin, epsSchema, radiiOf, z } from '../../core/contracts/index.js';
 import type { AttackInput, AttackResult, Classifier, ThreatModel } from '../../core/contracts/index.js';
-import { tf } from '../../core/tensor/index.js';
+import { microBatchRanges, tf } from '../../core/tensor/index.js';
 import type { Rng } from '../../core/tensor/index.js';
 
 const configSchema = z
@@ -26,9 +26,39 @@ type PgdConfig = z.infer<typeof configSchema>;
 const threatModels = (config: PgdConfig): ThreatModel[] =>
   radiiOf(config.eps).map((eps) => ({ norm: config.norm, eps }));
 
-/** Mean cross-entropy against the true labels, the loss PGD ascends. */
-const lossOf = (model: Classifier, x: tf.Tensor4D, oneHot: tf.Tensor2D): tf.Scalar =>
-  tf.losses.softmaxCrossEntropy(oneHot, model.logits(x)) as tf.Scalar;
+/** Logits `microBatch` images per forward pass. */
+function logitsOf(model: Classifier, x: tf.Tensor4D, microBatch: number): tf.Tensor2D {
+  const parts = microBatchRanges(x.shape[0], microBatch).map(([start, end]) =>
+    tf.tidy(() => model.logits(tf.slice(x, start, end - start))),
+  );
+  if (parts.length === 1) return parts[0] as tf.Tensor2D;
+  const logits = tf.concat(parts) as tf.Tensor2D;
+  tf.dispose(parts);
+  return logits;
+}
+
+/**
+ * Gradient of the mean cross-entropy against the true labels (the loss PGD ascends), `microBatch` images per
+ * pass: each pass differentiates its images' summed loss over the batch size, so every image gets the same
+ * gradient as in one pass over the batch.
+ */
+function lossGradient(model: Classifier, x: tf.Tensor4D, oneHot: tf.Tensor2D, microBatch: number): tf.Tensor4D {
+  const count = x.shape[0];
+  const parts = microBatchRanges(count, microBatch).map(([start, end]) =>
+    tf.tidy(() => {
+      const labels = tf.slice(oneHot, start, end - start);
+      const share = (rows: tf.Tensor): tf.Scalar => {
+        const logits = model.logits(rows as tf.Tensor4D);
+        return tf.div(tf.losses.softmaxCrossEntropy(labels, logits, undefined, undefined, tf.Reduction.SUM), count);
+      };
+      return tf.grad(share)(tf.slice(x, start, end - start)) as tf.Tensor4D;
+    }),
+  );
+  if (parts.length === 1) return parts[0] as tf.Tensor4D;
+  const gradient = tf.concat(parts) as tf.Tensor4D;
+  tf.dispose(parts);
+  return gradient;
+}
 
 /** Per-image L2 norm, shaped [batch, 1, 1, 1] for broadcasting. */
 const l2 = (t: tf.Tensor4D): tf.Tensor4D => tf.sqrt(tf.add(tf.sum(tf.square(t), [1, 2, 3], true), 1e-12)) as tf.Tensor4D;
@@ -52,13 +82,12 @@ function randomStart(x0: tf.Tensor4D, norm: 'Linf' | 'L2', eps: number, rng: Rng
 }
 
 /** One PGD run (start + steps) for one radius; every step is its own tidy scope. */
-function pgdRun(model: Classifier, x0: tf.Tensor4D, oneHot: tf.Tensor2D, config: PgdConfig, eps: number, rng: Rng): tf.Tensor4D {
+function pgdRun(model: Classifier, x0: tf.Tensor4D, oneHot: tf.Tensor2D, config: PgdConfig, eps: number, rng: Rng, microBatch: number): tf.Tensor4D {
   const step = config.step ?? config.stepRatio * eps;
-  const grad = tf.grad((x: tf.Tensor) => lossOf(model, x as tf.Tensor4D, oneHot));
   let x = tf.tidy(() => (config.randomStart && eps > 0 ? randomStart(x0, config.norm, eps, rng) : x0.clone()));
   for (let i = 0; i < config.steps; i++) {
     const next = tf.tidy(() => {
-      const g = grad(x) as tf.Tensor4D;
+      const g = lossGradient(model, x, oneHot, microBatch);
       const direction = config.norm === 'Linf' ? tf.sign(g) : tf.div(g, l2(g));
       return project(tf.add(x, tf.mul(direction, step)) as tf.Tensor4D, x0, config.norm, eps);
     });
@@ -69,13 +98,13 @@ function pgdRun(model: Classifier, x0: tf.Tensor4D, oneHot: tf.Tensor2D, config:
 }
 
 /** PGD with restarts: per image, the first restart that fools the model wins, else the last restart. */
-function pgd(model: Classifier, x0: tf.Tensor4D, labels: tf.Tensor1D, config: PgdConfig, eps: number, rng: Rng): tf.Tensor4D {
+function pgd(model: Classifier, x0: tf.Tensor4D, labels: tf.Tensor1D, config: PgdConfig, eps: number, rng: Rng, microBatch: number): tf.Tensor4D {
   const oneHot = tf.oneHot(labels, model.numClasses) as tf.Tensor2D;
-  let best = pgdRun(model, x0, oneHot, config, eps, rng.fork('restart/0'));
+  let best = pgdRun(model, x0, oneHot, config, eps, rng.fork('restart/0'), microBatch);
   for (let r = 1; r < config.restarts; r++) {
-    const candidate = pgdRun(model, x0, oneHot, config, eps, rng.fork(`restart/${r}`));
+    const candidate = pgdRun(model, x0, oneHot, config, eps, rng.fork(`restart/${r}`), microBatch);
     const merged = tf.tidy(() => {
-      const fooled = tf.reshape(tf.notEqual(tf.argMax(model.logits(best), 1), labels), [-1, 1, 1, 1]);
+      const fooled = tf.reshape(tf.notEqual(tf.argMax(logitsOf(model, best, microBatch), 1), labels), [-1, 1, 1, 1]);
       return tf.where(tf.broadcastTo(fooled, x0.shape), best, candidate) as tf.Tensor4D;
     });
     tf.dispose([best, candidate]);
@@ -89,17 +118,18 @@ function pgd(model: Classifier, x0: tf.Tensor4D, labels: tf.Tensor1D, config: Pg
  * Projected gradient descent (Madry et al., 2018), untargeted, on the mean cross-entropy, in [0,1] pixel space
  * (the model normalises inside its forward pass). L-inf: `x <- clip01(x0 + clip(x + step * sign(grad) - x0, -eps, eps))`;
  * L2: normalised gradient steps projected onto the L2 ball. Defaults are the reference study's: L-inf, eps 1/255,
- * step 0.25/255, 15 steps, uniform random start, no restarts, last iterate.
+ * step 0.25/255, 15 steps, uniform random start, no restarts, last iterate. Random starts are drawn for the
+ * whole batch before it is split into micro-batches, so they do not depend on the split.
  */
 export const pgdAttack = definePlugin({
   family: 'attack',
   meta: { name: 'pgd', version: '0.1.0', apiVersion: 1, description: 'Projected gradient descent (L-inf or L2), untargeted, cross-entropy, with random start and restarts.' },
   configSchema,
   threatModels,
-  async perturb({ model, pixels, labels, config, rng }: AttackInput<PgdConfig>): Promise<AttackResult[]> {
+  async perturb({ model, pixels, labels, config, rng, microBatch = pixels.shape[0] }: AttackInput<PgdConfig>): Promise<AttackResult[]> {
     let targets = Int32Array.from({ length: pixels.shape[0] }, (_, i) => i);
     if (config.correctOnly) {
-      const correct = tf.tidy(() => tf.equal(tf.argMax(model.logits(pixels), 1), labels));
+      const correct = tf.tidy(() => tf.equal(tf.argMax(logitsOf(model, pixels, microBatch), 1), labels));
       const flags = await correct.data();
       correct.dispose();
       targets = targets.filter((i) => flags[i] === 1);
@@ -108,14 +138,14 @@ export const pgdAttack = definePlugin({
     for (const threat of threatModels(config)) {
       const streams = rng.fork(`eps/${threat.eps}`);
       if (targets.length === pixels.shape[0]) {
-        results.push({ threat, pixels: pgd(model, pixels, labels, config, threat.eps, streams) });
+        results.push({ threat, pixels: pgd(model, pixels, labels, config, threat.eps, streams, microBatch) });
         continue;
       }
       // Attack the selected rows only, then put them back among the untouched ones.
       const rows = tf.tensor1d(targets, 'int32');
       const subset = tf.gather(pixels, rows) as tf.Tensor4D;
       const subsetLabels = tf.gather(labels, rows) as tf.Tensor1D;
-      const attacked = targets.length > 0 ? pgd(model, subset, subsetLabels, config, threat.eps, streams) : subset.clone();
+      const attacked = targets.length > 0 ? pgd(model, subset, subsetLabels, config, threat.eps, streams, microBatch) : subset.clone();
       const values = (await pixels.data()).slice();
       const adversarial = await attacked.data();
       const rowSize = pixels.size / pixels.shape[0];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UserError } from './errors.js';
 
 /**
  * A plugin's configuration schema. Plugins describe their options with zod; the registry validates user
@@ -31,7 +32,7 @@ export function describeIssues(error: z.ZodError): string {
  * Thrown for invalid configuration anywhere in paretune: project config files, plugin configs, run specs.
  * The message names where the value came from and every offending field.
  */
-export class ConfigError extends Error {
+export class ConfigError extends UserError {
   override readonly name = 'ConfigError';
 }
 

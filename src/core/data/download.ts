@@ -5,9 +5,10 @@ import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 import type { ProgressListener } from '../contracts/dataset.js';
+import { UserError } from '../contracts/errors.js';
 
 /** A download failed: network, HTTP status, size or checksum. The message says what to do offline. */
-export class DownloadError extends Error {
+export class DownloadError extends UserError {
   override readonly name = 'DownloadError';
 }
 

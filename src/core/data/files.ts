@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatasetFiles, FileSource, ProgressListener } from '../contracts/dataset.js';
+import { UserError } from '../contracts/errors.js';
 import { readTar } from './archives.js';
 import { download, DownloadError } from './download.js';
 import { cachedImageSplit } from './image-store.js';
@@ -10,7 +11,7 @@ import { parquetInfo, readParquet } from './parquet.js';
 import { openZip, readZip } from './zip.js';
 
 /** A dataset file that is neither present nor downloadable. */
-export class DatasetFileError extends Error {
+export class DatasetFileError extends UserError {
   override readonly name = 'DatasetFileError';
 }
 

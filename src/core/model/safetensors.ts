@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { UserError } from '../contracts/errors.js';
 
 /**
  * safetensors I/O (https://github.com/huggingface/safetensors): `[u64 LE header length N][N bytes JSON
@@ -26,7 +27,7 @@ export interface SafetensorsHeader {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
-export class CheckpointError extends Error {
+export class CheckpointError extends UserError {
   override readonly name = 'CheckpointError';
 }
 

@@ -2,13 +2,14 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from '
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { UserError } from '../contracts/errors.js';
 import type { MetricContext } from '../contracts/metric.js';
 import { canonicalJson } from '../evaluation/context.js';
 import type { MeasuredPoint } from '../evaluation/evaluator.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
 /** A database that cannot be used: not SQLite, from a newer paretune, or unreadable. Nothing was modified. */
-export class StoreError extends Error {
+export class StoreError extends UserError {
   override readonly name = 'StoreError';
 }
 

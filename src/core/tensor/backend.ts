@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../contracts/errors.js';
 
 /**
  * paretune's backend names, in the order the selector tries them:
@@ -31,7 +32,7 @@ export interface BackendRequest {
   readonly source: string;
 }
 
-export class BackendError extends Error {
+export class BackendError extends UserError {
   override readonly name = 'BackendError';
 }
 

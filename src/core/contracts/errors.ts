@@ -16,30 +16,31 @@ export class FileError extends UserError {
   override readonly name = 'FileError';
 }
 
-/** What a failed file-system or SQLite call says about the file, by error code. */
+/** What a failed file-system or SQLite call says about its path, by error code. */
 const PROBLEMS: Readonly<Record<string, string>> = {
   ENOENT: 'does not exist',
   EISDIR: 'is a directory',
   ENOTDIR: 'is not a directory',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
+  EACCES: 'is not accessible (permission denied)',
+  EPERM: 'cannot be created or changed (operation not permitted)',
   EROFS: 'is on a read-only file system',
-  ENOSPC: 'no space left on its device',
-  EDQUOT: 'disk quota exceeded',
+  ENOSPC: 'cannot be written: no space left on its device',
+  EDQUOT: 'cannot be written: disk quota exceeded',
   EEXIST: 'already exists',
-  ENAMETOOLONG: 'the name is too long',
-  ELOOP: 'too many levels of symbolic links',
-  EINVAL: 'not supported here',
-  SQLITE_CANTOPEN: 'cannot be opened (missing folder or no permission)',
+  ENAMETOOLONG: 'has too long a name',
+  ELOOP: 'has too many levels of symbolic links',
+  SQLITE_CANTOPEN: 'cannot be opened',
   SQLITE_READONLY: 'is read-only',
   SQLITE_NOTADB: 'is not an SQLite database',
-  SQLITE_FULL: 'no space left on its device',
+  SQLITE_FULL: 'cannot be written: no space left on its device',
   SQLITE_IOERR: 'cannot be read or written (I/O error)',
 };
 
-/** The problem a Node or better-sqlite3 error code names (`SQLITE_READONLY_DBMOVED` is `SQLITE_READONLY`), if known. */
-function problemOf(code: unknown): string | undefined {
+/** The problem a Node or better-sqlite3 error names (`SQLITE_READONLY_DBMOVED` is `SQLITE_READONLY`), if known. */
+function problemOf(code: unknown, syscall: unknown): string | undefined {
   if (typeof code !== 'string') return undefined;
+  // a recursive mkdir meets a file where a folder of the path should be
+  if (code === 'EEXIST' && syscall === 'mkdir') return 'is a file, not a folder';
   return PROBLEMS[code] ?? PROBLEMS[code.replace(/^(SQLITE_[A-Z]+)_.*$/, '$1')];
 }
 
@@ -51,8 +52,8 @@ function problemOf(code: unknown): string | undefined {
  * @param expected - what the path should be, e.g. `a safetensors file saved by paretune run --save-adaptation`.
  */
 export function fileError(error: unknown, subject: string, expected: string): unknown {
-  const { code, path } = (error ?? {}) as { code?: unknown; path?: unknown };
-  const problem = problemOf(code);
+  const { code, path, syscall } = (error ?? {}) as { code?: unknown; path?: unknown; syscall?: unknown };
+  const problem = problemOf(code, syscall);
   if (problem === undefined) return error;
   const where = typeof path === 'string' && !subject.endsWith(path) ? `${path} ${problem}` : problem;
   return new FileError(`${subject}: ${where}; expected ${expected}`, { cause: error });

@@ -90,7 +90,7 @@ function assertSqliteFile(file: string): void {
   } catch (error) {
     if (error instanceof StoreError) throw error;
     const { code } = error as { code?: string };
-    if (code === 'EACCES' || code === 'EROFS') throw new StoreError(`database ${file}: is read-only; expected a writable ${EXPECTED_FILE}`, { cause: error });
+    if (code === 'EACCES' || code === 'EROFS') throw new StoreError(`database ${file}: is read-only; expected a writable SQLite database file`, { cause: error });
     const userError = fileError(error, `database ${file}`, EXPECTED_FILE);
     throw userError instanceof FileError ? new StoreError(userError.message, { cause: error }) : userError;
   }

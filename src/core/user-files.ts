@@ -24,15 +24,41 @@ function lineAndColumn(text: string, offset: number): string {
   return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
 }
 
+const parsesUpTo = (text: string, end: number): boolean => {
+  try {
+    JSON.parse(text.slice(0, end));
+    return true;
+  } catch (error) {
+    // the prefix ran out (mid-string, mid-number, mid-object) rather than meeting a bad character
+    const { message } = error as Error;
+    const position = /at position (\d+)/.exec(message);
+    return /Unexpected end of JSON input/.test(message) || (position !== null && Number(position[1]) >= end - 1);
+  }
+};
+
+/** Where JSON.parse failed: its message says for most errors; else the shortest prefix that fails otherwise than by ending. */
+function errorOffset(text: string, message: string): number {
+  const position = /at position (\d+)/.exec(message);
+  if (position !== null) return Number(position[1]);
+  if (/Unexpected end of JSON input/.test(message)) return text.length;
+  let [good, bad] = [0, text.length];
+  while (bad - good > 1) {
+    const middle = Math.floor((good + bad) / 2);
+    if (parsesUpTo(text, middle)) good = middle;
+    else bad = middle;
+  }
+  return bad - 1;
+}
+
 /** Parses JSON the user wrote; a syntax error is a {@link ConfigError} naming `subject`, the line and the column. */
 export function parseJson(text: string, subject: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
     const message = (error as Error).message;
-    const position = /at position (\d+)/.exec(message);
-    const where = lineAndColumn(text, position === null ? text.length : Number(position[1]));
-    const what = message.replace(/ in JSON at position \d+.*$/, '').replace(/ \(line \d+ column \d+\)$/, '');
+    const where = lineAndColumn(text, errorOffset(text, message));
+    // V8 may quote the whole text or add its own position
+    const what = message.replace(/ in JSON at position \d+.*$/, '').replace(/, (\.\.\.)?".*" is not valid JSON$/s, '').replace(/ \(line \d+ column \d+\)$/, '');
     throw new ConfigError(`${subject}: invalid JSON at ${where}: ${what}`);
   }
 }

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError, parseFraction } from '../core/contracts/config.js';
+import { parseJson, parseObject, readUserFile } from '../core/user-files.js';
 
 /** Parses a number that may be written as a fraction (`1/255`), as radii in spec files are. */
 export function parseNumber(text: string, flag: string): number {
@@ -22,22 +22,15 @@ export function parsePositiveInt(text: string, flag: string): number {
 /** A JSON object flag (plugin configs by plugin name). */
 export function parseJsonObject(text: string | undefined, flag: string): Record<string, Record<string, unknown>> {
   if (text === undefined) return {};
-  try {
-    const value = JSON.parse(text) as unknown;
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('expected a JSON object');
-    return value as Record<string, Record<string, unknown>>;
-  } catch (error) {
-    throw new ConfigError(`${flag} is not a JSON object: ${(error as Error).message}`);
-  }
+  const value = parseJson(text, flag);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`${flag}: expected a JSON object, got ${text}`);
+  return value as Record<string, Record<string, unknown>>;
 }
 
 /** A JSON spec file. */
-export function readJsonFile(file: string, flag: string): Record<string, unknown> {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (error) {
-    throw new ConfigError(`${flag} ${file}: ${(error as Error).message}`);
-  }
+export function readJsonFile(file: string, flag: string, expected: string): Record<string, unknown> {
+  const subject = `${flag} ${file}`;
+  return parseObject(readUserFile(file, subject, expected), subject);
 }
 
 /** `lora`, `bitfit+lora`, repeated flags: plugin names in order. */

@@ -1,18 +1,7 @@
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../core/contracts/config.js';
-import { ArchiveError } from '../core/data/archives.js';
-import { DownloadError } from '../core/data/download.js';
-import { DatasetFileError } from '../core/data/files.js';
-import { ImageDecodeError } from '../core/data/images.js';
-import { CheckpointError } from '../core/model/safetensors.js';
-import { StoreError } from '../core/store/store.js';
+import { isUserError } from '../core/contracts/errors.js';
 import { RunFailedError } from '../core/runs/runner.js';
-import { RunStoppedError, TrainingDivergedError } from '../core/training/trainer.js';
-import { PluginError } from '../core/contracts/plugin.js';
-import { BackendError } from '../core/tensor/backend.js';
-import { GpuMemoryError } from '../core/tensor/webgpu.js';
-import { RedisUnreachableError } from '../core/execution/distributed.js';
-import { RemoteRunError } from '../core/execution/thread-pool.js';
+import { RunStoppedError } from '../core/training/trainer.js';
 import { PARETUNE_VERSION } from '../core/version.js';
 import { registerDatasets } from './commands/datasets.js';
 import { registerDemo } from './commands/demo.js';
@@ -27,9 +16,6 @@ import { registerSchema, registerServe } from './commands/serve.js';
 import { registerWorker } from './commands/worker.js';
 import type { CliIo } from './context.js';
 import { collect } from './options.js';
-
-/** Errors caused by the user's input or machine: shown as one line, without a stack trace. */
-const USER_ERRORS = [RemoteRunError, RedisUnreachableError, ConfigError, PluginError, BackendError, GpuMemoryError, CheckpointError, TrainingDivergedError, DatasetFileError, DownloadError, ImageDecodeError, ArchiveError, StoreError];
 
 function buildProgram(io: CliIo): Command {
   const program = new Command('paretune')
@@ -67,8 +53,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr(`paretune: ${cause.message}\n`);
       return 130; // the shell's convention for a command ended by Ctrl-C
     }
-    if (USER_ERRORS.some((type) => cause instanceof type)) {
-      io.stderr(`paretune: ${(cause as Error).message}\n`);
+    if (isUserError(cause)) {
+      io.stderr(`paretune: ${cause.message}\n`);
       return 1;
     }
     io.stderr(`paretune: internal error: ${(cause as Error).stack ?? String(cause)}\n`);

@@ -2,8 +2,7 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { InjectionToken } from 'tsyringe';
 import { GraphQLError } from 'graphql';
-import { ConfigError } from '../core/contracts/config.js';
-import { PluginError } from '../core/contracts/plugin.js';
+import { isUserError } from '../core/contracts/errors.js';
 import type { PluginRegistry } from '../core/registry/registry.js';
 import type { RunExecutor } from '../core/execution/executor.js';
 import { planExperiment } from '../core/execution/stored-run.js';
@@ -15,7 +14,6 @@ import { RunQueue } from '../core/execution/queue.js';
 import { RunFailedError } from '../core/runs/runner.js';
 import { resolveRun } from '../core/runs/spec.js';
 import { summariseRun } from '../core/runs/summary.js';
-import { StoreError } from '../core/store/store.js';
 import type { RunRecord, Store } from '../core/store/store.js';
 import { RunStoppedError } from '../core/training/trainer.js';
 import { PARETUNE_VERSION } from '../core/version.js';
@@ -49,9 +47,6 @@ export interface ApiContext {
 
 export const notFound = (what: string, id: string): GraphQLError => new GraphQLError(`no ${what} '${id}'`, { extensions: { code: 'NOT_FOUND', id } });
 export const badInput = (message: string): GraphQLError => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
-
-/** Errors a user's input causes, answered as BAD_USER_INPUT with their message. */
-const isUserError = (error: unknown): error is Error => error instanceof ConfigError || error instanceof PluginError || error instanceof StoreError;
 
 function statusOf(record: RunRecord): RunStatus {
   if (record.status === 'running') return record.interrupted ? RunStatus.INTERRUPTED : RunStatus.RUNNING;

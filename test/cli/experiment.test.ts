@@ -86,7 +86,7 @@ describe('paretune experiment and frontier', () => {
     const env = { PARETUNE_DB: join(dir, 'study.db') };
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{ "name": "x", ');
-    expect((await cli(['experiment', bad], dir, env)).stderr).toContain(`${bad} is not a readable JSON experiment file`);
+    expect((await cli(['experiment', bad], dir, env)).stderr).toContain(`${bad}: invalid JSON at line 1, column 16: Expected double-quoted property name`);
     writeFileSync(bad, JSON.stringify({ name: 'x', strategies: ['lora'] }));
     expect((await cli(['experiment', bad], dir, env)).stderr).toContain(`${bad} is invalid: field 'datasets'`);
     const unknown = join(dir, 'unknown.json');

@@ -70,8 +70,9 @@ export async function cli(argv: string[], cwd: string, overrides: NodeJS.Process
 }
 
 /** Runs the built CLI (dist) as a child process, as users run it; data go to a fresh folder unless `env` says otherwise. */
-export async function cliProcess(argv: string[], cwd: string, overrides: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/cli/main.js'), ...argv], { cwd, env: { ...process.env, PARETUNE_DATA_DIR: tempDir(), PARETUNE_BACKEND: 'wasm', ...overrides }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function cliProcess(argv: string[], cwd: string, overrides: NodeJS.ProcessEnv = {}, user: { uid?: number; gid?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env = { ...process.env, PARETUNE_DATA_DIR: tempDir(), PARETUNE_BACKEND: 'wasm', ...overrides };
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/cli/main.js'), ...argv], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], ...user });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/contracts/config.js';
+import { fileError } from '../../core/contracts/errors.js';
 import { databaseFile } from '../../core/paths.js';
 import { Store } from '../../core/store/store.js';
 import type { RunRecord } from '../../core/store/store.js';
@@ -15,6 +16,15 @@ const csv = (header: readonly string[], rows: readonly unknown[][]): string => [
 
 interface FrontierSummary {
   frontier?: { definition: unknown; hypervolume: number; points: { values: [number, number]; item: { step: number }; contribution: number }[] };
+}
+
+/** Writes the export to the file `--out` names. */
+function writeOut(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (error) {
+    throw fileError(error, `--out ${file}`, 'a path for a new file');
+  }
 }
 
 export function registerExport(program: Command, io: CliIo): void {
@@ -66,7 +76,7 @@ export function registerExport(program: Command, io: CliIo): void {
                 );
         }
         if (flags.out === undefined) io.stdout(text);
-        else writeFileSync(flags.out, text);
+        else writeOut(flags.out, text);
       } finally {
         store.close();
       }

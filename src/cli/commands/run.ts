@@ -49,7 +49,7 @@ const sample = (text: string, flag: string): number | 'all' => (text === 'all' ?
 
 /** The run spec from `--spec` (if any) with the flags laid over it. */
 function specFrom(flags: RunFlags): Record<string, unknown> {
-  const spec: Record<string, unknown> = flags.spec === undefined ? {} : readJsonFile(flags.spec, '--spec');
+  const spec: Record<string, unknown> = flags.spec === undefined ? {} : readJsonFile(flags.spec, '--spec', 'a JSON run spec');
   const training = { ...(spec['training'] as object | undefined) } as Record<string, unknown>;
   const evaluation = { ...(spec['evaluation'] as object | undefined) } as Record<string, unknown>;
   if (flags.model !== undefined) spec['model'] = flags.model;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UserError } from './errors.js';
 
 /**
  * A plugin's configuration schema. Plugins describe their options with zod; the registry validates user
@@ -26,11 +27,25 @@ function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-/** One line per problem, each naming the field and what was expected. */
-export function describeIssues(error: z.ZodError): string {
+/** The value at `path` in `input`, or undefined where the path leaves it. */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let node = input;
+  for (const key of path) node = typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+  return node;
+}
+
+/**
+ * One line per problem, each naming the field and what was expected. Given the `input`, a field that is missing
+ * or null is said to be required (zod would only say the value is invalid).
+ */
+export function describeIssues(error: z.ZodError, input?: unknown): string {
   return error.issues
     .map((issue) => {
-      const message = issue.message.replace(/^Invalid input: /, '');
+      let message = issue.message.replace(/^Invalid input: /, '');
+      const value = issue.path.length === 0 ? input : valueAt(input, issue.path);
+      if (input !== undefined && issue.path.length > 0 && (value === undefined || value === null) && issue.code !== 'unrecognized_keys') {
+        message = `required${value === null ? ', got null' : ''}${issue.code === 'invalid_type' ? ` (expected ${issue.expected})` : ''}`;
+      }
       return issue.path.length === 0 ? message : `field '${formatPath(issue.path)}': ${message}`;
     })
     .join('; ');
@@ -40,7 +55,7 @@ export function describeIssues(error: z.ZodError): string {
  * Thrown for invalid configuration anywhere in paretune: project config files, plugin configs, run specs.
  * The message names where the value came from and every offending field.
  */
-export class ConfigError extends Error {
+export class ConfigError extends UserError {
   override readonly name = 'ConfigError';
 }
 
@@ -51,7 +66,7 @@ export class ConfigError extends Error {
  */
 export function parseConfig<C>(schema: ConfigSchema<C>, value: unknown, subject: string): C {
   const result = schema.safeParse(value);
-  if (!result.success) throw new ConfigError(`${subject} is invalid: ${describeIssues(result.error)}`);
+  if (!result.success) throw new ConfigError(`${subject} is invalid: ${describeIssues(result.error, value)}`);
   return result.data;
 }
 

@@ -7,6 +7,7 @@
 export { z } from 'zod';
 export { ConfigError, configJsonSchema, parseConfig } from './config.js';
 export type { ConfigSchema } from './config.js';
+export { fileError, FileError, isUserError, UserError } from './errors.js';
 export { PLUGIN_API_VERSION, PLUGIN_FAMILIES } from './meta.js';
 export type { PluginFamily, PluginMeta } from './meta.js';
 export { definePlugin, isPluginLike, PluginError, validatePlugin } from './plugin.js';

@@ -3,6 +3,7 @@ import type { AttackPlugin } from './attack.js';
 import { configJsonSchema, describeIssues } from './config.js';
 import type { ConfigSchema } from './config.js';
 import type { DatasetPlugin } from './dataset.js';
+import { UserError } from './errors.js';
 import { PLUGIN_API_VERSION, PLUGIN_FAMILIES } from './meta.js';
 import type { PluginFamily, PluginMeta } from './meta.js';
 import type { AggregateMetricPlugin, MetricPlugin, PointMetricPlugin } from './metric.js';
@@ -28,7 +29,7 @@ export type PluginOf<F extends PluginFamily> = Extract<Plugin, { family: F }>;
  * Thrown when a plugin cannot be used: malformed, written for another API version, clashing with another
  * plugin's name, unknown, or not exported by its module. The message says which and what to do.
  */
-export class PluginError extends Error {
+export class PluginError extends UserError {
   override readonly name = 'PluginError';
 }
 

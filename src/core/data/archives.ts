@@ -3,12 +3,13 @@ import { once } from 'node:events';
 import { Parser } from 'tar';
 import type { ReadEntry } from 'tar';
 import type { ArchiveEntry } from '../contracts/dataset.js';
+import { UserError } from '../contracts/errors.js';
 
 /** Visits in flight before reading pauses (bounds memory while images decode). */
 const IN_FLIGHT = 8;
 
 /** A tar archive that cannot be read to its end. */
-export class ArchiveError extends Error {
+export class ArchiveError extends UserError {
   override readonly name = 'ArchiveError';
 }
 

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 import type { ProgressListener } from '../contracts/dataset.js';
+import { UserError } from '../contracts/errors.js';
+import { makeDir } from '../user-files.js';
 
 /** A download failed: network, HTTP status, size or checksum. The message says what to do offline. */
-export class DownloadError extends Error {
+export class DownloadError extends UserError {
   override readonly name = 'DownloadError';
 }
 
@@ -36,7 +38,7 @@ export async function fileDigest(path: string, algorithm: 'md5' | 'sha256'): Pro
  */
 export async function download(url: string, target: string, options: DownloadOptions = {}): Promise<boolean> {
   if (existsSync(target)) return true;
-  mkdirSync(dirname(target), { recursive: true });
+  makeDir(dirname(target), 'download folder');
   const part = `${target}.part`;
   const have = existsSync(part) ? statSync(part).size : 0;
   const headers: Record<string, string> = { ...options.headers };

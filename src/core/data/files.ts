@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatasetFiles, FileSource, ProgressListener } from '../contracts/dataset.js';
+import { UserError } from '../contracts/errors.js';
 import { readTar } from './archives.js';
 import { download, DownloadError } from './download.js';
 import { cachedImageSplit } from './image-store.js';
 import { decodeImage, resizeImages } from './images.js';
 import { parquetInfo, readParquet } from './parquet.js';
 import { openZip, readZip } from './zip.js';
+import { makeDir } from '../user-files.js';
 
 /** A dataset file that is neither present nor downloadable. */
-export class DatasetFileError extends Error {
+export class DatasetFileError extends UserError {
   override readonly name = 'DatasetFileError';
 }
 
@@ -27,7 +29,7 @@ export function datasetFiles(dataDir: string, dataset: string, onProgress?: Prog
       if (local !== undefined) return local;
       const target = join(dir, source.name);
       if (existsSync(target)) return target;
-      mkdirSync(dir, { recursive: true });
+      makeDir(dir, 'dataset folder (in PARETUNE_DATA_DIR)');
       const failures: string[] = [];
       for (const url of source.urls) {
         try {

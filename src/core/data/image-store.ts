@@ -1,6 +1,7 @@
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatasetSplit, ImageWriter } from '../contracts/dataset.js';
+import { makeDir } from '../user-files.js';
 
 /**
  * Decoded images on disk: `<base>.pixels` holds `count` images of size x size x 3 bytes back to back, and
@@ -48,7 +49,7 @@ function openCached(base: string, count: number, size: number): DatasetSplit | u
 export async function cachedImageSplit(base: string, count: number, size: number, build: (write: ImageWriter) => Promise<Int32Array>): Promise<DatasetSplit> {
   const cached = openCached(base, count, size);
   if (cached !== undefined) return cached;
-  mkdirSync(dirname(base), { recursive: true });
+  makeDir(dirname(base), 'image cache folder (in PARETUNE_CACHE_DIR)');
   const bytes = size * size * 3;
   const fd = openSync(`${base}.pixels.part`, 'w');
   let labels: Int32Array;

@@ -1,7 +1,8 @@
 import sharp from 'sharp';
+import { UserError } from '../contracts/errors.js';
 
 /** A file that does not decode as an image. */
-export class ImageDecodeError extends Error {
+export class ImageDecodeError extends UserError {
   override readonly name = 'ImageDecodeError';
 }
 

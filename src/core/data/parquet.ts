@@ -2,9 +2,10 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema }
 import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { ParquetInfo, ParquetRow } from '../contracts/dataset.js';
+import { UserError } from '../contracts/errors.js';
 
 /** A parquet file that cannot be read (not parquet, truncated, corrupt, or lacking a requested column). */
-export class ParquetError extends Error {
+export class ParquetError extends UserError {
   override readonly name = 'ParquetError';
 }
 

@@ -5,9 +5,7 @@ import { Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import type { ConnectionOptions, Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ConfigError } from '../contracts/config.js';
-import { PluginError } from '../contracts/plugin.js';
-import { DatasetFileError } from '../data/files.js';
-import { CheckpointError } from '../model/safetensors.js';
+import { isUserError, UserError } from '../contracts/errors.js';
 import { canonicalJson } from '../evaluation/context.js';
 import type { MeasuredPoint } from '../evaluation/evaluator.js';
 import type { PluginRegistry } from '../registry/registry.js';
@@ -15,11 +13,11 @@ import { RunFailedError } from '../runs/runner.js';
 import type { RunResult } from '../runs/runner.js';
 import { recordOutcome, recordRun } from '../store/recorder.js';
 import type { Store } from '../store/store.js';
-import { RunStoppedError, TrainingDivergedError } from '../training/trainer.js';
+import { RunStoppedError } from '../training/trainer.js';
 import type { JobEvent, RunJob } from './job.js';
 import type { JobExecutor } from './queue.js';
 import { checkpointFileOf, runJob } from './run-job.js';
-import { RemoteRunError } from './thread-pool.js';
+import { remoteFailure, RemoteRunError } from './thread-pool.js';
 
 /**
  * Queue of run jobs (coordinator -> workers), and the prefix of the report queues (workers -> coordinator): one a
@@ -50,9 +48,9 @@ export const MAX_CHECKPOINT_BYTES_IN_REDIS = 256 * 1024 * 1024;
 export type Report =
   | { readonly runId: string; readonly experimentId?: string; readonly kind: 'event'; readonly event: JobEvent }
   | { readonly runId: string; readonly experimentId?: string; readonly kind: 'finished'; readonly result: RunResult }
-  | { readonly runId: string; readonly experimentId?: string; readonly kind: 'failed'; readonly name: string; readonly message: string; readonly stoppedAt?: number };
+  | { readonly runId: string; readonly experimentId?: string; readonly kind: 'failed'; readonly name: string; readonly message: string; readonly userError?: boolean; readonly stoppedAt?: number };
 
-export class RedisUnreachableError extends Error {
+export class RedisUnreachableError extends UserError {
   override readonly name = 'RedisUnreachableError';
 }
 
@@ -127,7 +125,7 @@ function tellErrors(redis: Redis, say: (line: string) => void, ...emitters: read
 
 /** Rebuilds a worker's error on the coordinator: stopped runs stay recognisable as such. */
 const errorOf = (report: Extract<Report, { kind: 'failed' }>): Error =>
-  report.stoppedAt !== undefined ? new RunStoppedError(report.stoppedAt) : new RemoteRunError(report.runId, report.name, `${report.name}: ${report.message}`);
+  report.stoppedAt !== undefined ? new RunStoppedError(report.stoppedAt) : remoteFailure(report.runId, report.name, `${report.name}: ${report.message}`, report.userError === true);
 
 /**
  * The coordinator's side: queues runs for workers on Redis, records what workers report into the store (this
@@ -295,8 +293,7 @@ export interface WorkerOptions extends RedisSettings {
 }
 
 /** Errors that fail the same way on any worker: reported at once instead of retried. */
-const isFinal = (error: Error): boolean =>
-  [ConfigError, PluginError, CheckpointError, DatasetFileError, TrainingDivergedError, RunStoppedError].some((kind) => error instanceof kind);
+const isFinal = (error: Error): boolean => error instanceof RunStoppedError || isUserError(error);
 
 /**
  * A worker process's side: takes run jobs from Redis, executes them here, and reports their events and outcome to
@@ -374,7 +371,7 @@ export async function startWorker(options: WorkerOptions): Promise<{ close(): Pr
       const final = isFinal(cause) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       log(`run ${runId} ${cause instanceof RunStoppedError ? 'cancelled' : `failed${final ? '' : ', to be retried'}`}: ${cause.message}\n`);
       if (!final) throw cause;
-      await report({ kind: 'failed', name: cause.name, message: cause.message, ...(cause instanceof RunStoppedError ? { stoppedAt: cause.step } : {}) });
+      await report({ kind: 'failed', name: cause.name, message: cause.message, userError: isUserError(cause), ...(cause instanceof RunStoppedError ? { stoppedAt: cause.step } : {}) });
       throw new UnrecoverableError(`${REPORTED}${cause.message}`);
     } finally {
       clearInterval(poll);

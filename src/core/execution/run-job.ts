@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ProgressListener } from '../contracts/dataset.js';
 import type { PluginRegistry } from '../registry/registry.js';
 import { runFineTuning } from '../runs/runner.js';
 import type { RunContext, RunResult } from '../runs/runner.js';
 import type { JobEvent, RunJob } from './job.js';
+import { makeDir } from '../user-files.js';
 
 export interface JobContext {
   readonly registry: PluginRegistry;
@@ -26,7 +26,7 @@ export const checkpointFileOf = (dataDir: string, runId: string): string => join
  */
 export async function runJob(job: RunJob, context: JobContext): Promise<RunResult> {
   const file = job.resume?.file ?? checkpointFileOf(context.dataDir, job.runId);
-  mkdirSync(dirname(file), { recursive: true });
+  makeDir(dirname(file), 'training checkpoint folder (in PARETUNE_DATA_DIR)');
   return runFineTuning(job.spec, {
     registry: context.registry,
     cacheDir: context.cacheDir,

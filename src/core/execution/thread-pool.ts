@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { UserError } from '../contracts/errors.js';
 import type { RunResult } from '../runs/runner.js';
 import { RunStoppedError } from '../training/trainer.js';
 import type { BackendRequest } from '../tensor/backend.js';
@@ -22,10 +23,10 @@ export type FromWorker =
   | { readonly type: 'setup-failed'; readonly error: string }
   | { readonly type: 'event'; readonly runId: string; readonly event: JobEvent }
   | { readonly type: 'done'; readonly runId: string; readonly result: RunResult }
-  | { readonly type: 'failed'; readonly runId: string; readonly name: string; readonly message: string; readonly stoppedAt?: number };
+  | { readonly type: 'failed'; readonly runId: string; readonly name: string; readonly message: string; readonly userError: boolean; readonly stoppedAt?: number };
 
 /** A run that failed on a worker thread or a remote worker, with the original error's name and message. */
-export class RemoteRunError extends Error {
+export class RemoteRunError extends UserError {
   override readonly name = 'RemoteRunError';
   constructor(
     readonly runId: string,
@@ -35,6 +36,10 @@ export class RemoteRunError extends Error {
     super(`run ${runId} failed: ${message}`);
   }
 }
+
+/** The error of a run that failed elsewhere: a {@link RemoteRunError} where the user can fix its cause, else a bug's. */
+export const remoteFailure = (runId: string, name: string, message: string, userError: boolean): Error =>
+  userError ? new RemoteRunError(runId, name, message) : new Error(`run ${runId} failed: ${name}: ${message}`);
 
 interface Slot {
   readonly worker: Worker;
@@ -152,7 +157,7 @@ export class ThreadPool {
     }
     slot.busy = undefined;
     if (message.type === 'done') busy.resolve(message.result);
-    else if (message.type === 'failed') busy.reject(message.stoppedAt !== undefined ? new RunStoppedError(message.stoppedAt) : new RemoteRunError(message.runId, message.name, message.message));
+    else if (message.type === 'failed') busy.reject(message.stoppedAt !== undefined ? new RunStoppedError(message.stoppedAt) : remoteFailure(message.runId, message.name, message.message, message.userError));
     this.waiting.shift()?.slot(slot);
   }
 }

@@ -4,6 +4,7 @@ import { createContainer } from '../container.js';
 import type { Plugin } from '../contracts/plugin.js';
 import { PluginRegistry } from '../registry/registry.js';
 import { RunFailedError } from '../runs/runner.js';
+import { isUserError } from '../contracts/errors.js';
 import { RunStoppedError } from '../training/trainer.js';
 import { runJob } from './run-job.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './thread-pool.js';
@@ -30,7 +31,7 @@ try {
       .then((result) => send({ type: 'done', runId: job.runId, result }))
       .catch((error: unknown) => {
         const cause = error instanceof RunFailedError ? error.cause : (error as Error);
-        send({ type: 'failed', runId: job.runId, name: cause.name, message: cause.message, ...(cause instanceof RunStoppedError ? { stoppedAt: cause.step } : {}) });
+        send({ type: 'failed', runId: job.runId, name: cause.name, message: cause.message, userError: isUserError(cause), ...(cause instanceof RunStoppedError ? { stoppedAt: cause.step } : {}) });
       })
       .finally(() => stops.delete(job.runId));
   });

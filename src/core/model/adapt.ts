@@ -29,7 +29,7 @@ function createAdaptations(model: AdaptableModel, strategies: readonly StrategyU
     const adaptation = plugin.adapt(model, config, rng.fork(`strategy/${i}/${plugin.meta.name}`));
     for (const name of adaptation.added.keys()) {
       if (seen.has(name) || model.parameters.some((p) => p.name === name)) {
-        throw new RangeError(`strategy '${plugin.meta.name}' adds parameter '${name}', which already exists; stacked strategies must add distinct parameters`);
+        throw new ConfigError(`strategy '${plugin.meta.name}' adds parameter '${name}', which already exists; stacked strategies must add distinct parameters`);
       }
       seen.add(name);
     }

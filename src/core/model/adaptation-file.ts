@@ -67,7 +67,7 @@ export function loadAdaptation(model: VisionTransformer, file: string): void {
 
 /** The strategies an adaptation file was saved with, to adapt a model the same way before loading it. */
 export function adaptationStrategies(file: string): RecordedStrategy[] {
-  const header = readSafetensorsHeader(file);
+  const header = readSafetensorsHeader(file, 'an adaptation file saved by paretune run --save-adaptation');
   if (header.metadata['format'] !== FORMAT) {
     throw new CheckpointError(`${file}: not a paretune adaptation file (metadata format is ${JSON.stringify(header.metadata['format'])}, expected '${FORMAT}')`);
   }

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Rng } from '../tensor/rng.js';
+import { parseObject, readUserFile } from '../user-files.js';
 import { baseParameters, isHead, sizeOf } from './architecture.js';
 import type { ViTConfig } from './architecture.js';
 import { CheckpointError, readSafetensorsHeader, readTensor, writeSafetensors } from './safetensors.js';
@@ -82,11 +83,7 @@ function shapeOf(header: SafetensorsHeader, tensor: string): readonly number[] {
 function readConfigJson(file: string): Record<string, unknown> | undefined {
   const path = join(dirname(file), 'config.json');
   if (!existsSync(path)) return undefined;
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  } catch (error) {
-    throw new CheckpointError(`${path} is not valid JSON: ${(error as Error).message}`);
-  }
+  return parseObject(readUserFile(path, path, 'the JSON model config of the checkpoint beside it'), path);
 }
 
 /**

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProgressListener } from '../contracts/dataset.js';
 import { download, DownloadError } from '../data/download.js';
 import type { DownloadOptions } from '../data/download.js';
 import { CheckpointError } from './safetensors.js';
+import { makeDir } from '../user-files.js';
 
 export interface HubOptions {
   /** Cache root; files land in `<cacheDir>/hf/<repo>/<revision>/`. */
@@ -31,7 +32,7 @@ export async function downloadFromHub(source: string, options: HubOptions): Prom
   const dir = join(options.cacheDir, 'hf', repo, revision);
   const checkpoint = join(dir, 'model.safetensors');
   if (existsSync(checkpoint)) return checkpoint;
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir, 'checkpoint cache folder (in PARETUNE_CACHE_DIR)');
   const endpoint = (options.endpoint ?? process.env['HF_ENDPOINT'] ?? 'https://huggingface.co').replace(/\/$/, '');
   const token = options.token ?? process.env['HF_TOKEN'];
   const url = (file: string): string => `${endpoint}/${repo}/resolve/${encodeURIComponent(revision)}/${file}`;

@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { fileError, FileError, UserError } from '../contracts/errors.js';
 
 /**
  * safetensors I/O (https://github.com/huggingface/safetensors): `[u64 LE header length N][N bytes JSON
@@ -26,7 +27,7 @@ export interface SafetensorsHeader {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
-export class CheckpointError extends Error {
+export class CheckpointError extends UserError {
   override readonly name = 'CheckpointError';
 }
 
@@ -41,9 +42,28 @@ function readExactly(fd: number, length: number, position: number): Buffer {
   return buffer.subarray(0, done);
 }
 
-/** Parses and checks the header: every tensor's byte range must lie in the file and match its shape. */
-export function readSafetensorsHeader(file: string): SafetensorsHeader {
-  const fd = openSync(file, 'r');
+/** Opens a file the user named, or throws a user error saying what it should have been. */
+function openFile(file: string, flags: 'r' | 'w', expected: string): number {
+  let fd: number;
+  try {
+    fd = openSync(file, flags);
+  } catch (error) {
+    throw fileError(error, file, expected);
+  }
+  // a directory opens for reading; only reading it fails
+  if (fstatSync(fd).isDirectory()) {
+    closeSync(fd);
+    throw new FileError(`${file}: is a directory; expected ${expected}`);
+  }
+  return fd;
+}
+
+/**
+ * Parses and checks the header: every tensor's byte range must lie in the file and match its shape.
+ * @param expected - what the file should be, for the message when it cannot be opened.
+ */
+export function readSafetensorsHeader(file: string, expected = 'a safetensors file'): SafetensorsHeader {
+  const fd = openFile(file, 'r', expected);
   try {
     const size = fstatSync(fd).size;
     if (size < 8) throw new CheckpointError(`${file}: not a safetensors file (${size} bytes, the 8-byte header length is missing)`);
@@ -147,7 +167,7 @@ export function writeSafetensors(
   const headerBytes = Buffer.concat([json, Buffer.alloc((8 - (json.length % 8)) % 8, ' ')]);
   const length = Buffer.alloc(8);
   length.writeBigUInt64LE(BigInt(headerBytes.length));
-  const fd = openSync(file, 'w');
+  const fd = openFile(file, 'w', 'a path for a new safetensors file');
   try {
     writeSync(fd, length);
     writeSync(fd, headerBytes);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ConfigError } from '../contracts/config.js';
 import type { Adaptation } from '../contracts/strategy.js';
 import type { AdaptableModel, Classifier, LinearSite, ParameterInfo, ResidualSite } from '../contracts/model.js';
 import type { Rng } from '../tensor/rng.js';
@@ -92,8 +93,8 @@ export class VisionTransformer implements AdaptableModel, Classifier {
     values: ReadonlyMap<string, Float32Array>,
   ) {
     const { hiddenSize, numHeads, imageSize, patchSize } = architecture;
-    if (hiddenSize % numHeads !== 0) throw new RangeError(`hidden size ${hiddenSize} is not divisible by ${numHeads} heads`);
-    if (imageSize % patchSize !== 0) throw new RangeError(`image size ${imageSize} is not divisible by patch size ${patchSize}`);
+    if (hiddenSize % numHeads !== 0) throw new ConfigError(`model config: hidden size ${hiddenSize} is not divisible by ${numHeads} heads`);
+    if (imageSize % patchSize !== 0) throw new ConfigError(`model config: image size ${imageSize} is not divisible by patch size ${patchSize}`);
     this.parameters = baseParameters(architecture);
     this.infos = new Map(this.parameters.map((p) => [p.name, p]));
     for (const info of this.parameters) {

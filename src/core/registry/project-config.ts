@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, parseConfig } from '../contracts/config.js';
+import { parseConfig } from '../contracts/config.js';
+import { parseObject, readUserFile } from '../user-files.js';
 
 /** The project config file paretune reads from the working directory. */
 export const PROJECT_CONFIG_FILE = 'paretune.config.json';
@@ -17,11 +18,6 @@ export type ProjectConfig = z.infer<typeof projectConfigSchema>;
 export function readProjectConfig(dir: string): { config: ProjectConfig; file: string; dir: string } | undefined {
   const file = join(dir, PROJECT_CONFIG_FILE);
   if (!existsSync(file)) return undefined;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(`${file} is not valid JSON: ${(error as Error).message}`);
-  }
+  const raw = parseObject(readUserFile(file, file, 'a JSON project config'), file);
   return { config: parseConfig(projectConfigSchema, raw, file), file, dir };
 }

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, parseConfig } from '../contracts/config.js';
+import { parseConfig } from '../contracts/config.js';
+import { parseObject, readUserFile } from '../user-files.js';
 import { pluginRef, runSpecSchema } from './spec.js';
 
 const dottedPath = z.string().regex(/^[A-Za-z]\w*(\.[A-Za-z]\w*)*$/, 'expected a dotted run-spec path like training.learningRate');
@@ -33,13 +32,8 @@ export type Experiment = z.output<typeof experimentSchema>;
 
 /** Reads an experiment file (JSON, or YAML for .yaml/.yml), naming the file and field of any problem. */
 export function readExperiment(file: string): Experiment {
-  let raw: unknown;
-  try {
-    const text = readFileSync(file, 'utf8');
-    raw = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${file} is not a readable ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'} experiment file: ${(error as Error).message.split('\n')[0]}`);
-  }
+  const yaml = /\.ya?ml$/i.test(file);
+  const raw = parseObject(readUserFile(file, file, `a ${yaml ? 'YAML' : 'JSON'} experiment file`), file, yaml);
   return parseConfig(experimentSchema, raw, file);
 }
 

@@ -1,10 +1,12 @@
+import { ConfigError } from '../contracts/config.js';
+
 /**
  * Down-samples a series (in step order) to at most `samples` points for plotting: the first and last points and
  * the lowest and highest values are always kept, the rest of the budget is spread evenly over the series.
- * @throws RangeError when `samples` < 4.
+ * @throws {@link ConfigError} when `samples` < 4.
  */
 export function downsample<T extends { readonly value: number }>(series: readonly T[], samples: number): T[] {
-  if (!Number.isInteger(samples) || samples < 4) throw new RangeError(`samples must be an integer of at least 4 (the first, last, lowest and highest points are always kept), got ${samples}`);
+  if (!Number.isInteger(samples) || samples < 4) throw new ConfigError(`samples must be an integer of at least 4 (the first, last, lowest and highest points are always kept), got ${samples}`);
   if (series.length <= samples) return [...series];
   const last = series.length - 1;
   let low = 0;

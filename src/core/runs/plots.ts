@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import * as vega from 'vega';
@@ -10,6 +10,7 @@ import { canonicalJson } from '../evaluation/context.js';
 import type { RunRecord } from '../store/store.js';
 import { runFrontier, runObjectives, threatLabel } from './frontiers.js';
 import type { ThreatSelector } from './frontiers.js';
+import { makeDir } from '../user-files.js';
 
 /** Renders a Vega-Lite spec to SVG (Vega's headless renderer) and PNG (sharp/librsvg); returns both paths. */
 async function render(spec: TopLevelSpec, base: string): Promise<string[]> {
@@ -32,7 +33,7 @@ export interface PlotOptions {
  * accuracy when measured). Written as SVG and PNG into `dir`; returns the files.
  */
 export async function writePlots(runs: readonly RunRecord[], pointsOf: (runId: string) => readonly MeasuredPoint[], dir: string, { threat }: PlotOptions = {}): Promise<string[]> {
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir, 'plot folder');
   const files: string[] = [];
   const plotted = runs.flatMap((run) => {
     const points = run.status === 'finished' ? pointsOf(run.id) : [];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseConfig } from '../contracts/config.js';
+import { ConfigError, parseConfig } from '../contracts/config.js';
 import type { PluginFamily } from '../contracts/meta.js';
 import type { PluginOf } from '../contracts/plugin.js';
 import { stepListProblem } from '../evaluation/schedules.js';
@@ -115,6 +115,10 @@ export function resolveRun(input: unknown, registry: PluginRegistry): ResolvedRu
   const spec = parseConfig(runSpecSchema, input, 'run spec');
   const resolve = <F extends PluginFamily>(family: F, ref: PluginRef): ResolvedPlugin<F> => resolvePlugin(registry, family, ref);
   const strategies = spec.strategies.map((s) => resolve('strategy', s));
+  const names = strategies.map((s) => s.plugin.meta.name);
+  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  // a strategy's parameters would clash with its own: stacking is for different strategies
+  if (twice !== undefined) throw new ConfigError(`run spec is invalid: field 'strategies': '${twice}' is listed more than once (${names.join('+')})`);
   const defaults = trainingDefaults(strategies.map((s) => s.plugin.meta.name));
   return {
     spec,

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { fileError, FileError, UserError } from '../contracts/errors.js';
 import type { MetricContext } from '../contracts/metric.js';
 import { canonicalJson } from '../evaluation/context.js';
 import type { MeasuredPoint } from '../evaluation/evaluator.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
 /** A database that cannot be used: not SQLite, from a newer paretune, or unreadable. Nothing was modified. */
-export class StoreError extends Error {
+export class StoreError extends UserError {
   override readonly name = 'StoreError';
 }
 
@@ -78,17 +79,35 @@ const pointOf = (r: PointRow): MeasuredPoint => ({ step: r.step, epoch: r.epoch,
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
-/** Refuses a file that exists, is not empty and does not start with SQLite's header. */
+const EXPECTED_FILE = 'an SQLite database file';
+
+/**
+ * Refuses a file that exists, is not empty and does not start with SQLite's header, and a path that cannot hold
+ * a database paretune writes (a directory, a read-only file, a folder it cannot create).
+ */
 function assertSqliteFile(file: string): void {
-  if (!existsSync(file) || statSync(file).size === 0) return;
-  const fd = openSync(file, 'r');
-  const header = Buffer.alloc(16);
   try {
-    readSync(fd, header, 0, 16, 0);
-  } finally {
-    closeSync(fd);
+    if (!existsSync(file)) {
+      mkdirSync(dirname(file), { recursive: true });
+      return;
+    }
+    if (statSync(file).size === 0) return;
+    const fd = openSync(file, 'r');
+    const header = Buffer.alloc(16);
+    try {
+      readSync(fd, header, 0, 16, 0);
+    } finally {
+      closeSync(fd);
+    }
+    if (header.toString('latin1') !== SQLITE_MAGIC) throw new StoreError(`${file} is not a paretune database (not an SQLite file); nothing was changed`);
+    accessSync(file, constants.W_OK);
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    const { code } = error as { code?: string };
+    if (code === 'EACCES' || code === 'EROFS') throw new StoreError(`database ${file}: is read-only; expected a writable SQLite database file`, { cause: error });
+    const userError = fileError(error, `database ${file}`, EXPECTED_FILE);
+    throw userError instanceof FileError ? new StoreError(userError.message, { cause: error }) : userError;
   }
-  if (header.toString('latin1') !== SQLITE_MAGIC) throw new StoreError(`${file} is not a paretune database (not an SQLite file); nothing was changed`);
 }
 
 interface RunRow {
@@ -149,8 +168,7 @@ export class Store {
 
   /** Opens (creating and migrating as needed) the database at `file`; refuses foreign or newer files untouched. */
   static open(file: string): Store {
-    assertSqliteFile(file);
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (file !== ':memory:') assertSqliteFile(file);
     let db: Database.Database;
     try {
       db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
@@ -174,7 +192,8 @@ export class Store {
       }).immediate();
     } catch (error) {
       if (error instanceof StoreError) throw error;
-      throw new StoreError(`${file} cannot be used as a paretune database: ${(error as Error).message}`);
+      const userError = fileError(error, `database ${file}`, EXPECTED_FILE);
+      throw new StoreError(userError instanceof FileError ? userError.message : `${file} cannot be used as a paretune database: ${(error as Error).message}`, { cause: error });
     }
     return new Store(file, db);
   }

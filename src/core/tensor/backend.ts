@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../contracts/errors.js';
 import { WebGpuUnavailableError } from './webgpu.js';
 import type { GpuAdapterSummary } from './webgpu.js';
 
@@ -36,7 +37,7 @@ export interface BackendRequest {
   readonly source: string;
 }
 
-export class BackendError extends Error {
+export class BackendError extends UserError {
   override readonly name = 'BackendError';
 }
 

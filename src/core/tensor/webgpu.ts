@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../contracts/errors.js';
 
 /** The adapter limits `paretune info` reports, and those the device is created with (the adapter's own values). */
 const REPORTED_LIMITS = [
@@ -39,8 +40,8 @@ export class GpuError extends Error {
   override readonly name: string = 'GpuError';
 }
 
-/** The GPU could not allocate a buffer: the batch does not fit in device memory. */
-export class GpuMemoryError extends GpuError {
+/** The GPU could not allocate a buffer: the batch does not fit in device memory, which the user can change. */
+export class GpuMemoryError extends UserError {
   override readonly name = 'GpuMemoryError';
 }
 
@@ -67,7 +68,7 @@ export function adapterLine(adapter: GpuAdapterSummary): string {
   return `${name}${adapter.software === undefined ? '' : ` (software: ${adapter.software})`}`;
 }
 
-let pendingError: GpuError | undefined;
+let pendingError: GpuError | GpuMemoryError | undefined;
 /** The Node shim, once loaded (loading it starts Dawn). */
 let shim: typeof import('./webgpu-globals.js') | undefined;
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DatasetSplit, ImageBatch } from '../contracts/dataset.js';
+import { UserError } from '../contracts/errors.js';
 import { pixelsOf } from '../evaluation/evaluator.js';
 import { microBatchSize } from '../model/footprint.js';
 import type { VisionTransformer } from '../model/vit.js';
@@ -11,7 +12,7 @@ import { learningRate } from './schedule.js';
 import type { LearningRateSchedule } from './schedule.js';
 
 /** Thrown when the training loss becomes NaN or infinite; the update of that step is not applied. */
-export class TrainingDivergedError extends Error {
+export class TrainingDivergedError extends UserError {
   override readonly name = 'TrainingDivergedError';
   constructor(
     readonly step: number,

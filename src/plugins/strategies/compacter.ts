@@ -1,4 +1,4 @@
-import { definePlugin, z } from '../../core/contracts/index.js';
+import { ConfigError, definePlugin, z } from '../../core/contracts/index.js';
 import type { ResidualSite } from '../../core/contracts/index.js';
 import { newVariable, tf } from '../../core/tensor/index.js';
 import type { Rng } from '../../core/tensor/index.js';
@@ -44,7 +44,7 @@ export const compacter = definePlugin({
     .strict(),
   adapt(model, { reductionFactor, phmDim: n, rank, ruleInitStd }, rng) {
     const d = model.architecture.hiddenSize;
-    if (d % n !== 0) throw new RangeError(`compacter: hidden size ${d} is not divisible by phmDim ${n}`);
+    if (d % n !== 0) throw new ConfigError(`compacter: hidden size ${d} is not divisible by phmDim ${n}`);
     const m = Math.max(n, Math.ceil(d / reductionFactor / n) * n);
     const rules = newVariable(rng.normalArray(n * n * n, 0, ruleInitStd), [n, n, n]);
     const added = new Map<string, tf.Variable>([['compacter.phm_rule', rules]]);

@@ -1,6 +1,7 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { inject, injectable } from 'tsyringe';
 import { Arg, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { isUserError } from '../../core/contracts/errors.js';
 import type { MetricContext } from '../../core/contracts/metric.js';
 import { canonicalJson } from '../../core/evaluation/context.js';
 import { downsample } from '../../core/runs/history.js';
@@ -82,7 +83,7 @@ export class RunResolver {
     try {
       return downsample(series, samples).map((p) => ({ step: p.step, epoch: p.epoch, value: Number.isFinite(p.value) ? p.value : null, count: p.count, seconds: p.seconds }));
     } catch (error) {
-      throw error instanceof RangeError ? badInput(error.message) : error;
+      throw isUserError(error) ? badInput(error.message) : error;
     }
   }
 

@@ -21,7 +21,7 @@ describe('paretune command line', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("unknown command 'trian'");
     const backend = await cli(['info'], tempDir(), { PARETUNE_BACKEND: 'tpu' });
-    expect(backend).toMatchObject({ code: 1, stderr: "paretune: unknown backend 'tpu' (from PARETUNE_BACKEND); expected one of: node-gpu, node, wasm, cpu\n" });
+    expect(backend).toMatchObject({ code: 1, stderr: "paretune: unknown backend 'tpu' (from PARETUNE_BACKEND); expected one of: node-gpu, webgpu, node, wasm, cpu\n" });
   });
 });
 

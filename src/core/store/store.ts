@@ -320,7 +320,11 @@ export class Store {
     this.heartbeat.unref();
   }
 
-  /** Stores the points of one evaluation in one transaction; a point already stored is overwritten, not duplicated. */
+  /**
+   * Stores the points of one evaluation in one transaction; a point already stored is overwritten, not duplicated.
+   * The transaction reads (the claim) before it writes: BEGIN IMMEDIATE takes the write lock first, so a second
+   * process waits for it instead of failing with SQLITE_BUSY when a read lock cannot be upgraded.
+   */
   recordPoints(runId: string, points: readonly MeasuredPoint[]): void {
     const insert = this.db.prepare(
       `INSERT INTO metric_points (run_id, step, epoch, name, context, value, sample_count, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -330,7 +334,7 @@ export class Store {
     this.db.transaction(() => {
       if (!this.mayWrite(runId)) return;
       for (const p of points) insert.run(runId, p.step, p.epoch, p.name, canonicalJson(p.context), Number.isFinite(p.value) ? p.value : null, p.count, p.seconds);
-    })();
+    }).immediate();
   }
 
   /** Marks a run finished with its result summary. */
@@ -378,10 +382,12 @@ export class Store {
 
   /** Records the training checkpoint a run wrote after evaluating `step`. */
   recordCheckpoint(runId: string, step: number, path: string): void {
-    if (!this.mayWrite(runId)) return;
-    this.db
-      .prepare(`INSERT INTO checkpoints (run_id, step, path, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, step) DO UPDATE SET path = excluded.path, created_at = excluded.created_at`)
-      .run(runId, step, path, new Date().toISOString());
+    this.exclusively(() => {
+      if (!this.mayWrite(runId)) return;
+      this.db
+        .prepare(`INSERT INTO checkpoints (run_id, step, path, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, step) DO UPDATE SET path = excluded.path, created_at = excluded.created_at`)
+        .run(runId, step, path, new Date().toISOString());
+    });
   }
 
   /** The latest checkpoint of a run, if it wrote one. */

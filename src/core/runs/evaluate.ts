@@ -61,7 +61,8 @@ export async function evaluateModel(
   const description = dataset.plugin.describe(dataset.config);
   const splitName = spec.split ?? (description.splits.includes('all') ? 'all' : 'test');
   if (!description.splits.includes(splitName)) {
-    throw new ConfigError(`evaluation spec: dataset '${dataset.plugin.meta.name}' has no split '${splitName}' (splits: ${description.splits.join(', ')})`);
+    const splits = description.splits.join(', ');
+    throw new ConfigError(`evaluation spec: dataset '${dataset.plugin.meta.name}' has no split '${splitName}' (splits: ${splits})`);
   }
   const rng = Rng.fromSeed(spec.seed);
   const { model, description: modelDescription } = await loadModel(spec.model, rng.fork('model'), { cacheDir: context.cacheDir, onProgress: context.onProgress });
@@ -80,8 +81,10 @@ export async function evaluateModel(
       rng: rng.fork('dataset'),
       onProgress: context.onProgress,
     });
-    const split = checkSplitLabels(opened, description.numClasses, `dataset '${dataset.plugin.meta.name}' split '${splitName}'`);
-    const images = await readImages(split, sampleIndices(allIndices(split), spec.sample, rng.fork(`evaluation/${splitName}`)));
+    const where = `dataset '${dataset.plugin.meta.name}' split '${splitName}'`;
+    const split = checkSplitLabels(opened, description.numClasses, where);
+    const sample = sampleIndices(allIndices(split), spec.sample, rng.fork(`evaluation/${splitName}`));
+    const images = await readImages(split, sample);
     const sets = [{ context: { split: splitName }, images, robustness: true }];
     const plan = evaluationPlan(measurements, sets, spec.batchSize, rng.fork('evaluation'), spec.microBatch);
     const points = await evaluate(model, plan, 0, 0);

@@ -94,7 +94,8 @@ export interface RunResult {
 
 type SplitRecord = { readonly source?: string; readonly images: number; readonly skipped?: number };
 
-const skippedOf = (split: DatasetSplit): { skipped?: number } => (split.skipped === undefined ? {} : { skipped: split.skipped });
+const skippedOf = (split: DatasetSplit): { skipped?: number } =>
+  split.skipped === undefined ? {} : { skipped: split.skipped };
 
 /** Thrown when a run fails after it started measuring; carries every point measured until then. */
 export class RunFailedError extends Error {
@@ -258,8 +259,19 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       ...(frontier === undefined ? {} : { frontier }),
       seconds: { total: (performance.now() - started) / 1000, evaluation: evaluationSeconds },
       data: {
-        train: { source: trainData.source, images: trainData.size, ...skippedOf(trainData), trained: trainIndices.length, validation: validationIndices.length },
-        test: { source: testData.source, images: testData.size, ...skippedOf(testData), evaluated: (sets.find((s) => s.context['split'] === 'test')?.images.count ?? 0) },
+        train: {
+          source: trainData.source,
+          images: trainData.size,
+          ...skippedOf(trainData),
+          trained: trainIndices.length,
+          validation: validationIndices.length,
+        },
+        test: {
+          source: testData.source,
+          images: testData.size,
+          ...skippedOf(testData),
+          evaluated: sets.find((s) => s.context['split'] === 'test')?.images.count ?? 0,
+        },
       },
     };
   } catch (caught) {

@@ -5,7 +5,7 @@ import type { DatasetSplit } from '../../core/contracts/index.js';
 
 const IMAGE = /\.(jpe?g|png|webp|tiff?|gif|bmp)$/i;
 const SPLITS = ['train', 'test', 'all'];
-/** The cached label of a listed file that does not decode: the cache keeps its (empty) slot, the split leaves it out. */
+/** The cached label of a listed file that does not decode: the cache keeps its empty slot, the split leaves it out. */
 const UNDECODABLE = -1;
 
 interface Listing {
@@ -37,10 +37,10 @@ function warnSingleImageClasses(images: Listing['files']): void {
   for (const { path } of images) counts.set(dirname(path), (counts.get(dirname(path)) ?? 0) + 1);
   for (const [folder, count] of counts) {
     if (count !== 1) continue;
-    process.emitWarning(`imagefolder: class folder ${folder} has a single image; its class is learnt and measured from that one image`, {
-      type: 'DatasetWarning',
-      code: 'PARETUNE_DATASET_SINGLE_IMAGE_CLASS',
-    });
+    const message =
+      `imagefolder: class folder ${folder} has a single image; ` +
+      `its class is learnt and measured from that one image`;
+    process.emitWarning(message, { type: 'DatasetWarning', code: 'PARETUNE_DATASET_SINGLE_IMAGE_CLASS' });
   }
 }
 
@@ -48,16 +48,25 @@ function warnSingleImageClasses(images: Listing['files']): void {
  * The cached split without the listed files that did not decode (`strict: false`), with one warning naming them;
  * positions in the returned split index the decodable images only.
  */
-function withoutUndecodable(images: DatasetSplit, listed: Listing['files'], where: string, source: string): DatasetSplit {
+function withoutUndecodable(
+  images: DatasetSplit,
+  listed: Listing['files'],
+  where: string,
+  source: string,
+): DatasetSplit {
   const kept = listed.flatMap((_, i) => (images.labels[i] === UNDECODABLE ? [] : [i]));
   if (kept.length === listed.length) return { ...images, source };
   const skipped = listed.filter((_, i) => images.labels[i] === UNDECODABLE).map((f) => f.path);
-  if (kept.length === 0) throw new ConfigError(`imagefolder: none of the ${listed.length} images in the ${where} decodes (e.g. ${skipped[0]})`);
+  if (kept.length === 0) {
+    throw new ConfigError(
+      `imagefolder: none of the ${listed.length} images in the ${where} decodes ` +
+      `(e.g. ${skipped[0]})`,
+    );
+  }
   const named = skipped.slice(0, 5).join(', ') + (skipped.length > 5 ? ` and ${skipped.length - 5} more` : '');
-  process.emitWarning(`imagefolder: skipped ${skipped.length} of the ${listed.length} images in the ${where} that do not decode: ${named}`, {
-    type: 'DatasetWarning',
-    code: 'PARETUNE_DATASET_SKIPPED_IMAGES',
-  });
+  const message =
+    `imagefolder: skipped ${skipped.length} of the ${listed.length} images in the ${where} that do not decode`;
+  process.emitWarning(`${message}: ${named}`, { type: 'DatasetWarning', code: 'PARETUNE_DATASET_SKIPPED_IMAGES' });
   return {
     size: kept.length,
     labels: Int32Array.from(kept, (i) => images.labels[i] as number),
@@ -98,7 +107,12 @@ export const imageFolder = definePlugin({
   family: 'dataset',
   meta: { name: 'imagefolder', version: '0.1.0', apiVersion: 1, description: 'A folder of class subfolders of images (your own data).' },
   configSchema: z
-    .object({ path: z.string().min(1), testFraction: z.number().gt(0).lt(1).default(0.2), strict: z.boolean().default(false) })
+    .object({
+      path: z.string().min(1),
+      testFraction: z.number().gt(0).lt(1).default(0.2),
+      /** A listed file that does not decode is an error, not a skipped file. */
+      strict: z.boolean().default(false),
+    })
     .strict(),
   describe: ({ path }) => {
     const { classNames } = layout(resolve(path));
@@ -114,12 +128,16 @@ export const imageFolder = definePlugin({
     }
   },
   async open(split, { path, testFraction, strict }, { imageSize, files, rng }) {
-    if (!SPLITS.includes(split)) throw new ConfigError(`imagefolder has no split '${split}' (splits: ${SPLITS.join(', ')})`);
+    if (!SPLITS.includes(split)) {
+      throw new ConfigError(`imagefolder has no split '${split}' (splits: ${SPLITS.join(', ')})`);
+    }
     const root = resolve(path);
     const { classNames, presplit } = layout(root);
     let chosen: Listing['files'];
     if (split === 'all') {
-      chosen = presplit ? [...listImages(join(root, 'train'), classNames), ...listImages(join(root, 'test'), classNames)] : listImages(root, classNames);
+      chosen = presplit
+        ? [...listImages(join(root, 'train'), classNames), ...listImages(join(root, 'test'), classNames)]
+        : listImages(root, classNames);
     } else if (presplit) chosen = listImages(join(root, split), classNames);
     else {
       // A pure fork of the seed: the train and test calls cut the same split.
@@ -135,7 +153,8 @@ export const imageFolder = definePlugin({
     if (chosen.length === 0) throw new ConfigError(`imagefolder: no images in the ${split} split of ${root}`);
     // A seeded test split lists the same class folders as its train split, whose open already warned.
     if (presplit || split !== 'test') warnSingleImageClasses(presplit ? chosen : listImages(root, classNames));
-    const key = JSON.stringify({ root, split, imageSize, testFraction, strict, files: chosen.map((f) => [f.path, statSync(f.path).size, Math.round(statSync(f.path).mtimeMs)]) });
+    const stamps = chosen.map((f) => [f.path, statSync(f.path).size, Math.round(statSync(f.path).mtimeMs)]);
+    const key = JSON.stringify({ root, split, imageSize, testFraction, strict, files: stamps });
     const images = await files.cachedImages(key, { count: chosen.length, size: imageSize }, async (write) => {
       const labels = Int32Array.from(chosen, (f) => f.label);
       for (const [i, file] of chosen.entries()) {

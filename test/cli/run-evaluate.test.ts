@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, tempDir, tinyCheckpoint, toyDatasetPackage } from '../helpers/index.js';
+import { cli, cliProcess, tempDir, tinyCheckpoint, toyDatasetPackage } from '../helpers/index.js';
 
 let plugin: string;
 let checkpoint: string;
@@ -43,6 +44,32 @@ describe('paretune run and evaluate', () => {
 
     const text = await cli(['--plugin', plugin, 'evaluate', '--weights', checkpoint, '--dataset', 'toy', '--attack', 'none'], dir);
     expect(text.stdout).toMatch(/accuracy +0\.\d{4} {2}test \(30 images\)/);
+  });
+
+  it('evaluates every image of an image folder by default, skipping one that does not decode; runs record it', async () => {
+    const photos = tempDir();
+    for (const [label, name] of ['a', 'b', 'c'].entries()) {
+      mkdirSync(join(photos, name));
+      for (let i = 0; i < 3; i++) {
+        await sharp({ create: { width: 10, height: 10, channels: 3, background: { r: 50 * label, g: 40 * i, b: 90 } } }).png().toFile(join(photos, name, `${i}.png`));
+      }
+    }
+    const broken = join(photos, 'c', 'broken.jpg');
+    writeFileSync(broken, 'not a jpeg');
+    const folder = ['--dataset', 'imagefolder', '--dataset-config', JSON.stringify({ path: photos })];
+    const evaluation = await cliProcess(['evaluate', '--weights', checkpoint, ...folder, '--attack', 'none', '--json'], tempDir());
+    expect(evaluation.code).toBe(0);
+    expect(evaluation.stderr).toContain(`DatasetWarning: imagefolder: skipped 1 of the 10 images in the all split of ${photos} that do not decode: ${broken}`);
+    const measured = JSON.parse(evaluation.stdout) as { points: (Point & { count: number })[] };
+    expect(measured.points.map((p) => [p.name, p.context, p.count])).toEqual([['accuracy', { split: 'all' }, 9]]);
+    const strict = ['--dataset-config', JSON.stringify({ path: photos, strict: true })];
+    const refused = await cli(['evaluate', '--weights', checkpoint, '--dataset', 'imagefolder', ...strict, '--attack', 'none'], tempDir());
+    expect([refused.code, refused.stderr.trim()]).toEqual([1, expect.stringMatching(new RegExp(`^paretune: ${broken}: not a decodable image`))]);
+
+    const run = await cli(['run', '--model', checkpoint, ...folder, '--strategy', 'bitfit', '--steps', '1', '--batch-size', '4', '--eval-schedule', '0', '--attack', 'none', '--json', '--quiet'], tempDir());
+    expect(run.code).toBe(0);
+    const { data } = JSON.parse(run.stdout) as { data: { train: { images: number; skipped?: number }; test: { images: number; skipped?: number } } };
+    expect([data.train.images + data.test.images, (data.train.skipped ?? 0) + (data.test.skipped ?? 0)]).toEqual([9, 1]);
   });
 
   it('prints progress lines and a summary in text mode', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import * as tar from 'tar';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { datasetFiles } from '../../src/core/data/files.js';
 import { Rng } from '../../src/core/tensor/rng.js';
 import { cifar10, cifar100 } from '../../src/plugins/datasets/cifar.js';
@@ -175,15 +175,93 @@ describe('imagefolder', () => {
     expect(readdirSync(join(data, 'datasets', 'imagefolder', 'cache')).length).toBe(4);
   });
 
-  it('uses train/ and test/ folders when present, and names an undecodable image', async () => {
+  it('uses train/ and test/ folders when present, and with strict: true names an undecodable image', async () => {
     const root = tempDir();
     await folder(join(root, 'train'), { a: 2, b: 2 });
     await folder(join(root, 'test'), { a: 1, b: 1 });
     const config = imageFolder.configSchema.parse({ path: root });
     expect((await imageFolder.open('test', config, options(tempDir(), 'imagefolder', 8))).size).toBe(2);
     writeFileSync(join(root, 'test', 'b', 'broken.jpg'), 'definitely not a jpeg');
-    await expect(imageFolder.open('test', config, options(tempDir(), 'imagefolder', 8))).rejects.toThrow(`${join(root, 'test', 'b', 'broken.jpg')}: not a decodable image`);
-    expect(() => imageFolder.describe({ path: join(root, 'nowhere'), testFraction: 0.2 })).toThrow("is not a folder");
+    const strict = imageFolder.configSchema.parse({ path: root, strict: true });
+    await expect(imageFolder.open('test', strict, options(tempDir(), 'imagefolder', 8))).rejects.toThrow(`${join(root, 'test', 'b', 'broken.jpg')}: not a decodable image`);
+    expect(() => imageFolder.describe({ path: join(root, 'nowhere'), testFraction: 0.2, strict: false })).toThrow("is not a folder");
+  });
+
+  /** The messages of the `DatasetWarning`s `open` emits. */
+  async function warnings(open: () => Promise<unknown>): Promise<string[]> {
+    const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      await open();
+      return spy.mock.calls.filter(([, options]) => (options as { type?: string } | undefined)?.type === 'DatasetWarning').map(([message]) => String(message));
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('skips an image that does not decode with one warning naming it, counts it, and refuses it with strict: true', async () => {
+    const root = tempDir();
+    await folder(root, { cat: 4, dog: 4 });
+    const broken = join(root, 'dog', 'broken.png');
+    writeFileSync(broken, 'a text file named like a png');
+    const data = tempDir();
+    const config = imageFolder.configSchema.parse({ path: root });
+    let all: Awaited<ReturnType<typeof imageFolder.open>> | undefined;
+    const warned = await warnings(async () => (all = await imageFolder.open('all', config, options(data, 'imagefolder', 8))));
+    expect(warned).toEqual([`imagefolder: skipped 1 of the 9 images in the all split of ${root} that do not decode: ${broken}`]);
+    expect([all?.size, all?.skipped, [...(all?.labels ?? [])]]).toEqual([8, 1, [0, 0, 0, 0, 1, 1, 1, 1]]);
+    // Positions index the decodable images: the last one is dog/img3, not the empty slot of the broken file.
+    const last = await all?.read([7]);
+    expect(Math.abs((last?.pixels[0] as number) - 10)).toBeLessThan(3);
+    await expect(all?.read([8])).rejects.toThrow('image index 8 is outside the split (0..7)');
+    // The cached split skips and warns the same way without decoding again.
+    const again = await warnings(() => imageFolder.open('all', config, options(data, 'imagefolder', 8)));
+    expect(again).toEqual(warned);
+    const train = await imageFolder.open('train', config, options(data, 'imagefolder', 8));
+    const test = await imageFolder.open('test', config, options(data, 'imagefolder', 8));
+    expect(train.size + test.size).toBe(8);
+    expect((train.skipped ?? 0) + (test.skipped ?? 0)).toBe(1);
+    const strict = imageFolder.configSchema.parse({ path: root, strict: true });
+    await expect(imageFolder.open('all', strict, options(data, 'imagefolder', 8))).rejects.toThrow(`${broken}: not a decodable image`);
+    writeFileSync(join(root, 'cat', 'img0.jpg'), 'no');
+    writeFileSync(join(root, 'cat', 'img1.png'), 'no');
+    writeFileSync(join(root, 'cat', 'img2.png'), 'no');
+    writeFileSync(join(root, 'cat', 'img3.jpg'), 'no');
+    for (const name of ['img0.jpg', 'img1.png', 'img2.png', 'img3.jpg']) writeFileSync(join(root, 'dog', name), 'no');
+    await expect(imageFolder.open('all', config, options(tempDir(), 'imagefolder', 8))).rejects.toThrow(
+      `imagefolder: none of the 9 images in the all split of ${root} decodes (e.g. ${join(root, 'cat', 'img0.jpg')})`,
+    );
+  });
+
+  it('has an all split of every image, presplit or not', async () => {
+    const root = tempDir();
+    await folder(join(root, 'train'), { a: 3, b: 2 });
+    await folder(join(root, 'test'), { a: 2, b: 2 });
+    const config = imageFolder.configSchema.parse({ path: root });
+    expect(imageFolder.describe(config).splits).toEqual(['train', 'test', 'all']);
+    const all = await imageFolder.open('all', config, options(tempDir(), 'imagefolder', 8));
+    expect([all.size, [...all.labels], all.source]).toEqual([9, [0, 0, 0, 1, 1, 0, 0, 1, 1], `${root} (every image of train and test)`]);
+    const flat = tempDir();
+    await folder(flat, { a: 3, b: 2 });
+    const whole = await imageFolder.open('all', imageFolder.configSchema.parse({ path: flat }), options(tempDir(), 'imagefolder', 8));
+    expect([whole.size, whole.source]).toEqual([5, `${flat} (every image)`]);
+  });
+
+  it('warns once, naming the class folder, when a class has a single image', async () => {
+    const root = tempDir();
+    await folder(root, { cat: 1, dog: 4 });
+    const config = imageFolder.configSchema.parse({ path: root });
+    const message = `imagefolder: class folder ${join(root, 'cat')} has a single image; its class is learnt and measured from that one image`;
+    const data = tempDir();
+    expect(await warnings(() => imageFolder.open('train', config, options(data, 'imagefolder', 8)))).toEqual([message]);
+    expect(await warnings(() => imageFolder.open('test', config, options(data, 'imagefolder', 8)))).toEqual([]);
+    const presplit = tempDir();
+    await folder(join(presplit, 'train'), { a: 2, b: 2 });
+    await folder(join(presplit, 'test'), { a: 1, b: 2 });
+    const split = imageFolder.configSchema.parse({ path: presplit });
+    expect(await warnings(() => imageFolder.open('train', split, options(data, 'imagefolder', 8)))).toEqual([]);
+    expect(await warnings(() => imageFolder.open('test', split, options(data, 'imagefolder', 8)))).toEqual([
+      `imagefolder: class folder ${join(presplit, 'test', 'a')} has a single image; its class is learnt and measured from that one image`,
+    ]);
   });
 });
 

@@ -13,7 +13,7 @@ interface EvaluateFlags extends MeasurementFlags {
   adapter?: string;
   dataset: string;
   datasetConfig?: string;
-  split: string;
+  split?: string;
   sample?: string;
   batchSize?: string;
   microBatch?: string;
@@ -29,7 +29,7 @@ export function registerEvaluate(program: Command, io: CliIo): void {
     .option('--adapter <file>', 'fine-tuned parameters saved by `paretune run --save-adaptation` (applied on top of --weights)')
     .requiredOption('--dataset <name>', 'dataset plugin')
     .option('--dataset-config <json>', 'dataset config')
-    .option('--split <name>', 'split to evaluate', 'test');
+    .option('--split <name>', "split to evaluate (default 'all' for an image folder, else 'test')");
   addMeasurementOptions(command)
     .option('--sample <n>', "images to evaluate (seeded sample), or 'all' (default all)")
     .option('--batch-size <n>', 'evaluation batch size (default 64)')
@@ -43,7 +43,7 @@ export function registerEvaluate(program: Command, io: CliIo): void {
         model: flags.weights,
         ...(flags.adapter === undefined ? {} : { adaptation: flags.adapter }),
         dataset: flags.datasetConfig === undefined ? flags.dataset : { name: flags.dataset, config: parseJsonObject(flags.datasetConfig, '--dataset-config') },
-        split: flags.split,
+        ...(flags.split === undefined ? {} : { split: flags.split }),
         ...(attacks === undefined ? {} : { attacks }),
         shifts: shiftRefs(flags),
         ...(flags.sample === undefined ? {} : { sample: flags.sample === 'all' ? 'all' : parsePositiveInt(flags.sample, '--sample') }),

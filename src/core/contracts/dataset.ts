@@ -198,6 +198,8 @@ export interface DatasetSplit {
   read(indices: ArrayLike<number>): Promise<ImageBatch>;
   /** Where the images came from (archive or folder paths, and list files), recorded with every run. */
   readonly source?: string;
+  /** Source files left out of the split because they do not decode (the plugin warns, naming them). */
+  readonly skipped?: number;
 }
 
 /** A dataset: downloads, verifies and caches its files, and decodes images. */

@@ -22,7 +22,8 @@ export const evaluationSpecSchema = z.strictObject({
   /** A file from saveAdaptation (fine-tuned parameters on top of `model`); its strategies are re-applied first. */
   adaptation: z.string().min(1).optional(),
   dataset: pluginRef,
-  split: z.string().min(1).default('test'),
+  /** Default: `all` for a dataset that has it (an image folder: every image), else `test`. */
+  split: z.string().min(1).optional(),
   attacks: z.array(pluginRef).default(['pgd']),
   shifts: z.array(pluginRef).default([]),
   metrics: z.array(pluginRef).min(1).default(['accuracy']),
@@ -58,8 +59,10 @@ export async function evaluateModel(
   };
   const strategies = spec.adaptation === undefined ? [] : adaptationStrategies(spec.adaptation).map((s) => resolvePlugin(registry, 'strategy', { name: s.name, config: s.config as Record<string, unknown> }));
   const description = dataset.plugin.describe(dataset.config);
-  if (!description.splits.includes(spec.split)) {
-    throw new ConfigError(`evaluation spec: dataset '${dataset.plugin.meta.name}' has no split '${spec.split}' (splits: ${description.splits.join(', ')})`);
+  const splitName = spec.split ?? (description.splits.includes('all') ? 'all' : 'test');
+  if (!description.splits.includes(splitName)) {
+    const splits = description.splits.join(', ');
+    throw new ConfigError(`evaluation spec: dataset '${dataset.plugin.meta.name}' has no split '${splitName}' (splits: ${splits})`);
   }
   const rng = Rng.fromSeed(spec.seed);
   const { model, description: modelDescription } = await loadModel(spec.model, rng.fork('model'), { cacheDir: context.cacheDir, onProgress: context.onProgress });
@@ -71,16 +74,18 @@ export async function evaluateModel(
     }
     adaptModel(model, strategies, rng.fork('strategies'));
     if (spec.adaptation !== undefined) loadAdaptation(model, spec.adaptation);
-    const opened = await dataset.plugin.open(spec.split, dataset.config, {
+    const opened = await dataset.plugin.open(splitName, dataset.config, {
       imageSize: model.architecture.imageSize,
       dataDir: context.dataDir,
       files: datasetFiles(context.dataDir, dataset.plugin.meta.name, context.onProgress),
       rng: rng.fork('dataset'),
       onProgress: context.onProgress,
     });
-    const split = checkSplitLabels(opened, description.numClasses, `dataset '${dataset.plugin.meta.name}' split '${spec.split}'`);
-    const images = await readImages(split, sampleIndices(allIndices(split), spec.sample, rng.fork(`evaluation/${spec.split}`)));
-    const sets = [{ context: { split: spec.split }, images, robustness: true }];
+    const where = `dataset '${dataset.plugin.meta.name}' split '${splitName}'`;
+    const split = checkSplitLabels(opened, description.numClasses, where);
+    const sample = sampleIndices(allIndices(split), spec.sample, rng.fork(`evaluation/${splitName}`));
+    const images = await readImages(split, sample);
+    const sets = [{ context: { split: splitName }, images, robustness: true }];
     const plan = evaluationPlan(measurements, sets, spec.batchSize, rng.fork('evaluation'), spec.microBatch);
     const points = await evaluate(model, plan, 0, 0);
     const used = [dataset, ...strategies, ...measurements.attacks, ...measurements.shifts, ...measurements.metrics];

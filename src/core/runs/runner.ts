@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import type { AttackPlugin } from '../contracts/attack.js';
 import { checkSplitLabels } from '../contracts/dataset.js';
-import type { ProgressListener } from '../contracts/dataset.js';
+import type { DatasetSplit, ProgressListener } from '../contracts/dataset.js';
 import type { MetricContext } from '../contracts/metric.js';
 import { datasetFiles } from '../data/files.js';
 import { evaluate } from '../evaluation/evaluator.js';
@@ -82,12 +82,20 @@ export interface RunResult {
   /** Test clean accuracy vs. robust accuracy under the first attack's first threat model, over the logged steps. */
   readonly frontier?: FrontierResult<{ step: number }>;
   readonly seconds: { readonly total: number; readonly evaluation: number };
-  /** Which data the run used: each split's source and the sizes of the parts it was cut into. */
+  /**
+   * Which data the run used: each split's source, its images, the source files left out because they do not decode
+   * (`skipped`, only when some were) and the sizes of the parts it was cut into.
+   */
   readonly data: {
-    readonly train: { readonly source?: string; readonly images: number; readonly trained: number; readonly validation: number };
-    readonly test: { readonly source?: string; readonly images: number; readonly evaluated: number };
+    readonly train: SplitRecord & { readonly trained: number; readonly validation: number };
+    readonly test: SplitRecord & { readonly evaluated: number };
   };
 }
+
+type SplitRecord = { readonly source?: string; readonly images: number; readonly skipped?: number };
+
+const skippedOf = (split: DatasetSplit): { skipped?: number } =>
+  split.skipped === undefined ? {} : { skipped: split.skipped };
 
 /** Thrown when a run fails after it started measuring; carries every point measured until then. */
 export class RunFailedError extends Error {
@@ -251,8 +259,19 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       ...(frontier === undefined ? {} : { frontier }),
       seconds: { total: (performance.now() - started) / 1000, evaluation: evaluationSeconds },
       data: {
-        train: { source: trainData.source, images: trainData.size, trained: trainIndices.length, validation: validationIndices.length },
-        test: { source: testData.source, images: testData.size, evaluated: (sets.find((s) => s.context['split'] === 'test')?.images.count ?? 0) },
+        train: {
+          source: trainData.source,
+          images: trainData.size,
+          ...skippedOf(trainData),
+          trained: trainIndices.length,
+          validation: validationIndices.length,
+        },
+        test: {
+          source: testData.source,
+          images: testData.size,
+          ...skippedOf(testData),
+          evaluated: sets.find((s) => s.context['split'] === 'test')?.images.count ?? 0,
+        },
       },
     };
   } catch (caught) {

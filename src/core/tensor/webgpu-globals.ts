@@ -4,7 +4,14 @@
  * Import it before `@tensorflow/tfjs-backend-webgpu`, which registers its backend only when `navigator.gpu` exists
  * as it loads.
  */
-import { create, globals } from 'webgpu';
+
+/** What paretune uses of the optional `webgpu` package, imported by name so that the build does not need it. */
+interface DawnModule {
+  create(options: string[]): GPU;
+  readonly globals: Record<string, unknown>;
+}
+const DAWN_PACKAGE = 'webgpu';
+const { create, globals } = (await import(DAWN_PACKAGE)) as DawnModule;
 
 const scope = globalThis as { navigator?: { gpu?: GPU } };
 

@@ -45,8 +45,25 @@ export class GpuMemoryError extends UserError {
   override readonly name = 'GpuMemoryError';
 }
 
+/** `GPUAdapter.info` as Dawn fills it (older WebGPU type packages lack the property). */
+interface AdapterInfo {
+  readonly vendor: string;
+  readonly architecture: string;
+  readonly device: string;
+  readonly description: string;
+  readonly isFallbackAdapter?: boolean;
+  readonly type?: string;
+}
+const infoOf = (adapter: GPUAdapter): AdapterInfo => (adapter as unknown as { info: AdapterInfo }).info;
+
+/** What paretune uses of the optional `@tensorflow/tfjs-backend-webgpu`, imported by name so the build needs it not. */
+interface WebGpuBackendModule {
+  readonly WebGPUBackend: new (device: GPUDevice, adapterInfo: AdapterInfo) => tf.KernelBackend;
+}
+const WEBGPU_BACKEND_PACKAGE = '@tensorflow/tfjs-backend-webgpu';
+
 function softwareReason(adapter: GPUAdapter): string | undefined {
-  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean; type?: string };
+  const info = infoOf(adapter);
   if (info.isFallbackAdapter === true || (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true) {
     return 'a fallback adapter';
   }
@@ -56,7 +73,7 @@ function softwareReason(adapter: GPUAdapter): string | undefined {
 }
 
 export function describeAdapter(adapter: GPUAdapter): GpuAdapterSummary {
-  const { vendor, architecture, device, description } = adapter.info;
+  const { vendor, architecture, device, description } = infoOf(adapter);
   const software = softwareReason(adapter);
   const limits = Object.fromEntries(REPORTED_LIMITS.map((name) => [name, adapter.limits[name]])) as Record<ReportedLimit, number>;
   return { vendor, architecture, device, description, ...(software === undefined ? {} : { software }), limits };
@@ -123,11 +140,11 @@ export async function loadWebGpu(forced: boolean): Promise<{ detail: string; ada
       summary,
     );
   }
-  const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+  const { WebGPUBackend } = (await import(WEBGPU_BACKEND_PACKAGE)) as WebGpuBackendModule;
   // Replace the package's own factory: ours uses the adapter checked above and a device that reports its errors.
   if (tf.findBackendFactory('webgpu') !== null) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', async () => {
-    const backend = new WebGPUBackend(await openDevice(adapter), adapter.info);
+    const backend = new WebGPUBackend(await openDevice(adapter), infoOf(adapter));
     const read = backend.read.bind(backend);
     backend.read = async (dataId: object) => {
       const values = await read(dataId);

@@ -13,6 +13,31 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 /** The shared reference fixtures, beside the checkout. */
 export const SHARED_DIR = resolve(REPO_ROOT, '../shared');
 
+/** The ViT computed independently in PyTorch: its checkpoint and what it must give (expected.json). */
+export const VIT_REFERENCE_DIR = join(SHARED_DIR, 'fixtures/vit-reference');
+interface Stored { shape: number[]; data: number[] }
+export const vitReference = JSON.parse(readFileSync(join(VIT_REFERENCE_DIR, 'expected.json'), 'utf8')) as {
+  config: { num_attention_heads: number };
+  weights: { sha256: string };
+  pixels: Stored;
+  labels: number[];
+  logits: Stored;
+  cls_features: Stored;
+  loss: number;
+  grad_pixels: Stored;
+};
+
+/** ||a - b|| / ||b||. */
+export function relativeError(actual: ArrayLike<number>, reference: readonly number[]): number {
+  let diff = 0;
+  let norm = 0;
+  reference.forEach((r, i) => {
+    diff += ((actual[i] as number) - r) ** 2;
+    norm += r ** 2;
+  });
+  return Math.sqrt(diff / norm);
+}
+
 /**
  * Writes a third-party plugin package `dir/<name>` whose index.js is `source`, with paretune installed
  * beside it (node_modules/paretune -> this checkout, as `npm link` would), and returns its directory.

@@ -5,31 +5,10 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../../src/core/model/checkpoint.js';
 import { Rng } from '../../src/core/tensor/rng.js';
-import { SHARED_DIR } from '../helpers/fixtures.js';
+import { relativeError, VIT_REFERENCE_DIR, vitReference } from '../helpers/fixtures.js';
 
-const dir = join(SHARED_DIR, 'fixtures/vit-reference');
-interface Stored { shape: number[]; data: number[] }
-const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as {
-  config: { num_attention_heads: number };
-  weights: { sha256: string };
-  pixels: Stored;
-  labels: number[];
-  logits: Stored;
-  cls_features: Stored;
-  loss: number;
-  grad_pixels: Stored;
-};
-
-/** ||a - b|| / ||b||. */
-function relativeError(actual: ArrayLike<number>, reference: readonly number[]): number {
-  let diff = 0;
-  let norm = 0;
-  reference.forEach((r, i) => {
-    diff += ((actual[i] as number) - r) ** 2;
-    norm += r ** 2;
-  });
-  return Math.sqrt(diff / norm);
-}
+const dir = VIT_REFERENCE_DIR;
+const expected = vitReference;
 
 describe.each(['wasm', 'cpu'])('ViT against the independent PyTorch reference on %s', (backend) => {
   const previous = tf.getBackend();

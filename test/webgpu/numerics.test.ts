@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
@@ -13,31 +12,11 @@ import { AdamW, decays } from '../../src/core/training/adamw.js';
 import { pgdAttack } from '../../src/plugins/attacks/pgd.js';
 import { builtinPlugins } from '../../src/plugins/index.js';
 import type { StrategyPlugin } from '../../src/core/contracts/index.js';
-import { SHARED_DIR, TINY } from '../helpers/index.js';
+import { relativeError, TINY, VIT_REFERENCE_DIR, vitReference } from '../helpers/index.js';
 import { maxAbsDifference, onWasm, onWebGpu, TOLERANCE, values } from './helpers.js';
 
-const fixture = join(SHARED_DIR, 'fixtures/vit-reference');
-interface Stored { shape: number[]; data: number[] }
-const expected = JSON.parse(readFileSync(join(fixture, 'expected.json'), 'utf8')) as {
-  config: { num_attention_heads: number };
-  pixels: Stored;
-  labels: number[];
-  logits: Stored;
-  cls_features: Stored;
-  loss: number;
-  grad_pixels: Stored;
-};
-
-/** ||a - b|| / ||b||. */
-function relativeError(actual: ArrayLike<number>, reference: readonly number[]): number {
-  let diff = 0;
-  let norm = 0;
-  reference.forEach((r, i) => {
-    diff += ((actual[i] as number) - r) ** 2;
-    norm += r ** 2;
-  });
-  return Math.sqrt(diff / norm);
-}
+const fixture = VIT_REFERENCE_DIR;
+const expected = vitReference;
 
 const strategies = builtinPlugins.filter((p): p is StrategyPlugin => p.family === 'strategy');
 

@@ -62,6 +62,25 @@ export const LEASE_MS = 10 * 60_000;
 /** How long a write waits for another process's write transaction to end before it fails (SQLITE_BUSY). */
 const BUSY_TIMEOUT_MS = 30_000;
 
+/**
+ * Runs `work`, again while it fails with SQLITE_BUSY, for up to BUSY_TIMEOUT_MS. Switching a new file to WAL takes a
+ * lock that SQLite does not wait for through its busy handler, so processes opening one new database together would
+ * otherwise fail at once with "database is locked".
+ */
+function whileBusy(work: () => void): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      work();
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      Atomics.wait(pause, 0, 0, 5 + Math.random() * 20);
+    }
+  }
+}
+
 /** A run's state before this store claimed it: put back if the claim ends before the run starts. */
 type Previous = Pick<RunRow, 'status' | 'error' | 'finished_at'> | undefined;
 
@@ -179,7 +198,9 @@ export class Store {
         db.close();
         throw newer(version);
       }
-      if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+      whileBusy(() => {
+        if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+      });
       db.pragma('foreign_keys = ON');
       // The version is read again inside the write transaction: another process may have migrated the file meanwhile.
       db.transaction(() => {

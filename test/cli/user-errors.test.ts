@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/core/store/store.js';
-import { cliProcess, tempDir, tinyCheckpoint, toyDatasetPackage } from '../helpers/index.js';
+import { cli, cliProcess, tempDir, tinyCheckpoint, toyDatasetPackage } from '../helpers/index.js';
 
 // Permissions do not stop root: as root, the cases about unwritable files run the CLI as the user nobody.
 const unprivileged = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
@@ -98,20 +98,37 @@ const CASES: readonly Case[] = [
   { name: 'runs --status that is unknown', argv: ['runs', '--db', '{dir}/study.db', '--status', 'lost'], given: paretuneDb, says: /--status.*lost/ },
 ];
 
+/** Runs a case: in this process (fast), or as a process of its own where it needs another user. */
+async function runCase(c: Case): Promise<{ code: number | null; stderr: string }> {
+  const dir = c.unprivileged === true ? openDir() : tempDir();
+  c.given?.(dir);
+  const fill = (text: string): string => text.replaceAll('{dir}', dir).replaceAll('{ckpt}', checkpoint).replaceAll('{toy}', toy);
+  const env = Object.fromEntries(Object.entries(c.env ?? {}).map(([k, v]) => [k, fill(v)]));
+  if (c.unprivileged !== true) return cli(c.argv.map(fill), dir, env);
+  mkdirSync(join(dir, 'data'));
+  chmodSync(join(dir, 'data'), 0o777);
+  return cliProcess(c.argv.map(fill), dir, { PARETUNE_DATA_DIR: join(dir, 'data'), ...env }, unprivileged);
+}
+
+function expectOneLine({ code, stderr }: { code: number | null; stderr: string }, says: string): void {
+  expect(stderr).not.toMatch(/internal error|\n\s+at /);
+  expect(stderr).toMatch(/^paretune: [^\n]+\n$/);
+  expect(stderr).toMatch(new RegExp(says));
+  expect(code).toBe(1);
+}
+
 describe('bad input is one line naming it (exit 1), never an internal error', () => {
-  it.concurrent.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const dir = c.unprivileged === true ? openDir() : tempDir();
-    c.given?.(dir);
-    const fill = (text: string): string => text.replaceAll('{dir}', dir).replaceAll('{ckpt}', checkpoint).replaceAll('{toy}', toy);
-    const env = { ...(c.unprivileged === true ? { PARETUNE_DATA_DIR: join(dir, 'data') } : {}), ...Object.fromEntries(Object.entries(c.env ?? {}).map(([k, v]) => [k, fill(v)])) };
-    if (c.unprivileged === true) {
-      mkdirSync(join(dir, 'data'));
-      chmodSync(join(dir, 'data'), 0o777);
-    }
-    const { code, stderr } = await cliProcess(c.argv.map(fill), dir, env, c.unprivileged === true ? unprivileged : {});
-    expect(stderr).not.toMatch(/internal error|\n\s+at /);
-    expect(stderr).toMatch(/^paretune: [^\n]+\n$/);
-    expect(stderr).toMatch(new RegExp(fill(c.says.source)));
-    expect(code).toBe(1);
+  // In-process cases run one after another: the CLI selects the tensor backend, which is global.
+  it.each(CASES.filter((c) => c.unprivileged !== true).map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    expectOneLine(await runCase(c), c.says.source);
+  });
+
+  it.concurrent.each(CASES.filter((c) => c.unprivileged === true).map((c) => [c.name, c] as const))('%s (as another user)', async (_name, c) => {
+    expectOneLine(await runCase(c), c.says.source);
+  });
+
+  it('the installed command prints the same one line and exits 1', async () => {
+    const dir = tempDir();
+    expectOneLine(await cliProcess(['runs', '--db', dir], dir), 'is a directory; expected an SQLite database file');
   });
 });

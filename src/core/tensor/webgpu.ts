@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../contracts/errors.js';
 
@@ -120,11 +121,31 @@ async function openDevice(adapter: GPUAdapter): Promise<GPUDevice> {
   return device;
 }
 
+/** Device nodes a Linux GPU driver exposes: Mesa's DRM render nodes, NVIDIA's, and WSL's GPU paravirtualisation. */
+const GPU_DEVICE_NODES = '/dev/dri/renderD*, /dev/nvidia<N>, /dev/dxg';
+
+/**
+ * Whether this Linux machine has a GPU device node (elsewhere: assumed, and Dawn decides). Without one Dawn could
+ * only find a software adapter, which automatic selection skips anyway; checking first spares every process
+ * Dawn's start-up and the warnings Vulkan drivers print on it.
+ */
+export function hasGpuDeviceNode(): boolean {
+  if (process.platform !== 'linux') return true;
+  const names = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir) : []);
+  return (
+    names('/dev/dri').some((name) => name.startsWith('renderD')) ||
+    names('/dev').some((name) => /^nvidia\d+$/.test(name) || name === 'dxg')
+  );
+}
+
 /**
  * Finds Dawn's adapter and activates TensorFlow.js's webgpu backend on it. A software adapter (lavapipe, SwiftShader)
  * is used only when `forced`: automatic selection wants a real GPU and otherwise falls through to wasm.
  */
 export async function loadWebGpu(forced: boolean): Promise<{ detail: string; adapter: GpuAdapterSummary }> {
+  if (!forced && !hasGpuDeviceNode()) {
+    throw new WebGpuUnavailableError(`no GPU device node (${GPU_DEVICE_NODES}), Dawn not started: --backend webgpu forces it`);
+  }
   const dawn = await import('./webgpu-globals.js');
   shim = dawn;
   const adapter = await dawn.navigatorGpu()?.requestAdapter({ powerPreference: 'high-performance' });

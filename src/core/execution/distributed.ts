@@ -296,6 +296,95 @@ export interface WorkerOptions extends RedisSettings {
 const isFinal = (error: Error): boolean => error instanceof RunStoppedError || isUserError(error);
 
 /**
+ * A job's reports to its coordinator, sent in order: a failed send fails the job (and it is retried) rather than
+ * losing a report. Checkpoints and measured points also go to Redis, so that a retry resumes from them.
+ */
+class ReportChannel {
+  private sending = Promise.resolve();
+  /** The coordinator's queue, looked up again at most once a second: a restarted coordinator takes the run over. */
+  private target: { queue: string; readAt: number };
+  private stepSentAt = -Infinity;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly reportsTo: (name: string) => Queue<Report>,
+    private readonly job: QueuedJob,
+  ) {
+    this.target = { queue: job.reportTo, readAt: -Infinity };
+  }
+
+  /** Sends one report now (not behind the queued ones). */
+  async report(body: Record<string, unknown>): Promise<void> {
+    const { runId, experimentId, reportTo } = this.job;
+    if (performance.now() - this.target.readAt > 1000) {
+      this.target = { queue: (await this.redis.get(keys.reportTo(runId))) ?? reportTo, readAt: performance.now() };
+    }
+    const message = { runId, ...(experimentId === undefined ? {} : { experimentId }), ...body } as Report;
+    await this.reportsTo(this.target.queue).add('report', message, { removeOnComplete: true, removeOnFail: 1000 });
+  }
+
+  /** Queues a report behind those sent before it. */
+  send(body: Record<string, unknown>): void {
+    this.sending = this.sending.then(() => this.report(body));
+  }
+
+  /** Forwards a run event; step events only show progress, so a few a second are enough. */
+  forward(event: JobEvent): void {
+    const { runId } = this.job;
+    if (event.type === 'checkpoint') {
+      // Read now: reports may lag behind training, and the next checkpoint overwrites this file.
+      const bytes = readFileSync(event.path);
+      this.sending = this.sending.then(() => saveToRedis(this.redis, runId, bytes, event.step));
+    } else if (event.type === 'evaluation') {
+      this.sending = this.sending.then(() => savePoints(this.redis, runId, event.points));
+    } else if (event.type === 'step') {
+      if (performance.now() - this.stepSentAt < STEP_REPORT_INTERVAL_MS) return;
+      this.stepSentAt = performance.now();
+    }
+    this.send({ kind: 'event', event });
+  }
+
+  /** Settles once every queued send has been made; rejects with the first failed one. */
+  sent(): Promise<void> {
+    return this.sending;
+  }
+}
+
+/** Executes one run job on this worker, reporting its events and outcome; throws to have BullMQ retry it. */
+async function executeQueuedJob(job: Job<QueuedJob>, options: WorkerOptions, redis: Redis, channel: ReportChannel): Promise<void> {
+  const { runId } = job.data;
+  const log = options.log ?? (() => undefined);
+  // A run queued again after Redis lost its job may have been finished since by the worker that had it.
+  if ((await redis.exists(keys.finished(runId))) === 1) {
+    log(`run ${runId} is already finished; skipping its job\n`);
+    return;
+  }
+  const resume = (await resumeFromRedis(redis, runId, options.dataDir)) ?? job.data.resume;
+  log(`${resume === undefined ? 'starting' : `resuming from step ${resume.points.at(-1)?.step ?? 0}`} run ${runId} (attempt ${job.attemptsMade + 1})\n`);
+  const stop = new AbortController();
+  const poll = setInterval(() => void redis.get(keys.cancel(runId)).then((flag) => flag !== null && stop.abort()), 1000);
+  try {
+    const { registry, cacheDir, dataDir } = options;
+    const context = { registry, cacheDir, dataDir, signal: stop.signal, onEvent: (event: JobEvent) => channel.forward(event) };
+    const result = await runJob({ ...job.data, ...(resume === undefined ? {} : { resume }) }, context);
+    channel.send({ kind: 'finished', result });
+    await channel.sent();
+    await redis.multi().del(keys.checkpoint(runId), keys.checkpointStep(runId), keys.points(runId), keys.cancel(runId)).set(keys.finished(runId), '1', 'EX', 7 * 86_400).exec();
+    log(`finished run ${runId}\n`);
+  } catch (error) {
+    await channel.sent();
+    const cause = error instanceof RunFailedError ? error.cause : (error as Error);
+    const final = isFinal(cause) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    log(`run ${runId} ${cause instanceof RunStoppedError ? 'cancelled' : `failed${final ? '' : ', to be retried'}`}: ${cause.message}\n`);
+    if (!final) throw cause;
+    await channel.report({ kind: 'failed', name: cause.name, message: cause.message, userError: isUserError(cause), ...(cause instanceof RunStoppedError ? { stoppedAt: cause.step } : {}) });
+    throw new UnrecoverableError(`${REPORTED}${cause.message}`);
+  } finally {
+    clearInterval(poll);
+  }
+}
+
+/**
  * A worker process's side: takes run jobs from Redis, executes them here, and reports their events and outcome to
  * the coordinator. Each checkpoint (and the points measured up to it) also goes to Redis, so that a job retried
  * after this worker dies (a stalled job) resumes from it on any worker, measuring again only what came after it.
@@ -312,75 +401,11 @@ export async function startWorker(options: WorkerOptions): Promise<{ close(): Pr
     }
     return queue;
   };
-  const log = options.log ?? (() => undefined);
-
-  const process = async (job: Job<QueuedJob>): Promise<void> => {
-    const { runId, experimentId } = job.data;
-    // To whichever coordinator queued the run last: a restarted coordinator takes its running runs over.
-    // The coordinator's queue is looked up again at most once a second: a restarted one takes the run over.
-    let target = { queue: job.data.reportTo, readAt: -Infinity };
-    const report = async (body: Record<string, unknown>): Promise<void> => {
-      if (performance.now() - target.readAt > 1000) target = { queue: (await redis.get(keys.reportTo(runId))) ?? job.data.reportTo, readAt: performance.now() };
-      await reportsTo(target.queue).add('report', { runId, ...(experimentId === undefined ? {} : { experimentId }), ...body } as Report, { removeOnComplete: true, removeOnFail: 1000 });
-    };
-    // A run queued again after Redis lost its job may have been finished since by the worker that had it.
-    if ((await redis.exists(keys.finished(runId))) === 1) {
-      log(`run ${runId} is already finished; skipping its job\n`);
-      return;
-    }
-    const resume = (await resumeFromRedis(redis, runId, options.dataDir)) ?? job.data.resume;
-    log(`${resume === undefined ? 'starting' : `resuming from step ${resume.points.at(-1)?.step ?? 0}`} run ${runId} (attempt ${job.attemptsMade + 1})\n`);
-    const stop = new AbortController();
-    const poll = setInterval(() => void redis.get(keys.cancel(runId)).then((flag) => flag !== null && stop.abort()), 1000);
-    // Reports are sent in order; a failed send fails the job (and it is retried) rather than losing a report.
-    let sending = Promise.resolve();
-    const send = (body: Record<string, unknown>): void => {
-      sending = sending.then(() => report(body));
-    };
-    // Step events only show progress: a few a second are enough, and every one would leave reports behind training.
-    let stepSentAt = -Infinity;
-    try {
-      const result = await runJob(
-        { ...job.data, ...(resume === undefined ? {} : { resume }) },
-        {
-          registry: options.registry,
-          cacheDir: options.cacheDir,
-          dataDir: options.dataDir,
-          signal: stop.signal,
-          onEvent: (event) => {
-            if (event.type === 'checkpoint') {
-              // Read now: reports may lag behind training, and the next checkpoint overwrites this file.
-              const bytes = readFileSync(event.path);
-              sending = sending.then(() => saveToRedis(redis, runId, bytes, event.step));
-            } else if (event.type === 'evaluation') sending = sending.then(() => savePoints(redis, runId, event.points));
-            else if (event.type === 'step') {
-              if (performance.now() - stepSentAt < STEP_REPORT_INTERVAL_MS) return;
-              stepSentAt = performance.now();
-            }
-            send({ kind: 'event', event });
-          },
-        },
-      );
-      send({ kind: 'finished', result });
-      await sending;
-      await redis.multi().del(keys.checkpoint(runId), keys.checkpointStep(runId), keys.points(runId), keys.cancel(runId)).set(keys.finished(runId), '1', 'EX', 7 * 86_400).exec();
-      log(`finished run ${runId}\n`);
-    } catch (error) {
-      await sending;
-      const cause = error instanceof RunFailedError ? error.cause : (error as Error);
-      const final = isFinal(cause) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      log(`run ${runId} ${cause instanceof RunStoppedError ? 'cancelled' : `failed${final ? '' : ', to be retried'}`}: ${cause.message}\n`);
-      if (!final) throw cause;
-      await report({ kind: 'failed', name: cause.name, message: cause.message, userError: isUserError(cause), ...(cause instanceof RunStoppedError ? { stoppedAt: cause.step } : {}) });
-      throw new UnrecoverableError(`${REPORTED}${cause.message}`);
-    } finally {
-      clearInterval(poll);
-    }
-  };
+  const execute = (job: Job<QueuedJob>): Promise<void> => executeQueuedJob(job, options, redis, new ReportChannel(redis, reportsTo, job.data));
 
   const lockDuration = options.lockDurationMs ?? 30_000;
   const blocking = redis.duplicate();
-  const worker = new Worker<QueuedJob>(RUNS_QUEUE, process, {
+  const worker = new Worker<QueuedJob>(RUNS_QUEUE, execute, {
     connection: connection(blocking),
     concurrency: options.concurrency,
     lockDuration,

@@ -94,6 +94,71 @@ interface DemoFlags {
   quiet?: boolean;
 }
 
+/** What the demo will do, said before it starts. */
+function demoPlan(scale: Scale, quick: boolean): string {
+  const { pretrain, finetune, evaluation } = scale;
+  return [
+    `paretune demo${quick ? ' (quick: tiny budgets, a smoke test)' : ''}: Fashion-MNIST (real data, offline), model vit-demo-28 (28 px, patch 7, dim 64, 4 layers, 4 heads)`,
+    `  1. pre-train the backbone from random initialisation on classes 0-4 (T-shirt, trouser, pullover, dress, coat): ${pretrain.subset === undefined ? 'all 27,000 training images' : `${pretrain.subset.perClass} images a class`}, ${pretrain.epochs} epoch, batch ${pretrain.batchSize}`,
+    `  2. fine-tune it with ${STRATEGIES.join(', ')} on classes 5-9 (sandal, shirt, sneaker, bag, ankle boot):`,
+    `     ${finetune.perClass} training images a class, ${finetune.steps} steps of batch ${finetune.batchSize}, evaluated at steps ${finetune.schedule.join(', ')} and at the best-validation checkpoint`,
+    `  3. at each point: clean accuracy on ${evaluation.testSample} test images, PGD-${evaluation.attackSteps} (L-inf, step eps/2, random start) at eps ${EPS.map((e) => `${Math.round(e * 255)}/255`).join(' and ')},`,
+    `     and gaussian noise, defocus blur and contrast (CIFAR-10-C parameters, severity 3)`,
+    '',
+  ].join('\n');
+}
+
+interface DemoContext {
+  readonly store: Store;
+  readonly global: GlobalOptions;
+  readonly io: CliIo;
+  readonly flags: DemoFlags;
+  readonly say: (text: string) => void;
+}
+
+/** The pre-trained backbone's file: cached by its settings, so that a second demo reuses it. */
+async function pretrainedBackbone(scale: Scale, { store, global, io, flags, say }: DemoContext): Promise<string> {
+  const pretraining = pretrainingSpec(scale);
+  const backboneDir = join(cacheDir(io.env), 'demo', `backbone-${createHash('sha256').update(stableJson(pretraining)).digest('hex').slice(0, 12)}`);
+  const backbone = join(backboneDir, 'model.safetensors');
+  if (existsSync(backbone)) {
+    say(`reusing the backbone pre-trained earlier: ${backbone}\n\n`);
+    return backbone;
+  }
+  say('pre-training the backbone\n');
+  const partial = `${backboneDir}.partial-${process.pid}`;
+  const { id: experimentId } = store.experiment('demo-pretraining', stableJson(pretraining));
+  await executeRun({ spec: pretraining, runId: randomUUID(), store, experimentId, flags: { quiet: flags.quiet, report: false }, global, io, saveModel: { dir: partial, head: false } });
+  rmSync(backboneDir, { recursive: true, force: true });
+  renameSync(partial, backboneDir); // only a complete backbone is ever found in the cache
+  say(`backbone saved without its head (fine-tuning adds a fresh 5-class head): ${backbone}\n\n`);
+  return backbone;
+}
+
+/** The closing report: what was run, the AUPF tables, the plots, and what to do next. */
+function demoSummary(scale: Scale, run: { name: string; id: string; runs: number; minutes: number; tables: string[]; plots: string[]; db: string }): string {
+  const { finetune, evaluation } = scale;
+  return [
+    `paretune demo: experiment ${run.name} (${run.id}), ${run.runs} runs, ${run.minutes.toFixed(1)} minutes`,
+    '',
+    'The backbone was pre-trained here, from random initialisation, on Fashion-MNIST classes 0-4; it is not the',
+    "study's ImageNet-21k ViT-B/16, so these numbers show the method at demo scale, not the study's results.",
+    `Budgets: ${finetune.steps} fine-tuning steps of batch ${finetune.batchSize} on ${finetune.perClass} images a class; accuracy and PGD-${evaluation.attackSteps} on ${evaluation.testSample} test images.`,
+    '',
+    ...run.tables,
+    `plots:    ${run.plots.filter((f) => f.endsWith('.png')).join('\n          ')}`,
+    `          (and the same as .svg)`,
+    `database: ${run.db}`,
+    '',
+    'Next:',
+    `  paretune frontier --experiment ${run.name} --db ${run.db}      the table again (--eps 8/255 for the other board)`,
+    `  paretune runs --db ${run.db}                  every stored run`,
+    `  paretune export --experiment ${run.name} --db ${run.db} > points.csv`,
+    `  paretune serve --db ${run.db}                  serve the results over GraphQL (docs/graphql.md)`,
+    '',
+  ].join('\n');
+}
+
 export function registerDemo(program: Command, io: CliIo): void {
   program
     .command('demo')
@@ -110,42 +175,15 @@ export function registerDemo(program: Command, io: CliIo): void {
       const say = (text: string): void => {
         if (!flags.quiet) io.stderr(text);
       };
-      const { finetune, evaluation } = scale;
-      say(
-        [
-          `paretune demo${flags.quick ? ' (quick: tiny budgets, a smoke test)' : ''}: Fashion-MNIST (real data, offline), model vit-demo-28 (28 px, patch 7, dim 64, 4 layers, 4 heads)`,
-          `  1. pre-train the backbone from random initialisation on classes 0-4 (T-shirt, trouser, pullover, dress, coat): ${scale.pretrain.subset === undefined ? 'all 27,000 training images' : `${scale.pretrain.subset.perClass} images a class`}, ${scale.pretrain.epochs} epoch, batch ${scale.pretrain.batchSize}`,
-          `  2. fine-tune it with ${STRATEGIES.join(', ')} on classes 5-9 (sandal, shirt, sneaker, bag, ankle boot):`,
-          `     ${finetune.perClass} training images a class, ${finetune.steps} steps of batch ${finetune.batchSize}, evaluated at steps ${finetune.schedule.join(', ')} and at the best-validation checkpoint`,
-          `  3. at each point: clean accuracy on ${evaluation.testSample} test images, PGD-${evaluation.attackSteps} (L-inf, step eps/2, random start) at eps ${EPS.map((e) => `${Math.round(e * 255)}/255`).join(' and ')},`,
-          `     and gaussian noise, defocus blur and contrast (CIFAR-10-C parameters, severity 3)`,
-          '',
-        ].join('\n'),
-      );
-
+      say(demoPlan(scale, flags.quick === true));
       const store = Store.open(flags.db ?? databaseFile(io.env));
       try {
-        // (a) The backbone, cached by its settings: a second demo reuses it.
-        const pretraining = pretrainingSpec(scale);
-        const backboneDir = join(cacheDir(io.env), 'demo', `backbone-${createHash('sha256').update(stableJson(pretraining)).digest('hex').slice(0, 12)}`);
-        const backbone = join(backboneDir, 'model.safetensors');
-        if (existsSync(backbone)) {
-          say(`reusing the backbone pre-trained earlier: ${backbone}\n\n`);
-        } else {
-          say('pre-training the backbone\n');
-          const partial = `${backboneDir}.partial-${process.pid}`;
-          const { id: experimentId } = store.experiment('demo-pretraining', stableJson(pretraining));
-          await executeRun({ spec: pretraining, runId: randomUUID(), store, experimentId, flags: { quiet: flags.quiet, report: false }, global, io, saveModel: { dir: partial, head: false } });
-          rmSync(backboneDir, { recursive: true, force: true });
-          renameSync(partial, backboneDir); // only a complete backbone is ever found in the cache
-          say(`backbone saved without its head (fine-tuning adds a fresh 5-class head): ${backbone}\n\n`);
-        }
-
-        // (b) Every strategy on the downstream classes, stored as it goes; running the demo again resumes it.
+        const backbone = await pretrainedBackbone(scale, { store, global, io, flags, say });
+        // Every strategy on the downstream classes, stored as it goes; running the demo again resumes it.
         const experiment = demoExperiment(scale, backbone);
-        const { id, runs } = await runExperiment({ experiment, store, global, io, quiet: flags.quiet, ...(flags.workers === undefined ? {} : { workers: parsePositiveInt(flags.workers, '--workers') }) });
-
-        // (c) One AUPF table and one set of plots per threat model.
+        const workers = flags.workers === undefined ? {} : { workers: parsePositiveInt(flags.workers, '--workers') };
+        const { id, runs } = await runExperiment({ experiment, store, global, io, quiet: flags.quiet, ...workers });
+        // One AUPF table and one set of plots per threat model.
         const pointsOf = (runId: string): MeasuredPoint[] => store.points(runId);
         const plotDir = flags.plots ?? join(dataDir(io.env), 'plots', experiment.name);
         const tables: string[] = [];
@@ -155,27 +193,7 @@ export function registerDemo(program: Command, io: CliIo): void {
           plots.push(...(await writePlots(runs, pointsOf, plotDir, { threat: { attack: 'pgd', eps } })));
         }
         const minutes = (performance.now() - started) / 60_000;
-        io.stdout(
-          [
-            `paretune demo: experiment ${experiment.name} (${id}), ${runs.length} runs, ${minutes.toFixed(1)} minutes`,
-            '',
-            'The backbone was pre-trained here, from random initialisation, on Fashion-MNIST classes 0-4; it is not the',
-            "study's ImageNet-21k ViT-B/16, so these numbers show the method at demo scale, not the study's results.",
-            `Budgets: ${finetune.steps} fine-tuning steps of batch ${finetune.batchSize} on ${finetune.perClass} images a class; accuracy and PGD-${evaluation.attackSteps} on ${evaluation.testSample} test images.`,
-            '',
-            ...tables,
-            `plots:    ${plots.filter((f) => f.endsWith('.png')).join('\n          ')}`,
-            `          (and the same as .svg)`,
-            `database: ${store.file}`,
-            '',
-            'Next:',
-            `  paretune frontier --experiment ${experiment.name} --db ${store.file}      the table again (--eps 8/255 for the other board)`,
-            `  paretune runs --db ${store.file}                  every stored run`,
-            `  paretune export --experiment ${experiment.name} --db ${store.file} > points.csv`,
-            `  paretune serve --db ${store.file}                  serve the results over GraphQL (docs/graphql.md)`,
-            '',
-          ].join('\n'),
-        );
+        io.stdout(demoSummary(scale, { name: experiment.name, id, runs: runs.length, minutes, tables, plots, db: store.file }));
       } finally {
         store.close();
       }

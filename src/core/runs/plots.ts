@@ -27,6 +27,90 @@ export interface PlotOptions {
   readonly threat?: ThreatSelector;
 }
 
+type Row = Record<string, unknown>;
+type Plotted = { run: RunRecord; points: readonly MeasuredPoint[]; objectives: NonNullable<ReturnType<typeof runObjectives>> };
+
+/** Accuracy at one step: clean and robust (the run's objectives) and pooled shifted accuracy. */
+type StepAccuracy = { clean?: number; robust?: number; shifted?: number };
+
+function accuracyBySteps({ points, objectives }: Plotted): [number, StepAccuracy][] {
+  const [clean, robust] = objectives.map((o) => o.context ?? '');
+  const byStep = new Map<number, StepAccuracy>();
+  for (const p of points) {
+    if (p.name !== 'accuracy' || p.context['checkpoint'] !== undefined) continue;
+    const key = canonicalJson(p.context);
+    const entry = byStep.get(p.step) ?? {};
+    if (key === clean) entry.clean = p.value;
+    else if (key === robust) entry.robust = p.value;
+    // Pooled shifted accuracy: out-of-distribution domains together, or every corruption together.
+    else if (p.context['shift'] !== undefined && p.context['variant'] === undefined && p.context['domain'] === undefined) entry.shifted = p.value;
+    byStep.set(p.step, entry);
+  }
+  return [...byStep].sort((a, b) => a[0] - b[0]);
+}
+
+/** The plotted rows of one dataset's runs: trajectories, frontiers, and accuracy curves. */
+function plotRows(members: readonly Plotted[]): { trajectory: Row[]; frontier: Row[]; curves: Row[] } {
+  const trajectory: Row[] = [];
+  const frontier: Row[] = [];
+  const curves: Row[] = [];
+  for (const member of members) {
+    const { run, points, objectives } = member;
+    for (const [step, v] of accuracyBySteps(member)) {
+      if (v.clean !== undefined && v.robust !== undefined) trajectory.push({ strategy: run.strategy, run: run.id, step, clean: v.clean, robust: v.robust });
+      for (const measure of ['clean', 'robust', 'shifted'] as const) {
+        if (v[measure] !== undefined) curves.push({ strategy: run.strategy, run: run.id, step, measure, accuracy: v[measure] });
+      }
+    }
+    for (const p of runFrontier(points, objectives).points) frontier.push({ strategy: run.strategy, run: run.id, clean: p.values[0], robust: p.values[1] });
+  }
+  return { trajectory, frontier, curves };
+}
+
+const color = { field: 'strategy', type: 'nominal' as const, title: 'strategy' };
+
+/** Clean vs robust accuracy: every run's trajectory faint, its frontier bold, coloured by strategy. */
+function paretoSpec(dataset: string, threatText: string, trajectory: Row[], frontier: Row[]): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: `${dataset}: clean vs robust accuracy (trajectories faint, frontiers bold)`,
+    config: { legend: { symbolOpacity: 1 } },
+    width: 420,
+    height: 320,
+    layer: [
+      {
+        data: { values: trajectory },
+        mark: { type: 'line', opacity: 0.3, point: { opacity: 0.3, size: 12 } },
+        encoding: { x: { field: 'clean', type: 'quantitative', title: 'test accuracy' }, y: { field: 'robust', type: 'quantitative', title: `robust accuracy (${threatText})` }, color, detail: { field: 'run' }, order: { field: 'step' } },
+      },
+      {
+        data: { values: frontier },
+        mark: { type: 'line', strokeWidth: 3, point: { size: 40 } },
+        encoding: { x: { field: 'clean', type: 'quantitative' }, y: { field: 'robust', type: 'quantitative' }, color, detail: { field: 'run' }, order: { field: 'clean' } },
+      },
+    ],
+  };
+}
+
+/** Clean, robust and shifted accuracy over the steps, one panel each. */
+function curvesSpec(dataset: string, curves: Row[]): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: `${dataset}: accuracy during fine-tuning`,
+    data: { values: curves },
+    mark: { type: 'line', point: { size: 12 } },
+    encoding: {
+      x: { field: 'step', type: 'quantitative' },
+      y: { field: 'accuracy', type: 'quantitative' },
+      color,
+      detail: { field: 'run' },
+      column: { field: 'measure', type: 'nominal', title: null, sort: ['clean', 'robust', 'shifted'] },
+    },
+    width: 220,
+    height: 180,
+  };
+}
+
 /**
  * Per dataset, a Pareto plot (test clean accuracy vs robust accuracy: every run's trajectory over the logged steps,
  * faint, and its frontier, bold, coloured by strategy) and accuracy-vs-step curves (clean, robust, and pooled shifted
@@ -35,82 +119,18 @@ export interface PlotOptions {
 export async function writePlots(runs: readonly RunRecord[], pointsOf: (runId: string) => readonly MeasuredPoint[], dir: string, { threat }: PlotOptions = {}): Promise<string[]> {
   makeDir(dir, 'plot folder');
   const files: string[] = [];
-  const plotted = runs.flatMap((run) => {
+  const plotted = runs.flatMap((run): Plotted[] => {
     const points = run.status === 'finished' ? pointsOf(run.id) : [];
     const objectives = run.status === 'finished' ? runObjectives(run, points, threat) : undefined;
     return objectives === undefined ? [] : [{ run, points, objectives }];
   });
   for (const dataset of [...new Set(plotted.map((r) => r.run.dataset))].sort()) {
-    const trajectory: Record<string, unknown>[] = [];
-    const frontier: Record<string, unknown>[] = [];
-    const curves: Record<string, unknown>[] = [];
     const members = plotted.filter((r) => r.run.dataset === dataset);
     const threatText = threatLabel(JSON.parse(members[0]?.objectives[1].context ?? '{}') as MetricContext);
-    for (const { run, points, objectives } of members) {
-      const [clean, robust] = objectives.map((o) => o.context ?? '');
-      const byStep = new Map<number, { clean?: number; robust?: number; shifted?: number }>();
-      for (const p of points) {
-        if (p.name !== 'accuracy' || p.context['checkpoint'] !== undefined) continue;
-        const key = canonicalJson(p.context);
-        const entry = byStep.get(p.step) ?? {};
-        if (key === clean) entry.clean = p.value;
-        else if (key === robust) entry.robust = p.value;
-        // Pooled shifted accuracy: out-of-distribution domains together, or every corruption together.
-        else if (p.context['shift'] !== undefined && p.context['variant'] === undefined && p.context['domain'] === undefined) entry.shifted = p.value;
-        byStep.set(p.step, entry);
-      }
-      for (const [step, v] of [...byStep].sort((a, b) => a[0] - b[0])) {
-        if (v.clean !== undefined && v.robust !== undefined) trajectory.push({ strategy: run.strategy, run: run.id, step, clean: v.clean, robust: v.robust });
-        for (const measure of ['clean', 'robust', 'shifted'] as const) {
-          if (v[measure] !== undefined) curves.push({ strategy: run.strategy, run: run.id, step, measure, accuracy: v[measure] });
-        }
-      }
-      for (const p of runFrontier(points, objectives).points) frontier.push({ strategy: run.strategy, run: run.id, clean: p.values[0], robust: p.values[1] });
-    }
+    const { trajectory, frontier, curves } = plotRows(members);
     const safe = `${dataset}${threat === undefined ? '' : `-${threatText}`}`.replace(/[^\w.-]+/g, '_');
-    const color = { field: 'strategy', type: 'nominal' as const, title: 'strategy' };
-    files.push(
-      ...(await render(
-        {
-          $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-          title: `${dataset}: clean vs robust accuracy (trajectories faint, frontiers bold)`,
-          config: { legend: { symbolOpacity: 1 } },
-          width: 420,
-          height: 320,
-          layer: [
-            {
-              data: { values: trajectory },
-              mark: { type: 'line', opacity: 0.3, point: { opacity: 0.3, size: 12 } },
-              encoding: { x: { field: 'clean', type: 'quantitative', title: 'test accuracy' }, y: { field: 'robust', type: 'quantitative', title: `robust accuracy (${threatText})` }, color, detail: { field: 'run' }, order: { field: 'step' } },
-            },
-            {
-              data: { values: frontier },
-              mark: { type: 'line', strokeWidth: 3, point: { size: 40 } },
-              encoding: { x: { field: 'clean', type: 'quantitative' }, y: { field: 'robust', type: 'quantitative' }, color, detail: { field: 'run' }, order: { field: 'clean' } },
-            },
-          ],
-        },
-        join(dir, `pareto-${safe}`),
-      )),
-      ...(await render(
-        {
-          $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-          title: `${dataset}: accuracy during fine-tuning`,
-          data: { values: curves },
-          mark: { type: 'line', point: { size: 12 } },
-          encoding: {
-            x: { field: 'step', type: 'quantitative' },
-            y: { field: 'accuracy', type: 'quantitative' },
-            color,
-            detail: { field: 'run' },
-            column: { field: 'measure', type: 'nominal', title: null, sort: ['clean', 'robust', 'shifted'] },
-          },
-          width: 220,
-          height: 180,
-        },
-        join(dir, `curves-${safe}`),
-      )),
-    );
+    files.push(...(await render(paretoSpec(dataset, threatText, trajectory, frontier), join(dir, `pareto-${safe}`))));
+    files.push(...(await render(curvesSpec(dataset, curves), join(dir, `curves-${safe}`))));
   }
   return files;
 }

@@ -132,19 +132,12 @@ export interface HfSplitSpec {
 /** Decodes in flight at once. */
 const IN_FLIGHT = 8;
 
-/**
- * An HF parquet split: the files are fetched into `<dataset folder>/hf/`, a first pass reads only the label columns
- * (labels, membership, unknown labels rejected), a second pass decodes the selected rows' images at `size` into the
- * disk cache (only on a cache miss; row groups without selected rows are skipped). Rows keep file order.
- */
-export async function hfImageSplit(files: DatasetFiles, spec: HfSplitSpec): Promise<DatasetSplit & { source: string }> {
-  const locals: string[] = [];
-  for (const path of spec.paths) locals.push(await files.fetch(hfFileSource(spec.repo, path)));
+/** First pass: reads only the label columns of each file; returns each file's selected rows and their labels. */
+async function selectRows(files: DatasetFiles, spec: HfSplitSpec, locals: readonly string[]): Promise<{ rows: number[][]; labels: number[] }> {
   const rows: number[][] = [];
   const labels: number[] = [];
   for (const local of locals) {
-    const info = await files.parquetInfo(local);
-    const select = spec.select(info);
+    const select = spec.select(await files.parquetInfo(local));
     const picked: number[] = [];
     await files.readParquet(local, spec.columns, (group, offset) => {
       group.forEach((row, i) => {
@@ -157,6 +150,58 @@ export async function hfImageSplit(files: DatasetFiles, spec: HfSplitSpec): Prom
     });
     rows.push(picked);
   }
+  return { rows, labels };
+}
+
+/**
+ * Second pass over one file: decodes the `picked` rows' images (ascending row numbers), `IN_FLIGHT` at a time, into
+ * the cache slots from `first` on; row groups without picked rows are not read. Calls `decoded` after each batch.
+ */
+async function decodeRows(
+  files: DatasetFiles,
+  spec: HfSplitSpec,
+  local: string,
+  picked: readonly number[],
+  first: number,
+  write: (slot: number, image: Uint8Array) => void,
+  decoded: (count: number) => void,
+): Promise<void> {
+  const slot = new Map(picked.map((row, k) => [row, first + k]));
+  let next = 0; // index into `picked` of the first row not yet decoded
+  const decodeOne = async (group: readonly ParquetRow[], offset: number, row: number): Promise<void> => {
+    const cell = (group[row - offset] as ParquetRow)[spec.imageColumn] as { bytes?: unknown } | null;
+    const bytes = cell?.bytes;
+    if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new ConfigError(`${local} row ${row}: ${spec.imageColumn} holds no image bytes`);
+    write(slot.get(row) as number, await files.decodeImage(bytes, spec.size, `${local} row ${row}`));
+  };
+  await files.readParquet(
+    local,
+    [spec.imageColumn],
+    async (group, offset) => {
+      const wanted: number[] = [];
+      while (next < picked.length && (picked[next] as number) < offset + group.length) wanted.push(picked[next++] as number);
+      for (let k = 0; k < wanted.length; k += IN_FLIGHT) {
+        spec.signal?.throwIfAborted();
+        await Promise.all(wanted.slice(k, k + IN_FLIGHT).map((row) => decodeOne(group, offset, row)));
+        decoded(Math.min(IN_FLIGHT, wanted.length - k));
+      }
+    },
+    (rowStart, rowEnd) => {
+      while (next < picked.length && (picked[next] as number) < rowStart) next++;
+      return next < picked.length && (picked[next] as number) < rowEnd;
+    },
+  );
+}
+
+/**
+ * An HF parquet split: the files are fetched into `<dataset folder>/hf/`, a first pass reads only the label columns
+ * (labels, membership, unknown labels rejected), a second pass decodes the selected rows' images at `size` into the
+ * disk cache (only on a cache miss; row groups without selected rows are skipped). Rows keep file order.
+ */
+export async function hfImageSplit(files: DatasetFiles, spec: HfSplitSpec): Promise<DatasetSplit & { source: string }> {
+  const locals: string[] = [];
+  for (const path of spec.paths) locals.push(await files.fetch(hfFileSource(spec.repo, path)));
+  const { rows, labels } = await selectRows(files, spec, locals);
   const count = labels.length;
   const source = `hf:${spec.repo} ${spec.paths.join(', ')}${spec.note === undefined ? '' : ` (${spec.note})`}`;
   if (count === 0) throw new ConfigError(`${source}: no rows selected`);
@@ -171,35 +216,11 @@ export async function hfImageSplit(files: DatasetFiles, spec: HfSplitSpec): Prom
     const task = `${spec.repo}: decoding`;
     for (const [f, local] of locals.entries()) {
       const picked = rows[f] as number[];
-      const first = position;
-      const slot = new Map(picked.map((row, k) => [row, first + k]));
+      await decodeRows(files, spec, local, picked, position, write, (decoded) => {
+        done += decoded;
+        spec.onProgress?.({ task, done, total: count });
+      });
       position += picked.length;
-      let next = 0; // index into `picked` of the first row not yet decoded (rows are ascending)
-      await files.readParquet(
-        local,
-        [spec.imageColumn],
-        async (group, offset) => {
-          const wanted: number[] = [];
-          while (next < picked.length && (picked[next] as number) < offset + group.length) wanted.push(picked[next++] as number);
-          for (let k = 0; k < wanted.length; k += IN_FLIGHT) {
-            spec.signal?.throwIfAborted();
-            await Promise.all(
-              wanted.slice(k, k + IN_FLIGHT).map(async (row) => {
-                const cell = (group[row - offset] as ParquetRow)[spec.imageColumn] as { bytes?: unknown } | null;
-                const bytes = cell?.bytes;
-                if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new ConfigError(`${local} row ${row}: ${spec.imageColumn} holds no image bytes`);
-                write(slot.get(row) as number, await files.decodeImage(bytes, spec.size, `${local} row ${row}`));
-              }),
-            );
-            done += Math.min(IN_FLIGHT, wanted.length - k);
-            spec.onProgress?.({ task, done, total: count });
-          }
-        },
-        (rowStart, rowEnd) => {
-          while (next < picked.length && (picked[next] as number) < rowStart) next++;
-          return next < picked.length && (picked[next] as number) < rowEnd;
-        },
-      );
     }
     return Int32Array.from(labels);
   });

@@ -10,6 +10,7 @@ import { PluginRegistry } from '../../core/registry/registry.js';
 import type { JobEvent, RunJob } from '../../core/execution/job.js';
 import { RunQueue } from '../../core/execution/queue.js';
 import { executorFor } from '../../core/execution/executor.js';
+import type { RunExecutor } from '../../core/execution/executor.js';
 import { planExperiment, validateExperiment } from '../../core/execution/stored-run.js';
 import type { PlannedRun } from '../../core/execution/stored-run.js';
 import { RemoteRunError } from '../../core/execution/thread-pool.js';
@@ -75,70 +76,68 @@ export function defaultWorkers(backend: string): number {
 
 export const WORKERS_HELP = `runs in parallel on worker threads (default: one per core on wasm and cpu, ${availableParallelism()} here; 1 on node and node-gpu; 1 runs them in this process)`;
 
-/**
- * Runs an experiment's runs, in parallel on worker threads (or one after another in this process), storing each as
- * it goes from this process only. Finished runs are skipped and interrupted or cancelled ones resumed from their last
- * checkpoint, so running an experiment again continues it. Returns its stored runs.
- */
-export async function runExperiment({ experiment, store, global, io, quiet, workers: requested, redis }: ExperimentExecution): Promise<{ id: string; runs: RunRecord[] }> {
-  const container = await containerFor(global, io);
-  const registry = container.resolve(PluginRegistry);
-  const workers = requested ?? defaultWorkers(container.resolve(BackendToken).name);
-  // Reach Redis before anything is stored: an unreachable Redis leaves the database as it was.
-  const remote = redis === undefined ? undefined : await executorFor({ store, redis: { url: redis, onConnection: (line) => io.stderr(line) } });
-  let id: string;
-  let runs: PlannedRun[];
-  try {
-    ({ id, runs } = planExperiment(experiment, store, registry));
-  } catch (error) {
-    await remote?.close();
-    throw error;
-  }
-  const say = (text: string): void => {
-    if (!quiet) io.stderr(text);
-  };
-  const labels = new Map(runs.map((run, index) => [run.runId, `[${index + 1}/${runs.length}]`]));
-  const describe = (run: PlannedRun): string =>
-    run.action === 'resume' ? `resuming run ${run.runId}` : stableJson({ dataset: (run.spec as { dataset: unknown }).dataset, strategies: (run.spec as { strategies: unknown }).strategies, seed: (run.spec as { seed: unknown }).seed });
-  for (const run of runs.filter((r) => r.action === 'finished')) say(`${labels.get(run.runId)} run ${run.runId} already finished\n`);
-  for (const run of runs.filter((r) => r.action === 'running')) say(`${labels.get(run.runId)} run ${run.runId} is running in another process; left to it\n`);
-  const todo = runs.filter((r) => r.action === 'resume' || r.action === 'new');
-  const jobOf = (run: PlannedRun): RunJob => ({ runId: run.runId, spec: run.spec, experimentId: id, queuedAt: new Date().toISOString(), ...(run.resume === undefined ? {} : { resume: run.resume }) });
+/** An experiment's runs as planned, with how they are told apart in progress lines. */
+interface Plan {
+  readonly id: string;
+  readonly say: (text: string) => void;
+  readonly label: (run: PlannedRun | string) => string;
+}
 
-  const threads = Math.min(workers, todo.length);
-  if (threads <= 1 && remote === undefined) {
-    for (const run of todo) {
-      say(`${labels.get(run.runId)} ${describe(run)}\n`);
-      const job = jobOf(run);
-      await executeRun({ spec: job.spec, runId: job.runId, store, experimentId: id, flags: { quiet, report: false }, global, io, ...(job.resume === undefined ? {} : { resume: job.resume }) });
-    }
-    return { id, runs: store.listRuns({ experimentId: id }) };
-  }
+/** What a run is, in its first progress line. */
+const describeRun = (run: PlannedRun): string => {
+  if (run.action === 'resume') return `resuming run ${run.runId}`;
+  const { dataset, strategies, seed } = run.spec as { dataset: unknown; strategies: unknown; seed: unknown };
+  return stableJson({ dataset, strategies, seed });
+};
 
+const jobOf = (run: PlannedRun, experimentId: string): RunJob => ({
+  runId: run.runId,
+  spec: run.spec,
+  experimentId,
+  queuedAt: new Date().toISOString(),
+  ...(run.resume === undefined ? {} : { resume: run.resume }),
+});
+
+/** Runs the jobs one after another in this process. */
+async function executeHere(plan: Plan, todo: readonly PlannedRun[], { store, global, io, quiet }: ExperimentExecution): Promise<void> {
+  for (const run of todo) {
+    plan.say(`${plan.label(run)} ${describeRun(run)}\n`);
+    const job = jobOf(run, plan.id);
+    await executeRun({ spec: job.spec, runId: job.runId, store, experimentId: plan.id, flags: { quiet, report: false }, global, io, ...(job.resume === undefined ? {} : { resume: job.resume }) });
+  }
+}
+
+/** Runs the jobs on an executor (worker threads or Redis workers); Ctrl-C stops each after its current step. */
+async function executeOn(executor: RunExecutor, plan: Plan, todo: readonly PlannedRun[]): Promise<RunQueue> {
   const print = (runId: string, event: JobEvent): void => {
-    if (event.type === 'started') say(`${labels.get(runId)} started on ${event.backend}: ${event.totalSteps} steps, ${event.parameters.trainable.toLocaleString('en-US')} trainable parameters\n`);
-    else if (event.type === 'evaluation') say(`${labels.get(runId)} ${summarisePoints(event.step, event.points)}\n`);
+    if (event.type === 'started') plan.say(`${plan.label(runId)} started on ${event.backend}: ${event.totalSteps} steps, ${event.parameters.trainable.toLocaleString('en-US')} trainable parameters\n`);
+    else if (event.type === 'evaluation') plan.say(`${plan.label(runId)} ${summarisePoints(event.step, event.points)}\n`);
   };
-  // Redis: every run goes there at once and workers take them as they free up; this process records their reports.
-  say(remote === undefined ? `running ${todo.length} runs on ${threads} worker threads\n` : `queueing ${todo.length} runs on ${redis} for paretune worker processes\n`);
-  const executor = remote ?? (await executorFor({ store, threads, setup: workerSetup(global, io) }));
-  const queue = new RunQueue((job, signal, onEvent) => executor.execute(job, signal, (event) => {
-    onEvent(event);
-    print(job.runId, event);
-  }), Math.min(executor.concurrency, todo.length));
-  // Ctrl-C stops every run after its current step; each stays resumable.
+  const queue = new RunQueue(
+    (job, signal, onEvent) =>
+      executor.execute(job, signal, (event) => {
+        onEvent(event);
+        print(job.runId, event);
+      }),
+    Math.min(executor.concurrency, todo.length),
+  );
   const onInterrupt = (): void => void queue.stop();
   process.once('SIGINT', onInterrupt);
   try {
     for (const run of todo) {
-      say(`${labels.get(run.runId)} ${describe(run)}\n`);
-      queue.enqueue(jobOf(run));
+      plan.say(`${plan.label(run)} ${describeRun(run)}\n`);
+      queue.enqueue(jobOf(run, plan.id));
     }
     await queue.idle();
   } finally {
     process.off('SIGINT', onInterrupt);
     await executor.close();
   }
+  return queue;
+}
+
+/** Throws when a run was cancelled (the experiment is resumable) or failed. */
+function throwUnfinished(queue: RunQueue, todo: readonly PlannedRun[], io: CliIo): void {
   const ended = todo.map((run) => ({ run, progress: queue.progress(run.runId) }));
   const stopped = ended.find((e) => e.progress?.status === 'cancelled');
   if (stopped !== undefined) {
@@ -149,6 +148,49 @@ export async function runExperiment({ experiment, store, global, io, quiet, work
   if (failed.length > 0) {
     throw new RemoteRunError(failed[0]?.run.runId ?? '', 'RunError', `${failed.length} of ${todo.length} runs failed; first: ${failed[0]?.progress?.error ?? 'unknown error'}`);
   }
+}
+
+/**
+ * Runs an experiment's runs, in parallel on worker threads (or one after another in this process), storing each as
+ * it goes from this process only. Finished runs are skipped and interrupted or cancelled ones resumed from their last
+ * checkpoint, so running an experiment again continues it. Returns its stored runs.
+ */
+export async function runExperiment(execution: ExperimentExecution): Promise<{ id: string; runs: RunRecord[] }> {
+  const { experiment, store, global, io, quiet, workers: requested, redis } = execution;
+  const container = await containerFor(global, io);
+  const registry = container.resolve(PluginRegistry);
+  const workers = requested ?? defaultWorkers(container.resolve(BackendToken).name);
+  // Reach Redis before anything is stored: an unreachable Redis leaves the database as it was.
+  const remote = redis === undefined ? undefined : await executorFor({ store, redis: { url: redis, onConnection: (line) => io.stderr(line) } });
+  let planned: { id: string; runs: PlannedRun[] };
+  try {
+    planned = planExperiment(experiment, store, registry);
+  } catch (error) {
+    await remote?.close();
+    throw error;
+  }
+  const { id, runs } = planned;
+  const labels = new Map(runs.map((run, index) => [run.runId, `[${index + 1}/${runs.length}]`]));
+  const plan: Plan = {
+    id,
+    say: (text) => {
+      if (!quiet) io.stderr(text);
+    },
+    label: (run) => labels.get(typeof run === 'string' ? run : run.runId) ?? '',
+  };
+  for (const run of runs.filter((r) => r.action === 'finished')) plan.say(`${plan.label(run)} run ${run.runId} already finished\n`);
+  for (const run of runs.filter((r) => r.action === 'running')) plan.say(`${plan.label(run)} run ${run.runId} is running in another process; left to it\n`);
+  const todo = runs.filter((r) => r.action === 'resume' || r.action === 'new');
+
+  const threads = Math.min(workers, todo.length);
+  if (threads <= 1 && remote === undefined) {
+    await executeHere(plan, todo, execution);
+    return { id, runs: store.listRuns({ experimentId: id }) };
+  }
+  // Redis: every run goes there at once and workers take them as they free up; this process records their reports.
+  plan.say(remote === undefined ? `running ${todo.length} runs on ${threads} worker threads\n` : `queueing ${todo.length} runs on ${redis} for paretune worker processes\n`);
+  const executor = remote ?? (await executorFor({ store, threads, setup: workerSetup(global, io) }));
+  throwUnfinished(await executeOn(executor, plan, todo), todo, io);
   return { id, runs: store.listRuns({ experimentId: id }) };
 }
 

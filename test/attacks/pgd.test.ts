@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +7,7 @@ import type { VisionTransformer } from '../../src/core/model/vit.js';
 import { assertNoTensorLeaks } from '../../src/core/tensor/memory.js';
 import { Rng } from '../../src/core/tensor/rng.js';
 import { pgdAttack } from '../../src/plugins/attacks/pgd.js';
-import { SHARED_DIR, toyData, trainedTinyModel } from '../helpers/index.js';
+import { toyData, trainedTinyModel, VIT_REFERENCE_DIR, vitReference } from '../helpers/index.js';
 
 const config = (overrides: object = {}) => pgdAttack.configSchema.parse(overrides);
 
@@ -118,13 +117,8 @@ describe('PGD', () => {
 
 describe('PGD on the reference fixture', () => {
   it('moves every pixel by exactly +-step along the sign of the reference gradient in its first step', async () => {
-    const dir = join(SHARED_DIR, 'fixtures/vit-reference');
-    const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as {
-      pixels: { shape: number[]; data: number[] };
-      labels: number[];
-      grad_pixels: { data: number[] };
-    };
-    const { model } = loadCheckpoint(join(dir, 'model.safetensors'), { rng: Rng.fromSeed(0), overrides: { numHeads: 4 } });
+    const expected = vitReference;
+    const { model } = loadCheckpoint(join(VIT_REFERENCE_DIR, 'model.safetensors'), { rng: Rng.fromSeed(0), overrides: { numHeads: 4 } });
     const x0 = tf.tensor4d(expected.pixels.data, expected.pixels.shape as [number, number, number, number]);
     const step = 0.25 / 255;
     const [result] = await model.withFrozenWeights(() =>

@@ -91,6 +91,8 @@ const CASES: readonly Case[] = [
   { name: '--steps that is no number', argv: training().map((a) => (a === '1' ? 'many' : a)), says: /--steps: expected a positive integer, got 'many'/ },
   { name: '--seed that is no number', argv: training('--seed', 'x'), says: /seed.*'?x'?/ },
   { name: '--warmup that is no number', argv: training('--warmup', 'x'), says: /warmup/ },
+  { name: '--warmup that is a word, named with its value', argv: training('--warmup', 'ten'), says: /--warmup: 'ten' is not a number/ },
+  { name: 'evaluate --seed that is a word, named with its value', argv: ['--plugin', '{toy}', 'evaluate', '--weights', '{ckpt}', '--dataset', 'toy', '--seed', 'zero'], says: /--seed: 'zero' is not a number/ },
   { name: '--lr that is negative', argv: training('--lr', '-1'), says: /learningRate|--lr/ },
   { name: 'an unknown --eval-schedule', argv: training('--eval-schedule', 'weekly'), says: /--eval-schedule: 'weekly'/ },
   { name: '--port that is no port', argv: ['serve', '--db', '{dir}/study.db', '--port', 'x'], says: /--port/ },

@@ -19,6 +19,21 @@ const specifiers = (source: string): string[] => [...source.matchAll(/(?:from\s+
 
 const isBare = (spec: string): boolean => !spec.startsWith('.') && !spec.startsWith('/');
 
+describe('the layers', () => {
+  it('core imports nothing from cli, schema or plugins (arrows point inward)', () => {
+    const outer = ['cli', 'schema', 'plugins'].map((layer) => join(REPO_ROOT, 'src', layer));
+    const offences: string[] = [];
+    for (const file of files(join(REPO_ROOT, 'src/core'), ['.ts'])) {
+      for (const spec of specifiers(readFileSync(file, 'utf8'))) {
+        if (isBare(spec)) continue;
+        const target = resolve(dirname(file), spec);
+        if (outer.some((dir) => target.startsWith(`${dir}/`))) offences.push(`${relative(REPO_ROOT, file)} imports '${spec}'`);
+      }
+    }
+    expect(offences).toEqual([]);
+  });
+});
+
 describe('the plugin contract', () => {
   it('built-in plugins import from paretune only its public plugin entry point and the tensor runtime', () => {
     const root = join(REPO_ROOT, 'src/plugins');

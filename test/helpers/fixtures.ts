@@ -10,11 +10,8 @@ export { tempDir };
 /** The repository root (paretune's own package). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** The shared reference fixtures, beside the checkout. */
-export const SHARED_DIR = resolve(REPO_ROOT, '../shared');
-
-/** The ViT computed independently in PyTorch: its checkpoint and what it must give (expected.json). */
-export const VIT_REFERENCE_DIR = join(SHARED_DIR, 'fixtures/vit-reference');
+/** The ViT computed independently in PyTorch: its checkpoint and what it must give (expected.json; see its README). */
+export const VIT_REFERENCE_DIR = join(REPO_ROOT, 'test/fixtures/vit-reference');
 interface Stored { shape: number[]; data: number[] }
 export const vitReference = JSON.parse(readFileSync(join(VIT_REFERENCE_DIR, 'expected.json'), 'utf8')) as {
   config: { num_attention_heads: number };

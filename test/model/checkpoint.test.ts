@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { inspectCheckpoint, loadCheckpoint, saveCheckpoint } from '../../src/core/model/checkpoint.js';
 import { readSafetensorsHeader, readTensor, writeSafetensors } from '../../src/core/model/safetensors.js';
 import { Rng } from '../../src/core/tensor/rng.js';
-import { SHARED_DIR, tempDir } from '../helpers/fixtures.js';
+import { VIT_REFERENCE_DIR, tempDir } from '../helpers/fixtures.js';
 
-const FIXTURE = join(SHARED_DIR, 'fixtures/vit-reference/model.safetensors');
+const FIXTURE = join(VIT_REFERENCE_DIR, 'model.safetensors');
 type Tensors = Map<string, { shape: readonly number[]; data: Float32Array }>;
 
 function fixtureTensors(): Tensors {

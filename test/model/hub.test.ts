@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloadFromHub, parseHubSource } from '../../src/core/model/hub.js';
 import { architectureOf } from '../../src/core/model/source.js';
-import { SHARED_DIR, tempDir } from '../helpers/fixtures.js';
+import { VIT_REFERENCE_DIR, tempDir } from '../helpers/fixtures.js';
 
-const weights = readFileSync(join(SHARED_DIR, 'fixtures/vit-reference/model.safetensors'));
+const weights = readFileSync(join(VIT_REFERENCE_DIR, 'model.safetensors'));
 const config = Buffer.from(JSON.stringify({ num_attention_heads: 4, layer_norm_eps: 1e-12 }));
 
 /** A loopback stand-in for the Hugging Face hub: serves one repository, honours Range, logs requests. */

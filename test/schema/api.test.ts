@@ -69,56 +69,78 @@ afterAll(async () => {
 const RUN_FIELDS = 'id status strategy dataset seed tags summary { testAccuracy robustAccuracy aupf trainableParameters }';
 
 describe('GraphQL API over HTTP', () => {
-  it('starts a run with startRun, follows it live to completion, and serves its history, frontier and leaderboard entry', async () => {
-    const spec = {
-      model: weights,
-      dataset: 'toy',
-      strategies: ['lora'],
-      attacks: [{ name: 'pgd', config: { eps: 8 / 255, steps: 1 } }],
-      tags: ['api'],
-      training: { steps: 6, batchSize: 16, warmupSteps: 0 },
-      evaluation: { schedule: [0, 3, 6], trainSample: 10 },
-    };
-    const started = await gql<{ startRun: { id: string; status: string } }>(server.url, 'mutation($spec: JSON!) { startRun(spec: $spec) { id status } }', { spec }, auth);
-    expect(started.errors).toBeUndefined();
-    const id = started.data?.startRun.id as string;
-    expect(['QUEUED', 'RUNNING']).toContain(started.data?.startRun.status);
+  describe('one run started with startRun', () => {
+    type Update = { status: string; step: number; evaluatedStep: number | null };
+    let started: Awaited<ReturnType<typeof gql<{ startRun: { id: string; status: string } }>>>;
+    let id: string;
+    const updates: Update[] = [];
 
-    // Follow it over graphql-ws until the subscription ends.
-    const client = createClient({ url: server.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket });
-    const updates: { status: string; step: number; evaluatedStep: number | null }[] = [];
-    await new Promise<void>((resolve, reject) => {
-      client.subscribe<{ runProgress: (typeof updates)[number] }>(
-        { query: 'subscription($id: ID!) { runProgress(id: $id) { status step evaluatedStep } }', variables: { id } },
-        { next: ({ data, errors }) => (errors ? reject(new Error(JSON.stringify(errors))) : updates.push(data?.runProgress as (typeof updates)[number])), error: reject, complete: resolve },
-      );
+    // Started once and followed over graphql-ws until its subscription ends; the tests below read what it left.
+    beforeAll(async () => {
+      const spec = {
+        model: weights,
+        dataset: 'toy',
+        strategies: ['lora'],
+        attacks: [{ name: 'pgd', config: { eps: 8 / 255, steps: 1 } }],
+        tags: ['api'],
+        training: { steps: 6, batchSize: 16, warmupSteps: 0 },
+        evaluation: { schedule: [0, 3, 6], trainSample: 10 },
+      };
+      started = await gql<{ startRun: { id: string; status: string } }>(server.url, 'mutation($spec: JSON!) { startRun(spec: $spec) { id status } }', { spec }, auth);
+      if (started.data?.startRun === undefined) throw new Error(`startRun failed: ${JSON.stringify(started.errors)}`);
+      id = started.data.startRun.id;
+      const client = createClient({ url: server.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket });
+      await new Promise<void>((resolve, reject) => {
+        client.subscribe<{ runProgress: Update }>(
+          { query: 'subscription($id: ID!) { runProgress(id: $id) { status step evaluatedStep } }', variables: { id } },
+          { next: ({ data, errors }) => (errors ? reject(new Error(JSON.stringify(errors))) : updates.push(data?.runProgress as Update)), error: reject, complete: resolve },
+        );
+      });
+      await client.dispose();
+    }, 60_000);
+
+    it('startRun answers with the run, queued or running', () => {
+      expect(started.errors).toBeUndefined();
+      expect(['QUEUED', 'RUNNING']).toContain(started.data?.startRun.status);
     });
-    await client.dispose();
-    expect(updates.at(-1)?.status).toBe('FINISHED');
-    expect(updates.some((u) => u.status === 'RUNNING' && u.step > 0)).toBe(true);
-    const steps = updates.map((u) => u.step);
-    expect(steps).toEqual([...steps].sort((a, b) => a - b));
 
-    const run = await gql<{ run: { status: string; tags: string[]; history: { step: number; value: number }[]; metrics: { context: { attack?: string } }[]; progress: { status: string } } }>(
-      server.url,
-      `query($id: ID!) { run(id: $id) { status tags history { step value } metrics { context } progress { status } } }`,
-      { id },
-    );
-    expect(run.data?.run).toMatchObject({ status: 'FINISHED', tags: ['api'], progress: { status: 'FINISHED' } });
-    expect(run.data?.run.history.map((p) => p.step)).toEqual([0, 3, 6]);
-    expect(run.data?.run.metrics.some((m) => m.context.attack === 'pgd')).toBe(true);
+    it('runProgress follows it live to FINISHED, its step never going back', () => {
+      expect(updates.at(-1)?.status).toBe('FINISHED');
+      expect(updates.some((u) => u.status === 'RUNNING' && u.step > 0)).toBe(true);
+      const steps = updates.map((u) => u.step);
+      expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    });
 
-    const frontier = await gql<{ frontier: { hypervolume: number; points: { runId: string; step: number }[] } }>(server.url, 'query($id: ID!) { frontier(runs: [$id]) { hypervolume points { runId step } } }', { id });
-    expect(frontier.data?.frontier.points.length).toBeGreaterThan(0);
-    expect(frontier.data?.frontier.points.every((p) => p.runId === id && [0, 3, 6].includes(p.step))).toBe(true);
+    it('run serves its status, tags, progress, evaluated history and robust metrics', async () => {
+      const run = await gql<{ run: { status: string; tags: string[]; history: { step: number; value: number }[]; metrics: { context: { attack?: string } }[]; progress: { status: string } } }>(
+        server.url,
+        `query($id: ID!) { run(id: $id) { status tags history { step value } metrics { context } progress { status } } }`,
+        { id },
+      );
+      expect(run.data?.run).toMatchObject({ status: 'FINISHED', tags: ['api'], progress: { status: 'FINISHED' } });
+      expect(run.data?.run.history.map((p) => p.step)).toEqual([0, 3, 6]);
+      expect(run.data?.run.metrics.some((m) => m.context.attack === 'pgd')).toBe(true);
+    });
 
-    const board = await gql<{ leaderboard: { threat: string; entries: { strategy: string; runIds: string[]; aupf: number; rank: number }[] }[] }>(
-      server.url,
-      '{ leaderboard(dataset: "toy") { threat entries { rank strategy runIds aupf } } }',
-    );
-    expect(board.data?.leaderboard).toHaveLength(1);
-    expect(board.data?.leaderboard[0]?.threat).toBe('pgd Linf eps 8/255');
-    expect(board.data?.leaderboard[0]?.entries).toEqual([{ rank: 1, strategy: 'lora', runIds: [id], aupf: frontier.data?.frontier.hypervolume }]);
+    const frontierOf = (runId: string) =>
+      gql<{ frontier: { hypervolume: number; points: { runId: string; step: number }[] } }>(server.url, 'query($id: ID!) { frontier(runs: [$id]) { hypervolume points { runId step } } }', { id: runId });
+
+    it('frontier holds some of its evaluated steps and nothing else', async () => {
+      const frontier = await frontierOf(id);
+      expect(frontier.data?.frontier.points.length).toBeGreaterThan(0);
+      expect(frontier.data?.frontier.points.every((p) => p.runId === id && [0, 3, 6].includes(p.step))).toBe(true);
+    });
+
+    it("the dataset's leaderboard ranks it alone under its threat, with its frontier's AUPF", async () => {
+      const frontier = await frontierOf(id);
+      const board = await gql<{ leaderboard: { threat: string; entries: { strategy: string; runIds: string[]; aupf: number; rank: number }[] }[] }>(
+        server.url,
+        '{ leaderboard(dataset: "toy") { threat entries { rank strategy runIds aupf } } }',
+      );
+      expect(board.data?.leaderboard).toHaveLength(1);
+      expect(board.data?.leaderboard[0]?.threat).toBe('pgd Linf eps 8/255');
+      expect(board.data?.leaderboard[0]?.entries).toEqual([{ rank: 1, strategy: 'lora', runIds: [id], aupf: frontier.data?.frontier.hypervolume }]);
+    });
   });
 
   it('walks every run exactly once with cursor pagination, in any order', async () => {

@@ -4,7 +4,7 @@ import { PluginRegistry } from '../../core/registry/registry.js';
 import { evaluateModel } from '../../core/runs/evaluate.js';
 import { containerFor } from '../context.js';
 import type { CliIo, GlobalOptions } from '../context.js';
-import { addMeasurementOptions, attackRefs, parseJsonObject, parsePositiveInt, shiftRefs } from '../options.js';
+import { addMeasurementOptions, attackRefs, parseJsonObject, parseNumber, parsePositiveInt, shiftRefs } from '../options.js';
 import type { MeasurementFlags } from '../options.js';
 import { progressBars } from '../progress.js';
 
@@ -49,7 +49,7 @@ export function registerEvaluate(program: Command, io: CliIo): void {
         ...(flags.sample === undefined ? {} : { sample: flags.sample === 'all' ? 'all' : parsePositiveInt(flags.sample, '--sample') }),
         ...(flags.batchSize === undefined ? {} : { batchSize: parsePositiveInt(flags.batchSize, '--batch-size') }),
         ...(flags.microBatch === undefined ? {} : { microBatch: parsePositiveInt(flags.microBatch, '--micro-batch') }),
-        ...(flags.seed === undefined ? {} : { seed: Number(flags.seed) }),
+        ...(flags.seed === undefined ? {} : { seed: parseNumber(flags.seed, '--seed') }),
       };
       const downloads = progressBars();
       try {

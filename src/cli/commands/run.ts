@@ -5,7 +5,7 @@ import { ConfigError } from '../../core/contracts/config.js';
 import type { MeasuredPoint } from '../../core/evaluation/evaluator.js';
 import { cacheDir, databaseFile, dataDir } from '../../core/paths.js';
 import { PluginRegistry } from '../../core/registry/registry.js';
-import type { JobEvent, RunJob } from '../../core/execution/job.js';
+import type { JobEvent, RunJob, RunResume } from '../../core/execution/job.js';
 import { runJob } from '../../core/execution/run-job.js';
 import { executeStoredRun, resumeOf } from '../../core/execution/stored-run.js';
 import { resolveRun } from '../../core/runs/spec.js';
@@ -71,11 +71,11 @@ function specFrom(flags: RunFlags): Record<string, unknown> {
   if (flags.lr !== undefined) training['learningRate'] = parseNumber(flags.lr, '--lr');
   if (flags.weightDecay !== undefined) training['weightDecay'] = parseNumber(flags.weightDecay, '--weight-decay');
   if (flags.schedule !== undefined) training['schedule'] = flags.schedule;
-  if (flags.warmup !== undefined) training['warmupSteps'] = Number(flags.warmup);
+  if (flags.warmup !== undefined) training['warmupSteps'] = parseNumber(flags.warmup, '--warmup');
   if (flags.evalSchedule !== undefined) evaluation['schedule'] = /^(code|paper)$/.test(flags.evalSchedule) ? flags.evalSchedule : parseNumberList(flags.evalSchedule, '--eval-schedule');
   if (flags.trainSample !== undefined) evaluation['trainSample'] = sample(flags.trainSample, '--train-sample');
   if (flags.testSample !== undefined) evaluation['testSample'] = sample(flags.testSample, '--test-sample');
-  if (flags.seed !== undefined) spec['seed'] = Number(flags.seed);
+  if (flags.seed !== undefined) spec['seed'] = parseNumber(flags.seed, '--seed');
   return { ...spec, training, evaluation };
 }
 
@@ -170,7 +170,7 @@ export interface Execution {
   readonly flags: { json?: boolean; quiet?: boolean; saveAdaptation?: string; report?: boolean };
   readonly global: GlobalOptions;
   readonly io: CliIo;
-  readonly resume?: { readonly file: string; readonly points: readonly MeasuredPoint[] };
+  readonly resume?: RunResume;
   /** Save the trained model's base weights as a checkpoint (see RunContext.saveModel). */
   readonly saveModel?: RunContext['saveModel'];
 }

@@ -14,7 +14,7 @@ import type { RunResult } from '../runs/runner.js';
 import { recordOutcome, recordRun } from '../store/recorder.js';
 import type { Store } from '../store/store.js';
 import { RunStoppedError } from '../training/trainer.js';
-import type { JobEvent, RunJob } from './job.js';
+import type { JobEvent, RunJob, RunResume } from './job.js';
 import type { JobExecutor } from './queue.js';
 import { checkpointFileOf, runJob } from './run-job.js';
 import { remoteFailure, RemoteRunError } from './thread-pool.js';
@@ -438,7 +438,7 @@ async function savePoints(redis: Redis, runId: string, points: readonly Measured
 }
 
 /** The checkpoint and points an earlier attempt left in Redis, written to this worker's disk; undefined when none. */
-async function resumeFromRedis(redis: Redis, runId: string, dataDir: string): Promise<RunJob['resume']> {
+async function resumeFromRedis(redis: Redis, runId: string, dataDir: string): Promise<RunResume | undefined> {
   const [bytes, step] = await Promise.all([redis.getBuffer(keys.checkpoint(runId)), redis.get(keys.checkpointStep(runId))]);
   if (bytes === null || step === null) return undefined;
   const file = checkpointFileOf(dataDir, runId);

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { MeasuredPoint } from '../evaluation/evaluator.js';
 import type { PluginRegistry } from '../registry/registry.js';
 import { expandExperiment, stableJson } from '../runs/experiment.js';
 import type { Experiment } from '../runs/experiment.js';
@@ -8,7 +7,7 @@ import { resolveRun } from '../runs/spec.js';
 import type { RunSpec } from '../runs/spec.js';
 import { newRunOf, recordOutcome, recordRun } from '../store/recorder.js';
 import type { Store } from '../store/store.js';
-import type { JobEvent, RunJob } from './job.js';
+import type { JobEvent, RunJob, RunResume } from './job.js';
 
 /**
  * Executes a job with `execute` (here, on a worker thread or on a remote worker) and stores it as it goes, in this
@@ -45,7 +44,7 @@ export interface PlannedRun {
    * (a run interrupted before its first checkpoint starts again under its own id).
    */
   readonly action: 'finished' | 'running' | 'resume' | 'new';
-  readonly resume?: { readonly file: string; readonly points: readonly MeasuredPoint[] };
+  readonly resume?: RunResume;
 }
 
 /** Every run spec of an experiment, validated with its plugins and their configs; throws the first problem. */
@@ -88,6 +87,6 @@ export function planExperiment(experiment: Experiment, store: Store, registry: P
 }
 
 /** What a run needs to resume from its checkpoint: the file and the points measured up to it. */
-export function resumeOf(store: Store, runId: string, checkpoint: { step: number; path: string }): { file: string; points: MeasuredPoint[] } {
+export function resumeOf(store: Store, runId: string, checkpoint: { step: number; path: string }): RunResume {
   return { file: checkpoint.path, points: store.points(runId).filter((p) => p.step <= checkpoint.step && p.context['checkpoint'] === undefined) };
 }

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { linearName } from '../contracts/model.js';
 import type { Rng } from '../tensor/rng.js';
 import { parseObject, readUserFile } from '../user-files.js';
 import { baseParameters, isHead, sizeOf } from './architecture.js';
@@ -106,7 +107,7 @@ export function inspectCheckpoint(path: string, overrides: Partial<ViTConfig> = 
   if (side * side !== tokens) throw new CheckpointError(`${file}: position embeddings hold ${tokens} patches, not a square grid`);
   const layerIndex = layout === 'timm' ? /^blocks\.(\d+)\./ : /^(?:vit\.)?encoder\.layer\.(\d+)\./;
   const numLayers = new Set([...header.tensors.keys()].map((n) => layerIndex.exec(n)?.[1]).filter((x) => x !== undefined)).size;
-  const intermediateSize = shape('encoder.layer.0.intermediate.dense.weight')[0] as number;
+  const intermediateSize = shape(`${linearName('intermediate', 0)}.weight`)[0] as number;
   const hasHead = header.tensors.has(sourceOf(layout, 'classifier.weight').tensor);
 
   let numHeads = typeof json['num_attention_heads'] === 'number' ? json['num_attention_heads'] : undefined;

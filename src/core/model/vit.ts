@@ -4,7 +4,7 @@ import type { Adaptation } from '../contracts/strategy.js';
 import type { AdaptableModel, Classifier, LinearSite, ParameterInfo, ResidualSite } from '../contracts/model.js';
 import type { Rng } from '../tensor/rng.js';
 import { dense, gelu, layerNorm } from '../tensor/ops.js';
-import { linearName } from '../contracts/model.js';
+import { blockPrefix, linearName } from '../contracts/model.js';
 import { baseParameters, isHead, numPatches, sizeOf } from './architecture.js';
 import type { ViTConfig } from './architecture.js';
 
@@ -248,7 +248,7 @@ export class VisionTransformer implements AdaptableModel, Classifier {
   /** Encoder block `layer` (pre-norm attention, then pre-norm MLP) on tokens `[B*T, D]`. */
   private block(layer: number, x: tf.Tensor2D, batch: number, tokens: number): tf.Tensor2D {
     const d = this.architecture.hiddenSize;
-    const prefix = `encoder.layer.${layer}`;
+    const prefix = blockPrefix(layer);
     const h = this.layerNorm(x, `${prefix}.layernorm_before`);
     const q = this.linear('query', layer, h);
     let keys = tf.reshape(this.linear('key', layer, h), [batch, tokens, d]) as tf.Tensor3D;

@@ -5,6 +5,7 @@ import { checkSplitLabels } from '../contracts/dataset.js';
 import type { DatasetSplit, ProgressListener } from '../contracts/dataset.js';
 import type { MetricContext } from '../contracts/metric.js';
 import { datasetFiles } from '../data/files.js';
+import { canonicalJson } from '../evaluation/context.js';
 import { evaluate } from '../evaluation/evaluator.js';
 import type { EvaluationSet, MeasuredPoint } from '../evaluation/evaluator.js';
 import { evaluationSteps } from '../evaluation/schedules.js';
@@ -204,8 +205,9 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       context.onEvent?.({ type: 'evaluation', step, points: measured });
       return measured;
     };
+    const validationContext = canonicalJson({ split: validationIndices.length > 0 ? 'validation' : 'train' });
     const validationAccuracy = (measured: readonly MeasuredPoint[]): number =>
-      measured.find((p) => p.name === 'accuracy' && JSON.stringify(p.context) === JSON.stringify({ split: validationIndices.length > 0 ? 'validation' : 'train' }))?.value ?? Number.NaN;
+      measured.find((p) => p.name === 'accuracy' && canonicalJson(p.context) === validationContext)?.value ?? Number.NaN;
 
     const outcome = await train({
       model,

@@ -1,4 +1,4 @@
-import { definePlugin, linearName, linearShape, z } from '../../core/contracts/index.js';
+import { BLOCK_LINEAR_SITES, definePlugin, linearName, linearShape, z } from '../../core/contracts/index.js';
 import type { LinearSite } from '../../core/contracts/index.js';
 import { newVariable, tf } from '../../core/tensor/index.js';
 
@@ -12,10 +12,7 @@ export const ia3 = definePlugin({
   meta: { name: 'ia3', version: '0.1.0', apiVersion: 1, description: '(IA)3: learned vectors scale the key, value, intermediate and output activations.' },
   configSchema: z
     .object({
-      targets: z
-        .array(z.enum(['query', 'key', 'value', 'attn_out', 'intermediate', 'ffn_out']))
-        .min(1)
-        .default(['key', 'value', 'intermediate', 'ffn_out']),
+      targets: z.array(z.enum(BLOCK_LINEAR_SITES)).min(1).default(['key', 'value', 'intermediate', 'ffn_out']),
     })
     .strict(),
   adapt(model, { targets }) {

@@ -1,8 +1,6 @@
-import { definePlugin, linearName, linearShape, z } from '../../core/contracts/index.js';
+import { BLOCK_LINEAR_SITES, definePlugin, linearName, linearShape, z } from '../../core/contracts/index.js';
 import type { LinearSite } from '../../core/contracts/index.js';
 import { matMul, newVariable, tf } from '../../core/tensor/index.js';
-
-const LORA_SITES = ['query', 'key', 'value', 'attn_out', 'intermediate', 'ffn_out'] as const;
 
 /**
  * LoRA (Hu et al., 2022): `out + (x A) B * alpha/r` at the targeted linear layers of every block, base frozen.
@@ -17,7 +15,7 @@ export const lora = definePlugin({
     .object({
       rank: z.number().int().positive().default(8),
       alpha: z.number().positive().default(8),
-      targets: z.array(z.enum(LORA_SITES)).min(1).default(['query', 'key', 'value', 'intermediate', 'ffn_out']),
+      targets: z.array(z.enum(BLOCK_LINEAR_SITES)).min(1).default(['query', 'key', 'value', 'intermediate', 'ffn_out']),
     })
     .strict(),
   adapt(model, { rank, alpha, targets }, rng) {

@@ -44,24 +44,25 @@ const replace = (old, next) => {
  * than rho of the steps since the last checkpoint increased the loss, or when neither the step size nor the best
  * loss changed since then. Returns, per image, an iterate that fooled the model if one did, else the highest-loss one.
  */
-function apgdRun(model, x0, labels, oneHot, config, eps, rng) {
+async function apgdRun(model, x0, labels, oneHot, config, eps, rng) {
   const n = x0.shape[0];
-  const truth = labels.dataSync();
+  // Values are read with await data(): synchronous reads (dataSync) fail on the webgpu backend in Node.
+  const truth = await labels.data();
   const gradient = tf.grad((x) => tf.sum(crossEntropy(oneHot, model.logits(x))));
-  const measure = (x) => {
+  const measure = async (x) => {
     const grad = tf.tidy(() => gradient(x));
     const [loss, pred] = tf.tidy(() => {
       const logits = model.logits(x);
       return [crossEntropy(oneHot, logits), tf.argMax(logits, 1)];
     });
-    const values = { loss: loss.dataSync().slice(), pred: pred.dataSync().slice(), grad };
+    const values = { loss: await loss.data(), pred: await pred.data(), grad };
     tf.dispose([loss, pred]);
     return values;
   };
   const stepFrom = (x, grad, eta) => tf.tidy(() => project(tf.add(x, tf.mul(tf.sign(grad), tf.tensor(eta, [n, 1, 1, 1]))), x0, eps));
 
   let x = tf.tidy(() => (config.randomStart && eps > 0 ? project(tf.add(x0, tf.tensor(rng.uniformArray(x0.size, -eps, eps), x0.shape)), x0, eps) : x0.clone()));
-  let { loss, pred, grad } = measure(x);
+  let { loss, pred, grad } = await measure(x);
   let best = x.clone();
   let bestGrad = grad.clone();
   let bestLoss = loss.slice();
@@ -86,7 +87,7 @@ function apgdRun(model, x0, labels, oneHot, config, eps, rng) {
   let lossBefore = loss;
 
   for (let k = 1; k < config.steps; k++) {
-    ({ loss, pred, grad } = measure(x));
+    ({ loss, pred, grad } = await measure(x));
     note(x);
     const improved = Array.from(loss, (l, i) => (l > bestLoss[i] ? 1 : 0));
     if (improved.some((v) => v === 1)) {
@@ -144,10 +145,10 @@ export default definePlugin({
     const oneHot = tf.oneHot(labels, model.numClasses);
     const results = [];
     for (const eps of radiiOf(config.eps)) {
-      let { pixels: attacked, fooled } = apgdRun(model, pixels, labels, oneHot, config, eps, rng.fork(`eps/${eps}/restart/0`));
+      let { pixels: attacked, fooled } = await apgdRun(model, pixels, labels, oneHot, config, eps, rng.fork(`eps/${eps}/restart/0`));
       // Further restarts keep each image's first success.
       for (let r = 1; r < config.restarts && fooled.some((f) => f === 0); r++) {
-        const again = apgdRun(model, pixels, labels, oneHot, config, eps, rng.fork(`eps/${eps}/restart/${r}`));
+        const again = await apgdRun(model, pixels, labels, oneHot, config, eps, rng.fork(`eps/${eps}/restart/${r}`));
         attacked = replace(attacked, select(fooled, attacked, again.pixels));
         again.pixels.dispose();
         fooled = fooled.map((f, i) => f | again.fooled[i]);

@@ -104,6 +104,14 @@ describe.skipIf(!onWebGpu)('numerics on webgpu, against the PyTorch reference an
     big.dispose();
   });
 
+  it('refuses a synchronous read of a GPU tensor with an error that says to await data()', async () => {
+    // Large enough to be computed on the GPU (tfjs keeps small results on the CPU).
+    const onGpu = tf.tidy(() => tf.matMul(tf.ones([64, 64]), tf.ones([64, 4])));
+    expect(() => onGpu.dataSync()).toThrow(GpuError);
+    expect(() => onGpu.arraySync()).toThrow(/synchronous read .* read values with await tensor\.data\(\)$/);
+    expect(new Set(await values(onGpu))).toEqual(new Set([64])); // the tensor is intact
+  });
+
   it.each(strategies.map((s) => s.meta.name))('%s: two AdamW steps train the same values as on wasm, without leaking tensors', async (name) => {
     const gpu = await trainTwoSteps(name);
     const cpu = await onWasm(() => trainTwoSteps(name));

@@ -172,6 +172,19 @@ export async function loadWebGpu(forced: boolean): Promise<{ detail: string; ada
       throwPendingGpuError();
       return values;
     };
+    // tfjs reads GPU buffers synchronously through an OffscreenCanvas, which Node lacks: say what to do instead.
+    const readSync = backend.readSync.bind(backend);
+    backend.readSync = (dataId: object) => {
+      try {
+        return readSync(dataId);
+      } catch (error) {
+        if (!(error instanceof ReferenceError)) throw error;
+        throw new GpuError(
+          'a synchronous read (dataSync, arraySync, bufferSync) of a tensor on the GPU: the webgpu backend cannot do it in Node; read values with await tensor.data()',
+          { cause: error },
+        );
+      }
+    };
     return backend;
   });
   if (!(await tf.setBackend('webgpu'))) throw new WebGpuUnavailableError("tf.setBackend('webgpu') failed to initialise", summary);

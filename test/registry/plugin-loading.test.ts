@@ -24,7 +24,7 @@ describe('loading third-party plugins', () => {
     const { plugins } = await info(project);
     expect(plugins['metric']).toEqual([
       expect.objectContaining({ name: 'accuracy', origin: 'built-in' }),
-      expect.objectContaining({ name: 'error-rate', version: '2.1.0', origin: "'./plugins/error-rate-plugin'" }),
+      expect.objectContaining({ name: 'error-rate', version: '2.1.0', origin: './plugins/error-rate-plugin' }),
     ]);
   });
 

@@ -4,9 +4,43 @@ import { UserError } from './errors.js';
 /**
  * A plugin's configuration schema. Plugins describe their options with zod; the registry validates user
  * input against it (filling defaults) and converts it to JSON Schema for introspection, so it must be
- * expressible as JSON Schema (no transforms, refinements on functions or custom types).
+ * expressible as JSON Schema (no refinements on functions or custom types). The parsed config is stored with the
+ * run and parsed again (resume, workers), so it must parse to itself: no transforms (see {@link findTransform}).
  */
 export type ConfigSchema<C> = z.ZodType<C>;
+
+/** Schemas whose transform's output is valid input that parses to itself (the shared radius schema). */
+const roundTripping = new WeakSet<z.core.$ZodType>();
+
+/** Marks a schema of the contract whose transform round-trips, so config schemas may use it. */
+export function allowTransform<S extends z.core.$ZodType>(schema: S): S {
+  roundTripping.add(schema);
+  return schema;
+}
+
+/**
+ * Where `schema` transforms its input (`.transform()`, `z.preprocess()`, a codec) outside the contract's
+ * round-tripping schemas, as a field path (`''` for the top level); undefined when it has no transform.
+ */
+export function findTransform(schema: z.core.$ZodType, path: readonly PropertyKey[] = [], seen = new Set<unknown>()): string | undefined {
+  if (roundTripping.has(schema) || seen.has(schema)) return undefined;
+  seen.add(schema);
+  const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
+  if (def.type === 'transform' || (def.type === 'pipe' && typeof def['transform'] === 'function')) return formatPath(path);
+  const children: [z.core.$ZodType, readonly PropertyKey[]][] = [];
+  const add = (value: unknown, at: readonly PropertyKey[]): void => {
+    if (value instanceof z.core.$ZodType) children.push([value, at]);
+    else if (Array.isArray(value)) for (const item of value) add(item, at);
+  };
+  if (def.type === 'object') for (const [key, field] of Object.entries(def['shape'] as object)) add(field, [...path, key]);
+  else if (def.type === 'lazy') add((def['getter'] as () => unknown)(), path);
+  else for (const [key, value] of Object.entries(def)) add(value, key === 'element' || key === 'valueType' ? [...path, 0] : path);
+  for (const [child, at] of children) {
+    const found = findTransform(child, at, seen);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
 
 /** A decimal number or a fraction of two, e.g. `0.5`, `1e-3` or `8/255` (spaces allowed around the parts). */
 export const NUMBER_OR_FRACTION = /^\s*([0-9.eE+-]+)\s*(?:\/\s*([0-9.eE+-]+)\s*)?$/;

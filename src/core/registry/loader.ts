@@ -109,6 +109,9 @@ function foreignTfjsCore(file: string): { dir: string; version: string } | undef
   return undefined;
 }
 
+/** The foreign tfjs-core folders already reported in this process (several plugins may share one). */
+const reportedCopies = new Set<string>();
+
 /** What tfjs-core prints for each kernel, gradient, backend or platform registered a second time. */
 const DUPLICATE_REGISTRATION = /is already registered|^Overriding the gradient|has already been set|backend was already registered/;
 
@@ -131,7 +134,8 @@ export async function loadPluginModules(specifiers: readonly string[], baseDir: 
   for (const specifier of specifiers) {
     const file = resolveSpecifier(specifier, baseDir, requestedBy);
     const foreign = foreignTfjsCore(file);
-    if (foreign !== undefined) {
+    if (foreign !== undefined && !reportedCopies.has(foreign.dir)) {
+      reportedCopies.add(foreign.dir);
       process.emitWarning(
         `plugin module '${specifier}' (${file}) loads its own copy of @tensorflow/tfjs-core ${foreign.version} ` +
           `(${foreign.dir}) instead of paretune's ${OWN_TFJS_CORE?.version ?? ''} (${OWN_TFJS_CORE?.dir ?? '?'}), so ` +

@@ -9,12 +9,16 @@ import { UserError } from './errors.js';
  */
 export type ConfigSchema<C> = z.ZodType<C>;
 
-/** Schemas whose transform's output is valid input that parses to itself (the shared radius schema). */
-const roundTripping = new WeakSet<z.core.$ZodType>();
+/**
+ * Marks schemas whose transform's output is valid input that parses to itself (the shared radius schema). A global
+ * symbol, not a set of instances, so the mark holds for a plugin that imports the contract from paretune's compiled
+ * files while paretune runs from another build of them (tests run the sources).
+ */
+const ROUND_TRIPS = Symbol.for('paretune.config.roundTrips');
 
 /** Marks a schema of the contract whose transform round-trips, so config schemas may use it. */
 export function allowTransform<S extends z.core.$ZodType>(schema: S): S {
-  roundTripping.add(schema);
+  Object.defineProperty(schema, ROUND_TRIPS, { value: true });
   return schema;
 }
 
@@ -23,7 +27,7 @@ export function allowTransform<S extends z.core.$ZodType>(schema: S): S {
  * round-tripping schemas, as a field path (`''` for the top level); undefined when it has no transform.
  */
 export function findTransform(schema: z.core.$ZodType, path: readonly PropertyKey[] = [], seen = new Set<unknown>()): string | undefined {
-  if (roundTripping.has(schema) || seen.has(schema)) return undefined;
+  if ((schema as { [ROUND_TRIPS]?: boolean })[ROUND_TRIPS] === true || seen.has(schema)) return undefined;
   seen.add(schema);
   const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
   if (def.type === 'transform' || (def.type === 'pipe' && typeof def['transform'] === 'function')) return formatPath(path);

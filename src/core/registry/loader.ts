@@ -109,23 +109,43 @@ function foreignTfjsCore(file: string): { dir: string; version: string } | undef
   return undefined;
 }
 
-/** The foreign tfjs-core folders already reported in this process (several plugins may share one). */
+/** The second copies of tfjs already reported in this process (several plugins may share one). */
 const reportedCopies = new Set<string>();
 
 /** What tfjs-core prints for each kernel, gradient, backend or platform registered a second time. */
 const DUPLICATE_REGISTRATION = /is already registered|^Overriding the gradient|has already been set|backend was already registered/;
 
-/** Imports `file`, leaving out tfjs's duplicate-registration warnings (one warning already explained them). */
-async function importQuietly(file: string): Promise<Record<string, unknown>> {
+/**
+ * Imports `file`, counting and leaving out tfjs's duplicate-registration warnings: a second copy of tfjs prints
+ * one per kernel (hundreds), which {@link warnSecondTfjs} replaces with one line.
+ */
+async function importCountingDuplicates(file: string): Promise<{ exports: Record<string, unknown>; duplicates: number }> {
   const warn = console.warn;
+  let duplicates = 0;
   console.warn = (...args: unknown[]): void => {
-    if (!DUPLICATE_REGISTRATION.test(String(args[0]))) warn(...args);
+    if (DUPLICATE_REGISTRATION.test(String(args[0]))) duplicates++;
+    else warn(...args);
   };
   try {
-    return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    return { exports: (await import(pathToFileURL(file).href)) as Record<string, unknown>, duplicates };
   } finally {
     console.warn = warn;
   }
+}
+
+/** One warning, once per copy, saying which second tfjs-core a plugin loaded and how to make it share paretune's. */
+function warnSecondTfjs(specifier: string, file: string, duplicates: number): void {
+  const foreign = foreignTfjsCore(file);
+  if (reportedCopies.has(foreign?.dir ?? '')) return;
+  reportedCopies.add(foreign?.dir ?? '');
+  const own = `paretune's ${OWN_TFJS_CORE?.version ?? ''} (${OWN_TFJS_CORE?.dir ?? '?'})`;
+  const copy = foreign === undefined ? 'a second copy of TensorFlow.js' : `its own copy of @tensorflow/tfjs-core ${foreign.version} (${foreign.dir})`;
+  process.emitWarning(
+    `plugin module '${specifier}' (${file}) loads ${copy} besides ${own}: ${duplicates} tfjs registrations ` +
+      'repeated (not printed); declare paretune and @tensorflow/tfjs-core as peerDependencies of the plugin ' +
+      '(not dependencies) and reinstall it',
+    { type: 'PluginWarning', code: 'PARETUNE_PLUGIN_OWN_TFJS' },
+  );
 }
 
 /** Imports plugin modules and returns the plugins they export, in order. */
@@ -133,23 +153,14 @@ export async function loadPluginModules(specifiers: readonly string[], baseDir: 
   const loaded: LoadedPlugin[] = [];
   for (const specifier of specifiers) {
     const file = resolveSpecifier(specifier, baseDir, requestedBy);
-    const foreign = foreignTfjsCore(file);
-    if (foreign !== undefined && !reportedCopies.has(foreign.dir)) {
-      reportedCopies.add(foreign.dir);
-      process.emitWarning(
-        `plugin module '${specifier}' (${file}) loads its own copy of @tensorflow/tfjs-core ${foreign.version} ` +
-          `(${foreign.dir}) instead of paretune's ${OWN_TFJS_CORE?.version ?? ''} (${OWN_TFJS_CORE?.dir ?? '?'}), so ` +
-          `every kernel registers twice; declare paretune and @tensorflow/tfjs-core as peerDependencies of the plugin ` +
-          `(not dependencies) and reinstall it`,
-        { type: 'PluginWarning', code: 'PARETUNE_PLUGIN_OWN_TFJS' },
-      );
-    }
-    let exports: Record<string, unknown>;
+    let imported: Awaited<ReturnType<typeof importCountingDuplicates>>;
     try {
-      exports = foreign === undefined ? ((await import(pathToFileURL(file).href)) as Record<string, unknown>) : await importQuietly(file);
+      imported = await importCountingDuplicates(file);
     } catch (error) {
       throw new PluginError(`plugin module '${specifier}' (${file}) failed to load: ${firstLine(error)}`);
     }
+    if (imported.duplicates > 0) warnSecondTfjs(specifier, file, imported.duplicates);
+    const { exports } = imported;
     const plugins = pluginsOf(exports);
     if (plugins === undefined) {
       const names = Object.keys(exports);

@@ -13,6 +13,15 @@ import { progressBars } from '../progress.js';
 
 const group = (n: number): string => n.toLocaleString('en-US');
 
+interface ParamsOptions {
+  model: string;
+  classes?: number;
+  strategy: string[];
+  config?: string;
+  list?: boolean;
+  json?: boolean;
+}
+
 /** One line per parameter: name, shape, whether it trains (and whether a strategy added it). */
 function parameterLines(rows: readonly ParameterRow[]): string[] {
   const nameWidth = Math.max(...rows.map((r) => r.name.length), 'parameter'.length);
@@ -20,21 +29,27 @@ function parameterLines(rows: readonly ParameterRow[]): string[] {
   const shapeWidth = Math.max(...shapes.map((s) => s.length), 'shape'.length);
   return [
     `${'parameter'.padEnd(nameWidth)}  ${'shape'.padEnd(shapeWidth)}  trains`,
-    ...rows.map((r, i) => `${r.name.padEnd(nameWidth)}  ${(shapes[i] as string).padEnd(shapeWidth)}  ${r.trains ? 'yes' : 'no'}${r.added ? ' (added)' : ''}`),
+    ...rows.map((r, i) => {
+      const trains = `${r.trains ? 'yes' : 'no'}${r.added ? ' (added)' : ''}`;
+      return `${r.name.padEnd(nameWidth)}  ${(shapes[i] as string).padEnd(shapeWidth)}  ${trains}`;
+    }),
   ];
 }
 
 export function registerParams(program: Command, io: CliIo): void {
   program
     .command('params')
-    .description('count (--list: list) trainable, added and total parameters of a model adapted with a strategy (no weights are loaded for presets)')
+    .description(
+      'count (--list: list) trainable, added and total parameters of a model adapted with a strategy ' +
+        '(no weights are loaded for presets)',
+    )
     .requiredOption('--model <source>', 'preset name, safetensors checkpoint (file or folder), or hf:<owner>/<repo>')
     .option('--classes <n>', 'classes of the classification head', (v) => parsePositiveInt(v, '--classes'))
     .requiredOption('--strategy <name>', 'strategy; stack with + or by repeating the flag', collect, [])
     .option('--config <json>', 'strategy configs by name, e.g. \'{"lora":{"rank":4}}\'')
     .option('--list', 'also list every parameter with its shape and whether it trains')
     .option('--json', 'print machine-readable JSON (with --list, a parameters array)')
-    .action(async (options: { model: string; classes?: number; strategy: string[]; config?: string; list?: boolean; json?: boolean }, command: Command) => {
+    .action(async (options: ParamsOptions, command: Command) => {
       const di = await containerFor(command.optsWithGlobals<GlobalOptions>(), io);
       const registry = di.resolve(PluginRegistry);
       const refs = pluginRefs(nameList(options.strategy), parseJsonObject(options.config, '--config'), '--config');
@@ -46,7 +61,8 @@ export function registerParams(program: Command, io: CliIo): void {
       const strategies = uses.map((u) => ({ name: u.plugin.meta.name, version: u.plugin.meta.version, config: u.config }));
       if (options.json) {
         const listed = options.list ? { parameters } : {};
-        io.stdout(`${JSON.stringify({ model: options.model, architecture, strategies, ...counts, ...listed }, null, 2)}\n`);
+        const report = { model: options.model, architecture, strategies, ...counts, ...listed };
+        io.stdout(`${JSON.stringify(report, null, 2)}\n`);
         return;
       }
       const a = architecture;

@@ -26,19 +26,31 @@ export function allowTransform<S extends z.core.$ZodType>(schema: S): S {
  * Where `schema` transforms its input (`.transform()`, `z.preprocess()`, a codec) outside the contract's
  * round-tripping schemas, as a field path (`''` for the top level); undefined when it has no transform.
  */
-export function findTransform(schema: z.core.$ZodType, path: readonly PropertyKey[] = [], seen = new Set<unknown>()): string | undefined {
+export function findTransform(
+  schema: z.core.$ZodType,
+  path: readonly PropertyKey[] = [],
+  seen = new Set<unknown>(),
+): string | undefined {
   if ((schema as { [ROUND_TRIPS]?: boolean })[ROUND_TRIPS] === true || seen.has(schema)) return undefined;
   seen.add(schema);
   const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
-  if (def.type === 'transform' || (def.type === 'pipe' && typeof def['transform'] === 'function')) return formatPath(path);
+  const isCodec = def.type === 'pipe' && typeof def['transform'] === 'function';
+  if (def.type === 'transform' || isCodec) return formatPath(path);
   const children: [z.core.$ZodType, readonly PropertyKey[]][] = [];
   const add = (value: unknown, at: readonly PropertyKey[]): void => {
     if (value instanceof z.core.$ZodType) children.push([value, at]);
     else if (Array.isArray(value)) for (const item of value) add(item, at);
   };
-  if (def.type === 'object') for (const [key, field] of Object.entries(def['shape'] as object)) add(field, [...path, key]);
-  else if (def.type === 'lazy') add((def['getter'] as () => unknown)(), path);
-  else for (const [key, value] of Object.entries(def)) add(value, key === 'element' || key === 'valueType' ? [...path, 0] : path);
+  if (def.type === 'object') {
+    for (const [key, field] of Object.entries(def['shape'] as object)) add(field, [...path, key]);
+  } else if (def.type === 'lazy') {
+    add((def['getter'] as () => unknown)(), path);
+  } else {
+    // Array elements and record values are shown as `[0]`; wrappers (optional, default, union, pipe) add nothing.
+    for (const [key, value] of Object.entries(def)) {
+      add(value, key === 'element' || key === 'valueType' ? [...path, 0] : path);
+    }
+  }
   for (const [child, at] of children) {
     const found = findTransform(child, at, seen);
     if (found !== undefined) return found;

@@ -88,7 +88,9 @@ export function parameterRows(model: AdaptableModel, adaptations: readonly Adapt
     trains: isHead(p.name) || adaptations.some((a) => a.trains(p.name)),
     added: false,
   }));
-  const added = adaptations.flatMap((a) => [...a.added].map(([name, v]) => ({ name, shape: v.shape, trains: true, added: true })));
+  const added = adaptations.flatMap((a) =>
+    [...a.added].map(([name, variable]) => ({ name, shape: variable.shape, trains: true, added: true })),
+  );
   return [...base, ...added];
 }
 
@@ -111,6 +113,10 @@ export function parametersForArchitecture(
 }
 
 /** Parameter counts for an architecture and strategies (see {@link parametersForArchitecture}). */
-export function countForArchitecture(architecture: ModelArchitecture, strategies: readonly StrategyUse[], rng: Rng): ParameterCounts {
+export function countForArchitecture(
+  architecture: ModelArchitecture,
+  strategies: readonly StrategyUse[],
+  rng: Rng,
+): ParameterCounts {
   return parametersForArchitecture(architecture, strategies, rng).counts;
 }

@@ -26,11 +26,16 @@ const firstLine = (error: unknown): string => (error as Error).message.split('\n
  */
 function resolveFolder(dir: string): { file: string } | { tried: string } {
   const manifestFile = join(dir, 'package.json');
-  const manifest = existsSync(manifestFile) ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as { name?: unknown; main?: unknown; exports?: unknown }) : {};
+  const manifest = existsSync(manifestFile)
+    ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as { name?: unknown; main?: unknown; exports?: unknown })
+    : {};
   if (manifest.exports !== undefined) {
-    if (typeof manifest.name !== 'string') return { tried: `${manifestFile} has "exports" but no "name", so Node cannot resolve it` };
+    if (typeof manifest.name !== 'string') {
+      return { tried: `${manifestFile} has "exports" but no "name", so Node cannot resolve it` };
+    }
     try {
-      return { file: fileURLToPath(moduleResolve(manifest.name, pathToFileURL(manifestFile), IMPORT_CONDITIONS, false)) };
+      const entry = moduleResolve(manifest.name, pathToFileURL(manifestFile), IMPORT_CONDITIONS, false);
+      return { file: fileURLToPath(entry) };
     } catch (error) {
       return { tried: `"exports" of ${manifestFile} under the conditions import, node, default: ${firstLine(error)}` };
     }
@@ -65,7 +70,8 @@ function resolveSpecifier(specifier: string, baseDir: string, requestedBy: strin
     return fileURLToPath(moduleResolve(specifier, pathToFileURL(join(baseDir, 'noop.js')), IMPORT_CONDITIONS, false));
   } catch (error) {
     const code = (error as { code?: string }).code;
-    return fail(code === 'ERR_MODULE_NOT_FOUND' && firstLine(error).startsWith('Cannot find package') ? 'not found' : firstLine(error));
+    const packageMissing = code === 'ERR_MODULE_NOT_FOUND' && firstLine(error).startsWith('Cannot find package');
+    return fail(packageMissing ? 'not found' : firstLine(error));
   }
 }
 
@@ -83,7 +89,8 @@ function pluginsOf(exports: Record<string, unknown>): unknown[] | undefined {
 function tfjsCoreSeenFrom(fromFile: string): { dir: string; version: string } | undefined {
   try {
     const manifest = realpathSync(createRequire(fromFile).resolve('@tensorflow/tfjs-core/package.json'));
-    return { dir: dirname(manifest), version: (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version };
+    const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
+    return { dir: dirname(manifest), version };
   } catch {
     return undefined;
   }
@@ -113,13 +120,22 @@ function foreignTfjsCore(file: string): { dir: string; version: string } | undef
 const reportedCopies = new Set<string>();
 
 /** What tfjs-core prints for each kernel, gradient, backend or platform registered a second time. */
-const DUPLICATE_REGISTRATION = /is already registered|^Overriding the gradient|has already been set|backend was already registered/;
+const DUPLICATE_REGISTRATION = new RegExp(
+  ['is already registered', '^Overriding the gradient', 'has already been set', 'backend was already registered']
+    .join('|'),
+);
+
+/** A module's exports and how many duplicate-registration warnings tfjs printed while it loaded. */
+interface CountedImport {
+  readonly exports: Record<string, unknown>;
+  readonly duplicates: number;
+}
 
 /**
  * Imports `file`, counting and leaving out tfjs's duplicate-registration warnings: a second copy of tfjs prints
  * one per kernel (hundreds), which {@link warnSecondTfjs} replaces with one line.
  */
-async function importCountingDuplicates(file: string): Promise<{ exports: Record<string, unknown>; duplicates: number }> {
+async function importCountingDuplicates(file: string): Promise<CountedImport> {
   const warn = console.warn;
   let duplicates = 0;
   console.warn = (...args: unknown[]): void => {
@@ -139,7 +155,10 @@ function warnSecondTfjs(specifier: string, file: string, duplicates: number): vo
   if (reportedCopies.has(foreign?.dir ?? '')) return;
   reportedCopies.add(foreign?.dir ?? '');
   const own = `paretune's ${OWN_TFJS_CORE?.version ?? ''} (${OWN_TFJS_CORE?.dir ?? '?'})`;
-  const copy = foreign === undefined ? 'a second copy of TensorFlow.js' : `its own copy of @tensorflow/tfjs-core ${foreign.version} (${foreign.dir})`;
+  const copy =
+    foreign === undefined
+      ? 'a second copy of TensorFlow.js'
+      : `its own copy of @tensorflow/tfjs-core ${foreign.version} (${foreign.dir})`;
   process.emitWarning(
     `plugin module '${specifier}' (${file}) loads ${copy} besides ${own}: ${duplicates} tfjs registrations ` +
       'repeated (not printed); declare paretune and @tensorflow/tfjs-core as peerDependencies of the plugin ' +
@@ -153,7 +172,7 @@ export async function loadPluginModules(specifiers: readonly string[], baseDir: 
   const loaded: LoadedPlugin[] = [];
   for (const specifier of specifiers) {
     const file = resolveSpecifier(specifier, baseDir, requestedBy);
-    let imported: Awaited<ReturnType<typeof importCountingDuplicates>>;
+    let imported: CountedImport;
     try {
       imported = await importCountingDuplicates(file);
     } catch (error) {

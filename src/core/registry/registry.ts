@@ -28,7 +28,8 @@ export class PluginRegistry {
     if (existing !== undefined) {
       throw new PluginError(
         `two ${plugin.family} plugins are named '${plugin.meta.name}': ${existing.plugin.meta.name}@${existing.plugin.meta.version} ` +
-          `from '${existing.origin}' and ${plugin.meta.name}@${plugin.meta.version} from '${origin}'; remove one of them`,
+          `from '${existing.origin}' and ${plugin.meta.name}@${plugin.meta.version} from '${origin}'; ` +
+          'remove one of them',
       );
     }
     this.di.registerInstance(this.tokens[plugin.family] as InjectionToken<RegisteredPlugin>, { plugin, origin });

@@ -22,8 +22,8 @@ export type { CheckpointInfo, CheckpointLayout, LoadOptions } from './core/model
 export { architectureOf, loadModel } from './core/model/source.js';
 export type { LoadedModel, ModelSourceOptions } from './core/model/source.js';
 export { downloadFromHub, parseHubSource } from './core/model/hub.js';
-export { adaptModel, countForArchitecture, countParameters } from './core/model/adapt.js';
-export type { ParameterCounts, StrategyUse } from './core/model/adapt.js';
+export { adaptModel, countForArchitecture, countParameters, parametersForArchitecture } from './core/model/adapt.js';
+export type { ParameterCounts, ParameterRow, StrategyUse } from './core/model/adapt.js';
 export { loadAdaptation, saveAdaptation } from './core/model/adaptation-file.js';
 export { CheckpointError, readSafetensorsHeader, readTensor, writeSafetensors } from './core/model/safetensors.js';
 export { cacheDir } from './core/paths.js';

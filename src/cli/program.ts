@@ -17,7 +17,8 @@ import { registerWorker } from './commands/worker.js';
 import type { CliIo } from './context.js';
 import { collect } from './options.js';
 
-function buildProgram(io: CliIo): Command {
+/** The `paretune` command tree (also read by the test that checks every shell example of the docs against it). */
+export function buildProgram(io: CliIo): Command {
   const program = new Command('paretune')
     .description('Measure what fine-tuning does to a vision model: clean accuracy, adversarial robustness, distribution shift, Pareto frontiers.')
     .version(PARETUNE_VERSION)

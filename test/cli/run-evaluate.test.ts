@@ -106,6 +106,10 @@ describe('paretune run and evaluate', () => {
     expect((await cli(['runs', '--status', 'failed'], dir, env)).stdout).toMatch(/failed +full +toy/);
     expect((await cli(['runs', 'nope'], dir, env)).stderr).toContain("no run 'nope' in");
     expect((await cli(['runs', '--status', 'odd'], dir, env)).stderr).toContain("--status: 'odd' is not one of running, finished, failed, cancelled, interrupted");
+    // Every output ends with one newline, so the shell prompt after it starts on its own line.
+    for (const argv of [['runs'], ['runs', runId], ['runs', '--json'], ['runs', runId, '--json'], ['runs', '--dataset', 'none']]) {
+      expect((await cli(argv, dir, env)).stdout).toMatch(/[^\n]\n$/);
+    }
   });
 
   it('explains bad input', async () => {

@@ -174,7 +174,7 @@ describe('example plugins inside paretune', () => {
     try {
       const plugins = await gql<{ plugins: { name: string; origin: string }[] }>(server.url, '{ plugins { name origin } }');
       const origins = new Map(plugins.data?.plugins.map((p) => [p.name, p.origin]));
-      expect(['apgd-ce', 'vpt', 'svhn', 'ece'].map((name) => origins.get(name))).toEqual(["'./apgd-attack'", "'./vpt-strategy'", "'./svhn-dataset'", "'./ece-metric'"]);
+      expect(['apgd-ce', 'vpt', 'svhn', 'ece'].map((name) => origins.get(name))).toEqual(['./apgd-attack', './vpt-strategy', './svhn-dataset', './ece-metric']);
       const started = await gql<{ startRun: { id: string } }>(server.url, 'mutation($spec: JSON!) { startRun(spec: $spec) { id } }', { spec }, { authorization: 'Bearer token' });
       expect(started.errors).toBeUndefined();
       let status = '';
@@ -199,7 +199,7 @@ describe('example plugins refused', () => {
     writeFileSync(ece, readFileSync(ece, 'utf8').replace('apiVersion: 1', 'apiVersion: 2'));
     const wrong = await cli(['info'], broken);
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toContain("plugin 'ece'@1.0.0 from definePlugin() was written for plugin API version 2, but this paretune provides API version 1");
+    expect(wrong.stderr).toContain("plugin 'ece'@1.0.0 from 'definePlugin()' was written for plugin API version 2, but this paretune provides API version 1");
 
     const twice = project();
     cpSync(join(twice, 'ece-metric'), join(twice, 'ece-copy'), { recursive: true });

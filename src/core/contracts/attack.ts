@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import type { Rng } from '../tensor/rng.js';
-import { NUMBER_OR_FRACTION, parseFraction } from './config.js';
+import { allowTransform, NUMBER_OR_FRACTION, parseFraction } from './config.js';
 import type { Classifier } from './model.js';
 import type { PluginBase } from './plugin.js';
 
@@ -49,10 +49,12 @@ const RADIUS_EXPECTED = 'expected a radius: a number >= 0 or a fraction such as 
  * One radius in [0,1] pixel units, written as a number or as a fraction string (`"8/255"`); parses to the number.
  * Negative and non-finite radii are refused. Its JSON Schema is the input form (a number or a fraction string).
  */
-export const radiusSchema = z
-  .union([z.number(), z.string().regex(NUMBER_OR_FRACTION)], { error: RADIUS_EXPECTED })
-  .pipe(z.transform((value) => (typeof value === 'number' ? value : parseFraction(value))))
-  .pipe(z.number({ error: RADIUS_EXPECTED }).nonnegative({ error: RADIUS_EXPECTED }));
+export const radiusSchema = allowTransform(
+  z
+    .union([z.number(), z.string().regex(NUMBER_OR_FRACTION)], { error: RADIUS_EXPECTED })
+    .pipe(z.transform((value) => (typeof value === 'number' ? value : parseFraction(value))))
+    .pipe(z.number({ error: RADIUS_EXPECTED }).nonnegative({ error: RADIUS_EXPECTED })),
+);
 
 /**
  * The `eps` option every attack shares: one radius or a non-empty list of them (a robustness curve), each as

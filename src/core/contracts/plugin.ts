@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AttackPlugin } from './attack.js';
-import { configJsonSchema, describeIssues } from './config.js';
+import { configJsonSchema, describeIssues, findTransform } from './config.js';
 import type { ConfigSchema } from './config.js';
 import type { DatasetPlugin } from './dataset.js';
 import { UserError } from './errors.js';
@@ -73,15 +73,15 @@ export function isPluginLike(value: unknown): value is { family: unknown; meta: 
 
 /**
  * Checks that `value` is a usable plugin of this paretune: the shape of its family, a supported
- * `apiVersion` and a config schema with a JSON Schema form.
- * @param origin - where the plugin came from, for messages (a module path, or `built-in`).
+ * `apiVersion` and a config schema with a JSON Schema form and no transform.
+ * @param origin - where the plugin came from, for messages (the module specifier, or `built-in`); quoted there.
  * @throws {@link PluginError} naming the plugin, its origin and what is wrong.
  */
 export function validatePlugin(value: unknown, origin: string): Plugin {
   const meta = (value as { meta?: { name?: unknown; version?: unknown } } | null)?.meta;
   const label =
     typeof meta?.name === 'string' ? `plugin '${meta.name}'${typeof meta.version === 'string' ? `@${meta.version}` : ''}` : 'plugin';
-  const where = `${label} from ${origin}`;
+  const where = `${label} from '${origin}'`;
   const family = (value as { family?: unknown } | null)?.family;
   if (!(PLUGIN_FAMILIES as readonly unknown[]).includes(family)) {
     throw new PluginError(`${where} is invalid: field 'family': expected one of ${PLUGIN_FAMILIES.join(', ')}, received ${JSON.stringify(family)}`);
@@ -99,6 +99,14 @@ export function validatePlugin(value: unknown, origin: string): Plugin {
     configJsonSchema(plugin.configSchema);
   } catch (error) {
     throw new PluginError(`${where} has a config schema with no JSON Schema form: ${(error as Error).message}`);
+  }
+  const transform = findTransform(plugin.configSchema);
+  if (transform !== undefined) {
+    throw new PluginError(
+      `${where} has a config schema that transforms ${transform === '' ? 'its input' : `field '${transform}'`}: ` +
+        'paretune stores the parsed config and parses it again (resume, workers), so it must parse to itself; ' +
+        'refuse bad values with refinements and convert in the plugin code (radii: radiusSchema or epsSchema)',
+    );
   }
   return plugin;
 }

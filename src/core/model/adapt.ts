@@ -70,16 +70,53 @@ export function countParameters(model: AdaptableModel, adaptations: readonly Ada
   return { trainable: trainable + added, added, total: base + added, trainablePercent: (100 * (trainable + added)) / (base + added) };
 }
 
+/** One parameter of an adapted model: base parameters in PyTorch shapes, added ones as their strategy made them. */
+export interface ParameterRow {
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** Whether the optimiser updates it (the head always trains; added parameters always do). */
+  readonly trains: boolean;
+  /** Whether a strategy added it (otherwise it is a base parameter of the checkpoint). */
+  readonly added: boolean;
+}
+
+/** Every parameter of an adapted model, base parameters in model order, then the added ones in strategy order. */
+export function parameterRows(model: AdaptableModel, adaptations: readonly Adaptation[]): ParameterRow[] {
+  const base = model.parameters.map((p) => ({
+    name: p.name,
+    shape: p.shape,
+    trains: isHead(p.name) || adaptations.some((a) => a.trains(p.name)),
+    added: false,
+  }));
+  const added = adaptations.flatMap((a) =>
+    [...a.added].map(([name, variable]) => ({ name, shape: variable.shape, trains: true, added: true })),
+  );
+  return [...base, ...added];
+}
+
 /**
- * Counts parameters for an architecture and strategies without allocating the backbone: only the
- * strategies' added parameters are created, then freed.
+ * Counts and lists the parameters of an architecture adapted with strategies, without allocating the backbone:
+ * only the strategies' added parameters are created, then freed.
  */
-export function countForArchitecture(architecture: ModelArchitecture, strategies: readonly StrategyUse[], rng: Rng): ParameterCounts {
+export function parametersForArchitecture(
+  architecture: ModelArchitecture,
+  strategies: readonly StrategyUse[],
+  rng: Rng,
+): { counts: ParameterCounts; parameters: ParameterRow[] } {
   const model: AdaptableModel = { architecture, parameters: baseParameters(architecture) };
   const adaptations = createAdaptations(model, strategies, rng);
   try {
-    return countParameters(model, adaptations);
+    return { counts: countParameters(model, adaptations), parameters: parameterRows(model, adaptations) };
   } finally {
     for (const a of adaptations) tf.dispose([...a.added.values()]);
   }
+}
+
+/** Parameter counts for an architecture and strategies (see {@link parametersForArchitecture}). */
+export function countForArchitecture(
+  architecture: ModelArchitecture,
+  strategies: readonly StrategyUse[],
+  rng: Rng,
+): ParameterCounts {
+  return parametersForArchitecture(architecture, strategies, rng).counts;
 }

@@ -5,7 +5,7 @@ import type { PluginFamily } from '../contracts/meta.js';
 import { PluginError, validatePlugin } from '../contracts/plugin.js';
 import type { Plugin, PluginOf } from '../contracts/plugin.js';
 
-/** A plugin with where it came from (`built-in`, or the module it was loaded from). */
+/** A plugin with where it came from: `built-in`, or the module specifier it was loaded from, as written (no quotes). */
 export interface RegisteredPlugin<P extends Plugin = Plugin> {
   readonly plugin: P;
   readonly origin: string;
@@ -28,7 +28,8 @@ export class PluginRegistry {
     if (existing !== undefined) {
       throw new PluginError(
         `two ${plugin.family} plugins are named '${plugin.meta.name}': ${existing.plugin.meta.name}@${existing.plugin.meta.version} ` +
-          `from ${existing.origin} and ${plugin.meta.name}@${plugin.meta.version} from ${origin}; remove one of them`,
+          `from '${existing.origin}' and ${plugin.meta.name}@${plugin.meta.version} from '${origin}'; ` +
+          'remove one of them',
       );
     }
     this.di.registerInstance(this.tokens[plugin.family] as InjectionToken<RegisteredPlugin>, { plugin, origin });

@@ -110,7 +110,12 @@ export class Run {
   @Field(() => Int) seed!: number;
   @Field(() => String, { description: "Strategy names joined by '+' for stacks." }) strategy!: string;
   @Field(() => String) dataset!: string;
-  @Field(() => String, { nullable: true, description: 'Where the backbone came from.' }) model!: string | null;
+  @Field(() => ID, {
+    nullable: true,
+    description: "Stable id of the backbone: a preset's name, hf:<repo>@<revision>, or sha256:<hex> of a checkpoint's weights (null: unknown, e.g. a queued checkpoint run). Filters match it.",
+  })
+  model!: string | null;
+  @Field(() => String, { nullable: true, description: 'Where the backbone came from, as display text (no server paths).' }) modelName!: string | null;
   @Field(() => String, { nullable: true, description: 'TensorFlow.js backend it ran on.' }) backend!: string | null;
   @Field(() => [PluginVersion]) plugins!: PluginVersion[];
   @Field(() => String, { nullable: true }) paretuneVersion!: string | null;

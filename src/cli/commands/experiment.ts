@@ -20,6 +20,7 @@ import { threatLabel } from '../../core/runs/frontiers.js';
 import { leaderboard } from '../../core/runs/leaderboard.js';
 import type { LeaderboardRow } from '../../core/runs/leaderboard.js';
 import { writePlots } from '../../core/runs/plots.js';
+import { onlyLosses } from '../../core/runs/runner.js';
 import { Store } from '../../core/store/store.js';
 import type { RunRecord } from '../../core/store/store.js';
 import { containerFor, workerSetup } from '../context.js';
@@ -117,7 +118,7 @@ export async function runExperiment({ experiment, store, global, io, quiet, work
 
   const print = (runId: string, event: JobEvent): void => {
     if (event.type === 'started') say(`${labels.get(runId)} started on ${event.backend}: ${event.totalSteps} steps, ${event.parameters.trainable.toLocaleString('en-US')} trainable parameters\n`);
-    else if (event.type === 'evaluation') say(`${labels.get(runId)} ${summarisePoints(event.step, event.points)}\n`);
+    else if (event.type === 'evaluation' && !onlyLosses(event.points)) say(`${labels.get(runId)} ${summarisePoints(event.step, event.points)}\n`);
   };
   // Redis: every run goes there at once and workers take them as they free up; this process records their reports.
   say(remote === undefined ? `running ${todo.length} runs on ${threads} worker threads\n` : `queueing ${todo.length} runs on ${redis} for paretune worker processes\n`);

@@ -1,12 +1,13 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { inject, injectable } from 'tsyringe';
-import { Arg, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { isUserError } from '../../core/contracts/errors.js';
 import type { MetricContext } from '../../core/contracts/metric.js';
 import { canonicalJson } from '../../core/evaluation/context.js';
 import { downsample } from '../../core/runs/history.js';
 import { summariseRun } from '../../core/runs/summary.js';
 import { Api, ApiToken, badInput, notFound } from '../api.js';
+import type { ApiContext } from '../api.js';
 import { RunFilter, RunOrder } from '../inputs.js';
 import { pageOfRuns } from '../run-query.js';
 import { HistoryPoint, MetricSeries, Run, RunConnection, RunProgressInfo, RunStatus, RunSummary } from '../types.js';
@@ -42,6 +43,11 @@ export class RunResolver {
     const run = this.api.run(id);
     if (run === undefined) throw notFound('run', id);
     return run;
+  }
+
+  @FieldResolver(() => GraphQLJSON, { description: 'The run spec with every default filled in (server paths only with the API token).' })
+  spec(@Root() run: Run, @Ctx() context: ApiContext): unknown {
+    return this.api.visible(context, run.spec);
   }
 
   @FieldResolver(() => RunSummary)

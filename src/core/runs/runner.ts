@@ -255,7 +255,7 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
     });
     // The restored best weights are exactly those measured at bestStep, and an evaluation depends only on the weights
     // (its samples and random streams never depend on the step), so the final points repeat bestStep's.
-    const atBest = points.filter((p) => p.step === outcome.bestStep && p.context['checkpoint'] === undefined);
+    const atBest = points.filter((p) => p.step === outcome.bestStep && p.context['checkpoint'] === undefined && p.name !== TRAINING_LOSS);
     if (atBest.length === 0) {
       await measure(outcome.lastStep, Math.floor(outcome.lastStep / perEpoch), { checkpoint: 'best', bestStep: outcome.bestStep });
     } else {

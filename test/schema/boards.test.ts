@@ -133,7 +133,8 @@ describe('threat models over HTTP', () => {
     expect(eps.message).toContain('pgd Linf eps 1/255 (15 steps)');
     expect((await errorOf('{ leaderboard(dataset: "mnist-like", norm: L2) { threat } }')).message).toContain('measured there: pgd Linf eps 1/255');
     const dataset = await errorOf('{ leaderboard(dataset: "cifar-11") { threat } }');
-    expect(dataset).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('datasets with some: mnist-like') });
+    expect(dataset).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('datasets with stored runs: mnist-like, toy') });
+    expect((await errorOf('{ measurements(dataset: "cifar-11") { runs } }')).message).toContain('datasets with stored runs: mnist-like, toy');
     expect((await errorOf('{ leaderboard(dataset: "mnist-like", norm: linf) { threat } }')).code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect((await errorOf('query($n: Norm) { leaderboard(dataset: "mnist-like", norm: $n) { threat } }', { n: 'linf' })).code).toBe('BAD_USER_INPUT');
 

@@ -7,6 +7,7 @@ import { paretoFrontier } from '../../core/frontier/pareto.js';
 import type { Objective as ObjectiveSpec } from '../../core/frontier/pareto.js';
 import { leaderboards } from '../../core/analysis/leaderboard.js';
 import { measurements } from '../../core/analysis/measurements.js';
+import type { DatasetMeasurements as MeasuredOnDataset, MeasuredThreat } from '../../core/analysis/measurements.js';
 import { differences, registryResolver } from '../../core/analysis/protocol.js';
 import { metricVersion, radiusLabel, runObjectives, threatLabel } from '../../core/runs/frontiers.js';
 import type { RunRecord } from '../../core/store/store.js';
@@ -18,8 +19,6 @@ import { RadiusScalar } from '../scalars.js';
 import { DatasetMeasurements, Frontier, Leaderboard, Norm, Sense } from '../types.js';
 import { contextArg } from './runs.js';
 
-type DatasetMeasurementsRow = ReturnType<typeof measurements>[number];
-type MeasuredThreat = DatasetMeasurementsRow['threatModels'][number];
 
 const radiusOf = (eps: number): { value: number; label: string } => ({ value: eps, label: radiusLabel(eps) });
 
@@ -32,10 +31,10 @@ const threatMatches = (t: MeasuredThreat, wanted: { attack?: string; norm?: stri
   (wanted.eps === undefined || Math.abs(t.eps - wanted.eps) <= 1e-9 * Math.max(1, wanted.eps)) &&
   (wanted.steps === undefined || t.steps === wanted.steps);
 
-/** BAD_USER_INPUT for a dataset without measured threat models, naming those that have some. */
-function unknownDataset(dataset: string, measured: readonly DatasetMeasurementsRow[]): GraphQLError {
-  const known = measured.filter((m) => m.threatModels.length > 0).map((m) => m.dataset);
-  return badInput(`dataset: no stored run on '${dataset}' measured a threat model; datasets with some: ${known.length === 0 ? 'none' : known.join(', ')}`);
+/** BAD_USER_INPUT for a dataset without stored runs, naming the datasets that have some. */
+function unknownDataset(dataset: string, runs: readonly RunRecord[]): GraphQLError {
+  const known = [...new Set(runs.map((r) => r.dataset))].sort();
+  return badInput(`dataset: no stored run on '${dataset}'; datasets with stored runs: ${known.length === 0 ? 'none' : known.join(', ')}`);
 }
 
 /** Refuses to pool runs whose objectives were measured by different versions of a metric: their values differ in meaning. */
@@ -114,9 +113,11 @@ export class FrontierResolver {
     };
   }
 
-  /** Every stored run's measurements, per dataset (for menus and for naming what exists in errors). */
-  private measured(): DatasetMeasurementsRow[] {
-    return measurements(this.api.store.listRuns(), (id) => this.api.store.points(id), registryResolver(this.api.registry));
+  /** What the stored runs measured, per dataset (of `dataset` only when given; unknown: BAD_USER_INPUT). */
+  private measured(dataset?: string): MeasuredOnDataset[] {
+    const runs = this.api.store.listRuns(dataset === undefined ? {} : { dataset });
+    if (dataset !== undefined && runs.length === 0) throw unknownDataset(dataset, this.api.store.listRuns());
+    return measurements(runs, (id) => this.api.store.points(id), registryResolver(this.api.registry));
   }
 
   @Query(() => [DatasetMeasurements], {
@@ -124,9 +125,7 @@ export class FrontierResolver {
     complexity: 20,
   })
   measurements(@Arg('dataset', () => String, { nullable: true }) dataset: string | null | undefined): DatasetMeasurements[] {
-    const all = this.measured();
-    if (dataset != null && !all.some((m) => m.dataset === dataset)) throw unknownDataset(dataset, all);
-    return all.filter((m) => dataset == null || m.dataset === dataset).map((m) => ({
+    return this.measured(dataset ?? undefined).map((m) => ({
       ...m,
       threatModels: m.threatModels.map((t) => ({ ...t, norm: t.norm as Norm, eps: radiusOf(t.eps) })),
       shifts: m.shifts.map((sh) => ({ ...sh, variants: [...sh.variants] })),
@@ -149,14 +148,12 @@ export class FrontierResolver {
     @Arg('filter', () => RunFilter, { nullable: true, description: 'Only these runs (e.g. one experiment, some tags).' }) filter: RunFilter | null | undefined,
     @Ctx() context: ApiContext,
   ): Leaderboard[] {
-    const measured = this.measured();
-    const onDataset = measured.find((m) => m.dataset === dataset);
-    if (onDataset === undefined || onDataset.threatModels.length === 0) throw unknownDataset(dataset, measured);
+    const threatModels = this.measured(dataset)[0]?.threatModels ?? [];
     const threat = attack == null && norm == null && eps == null ? undefined : { ...(attack == null ? {} : { attack }), ...(norm == null ? {} : { norm }), ...(eps == null ? {} : { eps }) };
     const wanted = { ...(threat ?? {}), ...(steps == null ? {} : { steps }) };
-    if (!onDataset.threatModels.some((t) => threatMatches(t, wanted))) {
-      const asked = Object.entries(wanted).map(([k, v]) => `${k} ${k === 'eps' ? radiusLabel(v as number) : String(v)}`).join(', ');
-      throw badInput(`no stored run on '${dataset}' measured ${asked}; measured there: ${onDataset.threatModels.map(threatText).join('; ')}`);
+    if (!threatModels.some((t) => threatMatches(t, wanted))) {
+      const asked = Object.entries(wanted).map(([k, v]) => `${k} ${k === 'eps' ? radiusLabel(v as number) : String(v)}`).join(', ') || 'a threat model';
+      throw badInput(`no stored run on '${dataset}' measured ${asked}; measured there: ${threatModels.length === 0 ? 'none (no attack)' : threatModels.map(threatText).join('; ')}`);
     }
     const records = this.selectRuns(undefined, { ...(filter ?? {}), dataset: { eq: dataset } }).filter((r) => r.status === 'finished');
     const boards = leaderboards(records, (id) => this.api.store.points(id), { ...(threat === undefined ? {} : { threat }), resolve: registryResolver(this.api.registry) })

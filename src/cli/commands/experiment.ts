@@ -30,16 +30,19 @@ import { parseNumber, parsePositiveInt } from '../options.js';
 import { executeRun, summarisePoints } from './run.js';
 import { redisUrl } from './worker.js';
 
+/** The value at a dotted path (`training.learningRate`) of an object. */
+const valueAt = (value: unknown, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, field) => (v as Record<string, unknown> | undefined)?.[field], value);
+
 /** A protocol field that tells boards apart, e.g. `accuracy@0.2.0` or `model vit-demo-28`. */
 function protocolLabel(board: LeaderboardBoard, path: string): string {
-  const value = path.split('.').reduce<unknown>((v, field) => (v as Record<string, unknown> | undefined)?.[field], board.protocol);
-  return path === 'accuracyVersion' ? `accuracy@${board.protocol.accuracyVersion || 'unrecorded'}` : `${path} ${JSON.stringify(value ?? null)}`;
+  if (path === 'accuracyVersion') return `accuracy@${board.protocol.accuracyVersion || 'unrecorded'}`;
+  return `${path} ${JSON.stringify(valueAt(board.protocol, path) ?? null)}`;
 }
 
 /** A setting value of an entry, for the paths in which a board's entries differ (strategies aside). */
 function settingLabel(entry: LeaderboardEntry, paths: readonly string[]): string {
-  const valueAt = (path: string): unknown => path.split('.').reduce<unknown>((v, field) => (v as Record<string, unknown> | undefined)?.[field], entry.setting);
-  const shown = paths.filter((p) => p !== 'strategies').map((p) => `${p}=${JSON.stringify(valueAt(p) ?? null)}`);
+  const shown = paths.filter((p) => p !== 'strategies').map((p) => `${p}=${JSON.stringify(valueAt(entry.setting, p) ?? null)}`);
   return shown.length === 0 ? '' : `  ${shown.join(' ')}`;
 }
 
@@ -70,7 +73,7 @@ export function formatLeaderboard(boards: readonly LeaderboardBoard[]): string {
       );
     }
   }
-  lines.push('', 'best acc/rob: highest on the frontier over the logged steps; ckpt acc/rob: the best-validation checkpoint (mean over seeds)');
+  lines.push('', 'best acc/rob: highest on the frontier over the logged steps; ckpt acc/rob: the best-validation checkpoint');
   return `${lines.join('\n')}\n`;
 }
 
@@ -227,7 +230,8 @@ export function registerExperiment(program: Command, io: CliIo): void {
         const threat = flags.attack === undefined && flags.norm === undefined && flags.eps === undefined
           ? undefined
           : { ...(flags.attack === undefined ? {} : { attack: flags.attack }), ...(flags.norm === undefined ? {} : { norm: flags.norm }), ...(flags.eps === undefined ? {} : { eps: parseNumber(flags.eps, '--eps') }) };
-        const rows = leaderboards(runs, (runId) => store.points(runId), { ...(threat === undefined ? {} : { threat }), resolve: registryResolver(registry) });
+        const options = { ...(threat === undefined ? {} : { threat }), resolve: registryResolver(registry) };
+        const rows = leaderboards(runs, (runId) => store.points(runId), options);
         io.stdout(flags.json ? `${JSON.stringify(rows, null, 2)}\n` : formatLeaderboard(rows));
       } finally {
         store.close();

@@ -24,7 +24,10 @@ export interface LeaderboardEntry {
   /** Highest clean and robust accuracy among the logged steps on the runs' frontiers (not one model). */
   readonly frontierBestClean: number;
   readonly frontierBestRobust: number;
-  /** Mean clean and robust test accuracy of the best-validation checkpoints (the model a study reports); null if a run lacks one. */
+  /**
+   * Mean clean and robust test accuracy of the best-validation checkpoints (the model a study reports); null if a
+   * run lacks one.
+   */
   readonly bestCheckpointClean: number | null;
   readonly bestCheckpointRobust: number | null;
   readonly architecture: ArchitectureSummary | null;
@@ -59,7 +62,9 @@ interface StoredResult {
 }
 
 /** Clean and robust test accuracy of a run's best-validation checkpoint (its final points). */
-function bestCheckpointAccuracy(points: readonly MeasuredPoint[], robust: string): [number | undefined, number | undefined] {
+type Pair = [number | undefined, number | undefined];
+
+function bestCheckpointAccuracy(points: readonly MeasuredPoint[], robust: string): Pair {
   const finals = points.filter((p) => p.name === 'accuracy' && p.context['checkpoint'] === 'best');
   const valueOf = (context: string): number | undefined =>
     finals.find((p) => {
@@ -70,7 +75,9 @@ function bestCheckpointAccuracy(points: readonly MeasuredPoint[], robust: string
 }
 
 const meanOrNull = (values: readonly (number | undefined)[]): number | null =>
-  values.some((v) => v === undefined || !Number.isFinite(v)) ? null : (values as number[]).reduce((a, b) => a + b, 0) / values.length;
+  values.some((v) => v === undefined || !Number.isFinite(v))
+    ? null
+    : (values as number[]).reduce((a, b) => a + b, 0) / values.length;
 
 function entryOf(members: readonly Member[], setting: Record<string, unknown>): Omit<LeaderboardEntry, 'aboveAverage'> {
   const first = members[0] as Member;
@@ -106,7 +113,8 @@ export function leaderboards(
   pointsOf: (runId: string) => readonly MeasuredPoint[],
   options: { threat?: ThreatSelector; resolve?: ConfigResolver } = {},
 ): LeaderboardBoard[] {
-  const boards = new Map<string, { dataset: string; protocol: Protocol; robust: string; entries: Map<string, { setting: Record<string, unknown>; members: Member[] }> }>();
+  type Pooled = { setting: Record<string, unknown>; members: Member[] };
+  const boards = new Map<string, { dataset: string; protocol: Protocol; robust: string; entries: Map<string, Pooled> }>();
   for (const run of runs) {
     if (run.status !== 'finished') continue;
     const points = pointsOf(run.id);
@@ -122,7 +130,7 @@ export function leaderboards(
     entry.members.push({
       run,
       aupf: frontier.hypervolume,
-      frontierBest: [Math.max(0, ...frontier.points.map((p) => p.values[0])), Math.max(0, ...frontier.points.map((p) => p.values[1]))],
+      frontierBest: [0, 1].map((i) => Math.max(0, ...frontier.points.map((p) => p.values[i] as number))) as [number, number],
       bestCheckpoint: bestCheckpointAccuracy(points, robust),
     });
     board.entries.set(keyOf(setting), entry);
@@ -136,11 +144,14 @@ export function leaderboards(
       protocol: board.protocol,
       robustContext: board.robust,
       differences: differences(entries.map((e) => e.setting)),
-      entries: entries.map((e, i) => ({ ...e, aboveAverage: above.get(String(i)) as number })).sort((a, b) => b.aupf.mean - a.aupf.mean),
+      entries: entries
+        .map((e, i) => ({ ...e, aboveAverage: above.get(String(i)) as number }))
+        .sort((a, b) => b.aupf.mean - a.aupf.mean),
     };
   });
   // Newest accuracy version first within a dataset and threat model.
-  const byVersion = (a: LeaderboardBoard, b: LeaderboardBoard): number => b.protocol.accuracyVersion.localeCompare(a.protocol.accuracyVersion, 'en', { numeric: true });
+  const byVersion = (a: LeaderboardBoard, b: LeaderboardBoard): number =>
+    b.protocol.accuracyVersion.localeCompare(a.protocol.accuracyVersion, 'en', { numeric: true });
   return result.sort((a, b) =>
     a.dataset !== b.dataset
       ? a.dataset < b.dataset ? -1 : 1

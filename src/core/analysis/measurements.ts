@@ -30,8 +30,13 @@ export interface DatasetMeasurements {
 }
 
 /** The threat models and shifts the stored runs measured, per dataset (by name), in name order. */
-export function measurements(runs: readonly RunRecord[], pointsOf: (runId: string) => readonly MeasuredPoint[], resolve?: ConfigResolver): DatasetMeasurements[] {
-  const byDataset = new Map<string, { runs: number; threats: Map<string, MeasuredThreat>; shifts: Map<string, { variants: Set<string>; runs: Set<string> }> }>();
+export function measurements(
+  runs: readonly RunRecord[],
+  pointsOf: (runId: string) => readonly MeasuredPoint[],
+  resolve?: ConfigResolver,
+): DatasetMeasurements[] {
+  type Shift = { variants: Set<string>; runs: Set<string> };
+  const byDataset = new Map<string, { runs: number; threats: Map<string, MeasuredThreat>; shifts: Map<string, Shift> }>();
   for (const run of runs) {
     const dataset = byDataset.get(run.dataset) ?? { runs: 0, threats: new Map(), shifts: new Map() };
     dataset.runs += 1;
@@ -63,7 +68,11 @@ export function measurements(runs: readonly RunRecord[], pointsOf: (runId: strin
     .map(([dataset, m]) => ({
       dataset,
       runs: m.runs,
-      threatModels: [...m.threats.values()].sort((a, b) => a.attack.localeCompare(b.attack) || a.norm.localeCompare(b.norm) || a.eps - b.eps || (a.steps ?? 0) - (b.steps ?? 0)),
-      shifts: [...m.shifts].map(([shift, s]) => ({ shift, variants: [...s.variants].sort(), runs: s.runs.size })).sort((a, b) => a.shift.localeCompare(b.shift)),
+      threatModels: [...m.threats.values()].sort(
+        (a, b) => a.attack.localeCompare(b.attack) || a.norm.localeCompare(b.norm) || a.eps - b.eps || (a.steps ?? 0) - (b.steps ?? 0),
+      ),
+      shifts: [...m.shifts]
+        .map(([shift, s]) => ({ shift, variants: [...s.variants].sort(), runs: s.runs.size }))
+        .sort((a, b) => a.shift.localeCompare(b.shift)),
     }));
 }

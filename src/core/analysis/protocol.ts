@@ -15,11 +15,15 @@ import type { RunRecord } from '../store/store.js';
 export type ConfigResolver = (family: PluginFamily, name: string, config: unknown) => unknown;
 
 /** Completes configs with the plugins registered here. */
-export const registryResolver = (registry: PluginRegistry): ConfigResolver => (family, name, config) => registry.parseConfig(family, name, config);
+export const registryResolver =
+  (registry: PluginRegistry): ConfigResolver =>
+  (family, name, config) =>
+    registry.parseConfig(family, name, config);
 
 /** A plugin reference as `{ name, config }`, its config completed by `resolve` where it can be. */
 function normalisedRef(family: PluginFamily, ref: unknown, resolve?: ConfigResolver): { name: string; config: unknown } {
-  const { name, config } = typeof ref === 'string' ? { name: ref, config: undefined } : (ref as { name: string; config?: unknown });
+  const { name, config } =
+    typeof ref === 'string' ? { name: ref, config: undefined } : (ref as { name: string; config?: unknown });
   let full: unknown;
   try {
     full = resolve?.(family, name, config);
@@ -37,34 +41,59 @@ export interface Protocol {
   /** Stable model id (Run.model), or the model source where none is known. */
   readonly model: string;
   readonly dataset: { readonly name: string; readonly config: unknown };
-  readonly evaluation: { readonly schedule: unknown; readonly trainSample: unknown; readonly validationSample: unknown; readonly testSample: unknown };
+  readonly evaluation: {
+    readonly schedule: unknown;
+    readonly trainSample: unknown;
+    readonly validationSample: unknown;
+    readonly testSample: unknown;
+  };
   /** The attack of the frontier's robust accuracy with its full config, and the measured threat model. */
   readonly attack: { readonly name: string; readonly config: unknown; readonly norm: string; readonly eps: number };
   /** Version of the accuracy metric ('' where not recorded). */
   readonly accuracyVersion: string;
-  readonly training: { readonly steps: number | null; readonly epochs: number | null; readonly batchSize: number; readonly subset: unknown; readonly validationFraction: number };
+  readonly training: {
+    readonly steps: number | null;
+    readonly epochs: number | null;
+    readonly batchSize: number;
+    readonly subset: unknown;
+    readonly validationFraction: number;
+  };
 }
 
 /** A run's model id, or its model source where no id is known (an older run of a checkpoint no longer there). */
-const protocolModel = (run: RunRecord): string => run.modelId ?? namedModelId((run.spec as RunSpec).model) ?? (run.spec as RunSpec).model;
+const protocolModel = (run: RunRecord): string => {
+  const source = (run.spec as RunSpec).model;
+  return run.modelId ?? namedModelId(source) ?? source;
+};
 
 /** A key equal for equal values, whatever the order of their objects' fields. */
 export const keyOf = (value: unknown): string => stableJson(value);
 
-/** The protocol of a run whose frontier uses the robust accuracy `robust` (a test accuracy context with attack, norm, eps). */
+/** The protocol of a run whose frontier uses the robust accuracy `robust` (a test context with attack, norm, eps). */
 export function protocolOf(run: RunRecord, robust: MetricContext, resolve?: ConfigResolver): Protocol {
   const spec = run.spec as RunSpec;
-  const attackRef = spec.attacks.find((a) => (typeof a === 'string' ? a : a.name) === robust['attack']) ?? String(robust['attack']);
+  const named = (ref: RunSpec['attacks'][number]): string => (typeof ref === 'string' ? ref : ref.name);
+  const attackRef = spec.attacks.find((a) => named(a) === robust['attack']) ?? String(robust['attack']);
   const { schedule, trainSample, validationSample, testSample } = spec.evaluation;
   const { steps, epochs, batchSize, subset, validationFraction } = spec.training;
   return {
     model: protocolModel(run),
     dataset: normalisedRef('dataset', spec.dataset, resolve),
     evaluation: { schedule, trainSample, validationSample, testSample },
-    attack: { ...normalisedRef('attack', attackRef, resolve), norm: String(robust['norm']), eps: Number(robust['eps']) },
+    attack: {
+      ...normalisedRef('attack', attackRef, resolve),
+      norm: String(robust['norm']),
+      eps: Number(robust['eps']),
+    },
     accuracyVersion: metricVersion(run, 'accuracy') ?? '',
     // An epoch count does not set the budget when steps do.
-    training: { steps: steps ?? null, epochs: steps === undefined ? epochs : null, batchSize, subset: subset ?? null, validationFraction },
+    training: {
+      steps: steps ?? null,
+      epochs: steps === undefined ? epochs : null,
+      batchSize,
+      subset: subset ?? null,
+      validationFraction,
+    },
   };
 }
 
@@ -77,7 +106,8 @@ export function settingOf(run: RunRecord, resolve?: ConfigResolver): Record<stri
   const { seed: _seed, tags: _tags, model: _model, training, evaluation, ...rest } = run.spec as RunSpec;
   const { microBatch: _trainMicro, lossInterval: _loss, ...trainingSetting } = training;
   const { microBatch: _evalMicro, batchSize: _evalBatch, ...evaluationSetting } = evaluation;
-  const refs = (family: PluginFamily, list: readonly unknown[]): unknown[] => list.map((ref) => normalisedRef(family, ref, resolve));
+  const refs = (family: PluginFamily, list: readonly unknown[]): unknown[] =>
+    list.map((ref) => normalisedRef(family, ref, resolve));
   return {
     ...rest,
     model: protocolModel(run),
@@ -105,7 +135,9 @@ export function differences(values: readonly unknown[]): string[] {
       return;
     }
     const fields = new Set(items.flatMap((v) => Object.keys(v as object)));
-    for (const field of fields) walk(items.map((v) => (v as Record<string, unknown>)[field] ?? null), path === '' ? field : `${path}.${field}`);
+    for (const field of fields) {
+      walk(items.map((v) => (v as Record<string, unknown>)[field] ?? null), path === '' ? field : `${path}.${field}`);
+    }
   };
   if (values.length > 1) walk(values, '');
   return [...paths].sort();
@@ -123,5 +155,7 @@ export interface ArchitectureSummary {
 export function architectureOfRun(run: RunRecord): ArchitectureSummary | undefined {
   const recorded = (run.result as { architecture?: ArchitectureSummary } | null)?.architecture;
   const config = recorded ?? findPreset(protocolModel(run))?.config;
-  return config === undefined ? undefined : { imageSize: config.imageSize, patchSize: config.patchSize, hiddenSize: config.hiddenSize, numLayers: config.numLayers };
+  if (config === undefined) return undefined;
+  const { imageSize, patchSize, hiddenSize, numLayers } = config;
+  return { imageSize, patchSize, hiddenSize, numLayers };
 }

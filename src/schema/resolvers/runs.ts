@@ -58,6 +58,11 @@ export class RunResolver {
     return this.api.visible(context, run.spec);
   }
 
+  @FieldResolver(() => String, { nullable: true, description: 'Why it failed or stopped (server paths only with the API token).' })
+  error(@Root() run: Run, @Ctx() context: ApiContext): string | null {
+    return this.api.visible(context, run.error);
+  }
+
   @FieldResolver(() => RunSummary)
   summary(@Root() run: Run): RunSummary {
     const record = this.api.store.getRun(run.id);
@@ -119,8 +124,8 @@ export class RunResolver {
   }
 
   @FieldResolver(() => RunProgressInfo, { nullable: true, description: 'Live progress while the run is queued or running in this server (poll it, or subscribe to runProgress).' })
-  progress(@Root() run: Run): RunProgressInfo | undefined {
+  progress(@Root() run: Run, @Ctx() context: ApiContext): RunProgressInfo | undefined {
     const progress = this.api.queue.progress(run.id);
-    return progress === undefined ? undefined : { ...progress, status: progress.status as RunStatus };
+    return progress === undefined ? undefined : this.api.visible(context, { ...progress, status: progress.status as RunStatus });
   }
 }

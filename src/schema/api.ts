@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { InjectionToken } from 'tsyringe';
 import { GraphQLError } from 'graphql';
 import { isUserError } from '../core/contracts/errors.js';
@@ -11,6 +11,7 @@ import { experimentSchema } from '../core/runs/experiment.js';
 import { parseConfig } from '../core/contracts/config.js';
 import type { JobEvent, RunJob } from '../core/execution/job.js';
 import { RunQueue } from '../core/execution/queue.js';
+import { modelSourceName, namedModelId } from '../core/model/identity.js';
 import { RunFailedError } from '../core/runs/runner.js';
 import { resolveRun } from '../core/runs/spec.js';
 import { summariseRun } from '../core/runs/summary.js';
@@ -48,6 +49,22 @@ export interface ApiContext {
 export const notFound = (what: string, id: string): GraphQLError => new GraphQLError(`no ${what} '${id}'`, { extensions: { code: 'NOT_FOUND', id } });
 export const badInput = (message: string): GraphQLError => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
+/** An absolute path inside a text (POSIX or Windows), up to a space, quote, comma or closing parenthesis. */
+const ABSOLUTE_PATH = /(?<=^|[\s'"(=])(?:\/|[A-Za-z]:\\)[^\s'",)]*/g;
+
+/**
+ * A value as a caller without the API token sees it: every absolute server path in its strings replaced by its last
+ * part (a dataset folder, a checkpoint file), so that the server's layout does not leak.
+ */
+export function withoutServerPaths<T>(value: T): T {
+  if (typeof value === 'string') return value.replace(ABSOLUTE_PATH, (path) => basename(path) || path) as T;
+  if (Array.isArray(value)) return value.map(withoutServerPaths) as T;
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutServerPaths(v)])) as T;
+  }
+  return value;
+}
+
 function statusOf(record: RunRecord): RunStatus {
   if (record.status === 'running') return record.interrupted ? RunStatus.INTERRUPTED : RunStatus.RUNNING;
   return record.status as RunStatus;
@@ -69,7 +86,8 @@ export function runOf(record: RunRecord): Run {
     seed: record.seed,
     strategy: record.strategy,
     dataset: record.dataset,
-    model: record.model,
+    model: record.modelId,
+    modelName: record.model,
     backend: record.backend,
     plugins: record.plugins.map(pluginVersion),
     paretuneVersion: record.paretuneVersion,
@@ -95,7 +113,8 @@ function unstoredRunOf(job: RunJob): Run {
     seed: spec.seed,
     strategy: spec.strategies.map(refName).join('+'),
     dataset: refName(spec.dataset),
-    model: spec.model,
+    model: namedModelId(spec.model) ?? null,
+    modelName: modelSourceName(spec.model),
     backend: null,
     plugins: [],
     paretuneVersion: null,
@@ -146,7 +165,8 @@ export class Api {
       seed: spec.seed,
       strategy: spec.strategies.map(refName).join('+'),
       dataset: refName(spec.dataset),
-      model: spec.model,
+      ...(namedModelId(spec.model) === undefined ? {} : { modelId: namedModelId(spec.model) }),
+      model: modelSourceName(spec.model),
       paretuneVersion: PARETUNE_VERSION,
     });
     this.store.failRun(job.runId, error);
@@ -168,6 +188,11 @@ export class Api {
     if (!context.authorized) {
       throw new GraphQLError('mutations need the header "Authorization: Bearer <PARETUNE_API_TOKEN>"', { extensions: { code: 'UNAUTHENTICATED' } });
     }
+  }
+
+  /** What a caller may see: everything with the token, else the value without server paths (withoutServerPaths). */
+  visible<T>(context: ApiContext, value: T): T {
+    return this.options.token !== undefined && context.authorized ? value : withoutServerPaths(value);
   }
 
   /** A stored run or one this server holds; one it holds is shown as queued or running, whatever its stored row says. */

@@ -98,7 +98,9 @@ export class RunOrder {
   @Field(() => OrderDirection, { defaultValue: OrderDirection.DESC }) direction!: OrderDirection;
 }
 
-@InputType({ description: 'A metric in a context, e.g. accuracy in {"split":"test","attack":"pgd","norm":"Linf","eps":0.00392156862745098}.' })
+@InputType({
+  description: 'A metric in a context, e.g. accuracy in {"split":"test","attack":"pgd","norm":"Linf","eps":"1/255"} (eps in [0,1] pixel units: a number or a k/255 fraction).',
+})
 export class ObjectiveInput {
   @Field(() => String, { defaultValue: 'accuracy' }) metric!: string;
   @Field(() => GraphQLJSON, { description: 'The metric context as stored (see Run.metrics).' }) context!: unknown;

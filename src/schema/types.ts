@@ -110,7 +110,12 @@ export class Run {
   @Field(() => Int) seed!: number;
   @Field(() => String, { description: "Strategy names joined by '+' for stacks." }) strategy!: string;
   @Field(() => String) dataset!: string;
-  @Field(() => String, { nullable: true, description: 'Where the backbone came from.' }) model!: string | null;
+  @Field(() => ID, {
+    nullable: true,
+    description: "Stable id of the backbone: a preset's name, hf:<repo>@<revision>, or sha256:<hex> of a checkpoint's weights (null: unknown, e.g. a queued checkpoint run). Filters match it.",
+  })
+  model!: string | null;
+  @Field(() => String, { nullable: true, description: 'Where the backbone came from, as display text (no server paths).' }) modelName!: string | null;
   @Field(() => String, { nullable: true, description: 'TensorFlow.js backend it ran on.' }) backend!: string | null;
   @Field(() => [PluginVersion]) plugins!: PluginVersion[];
   @Field(() => String, { nullable: true }) paretuneVersion!: string | null;
@@ -186,32 +191,101 @@ export class Frontier {
   @Field(() => Float) hypervolume!: number;
 }
 
-@ObjectType({ description: 'One strategy on a leaderboard.' })
+export enum Norm {
+  LINF = 'Linf',
+  L2 = 'L2',
+  L1 = 'L1',
+}
+registerEnumType(Norm, { name: 'Norm', description: 'The norm that bounds a perturbation: L-infinity, L2 or L1.' });
+
+@ObjectType({ description: 'A perturbation radius (eps), as a fraction of the [0,1] pixel range.' })
+export class RadiusValue {
+  @Field(() => Float, { description: 'The radius as a number in [0,1] pixel units, e.g. 0.03137254901960784.' }) value!: number;
+  @Field(() => String, { description: "As k/255 where it is a whole number of 8-bit levels (e.g. '8/255'), else the number." }) label!: string;
+}
+
+@ObjectType({ description: 'A threat model measured on a dataset: an attack, its norm and radius, and its steps.' })
+export class ThreatModelInfo {
+  @Field(() => String) attack!: string;
+  @Field(() => Norm) norm!: Norm;
+  @Field(() => RadiusValue) eps!: RadiusValue;
+  @Field(() => Int, { nullable: true, description: "The attack's steps (null: its config has none)." }) steps!: number | null;
+  @Field(() => String, { description: "e.g. 'pgd Linf eps 8/255'" }) label!: string;
+  @Field(() => Int, { description: 'Runs that measured it.' }) runs!: number;
+}
+
+@ObjectType({ description: 'A distribution shift measured on a dataset (a corruption or another domain).' })
+export class ShiftInfo {
+  @Field(() => String) shift!: string;
+  @Field(() => [String], { description: 'Its variants (corruptions) or domains measured.' }) variants!: string[];
+  @Field(() => Int, { description: 'Runs that measured it.' }) runs!: number;
+}
+
+@ObjectType({ description: 'What the stored runs of a dataset measured: threat models and shifts (for menus).' })
+export class DatasetMeasurements {
+  @Field(() => String) dataset!: string;
+  @Field(() => Int, { description: 'Stored runs of the dataset.' }) runs!: number;
+  @Field(() => [ThreatModelInfo]) threatModels!: ThreatModelInfo[];
+  @Field(() => [ShiftInfo]) shifts!: ShiftInfo[];
+}
+
+@ObjectType({ description: 'The shape of a ViT backbone.' })
+export class ArchitectureInfo {
+  @Field(() => Int, { description: 'Input images are this many pixels square.' }) imageSize!: number;
+  @Field(() => Int) patchSize!: number;
+  @Field(() => Int, { description: 'Hidden size.' }) width!: number;
+  @Field(() => Int, { description: 'Encoder layers.' }) depth!: number;
+}
+
+@ObjectType({ description: 'A closed interval.' })
+export class Interval {
+  @Field(() => Float) low!: number;
+  @Field(() => Float) high!: number;
+}
+
+@ObjectType({ description: "One setting of a strategy on a leaderboard: the board's finished runs that differ in their seeds only." })
 export class LeaderboardEntry {
   @Field(() => Int) rank!: number;
   @Field(() => String) strategy!: string;
-  @Field(() => Int, { description: 'Finished runs (seeds, settings) averaged.' }) runs!: number;
+  @Field(() => Int, { description: 'Finished runs pooled (one per seed).' }) runs!: number;
+  @Field(() => [Int], { description: 'Their seeds.' }) seeds!: number[];
+  @Field(() => [ID]) runIds!: string[];
+  @Field(() => GraphQLJSON, { description: 'The spec the runs share: without seed and tags, model as its id, plugins with their full configs.' }) setting!: unknown;
   @Field(() => Float, { description: 'Mean AUPF over the runs.' }) aupf!: number;
-  @Field(() => Float) aupfStd!: number;
-  @Field(() => Float, { description: "Percent above the mean AUPF of the board's strategies (negative: below)." }) aboveAverage!: number;
-  @Field(() => Float) bestClean!: number;
-  @Field(() => Float) bestRobust!: number;
+  @Field(() => Float, { nullable: true, description: 'Sample standard deviation of the AUPF (n - 1; null for one run).' }) aupfStd!: number | null;
+  @Field(() => Interval, { nullable: true, description: 'Student-t 95% confidence interval of the mean AUPF (null for one run).' }) aupfCi95!: Interval | null;
+  @Field(() => Float, { description: "Percent above the mean AUPF of the board's entries (negative: below)." }) aboveAverage!: number;
+  @Field(() => Float, { description: 'Highest test accuracy on the runs\' frontiers, over the logged steps (not one model).' }) frontierBestClean!: number;
+  @Field(() => Float, { description: 'Highest robust accuracy on the runs\' frontiers, over the logged steps (not one model).' }) frontierBestRobust!: number;
+  @Field(() => Float, { nullable: true, description: 'Mean test accuracy of the best-validation checkpoints: the model a study reports.' }) bestCheckpointClean!: number | null;
+  @Field(() => Float, { nullable: true, description: "Mean robust accuracy (the board's threat model) of the best-validation checkpoints." }) bestCheckpointRobust!: number | null;
+  @Field(() => ArchitectureInfo, { nullable: true, description: 'Null for a checkpoint run stored before runs recorded it.' }) architecture!: ArchitectureInfo | null;
+  @Field(() => Float, { nullable: true }) totalParameters!: number | null;
   @Field(() => Float, { nullable: true }) trainableParameters!: number | null;
   @Field(() => Float, { nullable: true }) trainablePercent!: number | null;
   @Field(() => Int, { nullable: true, description: 'Test images each accuracy was measured on.' }) testSamples!: number | null;
-  @Field(() => [ID]) runIds!: string[];
-  @Field(() => [GraphQLJSON], { description: 'The distinct run specs (without seed) that produced the entry.' }) settings!: unknown[];
+  @Field(() => GraphQLJSON, { description: "The board's attack with its full config (defaults filled in)." }) attack!: unknown;
 }
 
-@ObjectType({ description: 'Strategies on one dataset ranked by AUPF under one threat model.' })
+@ObjectType({
+  description:
+    'Entries on one dataset ranked by AUPF under one comparable protocol: backbone, dataset config, evaluation samples, attack config, accuracy version and training budget.',
+})
 export class Leaderboard {
   @Field(() => String) dataset!: string;
   @Field(() => String, { description: "e.g. 'pgd Linf eps 1/255'" }) threat!: string;
+  @Field(() => String) attack!: string;
+  @Field(() => Norm) norm!: Norm;
+  @Field(() => RadiusValue) eps!: RadiusValue;
   @Field(() => GraphQLJSON) robustContext!: Record<string, string | number>;
+  @Field(() => ID, { description: 'The backbone (Run.model).' }) model!: string;
   @Field(() => String, {
     nullable: true,
     description: "Version of the accuracy metric the board's runs measured with (null: not recorded); versions never share a board.",
   })
   accuracyVersion!: string | null;
+  @Field(() => GraphQLJSON, { description: 'Every field of the protocol the entries share.' }) protocol!: unknown;
+  @Field(() => [String], { description: "Setting paths in which the board's entries differ, e.g. strategies, training.learningRate." }) differences!: string[];
+  @Field(() => [String], { description: 'Protocol paths in which this board differs from the other boards of its dataset and threat model.' }) differsFromOtherBoards!: string[];
   @Field(() => [LeaderboardEntry]) entries!: LeaderboardEntry[];
 }

@@ -26,7 +26,11 @@ const study = (name: string, strategies: unknown[] = ['lora', 'bitfit']) => ({
   seeds: [0, 1],
 });
 
-interface Row { strategy: string; runs: number; aupf: number; aboveAverage: number; robustContext: string; runIds: string[] }
+interface Entry { strategy: string; aupf: { mean: number }; aboveAverage: number; runIds: string[]; seeds: number[] }
+interface Board { robustContext: string; entries: Entry[] }
+
+/** A board's entries without their run ids (which differ between two executions of a study). */
+const withoutIds = (boards: Board[]): unknown => boards.map((b) => ({ ...b, entries: b.entries.map(({ runIds: _ids, ...entry }) => entry) }));
 
 describe('paretune experiment and frontier', () => {
   it('runs every combination, stores each run, prints the AUPF table, and resumes without redoing finished runs', async () => {
@@ -37,7 +41,7 @@ describe('paretune experiment and frontier', () => {
     // On two worker threads (each with its own backend); the store is written by the coordinating process only.
     const first = await cliProcess(['--plugin', plugin, 'experiment', file, '--quiet', '--json', '--workers', '2'], dir, env);
     expect(first.stderr).toBe('');
-    const { runs, leaderboard, plots } = JSON.parse(first.stdout) as { runs: number; leaderboard: Row[]; plots: string[] };
+    const { runs, leaderboard, plots } = JSON.parse(first.stdout) as { runs: number; leaderboard: Board[]; plots: string[] };
     expect(plots.map((f) => f.replace(/^.*\//, '')).sort()).toEqual(['curves-toy.png', 'curves-toy.svg', 'pareto-toy.png', 'pareto-toy.svg']);
     for (const f of plots) {
       const meta = await sharp(f).metadata(); // decodes the PNG; parses and renders the SVG
@@ -47,12 +51,14 @@ describe('paretune experiment and frontier', () => {
     const pareto = readFileSync(plots.find((f) => f.endsWith('pareto-toy.svg')) as string, 'utf8');
     for (const strategy of ['lora', 'bitfit']) expect(pareto).toContain(`>${strategy}</text>`); // one legend entry per strategy
     expect(runs).toBe(4);
-    expect(leaderboard.map((r) => [r.strategy, r.runs]).sort()).toEqual([['bitfit', 2], ['lora', 2]]);
-    expect(leaderboard.reduce((s, r) => s + r.aboveAverage, 0)).toBeCloseTo(0, 8);
+    expect(leaderboard).toHaveLength(1);
+    const entries = leaderboard[0]?.entries ?? [];
+    expect(entries.map((e) => [e.strategy, e.seeds]).sort()).toEqual([['bitfit', [0, 1]], ['lora', [0, 1]]]);
+    expect(entries.reduce((s, e) => s + e.aboveAverage, 0)).toBeCloseTo(0, 8);
 
     // The same study run one after another in this process gives the same numbers.
     const sequential = await cli(['--plugin', plugin, 'experiment', file, '--quiet', '--json', '--workers', '1'], dir, { PARETUNE_DB: join(dir, 'sequential.db') });
-    expect((JSON.parse(sequential.stdout) as { leaderboard: Row[] }).leaderboard.map(({ runIds: _ids, ...row }) => row)).toEqual(leaderboard.map(({ runIds: _ids, ...row }) => row));
+    expect(withoutIds((JSON.parse(sequential.stdout) as { leaderboard: Board[] }).leaderboard)).toEqual(withoutIds(leaderboard));
 
     const again = await cli(['--plugin', plugin, 'experiment', file], dir, env);
     expect(again.stderr.match(/already finished/g)).toHaveLength(4);
@@ -61,18 +67,20 @@ describe('paretune experiment and frontier', () => {
     expect(store.listRuns()).toHaveLength(4);
     store.close();
 
-    const table = JSON.parse((await cli(['frontier', '--experiment', 'two-strategies', '--json'], dir, env)).stdout) as Row[];
-    expect(table.map((r) => r.strategy).sort()).toEqual(['bitfit', 'lora']);
+    const table = (JSON.parse((await cli(['frontier', '--experiment', 'two-strategies', '--json'], dir, env)).stdout) as Board[]).flatMap((b) => b.entries);
+    expect(table.map((e) => e.strategy).sort()).toEqual(['bitfit', 'lora']);
     // Another threat model of the same runs: its own board, its own AUPF (a smaller radius is a weaker attack).
-    const small = JSON.parse((await cli(['frontier', '--experiment', 'two-strategies', '--eps', '2/255', '--json'], dir, env)).stdout) as Row[];
-    expect(small.map((r) => JSON.parse(r.robustContext) as { eps: number }).every((c) => Math.abs(c.eps - 2 / 255) < 1e-9)).toBe(true);
-    for (const row of small) expect(row.aupf).toBeGreaterThanOrEqual((table.find((r) => r.strategy === row.strategy) as Row).aupf - 1e-9);
+    const small = JSON.parse((await cli(['frontier', '--experiment', 'two-strategies', '--eps', '2/255', '--json'], dir, env)).stdout) as Board[];
+    expect(small.map((b) => JSON.parse(b.robustContext) as { eps: number }).every((c) => Math.abs(c.eps - 2 / 255) < 1e-9)).toBe(true);
+    for (const entry of small.flatMap((b) => b.entries)) {
+      expect(entry.aupf.mean).toBeGreaterThanOrEqual((table.find((e) => e.strategy === entry.strategy) as Entry).aupf.mean - 1e-9);
+    }
     expect(JSON.parse((await cli(['frontier', '--eps', '3/255', '--json'], dir, env)).stdout)).toEqual([]);
     expect((await cli(['frontier', '--experiment', 'nope'], dir, env)).stderr).toContain("no experiment 'nope'");
 
     const points = (await cli(['export', '--experiment', 'two-strategies'], dir, env)).stdout.trim().split('\n');
     expect(points[0]).toBe('run,strategy,dataset,seed,step,epoch,metric,context,value,count,seconds');
-    expect(points.slice(1).every((line) => /^[0-9a-f-]+,(lora|bitfit),toy,[01],\d+,\d+,accuracy,"\{.*\}",[\d.]+,\d+,[\d.e-]+$/.test(line))).toBe(true);
+    expect(points.slice(1).every((line) => /^[0-9a-f-]+,(lora|bitfit),toy,[01],\d+,\d+,(accuracy|loss),"\{.*\}",[\d.]+,\d+,[\d.e-]+$/.test(line))).toBe(true);
     const frontiers = JSON.parse((await cli(['export', '--what', 'frontiers', '--format', 'json'], dir, env)).stdout) as { strategy: string; hypervolume: number }[];
     expect(frontiers).toHaveLength(4);
     const out = join(dir, 'frontiers.csv');

@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { MeasuredPoint } from '../../src/core/evaluation/evaluator.js';
 import { accuracyObjectives, runFrontier } from '../../src/core/runs/frontiers.js';
+import { runSpecSchema } from '../../src/core/runs/spec.js';
 import { Store } from '../../src/core/store/store.js';
 import { REPO_ROOT, tempDir } from './fixtures.js';
 
@@ -71,6 +72,9 @@ export interface SeedRun {
   readonly tags: string[];
   /** Test accuracy and robust accuracy at each logged step. */
   readonly trajectory: readonly (readonly [number, number])[];
+  /** Backbone preset (default vit-micro-28) and further spec fields (e.g. training, evaluation). */
+  readonly model?: string;
+  readonly spec?: Record<string, unknown>;
   /** `name@version` of the plugins the run records (default: its strategy's). */
   readonly plugins?: readonly string[];
 }
@@ -84,8 +88,8 @@ const ROBUST = { split: 'test', attack: 'pgd', norm: 'Linf', eps: 1 / 255 };
 export function seedRuns(file: string, runs: readonly SeedRun[], { steps = 10 }: { steps?: number } = {}): void {
   const store = Store.open(file);
   for (const run of runs) {
-    const spec = { model: 'vit-micro-28', dataset: run.dataset, strategies: [run.strategy], seed: run.seed, tags: run.tags };
-    store.createRun({ id: run.id, spec, seed: run.seed, strategy: run.strategy, dataset: run.dataset, model: 'synthetic', backend: 'wasm', plugins: [...(run.plugins ?? [`${run.strategy}@0.1.0`])], paretuneVersion: '0.1.0' });
+    const spec = runSpecSchema.parse({ model: run.model ?? 'vit-micro-28', dataset: run.dataset, strategies: [run.strategy], seed: run.seed, tags: run.tags, ...run.spec });
+    store.createRun({ id: run.id, spec, seed: run.seed, strategy: run.strategy, dataset: run.dataset, modelId: spec.model, model: 'synthetic', backend: 'wasm', plugins: [...(run.plugins ?? [`${run.strategy}@0.1.0`])], paretuneVersion: '0.1.0' });
     const points: MeasuredPoint[] = run.trajectory.flatMap(([clean, robust], i) => [
       { step: i * steps, epoch: 0, name: 'accuracy', context: { split: 'test' }, value: clean, count: 100, seconds: 0.1 },
       { step: i * steps, epoch: 0, name: 'accuracy', context: ROBUST, value: robust, count: 100, seconds: 0.5 },

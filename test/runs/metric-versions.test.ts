@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { formatLeaderboard } from '../../src/cli/commands/experiment.js';
 import { createContainer } from '../../src/core/container.js';
 import { PluginRegistry } from '../../src/core/registry/registry.js';
-import { leaderboard } from '../../src/core/runs/leaderboard.js';
+import { leaderboards } from '../../src/core/analysis/leaderboard.js';
 import { Store } from '../../src/core/store/store.js';
 import { Api } from '../../src/schema/api.js';
 import { buildApiSchema } from '../../src/schema/schema.js';
@@ -37,21 +37,21 @@ describe('accuracy metric versions', () => {
   it('are never ranked together: each version gets its own leaderboard, newest first', () => {
     const store = seeded();
     try {
-      const rows = leaderboard(store.listRuns(), (id) => store.points(id));
-      expect(rows.map((r) => [r.accuracyVersion, r.strategy, r.runIds])).toEqual([
-        ['0.2.0', 'lora', ['new-lora']],
-        ['0.2.0', 'bitfit', ['new-bitfit']],
-        ['0.1.0', 'full', ['old-full']],
+      const boards = leaderboards(store.listRuns(), (id) => store.points(id));
+      expect(boards.map((b) => [b.protocol.accuracyVersion, b.entries.map((e) => [e.strategy, e.runIds])])).toEqual([
+        ['0.2.0', [['lora', ['new-lora']], ['bitfit', ['new-bitfit']]]],
+        ['0.1.0', [['full', ['old-full']]]],
       ]);
       // "above the average" of the 0.2.0 board ignores the 0.1.0 run; alone on its board, it is at the average.
-      expect(rows[0]?.aboveAverage).toBeGreaterThan(0);
-      expect(rows[0]!.aboveAverage + rows[1]!.aboveAverage).toBeCloseTo(0, 9);
-      expect(rows[2]?.aboveAverage).toBeCloseTo(0, 9);
-      const text = formatLeaderboard(rows);
+      const [lora, bitfit] = boards[0]?.entries ?? [];
+      expect(lora?.aboveAverage).toBeGreaterThan(0);
+      expect(lora!.aboveAverage + bitfit!.aboveAverage).toBeCloseTo(0, 9);
+      expect(boards[1]?.entries[0]?.aboveAverage).toBeCloseTo(0, 9);
+      const text = formatLeaderboard(boards);
       expect(text).toContain('synthetic, robust accuracy under pgd Linf eps 1/255 (accuracy@0.2.0; not comparable with the other boards)');
       expect(text).toContain('synthetic, robust accuracy under pgd Linf eps 1/255 (accuracy@0.1.0; not comparable with the other boards)');
       // One version: the heading is as before.
-      expect(formatLeaderboard(rows.slice(0, 2))).toMatch(/^synthetic, robust accuracy under pgd Linf eps 1\/255\n/);
+      expect(formatLeaderboard(boards.slice(0, 1))).toMatch(/^synthetic, robust accuracy under pgd Linf eps 1\/255\n/);
     } finally {
       store.close();
     }

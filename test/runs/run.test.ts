@@ -4,7 +4,7 @@ import { createContainer } from '../../src/core/container.js';
 import type { AttackPlugin } from '../../src/core/contracts/attack.js';
 import { saveCheckpoint } from '../../src/core/model/checkpoint.js';
 import { PluginRegistry } from '../../src/core/registry/registry.js';
-import { RunFailedError, runFineTuning } from '../../src/core/runs/runner.js';
+import { onlyLosses, RunFailedError, runFineTuning } from '../../src/core/runs/runner.js';
 import type { RunEvent } from '../../src/core/runs/runner.js';
 import { resolveRun } from '../../src/core/runs/spec.js';
 import { builtinPlugins } from '../../src/plugins/index.js';
@@ -73,7 +73,11 @@ describe('a fine-tuning run end to end', () => {
       const { checkpoint: _c, bestStep: _b, ...context } = p.context;
       expect(at(result.bestStep, context, p.name).map((q) => q.value)).toEqual([p.value]);
     }
-    expect(result.points.every((p) => p.seconds >= 0 && p.value >= 0 && p.value <= 1)).toBe(true);
+    const [losses, accuracies] = [result.points.filter((p) => p.name === 'loss'), result.points.filter((p) => p.name !== 'loss')];
+    expect(accuracies.every((p) => p.seconds >= 0 && p.value >= 0 && p.value <= 1)).toBe(true);
+    // The training loss at every evaluation step after the first (none before training), of the step's batch.
+    expect(losses.map((p) => [p.step, p.context])).toEqual([[4, { split: 'train' }], [8, { split: 'train' }]]);
+    expect(losses.every((p) => Number.isFinite(p.value) && p.value > 0 && p.count > 0 && p.count <= 16)).toBe(true);
 
     expect(result.frontier?.definition.name).toBe('hypervolume-2d');
     expect(result.frontier?.points.length).toBeGreaterThan(0);
@@ -84,7 +88,10 @@ describe('a fine-tuning run end to end', () => {
 
     expect(events[0]?.type).toBe('started');
     expect(events.filter((e) => e.type === 'step').map((e) => (e as { step: number }).step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(events.filter((e) => e.type === 'evaluation').map((e) => (e as { step: number }).step)).toEqual([0, 4, 8, 8]);
+    // Measurements at 0, 4 and 8 and the best checkpoint's; the training losses of steps 4 and 8 come on their own.
+    const evaluations = events.filter((e) => e.type === 'evaluation');
+    expect(evaluations.filter((e) => !onlyLosses(e.points)).map((e) => e.step)).toEqual([0, 4, 8, 8]);
+    expect(evaluations.filter((e) => onlyLosses(e.points)).map((e) => e.step)).toEqual([4, 8]);
   });
 
   it("measures a dataset's other domains per domain and pooled, without attacking them", async () => {

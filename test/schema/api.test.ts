@@ -363,7 +363,10 @@ describe('GraphQL API over HTTP', () => {
     const id = started.data?.startRun.id as string;
     const run = await statusOf(id, 'FAILED');
     expect(run?.status).toBe('FAILED');
-    expect(run?.error).toContain(missing);
+    expect(run?.error).toContain('no-such-folder');
+    expect(run?.error).not.toContain(missing); // the server's path only to a caller with the token
+    const authorized = await gql<{ run: { error: string } }>(server.url, 'query($id: ID!) { run(id: $id) { error } }', { id }, auth);
+    expect(authorized.data?.run.error).toContain(missing);
     const lines = server.stderr.split('\n').filter((line) => line.includes(id));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^paretune: run ${id} failed: .*no-such-folder`));

@@ -5,11 +5,14 @@ import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import type { MeasuredPoint } from '../../core/evaluation/evaluator.js';
 import { cacheDir, databaseFile, dataDir } from '../../core/paths.js';
+import { PluginRegistry } from '../../core/registry/registry.js';
+import { leaderboards } from '../../core/analysis/leaderboard.js';
+import { registryResolver } from '../../core/analysis/protocol.js';
 import { experimentSchema, stableJson } from '../../core/runs/experiment.js';
 import type { Experiment } from '../../core/runs/experiment.js';
-import { leaderboard } from '../../core/runs/leaderboard.js';
 import { writePlots } from '../../core/runs/plots.js';
 import { Store } from '../../core/store/store.js';
+import { containerFor } from '../context.js';
 import type { CliIo, GlobalOptions } from '../context.js';
 import { parsePositiveInt } from '../options.js';
 import { formatLeaderboard, runExperiment, WORKERS_HELP } from './experiment.js';
@@ -181,6 +184,7 @@ export function registerDemo(program: Command, io: CliIo): void {
         const backbone = await pretrainedBackbone(scale, { store, global, io, flags, say });
         // Every strategy on the downstream classes, stored as it goes; running the demo again resumes it.
         const experiment = demoExperiment(scale, backbone);
+        const registry = (await containerFor(global, io)).resolve(PluginRegistry);
         const workers = flags.workers === undefined ? {} : { workers: parsePositiveInt(flags.workers, '--workers') };
         const { id, runs } = await runExperiment({ experiment, store, global, io, quiet: flags.quiet, ...workers });
         // One AUPF table and one set of plots per threat model.
@@ -189,7 +193,7 @@ export function registerDemo(program: Command, io: CliIo): void {
         const tables: string[] = [];
         const plots: string[] = [];
         for (const eps of EPS) {
-          tables.push(formatLeaderboard(leaderboard(runs, pointsOf, { attack: 'pgd', eps })));
+          tables.push(formatLeaderboard(leaderboards(runs, pointsOf, { threat: { attack: 'pgd', eps }, resolve: registryResolver(registry) })));
           plots.push(...(await writePlots(runs, pointsOf, plotDir, { threat: { attack: 'pgd', eps } })));
         }
         const minutes = (performance.now() - started) / 60_000;

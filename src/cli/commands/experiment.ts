@@ -4,6 +4,9 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../core/contracts/config.js';
 import type { MetricContext } from '../../core/contracts/metric.js';
 import type { MeasuredPoint } from '../../core/evaluation/evaluator.js';
+import { leaderboards } from '../../core/analysis/leaderboard.js';
+import type { LeaderboardBoard, LeaderboardEntry } from '../../core/analysis/leaderboard.js';
+import { differences, registryResolver } from '../../core/analysis/protocol.js';
 import { BackendToken } from '../../core/container.js';
 import { databaseFile, dataDir } from '../../core/paths.js';
 import { PluginRegistry } from '../../core/registry/registry.js';
@@ -18,9 +21,8 @@ import { RunStoppedError } from '../../core/training/trainer.js';
 import { readExperiment, stableJson } from '../../core/runs/experiment.js';
 import type { Experiment } from '../../core/runs/experiment.js';
 import { threatLabel } from '../../core/runs/frontiers.js';
-import { leaderboard } from '../../core/runs/leaderboard.js';
-import type { LeaderboardRow } from '../../core/runs/leaderboard.js';
 import { writePlots } from '../../core/runs/plots.js';
+import { onlyLosses } from '../../core/runs/runner.js';
 import { Store } from '../../core/store/store.js';
 import type { RunRecord } from '../../core/store/store.js';
 import { containerFor, workerSetup } from '../context.js';
@@ -29,28 +31,50 @@ import { parseNumber, parsePositiveInt } from '../options.js';
 import { executeRun, summarisePoints } from './run.js';
 import { redisUrl } from './worker.js';
 
-/** The AUPF table: per dataset and threat model, strategies by AUPF with their percentage above the board's average. */
-export function formatLeaderboard(rows: readonly LeaderboardRow[]): string {
-  if (rows.length === 0) return 'no finished runs with a frontier (runs need an attack)\n';
+/** The value at a dotted path (`training.learningRate`) of an object. */
+const valueAt = (value: unknown, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, field) => (v as Record<string, unknown> | undefined)?.[field], value);
+
+/** A protocol field that tells boards apart, e.g. `accuracy@0.2.0` or `model vit-demo-28`. */
+function protocolLabel(board: LeaderboardBoard, path: string): string {
+  if (path === 'accuracyVersion') return `accuracy@${board.protocol.accuracyVersion || 'unrecorded'}`;
+  return `${path} ${JSON.stringify(valueAt(board.protocol, path) ?? null)}`;
+}
+
+/** A setting value of an entry, for the paths in which a board's entries differ (strategies aside). */
+function settingLabel(entry: LeaderboardEntry, paths: readonly string[]): string {
+  const shown = paths.filter((p) => p !== 'strategies').map((p) => `${p}=${JSON.stringify(valueAt(entry.setting, p) ?? null)}`);
+  return shown.length === 0 ? '' : `  ${shown.join(' ')}`;
+}
+
+const fixed = (value: number | null, width: number): string => (value === null ? '-' : value.toFixed(4)).padStart(width);
+
+/**
+ * The AUPF tables: one per comparable protocol (leaderboards), its entries by AUPF with their percentage above the
+ * board's average. Boards of one dataset and threat model are told apart by the protocol fields that differ.
+ */
+export function formatLeaderboard(boards: readonly LeaderboardBoard[]): string {
+  if (boards.length === 0) return 'no finished runs with a frontier (runs need an attack)\n';
   const lines: string[] = [];
-  // Boards of one threat split by accuracy version are told apart by naming the version.
-  const threatOf = (r: LeaderboardRow): string => `${r.dataset}\u0000${r.robustContext}`;
-  const versions = new Map<string, Set<string>>();
-  for (const r of rows) versions.set(threatOf(r), (versions.get(threatOf(r)) ?? new Set()).add(r.accuracyVersion));
-  let board = '';
-  for (const r of rows) {
-    if (`${threatOf(r)}\u0000${r.accuracyVersion}` !== board) {
-      board = `${threatOf(r)}\u0000${r.accuracyVersion}`;
-      const split = (versions.get(threatOf(r))?.size ?? 0) > 1;
-      const version = split ? ` (accuracy@${r.accuracyVersion || 'unrecorded'}; not comparable with the other boards)` : '';
+  const threatOf = (b: LeaderboardBoard): string => `${b.dataset}\u0000${b.robustContext}`;
+  for (const board of boards) {
+    const siblings = boards.filter((b) => threatOf(b) === threatOf(board));
+    const apart = differences(siblings.map((b) => b.protocol)).map((path) => protocolLabel(board, path));
+    const suffix = apart.length === 0 ? '' : ` (${apart.join('; ')}; not comparable with the other boards)`;
+    lines.push(
+      `${lines.length === 0 ? '' : '\n'}${board.dataset}, robust accuracy under ${threatLabel(JSON.parse(board.robustContext) as MetricContext)}${suffix}`,
+      `  ${'strategy'.padEnd(16)} ${'runs'.padStart(4)} ${'AUPF'.padStart(8)} ${'± std'.padStart(8)} ${'vs avg'.padStart(9)} ${'best acc'.padStart(9)} ${'best rob'.padStart(9)} ${'ckpt acc'.padStart(9)} ${'ckpt rob'.padStart(9)}`,
+    );
+    for (const e of board.entries) {
+      const above = `${e.aboveAverage >= 0 ? '+' : ''}${e.aboveAverage.toFixed(1)}%`;
       lines.push(
-        `${lines.length === 0 ? '' : '\n'}${r.dataset}, robust accuracy under ${threatLabel(JSON.parse(r.robustContext) as MetricContext)}${version}`,
-        `  ${'strategy'.padEnd(16)} ${'runs'.padStart(4)} ${'AUPF'.padStart(8)} ${'± std'.padStart(8)} ${'vs avg'.padStart(9)} ${'best acc'.padStart(9)} ${'best rob'.padStart(9)}`,
+        `  ${e.strategy.padEnd(16)} ${String(e.runIds.length).padStart(4)} ${fixed(e.aupf.mean, 8)} ${fixed(e.aupf.std, 8)} ${above.padStart(9)} ` +
+          `${fixed(e.frontierBestClean, 9)} ${fixed(e.frontierBestRobust, 9)} ${fixed(e.bestCheckpointClean, 9)} ${fixed(e.bestCheckpointRobust, 9)}` +
+          settingLabel(e, board.differences),
       );
     }
-    const above = `${r.aboveAverage >= 0 ? '+' : ''}${r.aboveAverage.toFixed(1)}%`;
-    lines.push(`  ${r.strategy.padEnd(16)} ${String(r.runs).padStart(4)} ${r.aupf.toFixed(4).padStart(8)} ${r.aupfStd.toFixed(4).padStart(8)} ${above.padStart(9)} ${r.bestClean.toFixed(4).padStart(9)} ${r.bestRobust.toFixed(4).padStart(9)}`);
   }
+  lines.push('', 'best acc/rob: highest on the frontier over the logged steps; ckpt acc/rob: the best-validation checkpoint');
   return `${lines.join('\n')}\n`;
 }
 
@@ -111,7 +135,7 @@ async function executeHere(plan: Plan, todo: readonly PlannedRun[], { store, glo
 async function executeOn(executor: RunExecutor, plan: Plan, todo: readonly PlannedRun[]): Promise<RunQueue> {
   const print = (runId: string, event: JobEvent): void => {
     if (event.type === 'started') plan.say(`${plan.label(runId)} started on ${event.backend}: ${event.totalSteps} steps, ${event.parameters.trainable.toLocaleString('en-US')} trainable parameters\n`);
-    else if (event.type === 'evaluation') plan.say(`${plan.label(runId)} ${summarisePoints(event.step, event.points)}\n`);
+    else if (event.type === 'evaluation' && !onlyLosses(event.points)) plan.say(`${plan.label(runId)} ${summarisePoints(event.step, event.points)}\n`);
   };
   const queue = new RunQueue(
     (job, signal, onEvent) =>
@@ -209,13 +233,14 @@ export function registerExperiment(program: Command, io: CliIo): void {
       const experiment = readExperiment(file);
       const workers = flags.workers === undefined ? undefined : parsePositiveInt(flags.workers, '--workers');
       // Refused input creates nothing: every run spec is checked before the database is opened.
-      validateExperiment(experiment, (await containerFor(global, io)).resolve(PluginRegistry));
+      const registry = (await containerFor(global, io)).resolve(PluginRegistry);
+      validateExperiment(experiment, registry);
       const store = Store.open(flags.db ?? databaseFile(io.env));
       try {
         const redis = redisUrl(flags.redis, io.env);
         const { id, runs } = await runExperiment({ experiment, store, global, io, quiet: flags.quiet, ...(workers === undefined ? {} : { workers }), ...(redis === undefined ? {} : { redis }) });
         const pointsOf = (runId: string): MeasuredPoint[] => store.points(runId);
-        const rows = leaderboard(runs, pointsOf);
+        const rows = leaderboards(runs, pointsOf, { resolve: registryResolver(registry) });
         const plots = await writePlots(runs, pointsOf, flags.plots ?? join(dataDir(io.env), 'plots', id));
         io.stdout(
           flags.json
@@ -237,7 +262,8 @@ export function registerExperiment(program: Command, io: CliIo): void {
     .option('--eps <radius>', 'robust accuracy at this radius, e.g. 0.0314 or 8/255')
     .option('--db <file>', 'database (default: PARETUNE_DB, else paretune.db in the data directory)')
     .option('--json', 'print machine-readable JSON')
-    .action((flags: { experiment?: string; dataset?: string; attack?: string; norm?: string; eps?: string; db?: string; json?: boolean }) => {
+    .action(async (flags: { experiment?: string; dataset?: string; attack?: string; norm?: string; eps?: string; db?: string; json?: boolean }, command: Command) => {
+      const registry = (await containerFor(command.optsWithGlobals<GlobalOptions>(), io)).resolve(PluginRegistry);
       const store = Store.open(flags.db ?? databaseFile(io.env));
       try {
         const experimentId = flags.experiment === undefined ? undefined : store.listExperiments().find((e) => e.name === flags.experiment || e.id === flags.experiment)?.id;
@@ -246,7 +272,8 @@ export function registerExperiment(program: Command, io: CliIo): void {
         const threat = flags.attack === undefined && flags.norm === undefined && flags.eps === undefined
           ? undefined
           : { ...(flags.attack === undefined ? {} : { attack: flags.attack }), ...(flags.norm === undefined ? {} : { norm: flags.norm }), ...(flags.eps === undefined ? {} : { eps: parseNumber(flags.eps, '--eps') }) };
-        const rows = leaderboard(runs, (runId) => store.points(runId), threat);
+        const options = { ...(threat === undefined ? {} : { threat }), resolve: registryResolver(registry) };
+        const rows = leaderboards(runs, (runId) => store.points(runId), options);
         io.stdout(flags.json ? `${JSON.stringify(rows, null, 2)}\n` : formatLeaderboard(rows));
       } finally {
         store.close();

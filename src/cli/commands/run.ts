@@ -10,7 +10,7 @@ import { runJob } from '../../core/execution/run-job.js';
 import { executeStoredRun, resumeOf } from '../../core/execution/stored-run.js';
 import { resolveRun } from '../../core/runs/spec.js';
 import { assertWritable } from '../../core/runs/outputs.js';
-import { RunFailedError } from '../../core/runs/runner.js';
+import { onlyLosses, RunFailedError } from '../../core/runs/runner.js';
 import { RunStoppedError } from '../../core/training/trainer.js';
 import type { RunContext } from '../../core/runs/runner.js';
 import { Store } from '../../core/store/store.js';
@@ -201,7 +201,7 @@ export async function executeRun({ spec, runId, store, experimentId, flags, glob
       }
     } else if (event.type === 'step') {
       bar?.update(event.step, { loss: event.loss.toFixed(4), lr: event.learningRate.toExponential(2) });
-    } else if (event.type === 'evaluation') {
+    } else if (event.type === 'evaluation' && !onlyLosses(event.points)) {
       const line = summarisePoints(event.step, event.points);
       if (bar !== undefined) bar.stop();
       io.stderr(`${line}\n`);

@@ -1,5 +1,5 @@
 import { EventEmitter, on } from 'node:events';
-import { RunFailedError } from '../runs/runner.js';
+import { onlyLosses, RunFailedError } from '../runs/runner.js';
 import { RunStoppedError } from '../training/trainer.js';
 import type { JobEvent, RunJob } from './job.js';
 
@@ -149,7 +149,7 @@ export class RunQueue {
       await this.execute(job, stop.signal, (event) => {
         if (event.type === 'started') this.update({ ...state(), totalSteps: event.totalSteps });
         else if (event.type === 'step') this.update({ ...state(), step: event.step, loss: event.loss, learningRate: event.learningRate });
-        else if (event.type === 'evaluation') this.update({ ...state(), evaluatedStep: event.step });
+        else if (event.type === 'evaluation' && !onlyLosses(event.points)) this.update({ ...state(), evaluatedStep: event.step });
       });
       this.update({ ...state(), status: 'finished' });
     } catch (error) {

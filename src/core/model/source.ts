@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { ProgressListener } from '../contracts/dataset.js';
 import type { Rng } from '../tensor/rng.js';
 import { findPreset, PRESETS } from './architecture.js';
 import type { ViTConfig } from './architecture.js';
 import { inspectCheckpoint, loadCheckpoint } from './checkpoint.js';
 import { downloadFromHub } from './hub.js';
+import { fileDigest, modelId, modelSourceName } from './identity.js';
 import { CheckpointError } from './safetensors.js';
 import { VisionTransformer } from './vit.js';
 
@@ -15,9 +17,10 @@ export interface ModelSourceOptions {
   readonly onProgress?: ProgressListener;
 }
 
-/** A loaded backbone and a one-line account of where it came from (recorded with runs). */
+/** A loaded backbone, its stable id (see modelId) and a one-line account of where it came from, without server paths. */
 export interface LoadedModel {
   readonly model: VisionTransformer;
+  readonly id: string;
   readonly description: string;
 }
 
@@ -56,10 +59,11 @@ export async function loadModel(source: string, rng: Rng, options: ModelSourceOp
   if (preset !== undefined && preset.weights === undefined) {
     if (options.numClasses === undefined) throw new CheckpointError(`preset '${source}' needs the number of classes`);
     const model = VisionTransformer.random({ ...preset.config, numClasses: options.numClasses }, rng);
-    return { model, description: `${preset.name}: ${preset.description}` };
+    return { model, id: preset.name, description: `${preset.name}: ${preset.description}` };
   }
   const path = await checkpointPath(preset?.weights ?? source, options);
   const { model, info, freshHead } = loadCheckpoint(path, { numClasses: options.numClasses, rng, overrides: preset?.config });
   const head = freshHead ? `new ${model.numClasses}-class head` : 'its own head';
-  return { model, description: `${preset?.name ?? source} (${info.layout} checkpoint ${info.file}, ${head})` };
+  const id = preset?.name ?? modelId(source) ?? `sha256:${fileDigest(info.file)}`;
+  return { model, id, description: `${modelSourceName(preset?.name ?? source)} (${info.layout} checkpoint ${basename(info.file)}, ${head})` };
 }

@@ -66,10 +66,13 @@ export function metricVersion(run: Pick<RunRecord, 'plugins'>, name: string): st
 
 /** A readable name of a robust-accuracy context, e.g. `pgd Linf eps 8/255`. */
 export function threatLabel(context: MetricContext): string {
-  const eps = Number(context['eps']);
+  return `${String(context['attack'])} ${String(context['norm'] ?? '')} eps ${radiusLabel(Number(context['eps']))}`.replace('  ', ' ');
+}
+
+/** A radius as `k/255` where it is a whole number of 8-bit pixel levels, else as the number (e.g. `0.03`). */
+export function radiusLabel(eps: number): string {
   const over255 = eps * 255;
-  const radius = Math.abs(over255 - Math.round(over255)) < 1e-6 ? `${Math.round(over255)}/255` : String(eps);
-  return `${String(context['attack'])} ${String(context['norm'] ?? '')} eps ${radius}`.replace('  ', ' ');
+  return Math.abs(over255 - Math.round(over255)) < 1e-6 ? `${Math.round(over255)}/255` : String(eps);
 }
 
 /** The frontier over a run's logged steps for two objectives (points of the final best-checkpoint pass excluded). */

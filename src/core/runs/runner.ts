@@ -4,6 +4,7 @@ import type { AttackPlugin } from '../contracts/attack.js';
 import { checkSplitLabels } from '../contracts/dataset.js';
 import type { DatasetSplit, ProgressListener } from '../contracts/dataset.js';
 import type { MetricContext } from '../contracts/metric.js';
+import type { ModelArchitecture } from '../contracts/model.js';
 import { datasetFiles } from '../data/files.js';
 import { canonicalJson } from '../evaluation/context.js';
 import { evaluate } from '../evaluation/evaluator.js';
@@ -26,7 +27,7 @@ import { RunStoppedError, stepsPerEpoch, train } from '../training/trainer.js';
 import type { StepEvent } from '../training/trainer.js';
 import { assertWritable } from './outputs.js';
 import { evaluationPlan } from './plan.js';
-import { resolveRun } from './spec.js';
+import { LOSS_INTERVAL, resolveRun } from './spec.js';
 import type { ResolvedRun } from './spec.js';
 
 /** What a run reports while it works. */
@@ -39,6 +40,8 @@ export type RunEvent =
       readonly plugins: readonly string[];
       readonly totalSteps: number;
       readonly evaluationSteps: readonly number[];
+      /** Stable id of the backbone (see modelId) and its display text. */
+      readonly modelId: string;
       readonly model: string;
       readonly parameters: ParameterCounts;
     }
@@ -75,7 +78,10 @@ export interface RunResult {
   readonly spec: ResolvedRun['spec'];
   /** `name@version` of every plugin the run used. */
   readonly plugins: readonly string[];
+  readonly modelId: string;
   readonly model: string;
+  /** The backbone's shape (the head's classes aside). */
+  readonly architecture: Pick<ModelArchitecture, 'imageSize' | 'patchSize' | 'hiddenSize' | 'numLayers'>;
   readonly parameters: ParameterCounts;
   readonly points: readonly MeasuredPoint[];
   readonly lastStep: number;
@@ -97,6 +103,12 @@ type SplitRecord = { readonly source?: string; readonly images: number; readonly
 
 const skippedOf = (split: DatasetSplit): { skipped?: number } =>
   split.skipped === undefined ? {} : { skipped: split.skipped };
+
+/** The metric of the training loss, recorded as points in context `{ split: 'train' }` (see `training.lossInterval`). */
+export const TRAINING_LOSS = 'loss';
+
+/** Whether an evaluation event only carries training losses (no model was measured). */
+export const onlyLosses = (points: readonly MeasuredPoint[]): boolean => points.every((p) => p.name === TRAINING_LOSS);
 
 /** Thrown when a run fails after it started measuring; carries every point measured until then. */
 export class RunFailedError extends Error {
@@ -165,7 +177,7 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
   const trainData = await open('train');
   const testData = await open('test');
 
-  const { model, description: modelDescription } = await loadModel(spec.model, rng.fork('model'), { numClasses: description.numClasses, cacheDir: context.cacheDir, onProgress: context.onProgress });
+  const { model, id: modelId, description: modelDescription } = await loadModel(spec.model, rng.fork('model'), { numClasses: description.numClasses, cacheDir: context.cacheDir, onProgress: context.onProgress });
   const points: MeasuredPoint[] = [...(context.checkpoint?.resume?.points ?? [])];
   let evaluationSeconds = 0;
   try {
@@ -195,8 +207,10 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
     const perEpoch = stepsPerEpoch(trainIndices.length, training.batchSize);
     const totalSteps = training.steps ?? Math.round(training.epochs * perEpoch);
     const steps = evaluationSteps(spec.evaluation.schedule, totalSteps);
-    context.onEvent?.({ type: 'started', backend: tf.getBackend(), spec, plugins, totalSteps, evaluationSteps: steps, model: modelDescription, parameters });
+    context.onEvent?.({ type: 'started', backend: tf.getBackend(), spec, plugins, totalSteps, evaluationSteps: steps, modelId, model: modelDescription, parameters });
 
+    const lossInterval = training.lossInterval ?? LOSS_INTERVAL;
+    const evaluateAt = new Set(steps);
     const measure = async (step: number, epoch: number, extra: MetricContext = {}): Promise<MeasuredPoint[]> => {
       const t0 = performance.now();
       const measured = (await evaluate(model, plan, step, epoch)).map((p) => ({ ...p, context: { ...p.context, ...extra } }));
@@ -221,7 +235,14 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       rng: rng.fork('training'),
       evaluationSteps: steps,
       evaluate: async (step, epoch) => validationAccuracy(await measure(step, epoch)),
-      onStep: (event) => context.onEvent?.({ type: 'step', ...event }),
+      onStep: (event) => {
+        context.onEvent?.({ type: 'step', ...event });
+        if (event.step % lossInterval === 0 || evaluateAt.has(event.step)) {
+          const loss = { step: event.step, epoch: event.epoch, name: TRAINING_LOSS, context: { split: 'train' }, value: event.loss, count: event.images, seconds: 0 };
+          points.push(loss);
+          context.onEvent?.({ type: 'evaluation', step: event.step, points: [loss] });
+        }
+      },
       signal: context.signal,
       ...(resume === undefined ? {} : { resume }),
       ...(checkpoint === undefined
@@ -236,7 +257,7 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
     });
     // The restored best weights are exactly those measured at bestStep, and an evaluation depends only on the weights
     // (its samples and random streams never depend on the step), so the final points repeat bestStep's.
-    const atBest = points.filter((p) => p.step === outcome.bestStep && p.context['checkpoint'] === undefined);
+    const atBest = points.filter((p) => p.step === outcome.bestStep && p.context['checkpoint'] === undefined && p.name !== TRAINING_LOSS);
     if (atBest.length === 0) {
       await measure(outcome.lastStep, Math.floor(outcome.lastStep / perEpoch), { checkpoint: 'best', bestStep: outcome.bestStep });
     } else {
@@ -253,7 +274,9 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
     return {
       spec,
       plugins,
+      modelId,
       model: modelDescription,
+      architecture: { imageSize: architecture.imageSize, patchSize: architecture.patchSize, hiddenSize: architecture.hiddenSize, numLayers: architecture.numLayers },
       parameters,
       points,
       lastStep: outcome.lastStep,

@@ -45,6 +45,8 @@ export const runSpecSchema = z.strictObject({
       epsilon: z.number().positive().default(1e-8),
       maxGradNorm: z.number().nonnegative().default(1),
       validationFraction: z.number().min(0).lt(1).default(0.1),
+      /** Record the training loss every this many steps, besides at every evaluation step (default {@link LOSS_INTERVAL}). */
+      lossInterval: z.number().int().positive().optional(),
       /** Train on a seeded subset of the training part: `{ perClass: n }` or `{ total: n }` (quick experiments). */
       subset: z.union([z.strictObject({ perClass: z.number().int().positive() }), z.strictObject({ total: z.number().int().positive() })]).optional(),
     })
@@ -70,6 +72,9 @@ export const runSpecSchema = z.strictObject({
     })
     .prefault({}),
 });
+
+/** Steps between two recorded training losses when `training.lossInterval` is not set. */
+export const LOSS_INTERVAL = 10;
 
 export type RunSpecInput = z.input<typeof runSpecSchema>;
 export type RunSpec = z.output<typeof runSpecSchema>;
@@ -103,8 +108,8 @@ export interface ResolvedRun {
   readonly attacks: readonly ResolvedPlugin<'attack'>[];
   readonly shifts: readonly ResolvedPlugin<'shift'>[];
   readonly metrics: readonly ResolvedPlugin<'metric'>[];
-  readonly training: Required<Omit<RunSpec['training'], 'steps' | 'subset' | 'microBatch'>> &
-    Pick<RunSpec['training'], 'steps' | 'subset' | 'microBatch'>;
+  readonly training: Required<Omit<RunSpec['training'], 'steps' | 'subset' | 'microBatch' | 'lossInterval'>> &
+    Pick<RunSpec['training'], 'steps' | 'subset' | 'microBatch' | 'lossInterval'>;
 }
 
 /**

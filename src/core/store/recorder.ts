@@ -7,7 +7,7 @@ import { PARETUNE_VERSION } from '../version.js';
 import type { NewRun, Store } from './store.js';
 
 /** The row of a new run with this spec (validated), claimed by the store that records it. */
-export function newRunOf(runId: string, spec: RunSpec, details: { experimentId?: string; model?: string; backend?: string; plugins?: readonly string[] } = {}): NewRun {
+export function newRunOf(runId: string, spec: RunSpec, details: { experimentId?: string; modelId?: string; model?: string; backend?: string; plugins?: readonly string[] } = {}): NewRun {
   const name = (ref: string | { name: string }): string => (typeof ref === 'string' ? ref : ref.name);
   return { id: runId, spec, seed: spec.seed, strategy: spec.strategies.map(name).join('+'), dataset: name(spec.dataset), paretuneVersion: PARETUNE_VERSION, ...details };
 }
@@ -22,7 +22,7 @@ export function recordRun(store: Store, runId: string, options: { experimentId?:
   const { experimentId } = options;
   return (event) => {
     if (event.type === 'started') {
-      const details = { model: event.model, backend: event.backend, plugins: event.plugins };
+      const details = { modelId: event.modelId, model: event.model, backend: event.backend, plugins: event.plugins };
       if (store.getRun(runId) !== undefined) store.markStarted(runId, details);
       else store.createRun(newRunOf(runId, event.spec, { ...(experimentId === undefined ? {} : { experimentId }), ...details }));
     } else if (event.type === 'evaluation') {

@@ -29,6 +29,9 @@ export interface RunRecord {
   readonly seed: number;
   readonly strategy: string;
   readonly dataset: string;
+  /** Stable id of the backbone (preset, `hf:<repo>@<revision>`, `sha256:<hex>` of a checkpoint); null if unknown. */
+  readonly modelId: string | null;
+  /** Display text of the backbone, without server paths. */
   readonly model: string | null;
   readonly backend: string | null;
   readonly plugins: readonly string[];
@@ -49,6 +52,7 @@ export interface NewRun {
   readonly seed: number;
   readonly strategy: string;
   readonly dataset: string;
+  readonly modelId?: string;
   readonly model?: string;
   readonly backend?: string;
   readonly plugins?: readonly string[];
@@ -137,6 +141,7 @@ interface RunRow {
   seed: number;
   strategy: string;
   dataset: string;
+  model_id: string | null;
   model: string | null;
   backend: string | null;
   plugins: string | null;
@@ -207,7 +212,9 @@ export class Store {
         const current = db.pragma('user_version', { simple: true }) as number;
         if (current > SCHEMA_VERSION) throw newer(current);
         for (let v = current; v < SCHEMA_VERSION; v++) {
-          db.exec(MIGRATIONS[v] as string);
+          const migration = MIGRATIONS[v] as (typeof MIGRATIONS)[number];
+          if (typeof migration === 'string') db.exec(migration);
+          else migration(db);
           db.pragma(`user_version = ${v + 1}`);
         }
       }).immediate();
@@ -241,8 +248,9 @@ export class Store {
   createRun(run: NewRun): void {
     this.db
       .prepare(
-        `INSERT INTO runs (id, experiment_id, spec, status, seed, strategy, dataset, model, backend, plugins, paretune_version, host, pid, owner, heartbeat_at, created_at)
-         VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO runs (id, experiment_id, spec, status, seed, strategy, dataset, model_id, model, backend, plugins, paretune_version, host, pid, owner,
+           heartbeat_at, created_at)
+         VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         run.id,
@@ -251,6 +259,7 @@ export class Store {
         run.seed,
         run.strategy,
         run.dataset,
+        run.modelId ?? null,
         run.model ?? null,
         run.backend ?? null,
         JSON.stringify(run.plugins ?? []),
@@ -310,15 +319,15 @@ export class Store {
    * Marks a run claimed by this store (or an unclaimed one) as started here, recording what it runs on when the
    * row does not say yet. A run another store has taken over is left alone.
    */
-  markStarted(runId: string, details: { model: string; backend: string; plugins: readonly string[] }): void {
+  markStarted(runId: string, details: { modelId: string; model: string; backend: string; plugins: readonly string[] }): void {
     this.unstarted.delete(runId);
     this.db
       .prepare(
         `UPDATE runs SET status = 'running', host = ?, pid = ?, owner = ?, heartbeat_at = ?, finished_at = NULL, error = NULL,
-           model = COALESCE(model, ?), backend = COALESCE(backend, ?), plugins = CASE WHEN plugins IS NULL OR plugins = '[]' THEN ? ELSE plugins END
+           model_id = COALESCE(model_id, ?), model = COALESCE(model, ?), backend = COALESCE(backend, ?), plugins = CASE WHEN plugins IS NULL OR plugins = '[]' THEN ? ELSE plugins END
          WHERE id = ? AND (owner IS NULL OR owner = ?)`,
       )
-      .run(hostname(), process.pid, this.owner, Date.now(), details.model, details.backend, JSON.stringify(details.plugins), runId, this.owner);
+      .run(hostname(), process.pid, this.owner, Date.now(), details.modelId, details.model, details.backend, JSON.stringify(details.plugins), runId, this.owner);
     this.keepAlive();
   }
 
@@ -473,6 +482,7 @@ export class Store {
       seed: r.seed,
       strategy: r.strategy,
       dataset: r.dataset,
+      modelId: r.model_id,
       model: r.model,
       backend: r.backend,
       plugins: JSON.parse(r.plugins ?? '[]') as string[],

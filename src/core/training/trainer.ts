@@ -33,7 +33,9 @@ export class RunStoppedError extends Error {
 export interface StepEvent {
   readonly step: number;
   readonly epoch: number;
+  /** Mean cross-entropy over the step's batch, of `images` images. */
   readonly loss: number;
+  readonly images: number;
   readonly learningRate: number;
   readonly gradNorm: number;
 }
@@ -169,7 +171,7 @@ export async function train(options: TrainerOptions): Promise<TrainingOutcome> {
       if (Number.isFinite(loss)) gradNorm = await optimizer.apply(grads, lr);
       tf.dispose(Object.values(grads));
       if (!Number.isFinite(loss)) throw new TrainingDivergedError(step, loss);
-      options.onStep?.({ step: step + 1, epoch, loss, learningRate: lr, gradNorm });
+      options.onStep?.({ step: step + 1, epoch, loss, images: batch.count, learningRate: lr, gradNorm });
       // Let timers and signal handlers (Ctrl-C, progress redraws) run between steps.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }

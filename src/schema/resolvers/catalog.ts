@@ -1,8 +1,9 @@
 import { inject, injectable } from 'tsyringe';
-import { Arg, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { configJsonSchema } from '../../core/contracts/config.js';
 import { datasetCatalog } from '../../core/data/catalog.js';
 import { Api, ApiToken, notFound } from '../api.js';
+import type { ApiContext } from '../api.js';
 import { pageOfRuns } from '../run-query.js';
 import { DatasetInfo, Experiment, PluginFamily, PluginInfo, RunConnection } from '../types.js';
 
@@ -13,7 +14,10 @@ export class CatalogResolver {
   constructor(@inject(ApiToken) private readonly api: Api) {}
 
   @Query(() => [PluginInfo], { description: 'Registered plugins (built-in and loaded), optionally of one family.' })
-  plugins(@Arg('family', () => PluginFamily, { nullable: true }) family: PluginFamily | null | undefined): PluginInfo[] {
+  plugins(
+    @Arg('family', () => PluginFamily, { nullable: true }) family: PluginFamily | null | undefined,
+    @Ctx() context: ApiContext,
+  ): PluginInfo[] {
     return this.api.registry
       .all()
       .filter(({ plugin }) => family == null || plugin.family === family)
@@ -23,15 +27,16 @@ export class CatalogResolver {
         version: plugin.meta.version,
         apiVersion: plugin.meta.apiVersion,
         description: plugin.meta.description,
-        origin,
+        origin: this.api.visible(context, origin),
         configSchema: configJsonSchema(plugin.configSchema),
       }));
   }
 
   @Query(() => [DatasetInfo], { description: 'Dataset plugins with their classes, splits and domains (for their default configs) and whether their files are on the server.' })
-  datasets(): DatasetInfo[] {
-    return datasetCatalog(this.api.registry, this.api.options.dataDir).map(({ origin: _origin, present, classNames, splits, domains, ...rest }) => ({
+  datasets(@Ctx() context: ApiContext): DatasetInfo[] {
+    return datasetCatalog(this.api.registry, this.api.options.dataDir).map(({ origin: _origin, present, classNames, splits, domains, detail, ...rest }) => ({
       ...rest,
+      detail: this.api.visible(context, detail),
       available: present,
       ...(classNames === undefined ? {} : { classNames: [...classNames] }),
       ...(splits === undefined ? {} : { splits: [...splits] }),
@@ -40,13 +45,13 @@ export class CatalogResolver {
   }
 
   @Query(() => [Experiment], { description: 'Experiments, newest first.' })
-  experiments(): Experiment[] {
-    return this.api.store.listExperiments();
+  experiments(@Ctx() context: ApiContext): Experiment[] {
+    return this.api.store.listExperiments().map((e) => ({ ...e, definition: this.api.visible(context, e.definition) }));
   }
 
   @Query(() => Experiment, { description: 'An experiment by id or name (NOT_FOUND when there is none).' })
-  experiment(@Arg('id', () => ID) id: string): Experiment {
-    const experiment = this.experiments().find((e) => e.id === id || e.name === id);
+  experiment(@Arg('id', () => ID) id: string, @Ctx() context: ApiContext): Experiment {
+    const experiment = this.experiments(context).find((e) => e.id === id || e.name === id);
     if (experiment === undefined) throw notFound('experiment', id);
     return experiment;
   }

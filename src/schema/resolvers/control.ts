@@ -48,8 +48,8 @@ export class ControlResolver {
     topics: RUN_PROGRESS,
     topicId: ({ args }) => args['id'],
   })
-  runProgress(@Root() progress: RunProgress, @Arg('id', () => ID) _id: string): RunProgressInfo {
-    return { ...progress, status: progress.status as RunStatus };
+  runProgress(@Root() progress: RunProgress, @Arg('id', () => ID) _id: string, @Ctx() context: ApiContext): RunProgressInfo {
+    return this.api.visible(context, { ...progress, status: progress.status as RunStatus });
   }
 }
 

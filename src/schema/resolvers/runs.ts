@@ -1,14 +1,16 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { inject, injectable } from 'tsyringe';
-import { Arg, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { isUserError } from '../../core/contracts/errors.js';
 import type { MetricContext } from '../../core/contracts/metric.js';
 import { canonicalJson } from '../../core/evaluation/context.js';
 import { downsample } from '../../core/runs/history.js';
 import { summariseRun } from '../../core/runs/summary.js';
 import { Api, ApiToken, badInput, notFound } from '../api.js';
+import type { ApiContext } from '../api.js';
 import { RunFilter, RunOrder } from '../inputs.js';
 import { pageOfRuns } from '../run-query.js';
+import { parseRadius } from '../scalars.js';
 import { HistoryPoint, MetricSeries, Run, RunConnection, RunProgressInfo, RunStatus, RunSummary } from '../types.js';
 
 /** The largest `samples` a history query may ask for. */
@@ -19,7 +21,14 @@ export function contextArg(value: unknown, name: string): MetricContext {
   if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string' && typeof v !== 'number')) {
     throw badInput(`${name}: expected an object of strings and numbers like {"split":"test"}, got ${JSON.stringify(value)}`);
   }
-  return value as MetricContext;
+  // Radii are stored as numbers: "8/255" names the same context as 0.0313725...
+  const { eps } = value as MetricContext;
+  if (typeof eps !== 'string') return value as MetricContext;
+  try {
+    return { ...(value as MetricContext), eps: parseRadius(eps) };
+  } catch (error) {
+    throw badInput(`${name}.eps: ${(error as Error).message}`);
+  }
 }
 
 @injectable()
@@ -42,6 +51,16 @@ export class RunResolver {
     const run = this.api.run(id);
     if (run === undefined) throw notFound('run', id);
     return run;
+  }
+
+  @FieldResolver(() => GraphQLJSON, { description: 'The run spec with every default filled in (server paths only with the API token).' })
+  spec(@Root() run: Run, @Ctx() context: ApiContext): unknown {
+    return this.api.visible(context, run.spec);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Why it failed or stopped (server paths only with the API token).' })
+  error(@Root() run: Run, @Ctx() context: ApiContext): string | null {
+    return this.api.visible(context, run.error);
   }
 
   @FieldResolver(() => RunSummary)
@@ -72,7 +91,7 @@ export class RunResolver {
   history(
     @Root() run: Run,
     @Arg('metric', () => String, { defaultValue: 'accuracy' }) metric: string,
-    @Arg('context', () => GraphQLJSON, { nullable: true, description: 'The metric context (default {"split":"test"}), e.g. {"split":"test","attack":"pgd","norm":"Linf","eps":0.00392156862745098}; see metrics.' }) context: unknown,
+    @Arg('context', () => GraphQLJSON, { nullable: true, description: 'The metric context (default {"split":"test"}), e.g. {"split":"test","attack":"pgd","norm":"Linf","eps":"1/255"} (eps a number or k/255 fraction in [0,1] pixel units); see metrics. A context or metric the run did not log is BAD_USER_INPUT naming those it did.' }) context: unknown,
     @Arg('samples', () => Int, { defaultValue: 500 }) samples: number,
     @Arg('fromStep', () => Int, { nullable: true }) fromStep: number | null | undefined,
     @Arg('toStep', () => Int, { nullable: true }) toStep: number | null | undefined,
@@ -80,6 +99,7 @@ export class RunResolver {
     if (samples > MAX_HISTORY_SAMPLES) throw badInput(`samples: at most ${MAX_HISTORY_SAMPLES}, got ${samples}`);
     const wanted = context === undefined || context === null ? { split: 'test' } : contextArg(context, 'context');
     const series = this.api.store.points(run.id, { name: metric, context: wanted, ...(fromStep == null ? {} : { fromStep }), ...(toStep == null ? {} : { toStep }) });
+    if (series.length === 0) this.assertMeasured(run.id, metric, wanted);
     try {
       return downsample(series, samples).map((p) => ({ step: p.step, epoch: p.epoch, value: Number.isFinite(p.value) ? p.value : null, count: p.count, seconds: p.seconds }));
     } catch (error) {
@@ -87,9 +107,25 @@ export class RunResolver {
     }
   }
 
+  /**
+   * Refuses a metric or context the run never logged while it logged others (a typo, a context without its norm),
+   * naming those it has; a run that logged nothing yet (queued, just started) answers an empty history.
+   */
+  private assertMeasured(runId: string, metric: string, context: MetricContext): void {
+    const logged = this.api.store.points(runId).filter((p) => p.context['checkpoint'] === undefined);
+    if (logged.length === 0) return;
+    const ofMetric = logged.filter((p) => p.name === metric);
+    if (ofMetric.length === 0) {
+      throw badInput(`metric: run ${runId} logged no '${metric}'; it logged ${[...new Set(logged.map((p) => p.name))].sort().join(', ')}`);
+    }
+    if (ofMetric.some((p) => canonicalJson(p.context) === canonicalJson(context))) return;
+    const contexts = [...new Set(ofMetric.map((p) => canonicalJson(p.context)))].sort();
+    throw badInput(`context: run ${runId} logged no '${metric}' in ${canonicalJson(context)}; its contexts: ${contexts.join(', ')}`);
+  }
+
   @FieldResolver(() => RunProgressInfo, { nullable: true, description: 'Live progress while the run is queued or running in this server (poll it, or subscribe to runProgress).' })
-  progress(@Root() run: Run): RunProgressInfo | undefined {
+  progress(@Root() run: Run, @Ctx() context: ApiContext): RunProgressInfo | undefined {
     const progress = this.api.queue.progress(run.id);
-    return progress === undefined ? undefined : { ...progress, status: progress.status as RunStatus };
+    return progress === undefined ? undefined : this.api.visible(context, { ...progress, status: progress.status as RunStatus });
   }
 }

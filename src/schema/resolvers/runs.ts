@@ -79,7 +79,7 @@ export class RunResolver {
   ): HistoryPoint[] {
     if (samples > MAX_HISTORY_SAMPLES) throw badInput(`samples: at most ${MAX_HISTORY_SAMPLES}, got ${samples}`);
     const wanted = context === undefined || context === null ? { split: 'test' } : contextArg(context, 'context');
-    const series = this.api.store.points(run.id, { name: metric, context: wanted, ...(fromStep == null ? {} : { fromStep }), ...(toStep == null ? {} : { toStep }) });
+    const series = this.api.store.series(run.id, metric, wanted, { ...(fromStep == null ? {} : { fromStep }), ...(toStep == null ? {} : { toStep }) });
     try {
       return downsample(series, samples).map((p) => ({ step: p.step, epoch: p.epoch, value: Number.isFinite(p.value) ? p.value : null, count: p.count, seconds: p.seconds }));
     } catch (error) {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { fileError, FileError, UserError } from '../contracts/errors.js';
+import { fileError, FileError, NOT_A_FOLDER, UserError } from '../contracts/errors.js';
 import type { MetricContext } from '../contracts/metric.js';
 import { canonicalJson } from '../evaluation/context.js';
 import type { MeasuredPoint } from '../evaluation/evaluator.js';
@@ -208,6 +208,20 @@ export class Store {
       throw new StoreError(userError instanceof FileError ? userError.message : `${file} cannot be used as a paretune database: ${(error as Error).message}`, { cause: error });
     }
     return new Store(file, db);
+  }
+
+  /**
+   * Opens a database that must exist already, for commands that read runs or continue one: a missing file is
+   * refused rather than created empty.
+   */
+  static openExisting(file: string): Store {
+    if (file !== ':memory:' && !existsSync(file)) {
+      let parent = dirname(resolve(file));
+      while (!existsSync(parent)) parent = dirname(parent);
+      const problem = statSync(parent).isDirectory() ? 'does not exist' : `${parent} ${NOT_A_FOLDER}`;
+      throw new StoreError(`database ${file}: ${problem}; expected ${EXPECTED_FILE} (paretune run, experiment and serve create one)`);
+    }
+    return Store.open(file);
   }
 
   /**

@@ -1,14 +1,14 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { inject, injectable } from 'tsyringe';
-import { Arg, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { isUserError } from '../../core/contracts/errors.js';
 import type { MetricContext } from '../../core/contracts/metric.js';
 import { canonicalJson } from '../../core/evaluation/context.js';
 import { downsample } from '../../core/runs/history.js';
 import { summariseRun } from '../../core/runs/summary.js';
 import { Api, ApiToken, badInput, notFound } from '../api.js';
-import { RunFilter, RunOrder } from '../inputs.js';
-import { pageOfRuns } from '../run-query.js';
+import { RunPageArgs } from '../inputs.js';
+import { pageOfRuns, runPageComplexity } from '../run-query.js';
 import { HistoryPoint, MetricSeries, Run, RunConnection, RunProgressInfo, RunStatus, RunSummary } from '../types.js';
 
 /** The largest `samples` a history query may ask for. */
@@ -27,14 +27,9 @@ export function contextArg(value: unknown, name: string): MetricContext {
 export class RunResolver {
   constructor(@inject(ApiToken) private readonly api: Api) {}
 
-  @Query(() => RunConnection, { description: 'Runs matching a filter, ordered, one page at a time (first at most 100).', complexity: ({ args, childComplexity }) => 1 + Math.min(Number(args['first'] ?? 20), 100) * childComplexity })
-  runs(
-    @Arg('filter', () => RunFilter, { nullable: true }) filter: RunFilter | null | undefined,
-    @Arg('orderBy', () => [RunOrder], { nullable: true, description: 'Default: newest first.' }) orderBy: RunOrder[] | null | undefined,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
-  ): RunConnection {
-    return pageOfRuns(this.api.views(), { filter, orderBy, first, after });
+  @Query(() => RunConnection, { description: 'Runs matching a filter, ordered, one page at a time (first or last, at most 100).', complexity: runPageComplexity })
+  runs(@Args(() => RunPageArgs) page: RunPageArgs): RunConnection {
+    return pageOfRuns(this.api.views(), page);
   }
 
   @Query(() => Run, { description: 'A stored or queued run (NOT_FOUND when there is none).' })

@@ -6,8 +6,8 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import type { ApolloServerPlugin, HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { getOperationAST, getVariableValues, GraphQLError, parse, printSchema, validate } from 'graphql';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, Kind, parse, printSchema, validate } from 'graphql';
+import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import { useServer } from 'graphql-ws/use/ws';
 import type { DependencyContainer } from 'tsyringe';
@@ -84,6 +84,13 @@ function limitChecks(schema: GraphQLSchema, maxDepth: number, maxComplexity: num
   };
 }
 
+/** Root fields whose answers depend on more than the API's state: `datasets` says which files are on disk. */
+const OUTSIDE_STATE = new Set(['datasets']);
+
+/** Whether an operation is a query whose answer depends on the API's state alone (fragments at its root are not read). */
+const statefulQuery = (operation: OperationDefinitionNode): boolean =>
+  operation.operation === 'query' && operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && !OUTSIDE_STATE.has(s.name.value));
+
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
 /** Whether `header` is exactly `Bearer <token>`; compared as equal-length digests, in constant time. */
@@ -154,7 +161,7 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
         },
         async willSendResponse({ request, operation, response }) {
           if (request.http === undefined) return;
-          const answered = operation?.operation === 'query' && response.body.kind === 'single' && response.body.singleResult.errors === undefined;
+          const answered = operation !== undefined && statefulQuery(operation) && response.body.kind === 'single' && response.body.singleResult.errors === undefined;
           reusable.set(request.http, (reusable.get(request.http) ?? true) && answered);
         },
       };

@@ -70,6 +70,8 @@ describe('HTTP caching', () => {
     expect(answers[2]).toEqual(answers[0]);
     const missing = await fetch(getUrl(HISTORY, { id: 'none' }));
     expect(missing.headers.get('etag')).toBeNull();
+    // which dataset files are on disk is no part of the database
+    expect((await fetch(getUrl('{ datasets { name available } }', {}))).headers.get('etag')).toBeNull();
     const mutation = await gql(server.url, 'mutation { deleteRun(id: "run-11") }');
     expect(mutation.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });

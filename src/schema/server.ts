@@ -3,7 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import type { ApolloServerPlugin, HTTPGraphQLRequest } from '@apollo/server';
+import type { ApolloServerPlugin, HTTPGraphQLRequest, HTTPGraphQLResponse } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { getOperationAST, getVariableValues, GraphQLError, Kind, parse, printSchema, validate } from 'graphql';
@@ -193,6 +193,8 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
   const schemaDigest = createHash('sha256').update(sdl).digest('base64url');
   const schemaTag = entityTag(schemaDigest, '', '');
   const answers = new AnswerCache();
+  /** Requests being executed, by state and request, with the answer they will keep (undefined: none). */
+  const executing = new Map<string, Promise<Answer | undefined>>();
 
   const http: Server = createServer((req, res) => {
     void (async () => {
@@ -226,20 +228,33 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
       const request = `${req.headers.accept ?? ''}\u0000${get ? url.search : text}`;
       const state = api.state(MAX_AGE_SECONDS * 1000);
       const tag = entityTag(schemaDigest, state, request);
-      const kept = answers.get(state, request);
+      // The same request arriving while it is executed waits for that answer instead of executing it again.
+      const key = `${state}\u0000${request}`;
+      const kept = answers.get(state, request) ?? (await executing.get(key));
       if (kept !== undefined) return get ? sendCacheable(req, res, tag, kept) : sendAnswer(res, kept);
       const headers = new HeaderMap();
-      for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+      for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
       const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
-      const response = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest,
-        context: async () => ({ authorized: bearerMatches(req.headers.authorization, options.token), api }),
-      });
-      if (response.body.kind === 'complete' && reusable.get(httpGraphQLRequest) === true && api.state(MAX_AGE_SECONDS * 1000) === state) {
-        const answer = { contentType: response.headers.get('content-type') ?? 'application/json', body: response.body.string };
-        answers.set(state, request, answer);
-        return get ? sendCacheable(req, res, tag, answer) : sendAnswer(res, answer);
+      let settle: (answer: Answer | undefined) => void = () => undefined;
+      const leads = !executing.has(key);
+      if (leads) executing.set(key, new Promise((resolve) => (settle = resolve)));
+      let response: HTTPGraphQLResponse;
+      let answer: Answer | undefined;
+      try {
+        response = await apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest,
+          context: async () => ({ authorized: bearerMatches(req.headers.authorization, options.token), api }),
+        });
+        if (response.body.kind === 'complete' && reusable.get(httpGraphQLRequest) === true && api.state(MAX_AGE_SECONDS * 1000) === state) {
+          answer = { contentType: response.headers.get('content-type') ?? 'application/json', body: response.body.string };
+          answers.set(state, request, answer);
+        }
+      } finally {
+        // Without an answer to keep, the requests that waited execute themselves.
+        settle(answer);
+        if (leads) executing.delete(key);
       }
+      if (answer !== undefined) return get ? sendCacheable(req, res, tag, answer) : sendAnswer(res, answer);
       for (const [key, value] of response.headers) res.setHeader(key, value);
       res.statusCode = response.status ?? 200;
       if (response.body.kind === 'complete') {

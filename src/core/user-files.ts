@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { parse as yamlParse, YAMLParseError } from 'yaml';
 import { ConfigError } from './contracts/config.js';
-import { fileError, FileError } from './contracts/errors.js';
+import { fileError, isDirectoryError } from './contracts/errors.js';
 
 /**
  * The text of a file the user named, or a user error naming it and what it should have been.
@@ -11,7 +11,7 @@ import { fileError, FileError } from './contracts/errors.js';
 export function readUserFile(file: string, subject: string, expected: string): string {
   try {
     // reading a directory fails with a message that does not say which path
-    if (statSync(file).isDirectory()) throw new FileError(`${subject}: is a directory; expected ${expected}`);
+    if (statSync(file).isDirectory()) throw isDirectoryError(subject, expected);
     return readFileSync(file, 'utf8');
   } catch (error) {
     throw fileError(error, subject, expected);

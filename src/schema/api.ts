@@ -180,6 +180,16 @@ export class Api {
     return this.options.registry;
   }
 
+  /**
+   * A token that changes whenever a query could be answered differently: the database changed (here or in another
+   * process) or this server's queue moved. While a run is stored as running, the clock counts too, in steps of
+   * `clockMs`: its process can die, or its lease end, without a write.
+   */
+  state(clockMs: number): string {
+    const clock = this.store.hasRunningRuns() ? `.${Math.floor(Date.now() / clockMs)}` : '';
+    return `${this.store.changeToken()}.${this.queue.version}${clock}`;
+  }
+
   /** Mutations need the token; without one configured the server is read-only. */
   authorize(context: ApiContext): void {
     if (this.options.token === undefined) {

@@ -1,5 +1,5 @@
 import { GraphQLDateTimeISO, GraphQLJSON } from 'graphql-scalars';
-import { Field, Float, ID, InputType, Int, registerEnumType } from 'type-graphql';
+import { ArgsType, Field, Float, ID, InputType, Int, registerEnumType } from 'type-graphql';
 import { RunStatus, Sense } from './types.js';
 
 /** A run's headline number, for filters and ordering. */
@@ -96,6 +96,16 @@ export class RunFilter {
 export class RunOrder {
   @Field(() => RunOrderField) field!: RunOrderField;
   @Field(() => OrderDirection, { defaultValue: OrderDirection.DESC }) direction!: OrderDirection;
+}
+
+@ArgsType()
+export class RunPageArgs {
+  @Field(() => RunFilter, { nullable: true }) filter?: RunFilter | null;
+  @Field(() => [RunOrder], { nullable: true, description: 'Default: newest first.' }) orderBy?: RunOrder[] | null;
+  @Field(() => Int, { nullable: true, description: 'The first runs after `after` (default 20, at most 100).' }) first?: number | null;
+  @Field(() => String, { nullable: true, description: 'A cursor of a page with the same orderBy.' }) after?: string | null;
+  @Field(() => Int, { nullable: true, description: 'The last runs before `before` (at most 100), instead of first.' }) last?: number | null;
+  @Field(() => String, { nullable: true, description: 'A cursor of a page with the same orderBy.' }) before?: string | null;
 }
 
 @InputType({

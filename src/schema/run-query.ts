@@ -92,42 +92,89 @@ function compareKeys(a: Key, b: Key, orderBy: readonly RunOrder[]): number {
   return 0;
 }
 
-const encodeCursor = (key: Key): string => Buffer.from(JSON.stringify(key)).toString('base64url');
+/** An ordering as the API spells it, e.g. `[AUPF ASC, CREATED_AT DESC]`; cursors carry it. */
+const orderLabel = (orderBy: readonly RunOrder[]): string =>
+  `[${orderBy.map((o) => `${enumName(RunOrderField, o.field)} ${enumName(OrderDirection, o.direction)}`).join(', ')}]`;
 
-function decodeCursor(cursor: string, length: number): Key {
+const enumName = (values: Record<string, string>, value: string): string => Object.keys(values).find((name) => values[name] === value) ?? value;
+
+const encodeCursor = (order: string, key: Key): string => Buffer.from(JSON.stringify({ order, key })).toString('base64url');
+
+/** The key a cursor holds; refuses one that is not a cursor, or was made under another ordering. */
+function decodeCursor(argument: 'after' | 'before', cursor: string, order: string, length: number): Key {
+  let decoded: unknown;
   try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(key) && key.length === length && key.every((v) => v === null || typeof v === 'string' || typeof v === 'number')) return key as Key;
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     // reported below
   }
-  throw new GraphQLError(`after: '${cursor}' is not a cursor of this ordering (cursors come from a previous page with the same orderBy)`, { extensions: { code: 'BAD_USER_INPUT' } });
+  const { order: made, key } = (typeof decoded === 'object' && decoded !== null ? decoded : {}) as { order?: unknown; key?: unknown };
+  const isKey = Array.isArray(key) && key.length === length && key.every((v) => v === null || typeof v === 'string' || typeof v === 'number');
+  if (typeof made !== 'string' || !isKey) {
+    throw new GraphQLError(`${argument}: '${cursor}' is not a cursor of this API (cursors come from a previous page's edges or pageInfo)`, {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  }
+  if (made !== order) {
+    throw new GraphQLError(`${argument}: cursor '${cursor}' was made for orderBy ${made}, not ${order}; page with the orderBy of the page it came from`, {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  }
+  return key as Key;
 }
 
+/** What `runs` and `Experiment.runs` take; an argument given as null counts as not given. */
+export interface RunPageRequest {
+  readonly filter?: RunFilter | null;
+  readonly orderBy?: RunOrder[] | null;
+  readonly first?: number | null;
+  readonly after?: string | null;
+  readonly last?: number | null;
+  readonly before?: string | null;
+}
+
+/** The page size a request asks for: `first`, else `last`, else 20. */
+const pageSize = (args: RunPageRequest): number => args.first ?? args.last ?? 20;
+
+/** The complexity of a page of runs: its size times the cost of one run. */
+export const runPageComplexity = ({ args, childComplexity }: { args: Record<string, unknown>; childComplexity: number }): number =>
+  1 + Math.min(Number(pageSize(args as RunPageRequest)), MAX_PAGE_SIZE) * childComplexity;
+
 /**
- * One page of runs: filtered, ordered (default: newest first), and cut after `after` (a keyset cursor, so pages
- * stay consistent while runs are added).
+ * One page of runs: filtered, ordered (default: newest first), cut after `after` and before `before` (keyset
+ * cursors, so pages stay consistent while runs are added), then the `first` or the `last` of what is left.
  */
-/** Arguments as GraphQL passes them: an argument given as null counts as not given. */
-export function pageOfRuns(views: readonly RunView[], args: { filter?: RunFilter | null; orderBy?: RunOrder[] | null; first?: number; after?: string | null }): RunConnection {
-  const first = args.first ?? 20;
-  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-    throw new GraphQLError(`first: expected 1 to ${MAX_PAGE_SIZE} runs a page, got ${first}`, { extensions: { code: 'BAD_USER_INPUT' } });
+export function pageOfRuns(views: readonly RunView[], args: RunPageRequest): RunConnection {
+  if (args.first != null && args.last != null) throw new GraphQLError('give first or last, not both', { extensions: { code: 'BAD_USER_INPUT' } });
+  const size = pageSize(args);
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw new GraphQLError(`${args.last == null ? 'first' : 'last'}: expected 1 to ${MAX_PAGE_SIZE} runs a page, got ${size}`, { extensions: { code: 'BAD_USER_INPUT' } });
   }
   const orderBy = args.orderBy?.length ? args.orderBy : [{ field: RunOrderField.CREATED_AT, direction: OrderDirection.DESC }];
+  const order = orderLabel(orderBy);
   const filter = args.filter ?? undefined;
   const matching = views.filter((v) => filter === undefined || matches(v, filter)).map((view) => ({ view, key: keyOf(view, orderBy) }));
   matching.sort((a, b) => compareKeys(a.key, b.key, orderBy));
-  const start = args.after == null ? 0 : (() => {
-    const after = decodeCursor(args.after, orderBy.length + 1);
+  // The window between the cursors: [from, to) in the ordered runs.
+  let from = 0;
+  let to = matching.length;
+  if (args.after != null) {
+    const after = decodeCursor('after', args.after, order, orderBy.length + 1);
     const index = matching.findIndex((m) => compareKeys(m.key, after, orderBy) > 0);
-    return index < 0 ? matching.length : index;
-  })();
-  const edges = matching.slice(start, start + first).map((m) => ({ cursor: encodeCursor(m.key), node: m.view.run }));
+    from = index < 0 ? matching.length : index;
+  }
+  if (args.before != null) {
+    const before = decodeCursor('before', args.before, order, orderBy.length + 1);
+    const index = matching.findIndex((m) => compareKeys(m.key, before, orderBy) >= 0);
+    to = Math.max(from, index < 0 ? matching.length : index);
+  }
+  if (args.last == null) to = Math.min(to, from + size);
+  else from = Math.max(from, to - size);
+  const edges = matching.slice(from, to).map((m) => ({ cursor: encodeCursor(order, m.key), node: m.view.run }));
   return {
     edges,
     nodes: edges.map((e) => e.node),
     totalCount: matching.length,
-    pageInfo: { hasNextPage: start + first < matching.length, hasPreviousPage: start > 0, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: { hasNextPage: to < matching.length, hasPreviousPage: from > 0, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
   };
 }

@@ -3,16 +3,19 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, HTTPGraphQLRequest, HTTPGraphQLResponse } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { getOperationAST, getVariableValues, GraphQLError, parse, validate } from 'graphql';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, Kind, parse, printSchema, validate } from 'graphql';
+import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import { useServer } from 'graphql-ws/use/ws';
 import type { DependencyContainer } from 'tsyringe';
 import { WebSocketServer } from 'ws';
 import { Api } from './api.js';
 import type { ApiContext, ApiOptions } from './api.js';
+import { AnswerCache, entityTag, MAX_AGE_SECONDS, noneMatch } from './http-cache.js';
+import type { Answer } from './http-cache.js';
 import { buildApiSchema } from './schema.js';
 
 export interface ServerOptions extends ApiOptions {
@@ -49,25 +52,44 @@ function variableErrors(schema: GraphQLSchema, document: DocumentNode, variables
   return (errors ?? []).map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } }));
 }
 
-/** Variable types, depth and complexity checks, each answered with its own stable error code. */
-function limitErrors(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, maxDepth: number, maxComplexity: number): GraphQLError[] {
-  const invalid = variableErrors(schema, document, variables);
-  if (invalid.length > 0) return invalid;
+/** Whether a query is deeper than `maxDepth`, as its QUERY_TOO_DEEP error. */
+function depthError(schema: GraphQLSchema, document: DocumentNode, maxDepth: number): GraphQLError | undefined {
   const rejected: GraphQLError[] = [];
   validate(schema, document, [maxDepthRule({ n: maxDepth, ignoreIntrospection: true, flattenFragments: true, exposeLimits: true, propagateOnRejection: false, onReject: [(_context, error) => rejected.push(error)] })]);
-  if (rejected.length > 0) {
-    return [new GraphQLError(`query too deep: ${rejected[0]?.message.replace(/^Syntax Error: /, '')}`, { extensions: { code: 'QUERY_TOO_DEEP', limit: maxDepth, http: { status: 400 } } })];
-  }
-  const cost = getComplexity({ schema, query: document, variables: variables ?? {}, estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })] });
-  if (cost > maxComplexity) {
-    return [
-      new GraphQLError(`query too complex: cost ${cost} exceeds the limit of ${maxComplexity} (ask for fewer runs a page or fewer history samples)`, {
-        extensions: { code: 'QUERY_TOO_COMPLEX', cost, limit: maxComplexity, http: { status: 400 } },
-      }),
-    ];
-  }
-  return [];
+  if (rejected.length === 0) return undefined;
+  return new GraphQLError(`query too deep: ${rejected[0]?.message.replace(/^Syntax Error: /, '')}`, { extensions: { code: 'QUERY_TOO_DEEP', limit: maxDepth, http: { status: 400 } } });
 }
+
+/**
+ * Variable types, depth and complexity checks, each answered with its own stable error code. The depth of a
+ * document is checked once: repeated queries arrive as the same parsed document (Apollo keeps them by text).
+ */
+function limitChecks(schema: GraphQLSchema, maxDepth: number, maxComplexity: number): (document: DocumentNode, variables: Record<string, unknown> | undefined) => GraphQLError[] {
+  const depths = new WeakMap<DocumentNode, GraphQLError | null>();
+  return (document, variables) => {
+    const invalid = variableErrors(schema, document, variables);
+    if (invalid.length > 0) return invalid;
+    let tooDeep = depths.get(document);
+    if (tooDeep === undefined) depths.set(document, (tooDeep = depthError(schema, document, maxDepth) ?? null));
+    if (tooDeep !== null) return [tooDeep];
+    const cost = getComplexity({ schema, query: document, variables: variables ?? {}, estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })] });
+    if (cost > maxComplexity) {
+      return [
+        new GraphQLError(`query too complex: cost ${cost} exceeds the limit of ${maxComplexity} (ask for fewer runs a page or fewer history samples)`, {
+          extensions: { code: 'QUERY_TOO_COMPLEX', cost, limit: maxComplexity, http: { status: 400 } },
+        }),
+      ];
+    }
+    return [];
+  };
+}
+
+/** Root fields whose answers depend on more than the API's state: `datasets` says which files are on disk. */
+const OUTSIDE_STATE = new Set(['datasets']);
+
+/** Whether an operation is a query whose answer depends on the API's state alone (fragments at its root are not read). */
+const statefulQuery = (operation: OperationDefinitionNode): boolean =>
+  operation.operation === 'query' && operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && !OUTSIDE_STATE.has(s.name.value));
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
@@ -95,6 +117,24 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+function sendAnswer(res: ServerResponse, answer: Answer, headers: Record<string, string> = {}): void {
+  res.writeHead(200, { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body), ...headers });
+  res.end(answer.body);
+}
+
+/**
+ * Answers a GET that may be cached for a short while: 304 without a body when the client holds this answer
+ * (If-None-Match names its entity tag), else the answer with that tag.
+ */
+function sendCacheable(req: IncomingMessage, res: ServerResponse, tag: string, answer: Answer): void {
+  // Token holders see server paths that others do not: their answers are their own.
+  const scope = req.headers.authorization === undefined ? 'public' : 'private';
+  const headers = { etag: tag, 'cache-control': `${scope}, max-age=${MAX_AGE_SECONDS}`, vary: 'authorization' };
+  if (!noneMatch(req.headers['if-none-match'], tag)) return sendAnswer(res, answer, headers);
+  res.writeHead(304, headers);
+  res.end();
+}
+
 function sendError(res: ServerResponse, status: number, message: string, code: string): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
@@ -111,19 +151,28 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
   const maxDepth = options.maxDepth ?? LIMITS.maxDepth;
   const maxComplexity = options.maxComplexity ?? LIMITS.maxComplexity;
   const maxBodyBytes = options.maxBodyBytes ?? LIMITS.maxBodyBytes;
+  const limitErrors = limitChecks(schema, maxDepth, maxComplexity);
+  /** Whether an HTTP request was answered by query operations without errors: an answer that may be kept and reused. */
+  const reusable = new WeakMap<HTTPGraphQLRequest, boolean>();
   const limits: ApolloServerPlugin<ApiContext> = {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const [error] = limitErrors(schema, document, request.variables, maxDepth, maxComplexity);
+          const [error] = limitErrors(document, request.variables);
           if (error !== undefined) throw error;
+        },
+        async willSendResponse({ request, operation, response }) {
+          if (request.http === undefined) return;
+          const answered = operation !== undefined && statefulQuery(operation) && response.body.kind === 'single' && response.body.singleResult.errors === undefined;
+          reusable.set(request.http, (reusable.get(request.http) ?? true) && answered);
         },
       };
     },
   };
   const apollo = new ApolloServer<ApiContext>({
     schema,
-    plugins: [limits],
+    // Caching headers come from the database state (below); Apollo's per-field cache hints would wrap every resolver.
+    plugins: [limits, ApolloServerPluginCacheControlDisabled()],
     includeStacktraceInErrorResponses: options.debug === true,
     // Mutations need a bearer token, not cookies, so cross-site requests cannot act for a user: CSRF protection
     // (which would make plain GET queries send a special header) is not needed.
@@ -142,6 +191,13 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
     res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
   };
 
+  const sdl = printSchema(schema);
+  const schemaDigest = createHash('sha256').update(sdl).digest('base64url');
+  const schemaTag = entityTag(schemaDigest, '', '');
+  const answers = new AnswerCache();
+  /** Requests being executed, by state and request, with the answer they will keep (undefined: none). */
+  const executing = new Map<string, Promise<Answer | undefined>>();
+
   const http: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -151,26 +207,58 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
         res.end(JSON.stringify({ ok: true, ...api.queue.load() }));
         return;
       }
-      if (url.pathname !== '/graphql') return sendError(res, 404, `no such path '${url.pathname}': the API is at /graphql`, 'NOT_FOUND');
+      if (url.pathname === '/schema.graphql' && req.method === 'GET') return sendCacheable(req, res, schemaTag, { contentType: 'text/plain; charset=utf-8', body: sdl });
+      if (url.pathname !== '/graphql') {
+        return sendError(res, 404, `no such path '${url.pathname}': the API is at /graphql (its schema at GET /schema.graphql)`, 'NOT_FOUND');
+      }
       if (req.method === 'OPTIONS') {
         res.writeHead(204);
         res.end();
         return;
       }
+      let text: string;
       let body: unknown;
       try {
-        const text = await readBody(req, maxBodyBytes);
+        text = await readBody(req, maxBodyBytes);
         body = text.length === 0 ? undefined : JSON.parse(text);
       } catch (error) {
         if (error instanceof PayloadTooLargeError) return sendError(res, 413, error.message, 'PAYLOAD_TOO_LARGE');
         return sendError(res, 400, `request body is not JSON: ${(error as Error).message}`, 'BAD_REQUEST');
       }
+      // A query's answer depends on the request (the response format it accepts, whether it holds the API token:
+      // server paths are shown only then) and the API's state alone.
+      const get = req.method === 'GET';
+      const authorized = bearerMatches(req.headers.authorization, options.token);
+      const request = `${authorized ? 'token' : ''}\u0000${req.headers.accept ?? ''}\u0000${get ? url.search : text}`;
+      const state = api.state(MAX_AGE_SECONDS * 1000);
+      const tag = entityTag(schemaDigest, state, request);
+      // The same request arriving while it is executed waits for that answer instead of executing it again.
+      const key = `${state}\u0000${request}`;
+      const kept = answers.get(state, request) ?? (await executing.get(key));
+      if (kept !== undefined) return get ? sendCacheable(req, res, tag, kept) : sendAnswer(res, kept);
       const headers = new HeaderMap();
-      for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-      const response = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-        context: async () => ({ authorized: bearerMatches(req.headers.authorization, options.token), api }),
-      });
+      for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+      const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
+      let settle: (answer: Answer | undefined) => void = () => undefined;
+      const leads = !executing.has(key);
+      if (leads) executing.set(key, new Promise((resolve) => (settle = resolve)));
+      let response: HTTPGraphQLResponse;
+      let answer: Answer | undefined;
+      try {
+        response = await apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest,
+          context: async () => ({ authorized, api }),
+        });
+        if (response.body.kind === 'complete' && reusable.get(httpGraphQLRequest) === true && api.state(MAX_AGE_SECONDS * 1000) === state) {
+          answer = { contentType: response.headers.get('content-type') ?? 'application/json', body: response.body.string };
+          answers.set(state, request, answer);
+        }
+      } finally {
+        // Without an answer to keep, the requests that waited execute themselves.
+        settle(answer);
+        if (leads) executing.delete(key);
+      }
+      if (answer !== undefined) return get ? sendCacheable(req, res, tag, answer) : sendAnswer(res, answer);
       for (const [key, value] of response.headers) res.setHeader(key, value);
       res.statusCode = response.status ?? 200;
       if (response.body.kind === 'complete') {
@@ -198,7 +286,7 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
         } catch (error) {
           return [error as GraphQLError];
         }
-        const errors = limitErrors(schema, document, payload.variables ?? undefined, maxDepth, maxComplexity);
+        const errors = limitErrors(document, payload.variables ?? undefined);
         return errors.length > 0 ? errors : undefined;
       },
     },

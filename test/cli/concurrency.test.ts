@@ -118,10 +118,10 @@ describe('refused input creates nothing', () => {
     writeFileSync(experimentFile, JSON.stringify({ ...study('typo'), strategies: ['lroa'] }));
     expect((await cli(['--plugin', plugin, 'experiment', experimentFile, '--db', db], dir)).stderr).toContain("unknown strategy 'lroa'");
     const folder = await cli([...tiny, '--save-adaptation', dir], dir);
-    expect(folder.stderr).toBe(`paretune: --save-adaptation ${dir}: it is a folder; give a file name such as ${join(dir, 'adaptation.safetensors')}\n`);
+    expect(folder.stderr).toBe(`paretune: --save-adaptation ${dir}: is a directory; expected a file name such as ${join(dir, 'adaptation.safetensors')}\n`);
     writeFileSync(join(dir, 'notes.txt'), 'a file');
     const underFile = await cli([...tiny, '--save-adaptation', join(dir, 'notes.txt', 'a.safetensors')], dir);
-    expect(underFile.stderr).toBe(`paretune: --save-adaptation ${join(dir, 'notes.txt', 'a.safetensors')}: ${join(dir, 'notes.txt')} is a file, not a folder\n`);
+    expect(underFile.stderr).toBe(`paretune: --save-adaptation ${join(dir, 'notes.txt', 'a.safetensors')}: ${join(dir, 'notes.txt')} is a file, not a folder; expected a file paretune can write\n`);
     expect(existsSync(join(dir, 'new'))).toBe(false);
   });
 });

@@ -62,7 +62,7 @@ const CASES: readonly Case[] = [
   { name: 'a missing --weights checkpoint', argv: ['--plugin', '{toy}', 'evaluate', '--weights', '{dir}/none.safetensors', '--dataset', 'toy'], says: /none\.safetensors/ },
   { name: 'a missing --model checkpoint', argv: training().map((a) => (a === '{ckpt}' ? '{dir}/none.safetensors' : a)), says: /none\.safetensors/ },
   { name: 'a strategy stacked twice', argv: training('--strategy', 'lora+lora'), says: /field 'strategies': 'lora' is listed more than once \(bitfit\+lora\+lora\)/ },
-  { name: '--save-adaptation to a directory', argv: training('--strategy', 'lora', '--save-adaptation', '{dir}'), says: /--save-adaptation .*: it is a folder; give a file name such as .*adaptation\.safetensors/ },
+  { name: '--save-adaptation to a directory', argv: training('--strategy', 'lora', '--save-adaptation', '{dir}'), says: /--save-adaptation .*: is a directory; expected a file name such as .*adaptation\.safetensors/ },
   { name: 'a missing --spec file', argv: ['run', '--spec', '{dir}/none.json'], says: /--spec .*none\.json: does not exist; expected a JSON run spec/ },
   { name: '--spec naming a directory', argv: ['run', '--spec', '{dir}'], says: /--spec .*: is a directory; expected a JSON run spec/ },
   { name: 'a missing experiment file', argv: ['experiment', '{dir}/none.yaml'], says: /none\.yaml: does not exist; expected/ },

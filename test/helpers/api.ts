@@ -77,6 +77,8 @@ export interface SeedRun {
   readonly spec?: Record<string, unknown>;
   /** `name@version` of the plugins the run records (default: its strategy's). */
   readonly plugins?: readonly string[];
+  /** The name of the experiment the run belongs to (stored with an empty definition); none by default. */
+  readonly experiment?: string;
 }
 
 const ROBUST = { split: 'test', attack: 'pgd', norm: 'Linf', eps: 1 / 255 };
@@ -89,7 +91,8 @@ export function seedRuns(file: string, runs: readonly SeedRun[], { steps = 10 }:
   const store = Store.open(file);
   for (const run of runs) {
     const spec = runSpecSchema.parse({ model: run.model ?? 'vit-micro-28', dataset: run.dataset, strategies: [run.strategy], seed: run.seed, tags: run.tags, ...run.spec });
-    store.createRun({ id: run.id, spec, seed: run.seed, strategy: run.strategy, dataset: run.dataset, modelId: spec.model, model: 'synthetic', backend: 'wasm', plugins: [...(run.plugins ?? [`${run.strategy}@0.1.0`])], paretuneVersion: '0.1.0' });
+    const experimentId = run.experiment === undefined ? undefined : store.experiment(run.experiment, '{}').id;
+    store.createRun({ id: run.id, ...(experimentId === undefined ? {} : { experimentId }), spec, seed: run.seed, strategy: run.strategy, dataset: run.dataset, modelId: spec.model, model: 'synthetic', backend: 'wasm', plugins: [...(run.plugins ?? [`${run.strategy}@0.1.0`])], paretuneVersion: '0.1.0' });
     const points: MeasuredPoint[] = run.trajectory.flatMap(([clean, robust], i) => [
       { step: i * steps, epoch: 0, name: 'accuracy', context: { split: 'test' }, value: clean, count: 100, seconds: 0.1 },
       { step: i * steps, epoch: 0, name: 'accuracy', context: ROBUST, value: robust, count: 100, seconds: 0.5 },

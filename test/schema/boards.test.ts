@@ -118,6 +118,8 @@ describe('leaderboards over HTTP', () => {
     expect(JSON.stringify(open.data)).not.toContain(oldCheckpoint);
     const authorized = await gql<{ run: { spec: { model: string } } }>(server.url, query, {}, auth);
     expect(authorized.data?.run.spec.model).toBe(oldCheckpoint);
+    // The token holder's answer is never served, from the server's answer cache, to a caller without the token.
+    expect(JSON.stringify((await gql(server.url, query)).data)).not.toContain(oldCheckpoint);
   });
 });
 

@@ -264,7 +264,7 @@ export function registerExperiment(program: Command, io: CliIo): void {
     .option('--json', 'print machine-readable JSON')
     .action(async (flags: { experiment?: string; dataset?: string; attack?: string; norm?: string; eps?: string; db?: string; json?: boolean }, command: Command) => {
       const registry = (await containerFor(command.optsWithGlobals<GlobalOptions>(), io)).resolve(PluginRegistry);
-      const store = Store.open(flags.db ?? databaseFile(io.env));
+      const store = Store.openExisting(flags.db ?? databaseFile(io.env));
       try {
         const experimentId = flags.experiment === undefined ? undefined : store.listExperiments().find((e) => e.name === flags.experiment || e.id === flags.experiment)?.id;
         if (flags.experiment !== undefined && experimentId === undefined) throw new ConfigError(`no experiment '${flags.experiment}' in ${store.file}`);

@@ -40,7 +40,7 @@ export function registerExport(program: Command, io: CliIo): void {
     .action((flags: { what: string; format: string; experiment?: string; run?: string; out?: string; db?: string }) => {
       if (!['points', 'frontiers'].includes(flags.what)) throw new ConfigError(`--what: '${flags.what}' is not one of points, frontiers`);
       if (!['csv', 'json'].includes(flags.format)) throw new ConfigError(`--format: '${flags.format}' is not one of csv, json`);
-      const store = Store.open(flags.db ?? databaseFile(io.env));
+      const store = Store.openExisting(flags.db ?? databaseFile(io.env));
       try {
         let runs: RunRecord[];
         if (flags.run !== undefined) {

@@ -139,7 +139,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'no progress output')
     .action(async (id: string, flags: { db?: string; json?: boolean; quiet?: boolean }, command: Command) => {
-      const store = Store.open(flags.db ?? databaseFile(io.env));
+      const store = Store.openExisting(flags.db ?? databaseFile(io.env));
       try {
         // Checked and claimed in one write transaction: a second resume (or an experiment) cannot take it meanwhile.
         const { run, resume } = store.exclusively(() => {

@@ -22,7 +22,7 @@ export function registerRuns(program: Command, io: CliIo): void {
       if (options.status !== undefined && !(STATUSES as readonly string[]).includes(options.status)) {
         throw new ConfigError(`--status: '${options.status}' is not one of ${STATUSES.join(', ')}`);
       }
-      const store = Store.open(options.db ?? databaseFile(io.env));
+      const store = Store.openExisting(options.db ?? databaseFile(io.env));
       try {
         if (id !== undefined) {
           const run = store.getRun(id);

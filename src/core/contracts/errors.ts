@@ -36,11 +36,21 @@ const PROBLEMS: Readonly<Record<string, string>> = {
   SQLITE_IOERR: 'cannot be read or written (I/O error)',
 };
 
+/** The one wording of a path that cannot be used as asked: `<subject>: <problem>; expected <expected>`. */
+export const pathError = (subject: string, problem: string, expected: string, options?: ErrorOptions): FileError =>
+  new FileError(`${subject}: ${problem}; expected ${expected}`, options);
+
+/** A directory given where a file is expected, worded as a failed call on it (EISDIR) is. */
+export const isDirectoryError = (subject: string, expected: string): FileError => pathError(subject, PROBLEMS['EISDIR'] as string, expected);
+
+/** A file met where a folder is expected (itself, or one on the way to a path). */
+export const NOT_A_FOLDER = 'is a file, not a folder';
+
 /** The problem a Node or better-sqlite3 error names (`SQLITE_READONLY_DBMOVED` is `SQLITE_READONLY`), if known. */
 function problemOf(code: unknown, syscall: unknown): string | undefined {
   if (typeof code !== 'string') return undefined;
   // a recursive mkdir meets a file where a folder of the path should be
-  if (code === 'EEXIST' && syscall === 'mkdir') return 'is a file, not a folder';
+  if (code === 'EEXIST' && syscall === 'mkdir') return NOT_A_FOLDER;
   return PROBLEMS[code] ?? PROBLEMS[code.replace(/^(SQLITE_[A-Z]+)_.*$/, '$1')];
 }
 
@@ -56,5 +66,5 @@ export function fileError(error: unknown, subject: string, expected: string): un
   const problem = problemOf(code, syscall);
   if (problem === undefined) return error;
   const where = typeof path === 'string' && !subject.endsWith(path) ? `${path} ${problem}` : problem;
-  return new FileError(`${subject}: ${where}; expected ${expected}`, { cause: error });
+  return pathError(subject, where, expected, { cause: error });
 }

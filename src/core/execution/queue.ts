@@ -32,6 +32,7 @@ export class RunQueue {
   private readonly states = new Map<string, RunProgress>();
   private readonly events = new EventEmitter();
   private idleWaiters: (() => void)[] = [];
+  private changes = 0;
 
   constructor(
     private readonly execute: JobExecutor,
@@ -59,6 +60,11 @@ export class RunQueue {
   /** Every job this queue holds: the waiting ones in order, then the running ones. */
   held(): readonly RunJob[] {
     return [...this.waiting, ...[...this.running.values()].map((r) => r.job)];
+  }
+
+  /** Counts the changes to what this queue holds and reports: equal counts, equal answers. */
+  get version(): number {
+    return this.changes;
   }
 
   progress(runId: string): RunProgress | undefined {
@@ -117,6 +123,7 @@ export class RunQueue {
   }
 
   private update(progress: RunProgress): void {
+    this.changes += 1;
     this.states.set(progress.runId, progress);
     this.events.emit('progress', progress);
   }
@@ -134,6 +141,7 @@ export class RunQueue {
       const stop = new AbortController();
       this.running.set(job.runId, { job, stop });
       void this.start(job, stop).finally(() => {
+        this.changes += 1;
         this.running.delete(job.runId);
         this.pump();
         this.settleIdle();

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
-import { fileError, FileError, UserError } from '../contracts/errors.js';
+import { fileError, isDirectoryError, UserError } from '../contracts/errors.js';
 
 /**
  * safetensors I/O (https://github.com/huggingface/safetensors): `[u64 LE header length N][N bytes JSON
@@ -53,7 +53,7 @@ function openFile(file: string, flags: 'r' | 'w', expected: string): number {
   // a directory opens for reading; only reading it fails
   if (fstatSync(fd).isDirectory()) {
     closeSync(fd);
-    throw new FileError(`${file}: is a directory; expected ${expected}`);
+    throw isDirectoryError(file, expected);
   }
   return fd;
 }

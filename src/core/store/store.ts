@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { fileError, FileError, UserError } from '../contracts/errors.js';
+import { fileError, FileError, NOT_A_FOLDER, UserError } from '../contracts/errors.js';
 import type { MetricContext } from '../contracts/metric.js';
 import { canonicalJson } from '../evaluation/context.js';
 import type { MeasuredPoint } from '../evaluation/evaluator.js';
@@ -87,6 +87,16 @@ function whileBusy(work: () => void): void {
 
 /** A run's state before this store claimed it: put back if the claim ends before the run starts. */
 type Previous = Pick<RunRow, 'status' | 'error' | 'finished_at'> | undefined;
+
+/** A point of one metric series: its name and context are those the series was read for. */
+export interface SeriesPoint {
+  readonly step: number;
+  readonly epoch: number;
+  /** NaN when the measurement was not a number. */
+  readonly value: number;
+  readonly count: number;
+  readonly seconds: number;
+}
 
 interface PointRow {
   step: number;
@@ -184,6 +194,8 @@ export class Store {
   /** Runs claimed here that have not started yet, with their state before the claim. */
   private readonly unstarted = new Map<string, Previous>();
   private heartbeat: NodeJS.Timeout | undefined;
+  /** Prepared statements of the reads that queries repeat, by SQL (preparing one costs more than running it). */
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(
     readonly file: string,
@@ -227,6 +239,20 @@ export class Store {
   }
 
   /**
+   * Opens a database that must exist already, for commands that read runs or continue one: a missing file is
+   * refused rather than created empty.
+   */
+  static openExisting(file: string): Store {
+    if (file !== ':memory:' && !existsSync(file)) {
+      let parent = dirname(resolve(file));
+      while (!existsSync(parent)) parent = dirname(parent);
+      const problem = statSync(parent).isDirectory() ? 'does not exist' : `${parent} ${NOT_A_FOLDER}`;
+      throw new StoreError(`database ${file}: ${problem}; expected ${EXPECTED_FILE} (paretune run, experiment and serve create one)`);
+    }
+    return Store.open(file);
+  }
+
+  /**
    * Closes the database. Claims that never started are given back (see releaseClaim), and runs still running here
    * are left interrupted, so that another process (or this one, opening the store again) can resume them.
    */
@@ -237,6 +263,26 @@ export class Store {
       this.db.prepare(`UPDATE runs SET pid = NULL, owner = NULL WHERE owner = ? AND status = 'running'`).run(this.owner);
       this.db.close();
     }
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
+  }
+
+  /**
+   * A token that changes whenever the database does: with a commit by any other connection (PRAGMA data_version)
+   * and with every row this one writes (total_changes()). Cheap enough to read for every query answered.
+   */
+  changeToken(): string {
+    const dataVersion = this.statement('PRAGMA data_version').pluck().get() as number;
+    return `${dataVersion}.${this.statement('SELECT total_changes()').pluck().get() as number}`;
+  }
+
+  /** Whether a run is stored as running: its status can change without a write (its process dies, its lease ends). */
+  hasRunningRuns(): boolean {
+    return this.statement(`SELECT 1 FROM runs WHERE status = 'running' LIMIT 1`).get() !== undefined;
   }
 
   /** Runs `work` in one write transaction (BEGIN IMMEDIATE): other processes' writes wait until it ends. */
@@ -439,20 +485,29 @@ export class Store {
   }
 
   getRun(id: string): RunRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    const row = this.statement('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
     return row === undefined ? undefined : this.record(row);
   }
 
-  /** A run's metric points in step order; `context` selects one metric context (compared in canonical form). */
-  points(runId: string, filter: { name?: string; context?: MetricContext; fromStep?: number; toStep?: number } = {}): MeasuredPoint[] {
-    const context = filter.context === undefined ? null : canonicalJson(filter.context);
-    const rows = this.db
-      .prepare(
-        `SELECT step, epoch, name, context, value, sample_count, seconds FROM metric_points
-         WHERE run_id = ? AND (? IS NULL OR name = ?) AND (? IS NULL OR context = ?) AND step >= ? AND step <= ? ORDER BY step, name, context`,
-      )
-      .all(runId, filter.name ?? null, filter.name ?? null, context, context, filter.fromStep ?? 0, filter.toStep ?? Number.MAX_SAFE_INTEGER) as PointRow[];
+  /** A run's metric points in step order. */
+  points(runId: string, filter: { name?: string; fromStep?: number; toStep?: number } = {}): MeasuredPoint[] {
+    const rows = this.statement(
+      `SELECT step, epoch, name, context, value, sample_count, seconds FROM metric_points
+       WHERE run_id = ? AND (? IS NULL OR name = ?) AND step >= ? AND step <= ? ORDER BY step, name, context`,
+    ).all(runId, filter.name ?? null, filter.name ?? null, filter.fromStep ?? 0, filter.toStep ?? Number.MAX_SAFE_INTEGER) as PointRow[];
     return rows.map(pointOf);
+  }
+
+  /**
+   * One metric of a run in one context (compared in canonical form), in step order, without the name and context
+   * that every point shares: what history queries read, so no context is parsed per point.
+   */
+  series(runId: string, name: string, context: MetricContext, range: { fromStep?: number; toStep?: number } = {}): SeriesPoint[] {
+    const rows = this.statement(
+      `SELECT step, epoch, value, sample_count, seconds FROM metric_points
+       WHERE run_id = ? AND name = ? AND context = ? AND step >= ? AND step <= ? ORDER BY step`,
+    ).raw(true).all(runId, name, canonicalJson(context), range.fromStep ?? 0, range.toStep ?? Number.MAX_SAFE_INTEGER) as [number, number, number | null, number, number][];
+    return rows.map(([step, epoch, value, count, seconds]) => ({ step, epoch, value: value ?? Number.NaN, count, seconds }));
   }
 
   /** The points of every run's final evaluation (its best-validation checkpoint), by run. */

@@ -1,10 +1,11 @@
 import { inject, injectable } from 'tsyringe';
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { configJsonSchema } from '../../core/contracts/config.js';
 import { datasetCatalog } from '../../core/data/catalog.js';
 import { Api, ApiToken, notFound } from '../api.js';
 import type { ApiContext } from '../api.js';
-import { pageOfRuns } from '../run-query.js';
+import { RunPageArgs } from '../inputs.js';
+import { pageOfRuns, runPageComplexity } from '../run-query.js';
 import { DatasetInfo, Experiment, PluginFamily, PluginInfo, RunConnection } from '../types.js';
 
 /** Plugins, datasets and experiments. */
@@ -56,11 +57,11 @@ export class CatalogResolver {
     return experiment;
   }
 
-  @FieldResolver(() => RunConnection, { complexity: ({ args, childComplexity }) => 1 + Math.min(Number(args['first'] ?? 20), 100) * childComplexity })
-  runs(@Root() experiment: Experiment, @Arg('first', () => Int, { defaultValue: 20 }) first: number, @Arg('after', () => String, { nullable: true }) after: string | null | undefined): RunConnection {
+  @FieldResolver(() => RunConnection, { description: "The experiment's runs, filtered, ordered and paged as `runs` are.", complexity: runPageComplexity })
+  runs(@Root() experiment: Experiment, @Args(() => RunPageArgs) page: RunPageArgs): RunConnection {
     return pageOfRuns(
       this.api.views().filter((v) => v.run.experimentId === experiment.id),
-      { first, after },
+      page,
     );
   }
 }

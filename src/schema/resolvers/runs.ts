@@ -1,6 +1,6 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { inject, injectable } from 'tsyringe';
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { isUserError } from '../../core/contracts/errors.js';
 import type { MetricContext } from '../../core/contracts/metric.js';
 import { canonicalJson } from '../../core/evaluation/context.js';
@@ -8,8 +8,8 @@ import { downsample } from '../../core/runs/history.js';
 import { summariseRun } from '../../core/runs/summary.js';
 import { Api, ApiToken, badInput, notFound } from '../api.js';
 import type { ApiContext } from '../api.js';
-import { RunFilter, RunOrder } from '../inputs.js';
-import { pageOfRuns } from '../run-query.js';
+import { RunPageArgs } from '../inputs.js';
+import { pageOfRuns, runPageComplexity } from '../run-query.js';
 import { parseRadius } from '../scalars.js';
 import { HistoryPoint, MetricSeries, Run, RunConnection, RunProgressInfo, RunStatus, RunSummary } from '../types.js';
 
@@ -36,14 +36,9 @@ export function contextArg(value: unknown, name: string): MetricContext {
 export class RunResolver {
   constructor(@inject(ApiToken) private readonly api: Api) {}
 
-  @Query(() => RunConnection, { description: 'Runs matching a filter, ordered, one page at a time (first at most 100).', complexity: ({ args, childComplexity }) => 1 + Math.min(Number(args['first'] ?? 20), 100) * childComplexity })
-  runs(
-    @Arg('filter', () => RunFilter, { nullable: true }) filter: RunFilter | null | undefined,
-    @Arg('orderBy', () => [RunOrder], { nullable: true, description: 'Default: newest first.' }) orderBy: RunOrder[] | null | undefined,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
-  ): RunConnection {
-    return pageOfRuns(this.api.views(), { filter, orderBy, first, after });
+  @Query(() => RunConnection, { description: 'Runs matching a filter, ordered, one page at a time (first or last, at most 100).', complexity: runPageComplexity })
+  runs(@Args(() => RunPageArgs) page: RunPageArgs): RunConnection {
+    return pageOfRuns(this.api.views(), page);
   }
 
   @Query(() => Run, { description: 'A stored or queued run (NOT_FOUND when there is none).' })
@@ -98,7 +93,7 @@ export class RunResolver {
   ): HistoryPoint[] {
     if (samples > MAX_HISTORY_SAMPLES) throw badInput(`samples: at most ${MAX_HISTORY_SAMPLES}, got ${samples}`);
     const wanted = context === undefined || context === null ? { split: 'test' } : contextArg(context, 'context');
-    const series = this.api.store.points(run.id, { name: metric, context: wanted, ...(fromStep == null ? {} : { fromStep }), ...(toStep == null ? {} : { toStep }) });
+    const series = this.api.store.series(run.id, metric, wanted, { ...(fromStep == null ? {} : { fromStep }), ...(toStep == null ? {} : { toStep }) });
     if (series.length === 0) this.assertMeasured(run.id, metric, wanted);
     try {
       return downsample(series, samples).map((p) => ({ step: p.step, epoch: p.epoch, value: Number.isFinite(p.value) ? p.value : null, count: p.count, seconds: p.seconds }));

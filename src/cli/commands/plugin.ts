@@ -54,7 +54,7 @@ export function registerPlugin(program: Command, io: CliIo): void {
     .argument('<name>', "the plugin's name (lowercase letters, digits, '.', '_', '-')")
     .option('--dir <folder>', 'the folder to create it in (default: ./paretune-plugin-<name>)')
     .action((family: string, name: string, options: { dir?: string }) => {
-      const dir = resolve(options.dir ?? `paretune-plugin-${name}`);
+      const dir = resolve(io.cwd, options.dir ?? `paretune-plugin-${name}`);
       scaffoldPlugin(family, name, dir);
       io.stdout(`created ${family} plugin '${name}' in ${dir}\nnext: cd ${dir} && npm install && npm run build && npm test\n`);
     });

@@ -7,6 +7,7 @@ import plugin from '../src/index.js';
 
 await useBackend('wasm');
 
+// A generous timeout: the checks do real tensor work (the attack suite first trains its tiny classifier).
 it(`${plugin.family} '${plugin.meta.name}' passes paretune's conformance suite`, async () => {
   // A dataset with files would put test copies of them here, under datasets/<name>/.
   const dataDir = mkdtempSync(join(tmpdir(), 'my-plugin-'));
@@ -15,4 +16,4 @@ it(`${plugin.family} '${plugin.meta.name}' passes paretune's conformance suite`,
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
-});
+}, 120_000);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tar from 'tar';
 import { describe, expect, it } from 'vitest';
-import { cli, REPO_ROOT, tempDir, tinyCheckpoint } from '../helpers/index.js';
+import { REPO_ROOT, tempDir, tinyCheckpoint } from '../helpers/index.js';
 
 const run = promisify(execFile);
 const FAMILIES = ['attack', 'strategy', 'dataset', 'metric'] as const;
@@ -64,7 +64,7 @@ describe.runIf(process.env['PARETUNE_TEST_HEAVY'] === '1')('a TypeScript plugin 
     // Without the colour codes vitest puts in its summary.
     expect(tested.stdout.replace(/\u001b\[[0-9;]*m/g, ''), tested.stderr).toMatch(/Tests\s+4 passed \(4\)/);
 
-    // Loaded by path through their package.json, used together in one run.
+    // Loaded by path through their package.json, used together in one run of the packed paretune.
     writeFileSync(join(project, 'paretune.config.json'), JSON.stringify({ plugins: FAMILIES.map((f) => `./${f}`) }));
     const spec = {
       model: await tinyCheckpoint(tempDir()),
@@ -76,8 +76,8 @@ describe.runIf(process.env['PARETUNE_TEST_HEAVY'] === '1')('a TypeScript plugin 
       evaluation: { schedule: [0, 2], trainSample: 8 },
     };
     writeFileSync(join(project, 'spec.json'), JSON.stringify(spec));
-    const result = await cli(['run', '--spec', 'spec.json', '--quiet', '--json'], project, { PARETUNE_DB: join(tempDir(), 'runs.db') });
-    expect(result.code, result.stderr).toBe(0);
+    const env = { ...process.env, PARETUNE_DATA_DIR: tempDir(), PARETUNE_DB: join(tempDir(), 'runs.db'), PARETUNE_BACKEND: 'wasm' };
+    const result = await run(process.execPath, [paretune, 'run', '--spec', join(project, 'spec.json'), '--quiet', '--json'], { cwd: project, env });
     const { plugins, points } = JSON.parse(result.stdout) as { plugins: string[]; points: { name: string; value: number; context: { attack?: string } }[] };
     expect(plugins).toEqual(['acc-dataset@0.1.0', 'acc-strategy@0.1.0', 'acc-attack@0.1.0', 'accuracy@0.2.0', 'acc-metric@0.1.0']);
     const errorRates = points.filter((p) => p.name === 'acc-metric');

@@ -37,6 +37,7 @@ describe('dependencies', () => {
     expect(pkg.optionalDependencies['@tensorflow/tfjs-node-gpu']).toBe('4.22.0');
     expect(pkg.dependencies['@tensorflow/tfjs']).toBe('4.22.0');
     expect(pkg.dependencies['@tensorflow/tfjs-backend-wasm']).toBe('4.22.0');
+    expect(pkg.dependencies['@tensorflow/tfjs-core']).toBe('4.22.0'); // the public declarations' types
   });
 
   it('installs a single copy of tfjs-core', () => {

@@ -10,6 +10,7 @@ import { registerExperiment } from './commands/experiment.js';
 import { registerExport } from './commands/export.js';
 import { registerInfo } from './commands/info.js';
 import { registerParams } from './commands/params.js';
+import { registerPlugin } from './commands/plugin.js';
 import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSchema, registerServe } from './commands/serve.js';
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo): Command {
   registerServe(program, io);
   registerSchema(program, io);
   registerWorker(program, io);
+  registerPlugin(program, io);
   return program;
 }
 

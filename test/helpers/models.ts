@@ -1,24 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ViTConfig } from '../../src/core/model/architecture.js';
-import { VisionTransformer } from '../../src/core/model/vit.js';
+import type { VisionTransformer } from '../../src/core/model/vit.js';
 import { Rng } from '../../src/core/tensor/rng.js';
+import { tinyModel } from '../../src/testing/models.js';
 
-/** A ViT small enough to train in milliseconds: 8 px, patch 4, hidden 16, 2 layers, 2 heads, 3 classes. */
-export const TINY: ViTConfig = {
-  imageSize: 8,
-  patchSize: 4,
-  numChannels: 3,
-  hiddenSize: 16,
-  numLayers: 2,
-  numHeads: 2,
-  intermediateSize: 32,
-  numClasses: 3,
-  layerNormEps: 1e-12,
-  mean: [0.5, 0.5, 0.5],
-  std: [0.5, 0.5, 0.5],
-};
-
-export const tinyModel = (seed = 0): VisionTransformer => VisionTransformer.random(TINY, Rng.fromSeed(seed));
+export { TINY, tinyModel, toyData, trainedTinyModel } from '../../src/testing/models.js';
 
 /** A fixed batch of pixels and labels for TINY. */
 export function tinyBatch(n = 6, seed = 1): { pixels: tf.Tensor4D; labels: tf.Tensor2D } {
@@ -46,36 +31,6 @@ export function logitsOf(model: VisionTransformer, pixels: tf.Tensor4D): Float32
   const data = logits.dataSync() as Float32Array;
   logits.dispose();
   return data;
-}
-
-/**
- * A learnable toy task for TINY: class c has channel c brighter, plus noise. Used to train models inside tests
- * (attack and evaluation properties need a model that actually classifies).
- */
-export function toyData(n: number, seed: number): { pixels: tf.Tensor4D; labels: tf.Tensor1D } {
-  const rng = Rng.fromSeed(seed);
-  const values = new Float32Array(n * 8 * 8 * 3);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = i % 3;
-    for (let p = 0; p < 64; p++) {
-      for (let c = 0; c < 3; c++) values[(i * 64 + p) * 3 + c] = Math.min(1, Math.max(0, 0.35 + (c === labels[i] ? 0.2 : 0) + 0.12 * rng.normal()));
-    }
-  }
-  return { pixels: tf.tensor4d(values, [n, 8, 8, 3]), labels: tf.tensor1d(labels, 'int32') };
-}
-
-/** TINY trained with full fine-tuning on {@link toyData} until it classifies most training images. */
-export function trainedTinyModel(steps = 80): VisionTransformer {
-  const model = tinyModel(3);
-  const { pixels, labels } = toyData(48, 11);
-  const oneHot = tf.oneHot(labels, 3) as tf.Tensor2D;
-  model.addAdaptation({ trains: () => true, added: new Map(), hooks: {} });
-  const optimizer = tf.train.adam(3e-3);
-  for (let i = 0; i < steps; i++) trainStep(model, optimizer, pixels, oneHot);
-  optimizer.dispose();
-  tf.dispose([pixels, labels, oneHot]);
-  return model;
 }
 
 /** A TINY model (seed 5) saved as a Hugging Face checkpoint with its config.json, for runs started from the CLI. */

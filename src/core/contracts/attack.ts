@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import type { Rng } from '../tensor/rng.js';
 import { allowTransform, NUMBER_OR_FRACTION, parseFraction } from './config.js';

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 
 /**
  * Linear layers a strategy can hook, by their Hugging Face ViT names: `query`, `key`, `value`

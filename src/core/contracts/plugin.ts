@@ -35,10 +35,14 @@ export class PluginError extends UserError {
 
 const fn = z.custom<(...args: unknown[]) => unknown>((v) => typeof v === 'function', { message: 'expected a function' });
 
+/** What a plugin name may be: it is typed on command lines and in configs. */
+export const PLUGIN_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+export const PLUGIN_NAME_EXPECTED = 'expected lowercase letters, digits, ".", "_" or "-", starting with a letter or digit';
+
 const metaSchema = z.object({
   name: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected lowercase letters, digits, ".", "_" or "-", starting with a letter or digit'),
+    .regex(PLUGIN_NAME, PLUGIN_NAME_EXPECTED),
   version: z.string().regex(/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/, 'expected a semantic version like 1.2.3'),
   apiVersion: z.number().int().positive(),
   description: z.string().min(1, 'expected a non-empty description'),

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../tensor/rng.js';
 import type { AdaptableModel, LinearSite, ResidualSite } from './model.js';
 import type { PluginBase } from './plugin.js';

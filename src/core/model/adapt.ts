@@ -27,14 +27,12 @@ function createAdaptations(model: AdaptableModel, strategies: readonly StrategyU
   const seen = new Set<string>(existing);
   return strategies.map(({ plugin, config }, i) => {
     const adaptation = plugin.adapt(model, config, rng.fork(`strategy/${i}/${plugin.meta.name}`));
-    for (const name of adaptation.added.keys()) {
-      if (seen.has(name) || model.parameters.some((p) => p.name === name)) {
-        throw new ConfigError(`strategy '${plugin.meta.name}' adds parameter '${name}', which already exists; stacked strategies must add distinct parameters`);
-      }
-      seen.add(name);
+    const clash = clashingAddedName(model, adaptation, seen);
+    if (clash !== undefined) {
+      throw new ConfigError(`strategy '${plugin.meta.name}' adds parameter '${clash}', which already exists; stacked strategies must add distinct parameters`);
     }
-    const trainsBackbone = model.parameters.some((p) => !isHead(p.name) && adaptation.trains(p.name));
-    if (adaptation.added.size === 0 && !trainsBackbone && adaptation.headOnly !== true) {
+    for (const name of adaptation.added.keys()) seen.add(name);
+    if (!trainsBeyondHead(model, adaptation) && adaptation.headOnly !== true) {
       const which = `strategy '${plugin.meta.name}' (config ${JSON.stringify(config)})`;
       throw new ConfigError(
         `${which} trains nothing beyond the head: it adds no parameter and trains no backbone parameter; ` +
@@ -43,6 +41,16 @@ function createAdaptations(model: AdaptableModel, strategies: readonly StrategyU
     }
     return adaptation;
   });
+}
+
+/** Whether an adaptation adds a parameter or trains a base parameter outside the head. */
+export function trainsBeyondHead(model: AdaptableModel, adaptation: Adaptation): boolean {
+  return adaptation.added.size > 0 || model.parameters.some((p) => !isHead(p.name) && adaptation.trains(p.name));
+}
+
+/** The first parameter an adaptation adds under a name the model or an earlier adaptation (`existing`) has. */
+export function clashingAddedName(model: AdaptableModel, adaptation: Adaptation, existing: ReadonlySet<string>): string | undefined {
+  return [...adaptation.added.keys()].find((name) => existing.has(name) || model.parameters.some((p) => p.name === name));
 }
 
 /** Parameter counts of an adapted model, as the reference code's `print_trainable_parameters` reports them. */

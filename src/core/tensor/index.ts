@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export * as tf from '@tensorflow/tfjs';
+export * as tf from '@tensorflow/tfjs-core';
 export { BACKEND_CHAIN, BackendError, backendRequest, selectBackend } from './backend.js';
 export type { BackendAttempt, BackendName, BackendRequest, BackendSelection } from './backend.js';
 export { Rng } from './rng.js';

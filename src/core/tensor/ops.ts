@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * Fast-path layers for the wasm backend, where a matMul reaches XNNPACK only when it is 2-D and has no

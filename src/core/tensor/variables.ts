@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * A variable holding `values` (or filled with a constant) of `shape`. Created under `tf.tidy` so the

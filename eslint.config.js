@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', '**/node_modules/'] },
+  { ignores: ['dist/', 'coverage/', '**/node_modules/', 'plugins-examples/template-ts/'] },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.base],

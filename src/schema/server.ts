@@ -259,7 +259,7 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
         if (leads) executing.delete(key);
       }
       if (answer !== undefined) return get ? sendCacheable(req, res, tag, answer) : sendAnswer(res, answer);
-      for (const [key, value] of response.headers) res.setHeader(key, value);
+      for (const [name, value] of response.headers) res.setHeader(name, value);
       res.statusCode = response.status ?? 200;
       if (response.body.kind === 'complete') {
         res.end(response.body.string);

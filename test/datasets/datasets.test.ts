@@ -192,7 +192,7 @@ describe('imagefolder', () => {
     const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     try {
       await open();
-      return spy.mock.calls.filter(([, options]) => (options as { type?: string } | undefined)?.type === 'DatasetWarning').map(([message]) => String(message));
+      return spy.mock.calls.filter(([, warning]) => (warning as { type?: string } | undefined)?.type === 'DatasetWarning').map(([message]) => String(message));
     } finally {
       spy.mockRestore();
     }

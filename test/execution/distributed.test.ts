@@ -213,16 +213,16 @@ describe.skipIf(SKIP)('distributed execution (BullMQ on a real Redis)', () => {
   ])('a Redis restart that $what loses no run and no point; the coordinator and the worker say so and go on', async ({ persistence }) => {
     const dir = tempDir();
     const port = await freePort();
-    const url = `redis://127.0.0.1:${port}`;
+    const restartedUrl = `redis://127.0.0.1:${port}`;
     let redis = await startRedis(dir, port, persistence);
     children.add(redis);
     const study = join(tempDir(), 'study.json');
     // Two runs for one worker: while Redis is away, one run is running and the other waits in the queue.
     writeFileSync(study, JSON.stringify({ ...JSON.parse(readFileSync(experimentFile, 'utf8')), name: 'restart', seeds: [0] }));
     const db = join(tempDir(), 'coordinator.db');
-    const worker = start(['--plugin', plugin, 'worker', '--redis', url], { PARETUNE_DATA_DIR: tempDir() });
+    const worker = start(['--plugin', plugin, 'worker', '--redis', restartedUrl], { PARETUNE_DATA_DIR: tempDir() });
     await until(() => worker.output().includes('worker ready'), 'the worker');
-    const coordinator = start(['--plugin', plugin, 'experiment', study, '--redis', url, '--db', db, '--json'], { PARETUNE_DATA_DIR: tempDir() });
+    const coordinator = start(['--plugin', plugin, 'experiment', study, '--redis', restartedUrl, '--db', db, '--json'], { PARETUNE_DATA_DIR: tempDir() });
     await until(() => {
       const store = Store.open(db);
       try {
@@ -234,12 +234,12 @@ describe.skipIf(SKIP)('distributed execution (BullMQ on a real Redis)', () => {
 
     redis.kill('SIGTERM');
     await new Promise((resolve) => redis.once('exit', resolve));
-    const lost = `lost the connection to Redis at ${url}; reconnecting`;
+    const lost = `lost the connection to Redis at ${restartedUrl}; reconnecting`;
     await until(() => coordinator.output().includes(lost) && worker.output().includes(lost), 'both to notice');
     await sleep(2000);
     redis = await startRedis(dir, port, persistence);
     children.add(redis);
-    await until(() => coordinator.output().includes(`reconnected to Redis at ${url}`) && worker.output().includes(`reconnected to Redis at ${url}`), 'both to reconnect');
+    await until(() => coordinator.output().includes(`reconnected to Redis at ${restartedUrl}`) && worker.output().includes(`reconnected to Redis at ${restartedUrl}`), 'both to reconnect');
     // Without persistence the coordinator queues both runs again; the worker finishes the one it had, and skips
     // that one's new job.
     await until(() => coordinator.output().split('queueing it again').length - 1 === (persistence ? 0 : 2), 'the lost runs to be queued again', 10_000);

@@ -99,6 +99,6 @@ export async function cliProcess(argv: string[], cwd: string, overrides: NodeJS.
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const code = await new Promise<number | null>((settle) => child.on('exit', settle));
   return { code, stdout, stderr };
 }

@@ -70,8 +70,8 @@ describe('a fine-tuning run end to end', () => {
     expect(final.every((p) => p.step === 8 && p.context['bestStep'] === result.bestStep)).toBe(true);
     // The best-validation checkpoint is the model measured at bestStep: the same values for every metric.
     for (const p of final) {
-      const { checkpoint: _c, bestStep: _b, ...context } = p.context;
-      expect(at(result.bestStep, context, p.name).map((q) => q.value)).toEqual([p.value]);
+      const { checkpoint: _c, bestStep: _b, ...measured } = p.context;
+      expect(at(result.bestStep, measured, p.name).map((q) => q.value)).toEqual([p.value]);
     }
     const [losses, accuracies] = [result.points.filter((p) => p.name === 'loss'), result.points.filter((p) => p.name !== 'loss')];
     expect(accuracies.every((p) => p.seconds >= 0 && p.value >= 0 && p.value <= 1)).toBe(true);

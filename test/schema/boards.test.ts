@@ -187,15 +187,15 @@ describe('training loss over HTTP', () => {
       status = (await gql<{ run: { status: string } }>(server.url, 'query($id: ID!) { run(id: $id) { status } }', { id })).data?.run.status ?? '';
     }
     expect(status).toBe('FINISHED');
-    const run = await gql<{ run: { model: string; history: { step: number; value: number; count: number }[] } }>(
+    const answer = await gql<{ run: { model: string; history: { step: number; value: number; count: number }[] } }>(
       server.url,
       'query($id: ID!) { run(id: $id) { model history(metric: "loss", context: { split: "train" }) { step value count } } }',
       { id },
     );
-    expect(run.errors).toBeUndefined();
-    expect(run.data?.run.model).toBe(digestOf(weights));
-    expect(run.data?.run.history.map((p) => p.step)).toEqual([3, 4, 6]);
-    for (const point of run.data?.run.history ?? []) {
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data?.run.model).toBe(digestOf(weights));
+    expect(answer.data?.run.history.map((p) => p.step)).toEqual([3, 4, 6]);
+    for (const point of answer.data?.run.history ?? []) {
       expect(point.value).toBeGreaterThan(0);
       expect(point.count).toBeGreaterThan(0);
     }

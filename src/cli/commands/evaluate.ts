@@ -22,7 +22,7 @@ interface EvaluateFlags extends MeasurementFlags {
 }
 
 export function registerEvaluate(program: Command, io: CliIo): void {
-  const command = program
+  const evaluateCommand = program
     .command('evaluate')
     .description('measure clean accuracy, PGD robustness and shifts of an existing checkpoint, without training')
     .requiredOption('--weights <source>', 'checkpoint: safetensors file or folder, hf:<owner>/<repo>, or preset')
@@ -30,7 +30,7 @@ export function registerEvaluate(program: Command, io: CliIo): void {
     .requiredOption('--dataset <name>', 'dataset plugin')
     .option('--dataset-config <json>', 'dataset config')
     .option('--split <name>', "split to evaluate (default 'all' for an image folder, else 'test')");
-  addMeasurementOptions(command)
+  addMeasurementOptions(evaluateCommand)
     .option('--sample <n>', "images to evaluate (seeded sample), or 'all' (default all)")
     .option('--batch-size <n>', 'evaluation batch size (default 64)')
     .option('--micro-batch <n>', 'images per forward or attack pass (default: what fits the backend)')

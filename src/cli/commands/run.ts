@@ -92,7 +92,7 @@ export function summarisePoints(step: number, points: readonly MeasuredPoint[]):
 }
 
 export function registerRun(program: Command, io: CliIo): void {
-  const command = program
+  const runCommand = program
     .command('run')
     .description('fine-tune a backbone with a strategy on a dataset, measuring accuracy, PGD robustness and shifts at scheduled steps')
     .option('--spec <file>', 'run spec (JSON); flags override its fields')
@@ -101,7 +101,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--dataset-config <json>', 'dataset config, e.g. \'{"domain":"sketch"}\'')
     .option('--strategy <name>', 'strategy; stack with + or by repeating', collect, [])
     .option('--config <json>', 'strategy configs by name, e.g. \'{"lora":{"rank":4}}\'');
-  addMeasurementOptions(command)
+  addMeasurementOptions(runCommand)
     .option('--steps <n>', 'optimiser steps (overrides --epochs)')
     .option('--epochs <n>', 'epochs over the training part (default 3)')
     .option('--batch-size <n>', 'training batch size (default 128)')
@@ -143,16 +143,16 @@ export function registerRun(program: Command, io: CliIo): void {
       try {
         // Checked and claimed in one write transaction: a second resume (or an experiment) cannot take it meanwhile.
         const { run, resume } = store.exclusively(() => {
-          const run = store.getRun(id);
-          if (run === undefined) throw new ConfigError(`no run '${id}' in ${store.file}`);
-          if (run.status === 'finished') throw new ConfigError(`run ${id} already finished; nothing to resume`);
-          if (run.status === 'failed') throw new ConfigError(`run ${id} failed (${run.error}); resuming would fail again, start a new run`);
-          if (run.status === 'running' && !run.interrupted) throw new ConfigError(`run ${id} is running in another process; stop it there first`);
+          const stored = store.getRun(id);
+          if (stored === undefined) throw new ConfigError(`no run '${id}' in ${store.file}`);
+          if (stored.status === 'finished') throw new ConfigError(`run ${id} already finished; nothing to resume`);
+          if (stored.status === 'failed') throw new ConfigError(`run ${id} failed (${stored.error}); resuming would fail again, start a new run`);
+          if (stored.status === 'running' && !stored.interrupted) throw new ConfigError(`run ${id} is running in another process; stop it there first`);
           const checkpoint = store.latestCheckpoint(id);
           if (checkpoint === undefined) throw new ConfigError(`run ${id} stopped before its first checkpoint (written after each evaluation); start it again with paretune run`);
           if (!store.takeOver(id)) throw new ConfigError(`run ${id} is running in another process; stop it there first`);
           // Points measured after the checkpoint are measured again (and overwrite the stored ones).
-          return { run, resume: resumeOf(store, id, checkpoint) };
+          return { run: stored, resume: resumeOf(store, id, checkpoint) };
         });
         await executeRun({ spec: run.spec, runId: id, store, flags, global: command.optsWithGlobals<GlobalOptions>(), io, resume });
       } finally {

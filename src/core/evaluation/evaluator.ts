@@ -133,8 +133,8 @@ export async function evaluate(model: VisionTransformer, plan: EvaluationPlan, s
         const pixels = pixelsOf(images, start, end);
         let t0 = performance.now();
         const clean = await logitsOf(model, pixels, sizes.forward);
-        const seconds = (performance.now() - t0) / 1000;
-        for (const pooled of [context, ...(set.pools ?? [])]) collector.add(pooled, clean, labels, seconds);
+        const cleanSeconds = (performance.now() - t0) / 1000;
+        for (const pooled of [context, ...(set.pools ?? [])]) collector.add(pooled, clean, labels, cleanSeconds);
         if (set.robustness) {
           const labelTensor = tf.tensor1d(labels, 'int32');
           for (const { plugin, config } of plan.attacks) {

@@ -185,9 +185,9 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
     if (spec.adaptation !== undefined) loadAdaptation(model, spec.adaptation);
     const checkpoint = context.checkpoint;
     const resume = checkpoint?.resume === undefined ? undefined : loadTrainingCheckpoint(checkpoint.file, model);
-    const split = stratifiedSplit(trainData.labels, training.validationFraction, rng.fork('split'));
-    const validationIndices = split.second;
-    const trainIndices = training.subset === undefined ? split.first : subsetIndices(split.first, trainData.labels, training.subset, rng.fork('subset'));
+    const parts = stratifiedSplit(trainData.labels, training.validationFraction, rng.fork('split'));
+    const validationIndices = parts.second;
+    const trainIndices = training.subset === undefined ? parts.first : subsetIndices(parts.first, trainData.labels, training.subset, rng.fork('subset'));
     const sample = (from: Int32Array, size: number | 'all', label: string): Int32Array => sampleIndices(from, size, rng.fork(`evaluation/${label}`));
     const sets: EvaluationSet[] = [
       { context: { split: 'train' }, images: await readImages(trainData, sample(trainIndices, spec.evaluation.trainSample, 'train')), robustness: false },

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../contracts/errors.js';
+import type * as WebGpuGlobals from './webgpu-globals.js';
 
 /** The adapter limits `paretune info` reports, and those the device is created with (the adapter's own values). */
 const REPORTED_LIMITS = [
@@ -88,7 +89,7 @@ export function adapterLine(adapter: GpuAdapterSummary): string {
 
 let pendingError: GpuError | GpuMemoryError | undefined;
 /** The Node shim, once loaded (loading it starts Dawn). */
-let shim: typeof import('./webgpu-globals.js') | undefined;
+let shim: typeof WebGpuGlobals | undefined;
 
 function recordError(error: GPUError): void {
   const message = error.message.split('\n')[0]?.trim() ?? '';

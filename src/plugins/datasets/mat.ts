@@ -120,7 +120,7 @@ function matrix(buf: Buffer, start: number, end: number, ctx: Context): { name: 
     if (chars.length !== count) fail(ctx, nameEl.next, `malformed MAT file: char array '${name}' of size ${dims.join('x')} holds ${chars.length} characters`);
     const rows = dims[0] ?? 0;
     const cols = rows === 0 ? 0 : count / rows;
-    return { name, value: { kind: 'char', dims, rows: Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => chars[r + c * rows]).join('')) } };
+    return { name, value: { kind: 'char', dims, rows: Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_column, c) => chars[r + c * rows]).join('')) } };
   }
   if (classId >= 6 && classId <= 15) {
     const data = numbers(buf, element(buf, nameEl.next, end, ctx), ctx);

@@ -1,6 +1,7 @@
 import { definePlugin, z } from '../../core/contracts/index.js';
 import type { ResidualSite } from '../../core/contracts/index.js';
-import { newVariable, tf } from '../../core/tensor/index.js';
+import type { tf } from '../../core/tensor/index.js';
+import { newVariable } from '../../core/tensor/index.js';
 import { ADAPTER_SITES, adapterName, bottleneck } from './bottleneck.js';
 import type { BottleneckWeights } from './bottleneck.js';
 

@@ -10,9 +10,20 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/webgpu/**'], setupFiles: ['test/helpers/setup.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/webgpu/**'],
+          setupFiles: ['test/helpers/setup.ts'],
+        },
+      },
       // One process per file (vitest's default forks pool), each on the webgpu backend: test/webgpu/setup.ts.
-      { extends: true, test: { name: 'webgpu', include: ['test/webgpu/**/*.test.ts'], setupFiles: ['test/webgpu/setup.ts'] } },
+      {
+        extends: true,
+        test: { name: 'webgpu', include: ['test/webgpu/**/*.test.ts'], setupFiles: ['test/webgpu/setup.ts'] },
+      },
     ],
   },
 });

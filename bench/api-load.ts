@@ -29,12 +29,38 @@ for (let r = 0; r < RUNS; r++) {
   const id = `load-${r}`;
   ids.push(id);
   const strategy = ['full', 'lora', 'bitfit', 'adapter'][r % 4] as string;
-  store.createRun({ id, spec: { dataset: 'cifar10', strategies: [strategy], seed: r, tags: [] }, seed: r, strategy, dataset: 'cifar10', model: 'synthetic', backend: 'wasm', plugins: [], paretuneVersion: '0.1.0' });
+  store.createRun({
+    id,
+    spec: { dataset: 'cifar10', strategies: [strategy], seed: r, tags: [] },
+    seed: r,
+    strategy,
+    dataset: 'cifar10',
+    model: 'synthetic',
+    backend: 'wasm',
+    plugins: [],
+    paretuneVersion: '0.1.0',
+  });
   const points: MeasuredPoint[] = [];
   for (let s = 0; s < STEPS; s++) {
     const clean = 0.1 + 0.8 * (1 - Math.exp(-s / 80)) + 0.01 * Math.sin(s + r);
-    points.push({ step: s * 10, epoch: 0, name: 'accuracy', context: { split: 'test' }, value: clean, count: 10_000, seconds: 1 });
-    points.push({ step: s * 10, epoch: 0, name: 'accuracy', context: ROBUST, value: clean * Math.exp(-s / 200), count: 10_000, seconds: 30 });
+    points.push({
+      step: s * 10,
+      epoch: 0,
+      name: 'accuracy',
+      context: { split: 'test' },
+      value: clean,
+      count: 10_000,
+      seconds: 1,
+    });
+    points.push({
+      step: s * 10,
+      epoch: 0,
+      name: 'accuracy',
+      context: ROBUST,
+      value: clean * Math.exp(-s / 200),
+      count: 10_000,
+      seconds: 30,
+    });
   }
   store.recordPoints(id, points);
   store.finishRun(id, { bestStep: (STEPS - 1) * 10, lastStep: (STEPS - 1) * 10, seconds: 3600, result: {} });
@@ -43,12 +69,18 @@ store.close();
 
 // The run's dataset: an image folder of 3 colour-coded classes of 32 px PNGs.
 const images = join(dir, 'images');
-for (const [label, colour] of [[0, 'red'], [1, 'green'], [2, 'blue']] as const) {
+for (const [label, colour] of [
+  [0, 'red'],
+  [1, 'green'],
+  [2, 'blue'],
+] as const) {
   mkdirSync(join(images, colour), { recursive: true });
   for (let i = 0; i < IMAGES_PER_CLASS; i++) {
     const pixels = Buffer.alloc(32 * 32 * 3);
     for (let p = 0; p < pixels.length; p++) pixels[p] = (p % 3 === label ? 150 : 60) + ((p * 7919 + i * 104_729) % 61);
-    await sharp(pixels, { raw: { width: 32, height: 32, channels: 3 } }).png().toFile(join(images, colour, `${i}.png`));
+    await sharp(pixels, { raw: { width: 32, height: 32, channels: 3 } })
+      .png()
+      .toFile(join(images, colour, `${i}.png`));
   }
 }
 
@@ -67,12 +99,20 @@ const url = await new Promise<string>((done, fail) => {
   server.on('exit', (code) => fail(new Error(`paretune serve exited with ${code}`)));
 });
 
-const post = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<{ data?: T; errors?: unknown }> => {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ query, variables }) });
+const post = async <T>(
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ data?: T; errors?: unknown }> => {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify({ query, variables }),
+  });
   return (await response.json()) as { data?: T; errors?: unknown };
 };
 
-const query = 'query($id: ID!) { run(id: $id) { id history(samples: 200) { step value } robust: history(context: {split: "test", attack: "pgd", norm: "Linf", eps: 0.00392156862745098}, samples: 200) { step value } } }';
+const query =
+  'query($id: ID!) { run(id: $id) { id history(samples: 200) { step value } robust: history(context: {split: "test", attack: "pgd", norm: "Linf", eps: 0.00392156862745098}, samples: 200) { step value } } }';
 let failures = 0;
 
 /** Fires CONCURRENT history queries at once; prints their errors, throughput and latency percentiles. */
@@ -85,7 +125,8 @@ async function load(label: string): Promise<void> {
       const t0 = performance.now();
       try {
         const body = await post<{ run?: { history: unknown[]; robust: unknown[] } }>(query, { id: ids[i % RUNS] });
-        if (body.errors !== undefined || body.data?.run?.history.length !== 200 || body.data.run.robust.length !== 200) errors += 1;
+        if (body.errors !== undefined || body.data?.run?.history.length !== 200 || body.data.run.robust.length !== 200)
+          errors += 1;
       } catch {
         errors += 1;
       }
@@ -94,12 +135,17 @@ async function load(label: string): Promise<void> {
   );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const at = (q: number): string => (latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] as number).toFixed(0);
-  console.log(`${label}: errors ${errors}; all done in ${seconds.toFixed(2)} s (${(CONCURRENT / seconds).toFixed(0)} queries/s); latency p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms`);
+  const at = (q: number): string =>
+    (latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] as number).toFixed(0);
+  console.log(
+    `${label}: errors ${errors}; all done in ${seconds.toFixed(2)} s (${(CONCURRENT / seconds).toFixed(0)} queries/s); latency p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms`,
+  );
   failures += errors;
 }
 
-console.log(`GraphQL load: ${RUNS} runs x ${2 * STEPS} points; ${CONCURRENT} concurrent history queries (2 series of 200 samples each)`);
+console.log(
+  `GraphQL load: ${RUNS} runs x ${2 * STEPS} points; ${CONCURRENT} concurrent history queries (2 series of 200 samples each)`,
+);
 await load('no run executing');
 
 const spec = {
@@ -110,12 +156,19 @@ const spec = {
   training: { steps: 400, batchSize: 32, warmupSteps: 0 },
   evaluation: { schedule: [0, 400], testSample: 100, trainSample: 100, validationSample: 50 },
 };
-const started = await post<{ startRun: { id: string } }>('mutation($spec: JSON!) { startRun(spec: $spec) { id } }', { spec });
+const started = await post<{ startRun: { id: string } }>('mutation($spec: JSON!) { startRun(spec: $spec) { id } }', {
+  spec,
+});
 const runId = started.data?.startRun.id;
 if (runId === undefined) throw new Error(`startRun failed: ${JSON.stringify(started.errors)}`);
 await load('first seconds of a run executing in the server (loading)');
 const progress = async (): Promise<{ status: string; step: number } | undefined> =>
-  (await post<{ run: { progress: { status: string; step: number } | null } }>('query($id: ID!) { run(id: $id) { progress { status step } } }', { id: runId })).data?.run.progress ?? undefined;
+  (
+    await post<{ run: { progress: { status: string; step: number } | null } }>(
+      'query($id: ID!) { run(id: $id) { progress { status step } } }',
+      { id: runId },
+    )
+  ).data?.run.progress ?? undefined;
 let state = await progress();
 while (state?.status === 'RUNNING' && state.step === 0) {
   await new Promise((r) => setTimeout(r, 200));

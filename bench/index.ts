@@ -13,7 +13,9 @@ import { profileTrainingStep } from './profile.js';
 import { releaseWebGpu } from '../src/core/tensor/webgpu.js';
 
 const backend = await selectBackend(backendRequest(process.argv[2]));
-console.log(`backend: ${backend.name} (${backend.attempts.at(-1)?.detail}); node ${process.version}; ${new Date().toISOString().slice(0, 10)}\n`);
+console.log(
+  `backend: ${backend.name} (${backend.attempts.at(-1)?.detail}); node ${process.version}; ${new Date().toISOString().slice(0, 10)}\n`,
+);
 await benchPrimitives();
 console.log();
 await benchModels();

@@ -21,7 +21,9 @@ export async function benchPrimitives(): Promise<void> {
       await out.data();
       out.dispose();
     });
-    console.log(`${name.padEnd(42)} ${(seconds * 1000).toFixed(2).padStart(8)} ${(flops / seconds / 1e9).toFixed(2).padStart(8)}`);
+    console.log(
+      `${name.padEnd(42)} ${(seconds * 1000).toFixed(2).padStart(8)} ${(flops / seconds / 1e9).toFixed(2).padStart(8)}`,
+    );
   }
   tf.dispose([a, b, batched]);
 }

@@ -8,15 +8,28 @@ import { fullFineTuning } from '../src/plugins/strategies/full.js';
 
 /** Time per kernel (summed over calls) of one full fine-tuning step of the CPU bench model, batch 64. */
 export async function profileTrainingStep(top = 12): Promise<void> {
-  const config: ViTConfig = { ...(findPreset('vit-bench-32')?.config as Omit<ViTConfig, 'numClasses'>), numClasses: 10 };
+  const config: ViTConfig = {
+    ...(findPreset('vit-bench-32')?.config as Omit<ViTConfig, 'numClasses'>),
+    numClasses: 10,
+  };
   const rng = Rng.fromSeed(0);
   const model = VisionTransformer.random(config, rng);
   adaptModel(model, [{ plugin: fullFineTuning, config: {} }], rng);
   const pixels = tf.tensor4d(rng.uniformArray(64 * 32 * 32 * 3), [64, 32, 32, 3]);
-  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: 64 }, (_, i) => i % 10), 'int32'), 10) as tf.Tensor2D;
+  const labels = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: 64 }, (_, i) => i % 10),
+      'int32',
+    ),
+    10,
+  ) as tf.Tensor2D;
   const optimizer = tf.train.adam(1e-4);
   const step = async (): Promise<void> => {
-    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.logits(pixels)) as tf.Scalar, true, model.trainableVariables());
+    const loss = optimizer.minimize(
+      () => tf.losses.softmaxCrossEntropy(labels, model.logits(pixels)) as tf.Scalar,
+      true,
+      model.trainableVariables(),
+    );
     await loss?.data();
     loss?.dispose();
   };
@@ -31,9 +44,13 @@ export async function profileTrainingStep(top = 12): Promise<void> {
     byKernel.set(key, entry);
   }
   const total = [...byKernel.values()].reduce((s, e) => s + e.ms, 0);
-  console.log(`kernel time of one training step (vit-bench-32, batch 64): ${total.toFixed(0)} ms in ${info.kernels.length} kernel calls; top ${top}:`);
+  console.log(
+    `kernel time of one training step (vit-bench-32, batch 64): ${total.toFixed(0)} ms in ${info.kernels.length} kernel calls; top ${top}:`,
+  );
   for (const [key, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, top)) {
-    console.log(`${e.ms.toFixed(1).padStart(8)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}% ${String(e.calls).padStart(4)}x  ${key}`);
+    console.log(
+      `${e.ms.toFixed(1).padStart(8)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}% ${String(e.calls).padStart(4)}x  ${key}`,
+    );
   }
   tf.dispose([pixels, labels]);
   optimizer.dispose();

@@ -32,10 +32,15 @@ const seconds: Record<number, number> = {};
 for (const workers of [1, 2]) {
   const data = join(dir, `data-${workers}`);
   const started = performance.now();
-  const result = spawnSync(process.execPath, [main, 'experiment', study, '--workers', String(workers), '--quiet'], { env: { ...process.env, PARETUNE_DATA_DIR: data, PARETUNE_DB: join(data, 'bench.db') }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [main, 'experiment', study, '--workers', String(workers), '--quiet'], {
+    env: { ...process.env, PARETUNE_DATA_DIR: data, PARETUNE_DB: join(data, 'bench.db') },
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`experiment with ${workers} workers failed: ${result.stderr}`);
   seconds[workers] = (performance.now() - started) / 1000;
   console.log(`${workers} worker${workers === 1 ? ' ' : 's'}: ${seconds[workers]?.toFixed(1)} s for 4 runs`);
 }
-console.log(`speed-up with 2 workers: ${((seconds[1] as number) / (seconds[2] as number)).toFixed(2)}x on ${availableParallelism()} cores`);
+console.log(
+  `speed-up with 2 workers: ${((seconds[1] as number) / (seconds[2] as number)).toFixed(2)}x on ${availableParallelism()} cores`,
+);
 rmSync(dir, { recursive: true, force: true });

@@ -30,8 +30,23 @@ export { cacheDir } from './core/paths.js';
 export { saveCheckpoint } from './core/model/checkpoint.js';
 export { adaptationStrategies } from './core/model/adaptation-file.js';
 export type { RecordedStrategy } from './core/model/adaptation-file.js';
-export { aboveAverage, aupf, hypervolume2d, nonDominated, paretoFrontier, pearson, spearman } from './core/frontier/index.js';
-export type { FrontierDefinition, FrontierInput, FrontierPoint, FrontierResult, Objective, Sense } from './core/frontier/index.js';
+export {
+  aboveAverage,
+  aupf,
+  hypervolume2d,
+  nonDominated,
+  paretoFrontier,
+  pearson,
+  spearman,
+} from './core/frontier/index.js';
+export type {
+  FrontierDefinition,
+  FrontierInput,
+  FrontierPoint,
+  FrontierResult,
+  Objective,
+  Sense,
+} from './core/frontier/index.js';
 export { evaluate } from './core/evaluation/evaluator.js';
 export type { EvaluationPlan, EvaluationSet, MeasuredPoint } from './core/evaluation/evaluator.js';
 export { evaluationSteps, NAMED_SCHEDULES } from './core/evaluation/schedules.js';

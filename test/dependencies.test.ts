@@ -16,7 +16,9 @@ function installedCopies(name: string, dir = join(REPO_ROOT, 'node_modules')): s
   if (existsSync(join(dir, name, 'package.json'))) found.push(join(dir, name));
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (!entry.isDirectory() || entry.name === '.bin') continue;
-    const scoped = entry.name.startsWith('@') ? readdirSync(join(dir, entry.name)).map((n) => join(dir, entry.name, n)) : [join(dir, entry.name)];
+    const scoped = entry.name.startsWith('@')
+      ? readdirSync(join(dir, entry.name)).map((n) => join(dir, entry.name, n))
+      : [join(dir, entry.name)];
     for (const pkgDir of scoped) {
       if (existsSync(join(pkgDir, 'node_modules'))) found.push(...installedCopies(name, join(pkgDir, 'node_modules')));
     }
@@ -32,7 +34,9 @@ describe('dependencies', () => {
   });
 
   it('keeps native TensorFlow optional and pins the TensorFlow.js packages together', () => {
-    const hard = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((n) => n.startsWith('@tensorflow/tfjs-node'));
+    const hard = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((n) =>
+      n.startsWith('@tensorflow/tfjs-node'),
+    );
     expect(hard).toEqual([]);
     expect(pkg.optionalDependencies['@tensorflow/tfjs-node-gpu']).toBe('4.22.0');
     expect(pkg.dependencies['@tensorflow/tfjs']).toBe('4.22.0');

@@ -30,7 +30,8 @@ const crossEntropy = (oneHot, logits) => tf.losses.softmaxCrossEntropy(oneHot, l
 const project = (x, x0, eps) => tf.clipByValue(tf.add(x0, tf.clipByValue(tf.sub(x, x0), -eps, eps)), 0, 1);
 
 /** Rows of `a` where `mask[i]` is set, else rows of `b`. */
-const select = (mask, a, b) => tf.tidy(() => tf.where(tf.broadcastTo(tf.reshape(tf.tensor1d(mask, 'bool'), [-1, 1, 1, 1]), a.shape), a, b));
+const select = (mask, a, b) =>
+  tf.tidy(() => tf.where(tf.broadcastTo(tf.reshape(tf.tensor1d(mask, 'bool'), [-1, 1, 1, 1]), a.shape), a, b));
 
 /** Replaces a tensor variable's value, disposing the old one. */
 const replace = (old, next) => {
@@ -59,9 +60,14 @@ async function apgdRun(model, x0, labels, oneHot, config, eps, rng) {
     tf.dispose([loss, pred]);
     return values;
   };
-  const stepFrom = (x, grad, eta) => tf.tidy(() => project(tf.add(x, tf.mul(tf.sign(grad), tf.tensor(eta, [n, 1, 1, 1]))), x0, eps));
+  const stepFrom = (x, grad, eta) =>
+    tf.tidy(() => project(tf.add(x, tf.mul(tf.sign(grad), tf.tensor(eta, [n, 1, 1, 1]))), x0, eps));
 
-  let x = tf.tidy(() => (config.randomStart && eps > 0 ? project(tf.add(x0, tf.tensor(rng.uniformArray(x0.size, -eps, eps), x0.shape)), x0, eps) : x0.clone()));
+  let x = tf.tidy(() =>
+    config.randomStart && eps > 0
+      ? project(tf.add(x0, tf.tensor(rng.uniformArray(x0.size, -eps, eps), x0.shape)), x0, eps)
+      : x0.clone(),
+  );
   let { loss, pred, grad } = await measure(x);
   let best = x.clone();
   let bestGrad = grad.clone();
@@ -100,7 +106,11 @@ async function apgdRun(model, x0, labels, oneHot, config, eps, rng) {
     });
     lossBefore = loss;
     if (marks.has(k)) {
-      const reduce = Array.from(eta, (_, i) => (increases[i] < config.rho * (k - lastMark) || (!reducedAtLastMark[i] && bestAtLastMark[i] >= bestLoss[i]) ? 1 : 0));
+      const reduce = Array.from(eta, (_, i) =>
+        increases[i] < config.rho * (k - lastMark) || (!reducedAtLastMark[i] && bestAtLastMark[i] >= bestLoss[i])
+          ? 1
+          : 0,
+      );
       reduce.forEach((r, i) => (eta[i] = r ? eta[i] / 2 : eta[i]));
       if (reduce.some((r) => r === 1)) {
         // Restart the halved images from their best point, without momentum.
@@ -119,7 +129,11 @@ async function apgdRun(model, x0, labels, oneHot, config, eps, rng) {
     }
     const next = tf.tidy(() => {
       const z = stepFrom(x, grad, eta);
-      return project(tf.add(tf.add(x, tf.mul(config.momentum, tf.sub(z, x))), tf.mul(1 - config.momentum, tf.sub(x, previous))), x0, eps);
+      return project(
+        tf.add(tf.add(x, tf.mul(config.momentum, tf.sub(z, x))), tf.mul(1 - config.momentum, tf.sub(x, previous))),
+        x0,
+        eps,
+      );
     });
     grad.dispose();
     previous = replace(previous, x);
@@ -138,14 +152,27 @@ async function apgdRun(model, x0, labels, oneHot, config, eps, rng) {
  */
 export default definePlugin({
   family: 'attack',
-  meta: { name: 'apgd-ce', version: '1.0.0', apiVersion: 1, description: 'APGD-CE (Croce & Hein, 2020): step-size-adaptive PGD with momentum, L-inf, cross-entropy.' },
+  meta: {
+    name: 'apgd-ce',
+    version: '1.0.0',
+    apiVersion: 1,
+    description: 'APGD-CE (Croce & Hein, 2020): step-size-adaptive PGD with momentum, L-inf, cross-entropy.',
+  },
   configSchema,
   threatModels: (config) => radiiOf(config.eps).map((eps) => ({ norm: 'Linf', eps })),
   async perturb({ model, pixels, labels, config, rng }) {
     const oneHot = tf.oneHot(labels, model.numClasses);
     const results = [];
     for (const eps of radiiOf(config.eps)) {
-      let { pixels: attacked, fooled } = await apgdRun(model, pixels, labels, oneHot, config, eps, rng.fork(`eps/${eps}/restart/0`));
+      let { pixels: attacked, fooled } = await apgdRun(
+        model,
+        pixels,
+        labels,
+        oneHot,
+        config,
+        eps,
+        rng.fork(`eps/${eps}/restart/0`),
+      );
       // Further restarts keep each image's first success.
       for (let r = 1; r < config.restarts && fooled.some((f) => f === 0); r++) {
         const again = await apgdRun(model, pixels, labels, oneHot, config, eps, rng.fork(`eps/${eps}/restart/${r}`));

@@ -9,7 +9,12 @@ import { definePlugin, z } from 'paretune/plugin';
 export default definePlugin({
   family: 'metric',
   kind: 'point',
-  meta: { name: 'ece', version: '1.0.0', apiVersion: 1, description: 'Expected calibration error (equal-width confidence bins, top-1).' },
+  meta: {
+    name: 'ece',
+    version: '1.0.0',
+    apiVersion: 1,
+    description: 'Expected calibration error (equal-width confidence bins, top-1).',
+  },
   configSchema: z.object({ bins: z.number().int().min(1).max(1000).default(15) }).strict(),
   compute({ logits, labels, count, numClasses }, { bins }) {
     if (count === 0) return Number.NaN;

@@ -9,7 +9,14 @@ const FILES = { train: 'train_32x32.mat', test: 'test_32x32.mat', extra: 'extra_
 
 /** MAT v5 data types this reader understands: byte size and typed-array constructor of each numeric type. */
 const TYPES = {
-  1: Int8Array, 2: Uint8Array, 3: Int16Array, 4: Uint16Array, 5: Int32Array, 6: Uint32Array, 7: Float32Array, 9: Float64Array,
+  1: Int8Array,
+  2: Uint8Array,
+  3: Int16Array,
+  4: Uint16Array,
+  5: Int32Array,
+  6: Uint32Array,
+  7: Float32Array,
+  9: Float64Array,
 };
 const MATRIX = 14;
 const COMPRESSED = 15;
@@ -18,9 +25,11 @@ const COMPRESSED = 15;
 function element(buf, at, file) {
   if (at + 8 > buf.length) throw new ConfigError(`${file}: truncated MAT file at byte ${at}`);
   const first = buf.readUInt32LE(at);
-  if (first >>> 16 !== 0) return { type: first & 0xffff, data: buf.subarray(at + 4, at + 4 + (first >>> 16)), next: at + 8 };
+  if (first >>> 16 !== 0)
+    return { type: first & 0xffff, data: buf.subarray(at + 4, at + 4 + (first >>> 16)), next: at + 8 };
   const size = buf.readUInt32LE(at + 4);
-  if (at + 8 + size > buf.length) throw new ConfigError(`${file}: truncated MAT file: an element at byte ${at} needs ${size} bytes`);
+  if (at + 8 + size > buf.length)
+    throw new ConfigError(`${file}: truncated MAT file: an element at byte ${at} needs ${size} bytes`);
   const padded = first === COMPRESSED ? size : Math.ceil(size / 8) * 8;
   return { type: first, data: buf.subarray(at + 8, at + 8 + size), next: at + 8 + padded };
 }
@@ -30,9 +39,12 @@ export function readNumericMat(bytes, file) {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const header = buf.toString('latin1', 0, Math.min(116, buf.length));
   if (!header.startsWith('MATLAB 5.0 MAT-file')) {
-    throw new ConfigError(`${file}: not a MATLAB 5.0 MAT-file${header.startsWith('MATLAB 7.3') ? ' (7.3 is HDF5; save with -v7)' : ''}`);
+    throw new ConfigError(
+      `${file}: not a MATLAB 5.0 MAT-file${header.startsWith('MATLAB 7.3') ? ' (7.3 is HDF5; save with -v7)' : ''}`,
+    );
   }
-  if (buf.toString('latin1', 126, 128) !== 'IM') throw new ConfigError(`${file}: only little-endian MAT-files are supported`);
+  if (buf.toString('latin1', 126, 128) !== 'IM')
+    throw new ConfigError(`${file}: only little-endian MAT-files are supported`);
   const arrays = new Map();
   const walk = (data, at) => {
     while (at < data.length) {
@@ -47,7 +59,10 @@ export function readNumericMat(bytes, file) {
         if (classId >= 6 && classId <= 13) {
           const real = element(el.data, name.next, file);
           const Type = TYPES[real.type];
-          if (Type === undefined) throw new ConfigError(`${file}: array '${name.data.toString('latin1')}' has MAT data type ${real.type}, which this reader does not handle`);
+          if (Type === undefined)
+            throw new ConfigError(
+              `${file}: array '${name.data.toString('latin1')}' has MAT data type ${real.type}, which this reader does not handle`,
+            );
           // Copy into an aligned buffer: typed arrays need offsets that are multiples of their element size.
           const values = new Type(Uint8Array.from(real.data).buffer);
           arrays.set(name.data.toString('latin1'), { dims: shape, values });
@@ -64,10 +79,15 @@ export function readNumericMat(bytes, file) {
 export function svhnImages(arrays, file) {
   const X = arrays.get('X');
   const y = arrays.get('y');
-  if (X === undefined || y === undefined) throw new ConfigError(`${file}: expected variables 'X' and 'y' (found: ${[...arrays.keys()].join(', ') || 'none'})`);
+  if (X === undefined || y === undefined)
+    throw new ConfigError(
+      `${file}: expected variables 'X' and 'y' (found: ${[...arrays.keys()].join(', ') || 'none'})`,
+    );
   const [height, width, channels, count] = X.dims;
-  if (X.dims.length !== 4 || channels !== 3) throw new ConfigError(`${file}: 'X' is ${X.dims.join('x')}, expected height x width x 3 x N`);
-  if (y.values.length !== count) throw new ConfigError(`${file}: 'y' holds ${y.values.length} labels for ${count} images`);
+  if (X.dims.length !== 4 || channels !== 3)
+    throw new ConfigError(`${file}: 'X' is ${X.dims.join('x')}, expected height x width x 3 x N`);
+  if (y.values.length !== count)
+    throw new ConfigError(`${file}: 'y' holds ${y.values.length} labels for ${count} images`);
   const pixels = new Uint8Array(count * height * width * 3);
   const plane = height * width;
   for (let n = 0; n < count; n++) {
@@ -93,20 +113,37 @@ export function svhnImages(arrays, file) {
  */
 export default definePlugin({
   family: 'dataset',
-  meta: { name: 'svhn', version: '1.0.0', apiVersion: 1, description: 'SVHN cropped digits (32x32 RGB, 10 classes) from the official MATLAB files.' },
+  meta: {
+    name: 'svhn',
+    version: '1.0.0',
+    apiVersion: 1,
+    description: 'SVHN cropped digits (32x32 RGB, 10 classes) from the official MATLAB files.',
+  },
   configSchema: z.object({ dir: z.string().min(1).optional() }).strict(),
-  describe: () => ({ numClasses: 10, classNames: Array.from({ length: 10 }, (_, d) => String(d)), splits: ['train', 'test', 'extra'], nativeResolution: 32 }),
+  describe: () => ({
+    numClasses: 10,
+    classNames: Array.from({ length: 10 }, (_, d) => String(d)),
+    splits: ['train', 'test', 'extra'],
+    nativeResolution: 32,
+  }),
   availability({ dir }, files) {
     const paths = [FILES.train, FILES.test].map((f) => join(dir ?? files.dir, f));
     const present = paths.every((p) => existsSync(p));
     return present
       ? { present, bytes: paths.reduce((sum, p) => sum + statSync(p).size, 0), detail: dir ?? files.dir }
-      : { present, detail: `missing; paretune downloads ${FILES.train} and ${FILES.test} into ${files.dir}, or set dir` };
+      : {
+          present,
+          detail: `missing; paretune downloads ${FILES.train} and ${FILES.test} into ${files.dir}, or set dir`,
+        };
   },
   async open(split, { dir }, { imageSize, files }) {
     const name = FILES[split];
     if (name === undefined) throw new ConfigError(`svhn has no split '${split}' (splits: train, test, extra)`);
-    const path = await files.fetch(dir === undefined ? { name, urls: [`${URL_BASE}/${name}`], localPaths: [] } : { name, urls: [], localPaths: [join(dir, name)], hint: `the config's dir (${dir}) must hold ${name}` });
+    const path = await files.fetch(
+      dir === undefined
+        ? { name, urls: [`${URL_BASE}/${name}`], localPaths: [] }
+        : { name, urls: [], localPaths: [join(dir, name)], hint: `the config's dir (${dir}) must hold ${name}` },
+    );
     const images = svhnImages(readNumericMat(await readFile(path), path), path);
     return { ...memorySplit(images, imageSize, files), source: path };
   },

@@ -10,7 +10,12 @@ import { newVariable, tf } from 'paretune/tensor';
  */
 export default definePlugin({
   family: 'strategy',
-  meta: { name: 'vpt', version: '1.0.0', apiVersion: 1, description: 'Visual prompt tuning (shallow): learnable prompt tokens after the embedding; the backbone is frozen.' },
+  meta: {
+    name: 'vpt',
+    version: '1.0.0',
+    apiVersion: 1,
+    description: 'Visual prompt tuning (shallow): learnable prompt tokens after the embedding; the backbone is frozen.',
+  },
   configSchema: z.object({ prompts: z.number().int().min(1).max(512).default(10) }).strict(),
   adapt(model, { prompts }, rng) {
     const { hiddenSize, patchSize, numChannels } = model.architecture;

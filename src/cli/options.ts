@@ -5,17 +5,20 @@ import { parseJson, parseObject, readUserFile } from '../core/user-files.js';
 /** Parses a number that may be written as a fraction (`1/255`), as radii in spec files are. */
 export function parseNumber(text: string, flag: string): number {
   const value = parseFraction(text);
-  if (!Number.isFinite(value)) throw new ConfigError(`${flag}: '${text}' is not a number (fractions like 1/255 are allowed)`);
+  if (!Number.isFinite(value))
+    throw new ConfigError(`${flag}: '${text}' is not a number (fractions like 1/255 are allowed)`);
   return value;
 }
 
 /** A comma-separated list of numbers (`1/255,4/255`). */
-export const parseNumberList = (text: string, flag: string): number[] => text.split(',').map((t) => parseNumber(t, flag));
+export const parseNumberList = (text: string, flag: string): number[] =>
+  text.split(',').map((t) => parseNumber(t, flag));
 
 /** A positive integer flag. */
 export function parsePositiveInt(text: string, flag: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${flag}: expected a positive integer, got '${text}'`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new ConfigError(`${flag}: expected a positive integer, got '${text}'`);
   return value;
 }
 
@@ -23,7 +26,8 @@ export function parsePositiveInt(text: string, flag: string): number {
 export function parseJsonObject(text: string | undefined, flag: string): Record<string, Record<string, unknown>> {
   if (text === undefined) return {};
   const value = parseJson(text, flag);
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`${flag}: expected a JSON object, got ${text}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConfigError(`${flag}: expected a JSON object, got ${text}`);
   return value as Record<string, Record<string, unknown>>;
 }
 
@@ -34,12 +38,23 @@ export function readJsonFile(file: string, flag: string, expected: string): Reco
 }
 
 /** `lora`, `bitfit+lora`, repeated flags: plugin names in order. */
-export const nameList = (values: readonly string[]): string[] => values.flatMap((v) => v.split('+')).map((s) => s.trim()).filter((s) => s !== '');
+export const nameList = (values: readonly string[]): string[] =>
+  values
+    .flatMap((v) => v.split('+'))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 
 /** Plugin references `{ name, config }` from names and a configs-by-name object (every config must name a listed plugin). */
-export function pluginRefs(names: readonly string[], configs: Record<string, Record<string, unknown>>, flag: string): { name: string; config?: Record<string, unknown> }[] {
+export function pluginRefs(
+  names: readonly string[],
+  configs: Record<string, Record<string, unknown>>,
+  flag: string,
+): { name: string; config?: Record<string, unknown> }[] {
   const unused = Object.keys(configs).filter((k) => !names.includes(k));
-  if (unused.length > 0) throw new ConfigError(`${flag} names ${unused.join(', ')}, not among ${names.join(', ') || 'the selected plugins'}`);
+  if (unused.length > 0)
+    throw new ConfigError(
+      `${flag} names ${unused.join(', ')}, not among ${names.join(', ') || 'the selected plugins'}`,
+    );
   return names.map((name) => (configs[name] === undefined ? { name } : { name, config: configs[name] }));
 }
 
@@ -69,12 +84,21 @@ export function addMeasurementOptions(command: Command): Command {
 
 /** Attack plugin references from the flags (`--eps` and `--attack-steps` configure pgd), or undefined when none was given. */
 export function attackRefs(flags: MeasurementFlags): ReturnType<typeof pluginRefs> | undefined {
-  if (flags.attack.length === 0 && flags.eps === undefined && flags.attackSteps === undefined && flags.attackConfig === undefined) return undefined;
+  if (
+    flags.attack.length === 0 &&
+    flags.eps === undefined &&
+    flags.attackSteps === undefined &&
+    flags.attackConfig === undefined
+  )
+    return undefined;
   const names = flags.attack.length > 0 ? nameList(flags.attack) : ['pgd'];
   if (names.includes('none')) return [];
   const configs = parseJsonObject(flags.attackConfig, '--attack-config');
   if (flags.eps !== undefined || flags.attackSteps !== undefined) {
-    if (!names.includes('pgd')) throw new ConfigError(`--eps and --attack-steps configure pgd, which is not among the attacks (${names.join(', ')})`);
+    if (!names.includes('pgd'))
+      throw new ConfigError(
+        `--eps and --attack-steps configure pgd, which is not among the attacks (${names.join(', ')})`,
+      );
     configs['pgd'] = {
       ...configs['pgd'],
       ...(flags.eps === undefined ? {} : { eps: parseNumberList(flags.eps, '--eps') }),

@@ -21,9 +21,14 @@ import { collect } from './options.js';
 /** The `paretune` command tree (also read by the test that checks every shell example of the docs against it). */
 export function buildProgram(io: CliIo): Command {
   const program = new Command('paretune')
-    .description('Measure what fine-tuning does to a vision model: clean accuracy, adversarial robustness, distribution shift, Pareto frontiers.')
+    .description(
+      'Measure what fine-tuning does to a vision model: clean accuracy, adversarial robustness, distribution shift, Pareto frontiers.',
+    )
     .version(PARETUNE_VERSION)
-    .option('--backend <name>', 'TensorFlow.js backend: node-gpu, webgpu, node, wasm or cpu (default: first that loads; env PARETUNE_BACKEND)')
+    .option(
+      '--backend <name>',
+      'TensorFlow.js backend: node-gpu, webgpu, node, wasm or cpu (default: first that loads; env PARETUNE_BACKEND)',
+    )
     .option('--plugin <module>', 'load a plugin module (npm package name or path); repeatable', collect, [])
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();

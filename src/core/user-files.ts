@@ -58,7 +58,10 @@ export function parseJson(text: string, subject: string): unknown {
     const message = (error as Error).message;
     const where = lineAndColumn(text, errorOffset(text, message));
     // V8 may quote the whole text or add its own position
-    const what = message.replace(/ in JSON at position \d+.*$/, '').replace(/, (\.\.\.)?".*" is not valid JSON$/s, '').replace(/ \(line \d+ column \d+\)$/, '');
+    const what = message
+      .replace(/ in JSON at position \d+.*$/, '')
+      .replace(/, (\.\.\.)?".*" is not valid JSON$/s, '')
+      .replace(/ \(line \d+ column \d+\)$/, '');
     throw new ConfigError(`${subject}: invalid JSON at ${where}: ${what}`);
   }
 }
@@ -71,7 +74,9 @@ export function parseYaml(text: string, subject: string): unknown {
     if (!(error instanceof YAMLParseError)) throw error;
     const at = error.linePos?.[0];
     const what = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? error.message;
-    throw new ConfigError(`${subject}: invalid YAML${at === undefined ? '' : ` at line ${at.line}, column ${at.col}`}: ${what}`);
+    throw new ConfigError(
+      `${subject}: invalid YAML${at === undefined ? '' : ` at line ${at.line}, column ${at.col}`}: ${what}`,
+    );
   }
 }
 
@@ -79,7 +84,9 @@ export function parseYaml(text: string, subject: string): unknown {
 export function parseObject(text: string, subject: string, yaml = false): Record<string, unknown> {
   const value = yaml ? parseYaml(text, subject) : parseJson(text, subject);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError(`${subject}: expected an object (${yaml ? 'key: value lines' : '{ ... }'}), got ${Array.isArray(value) ? 'an array' : JSON.stringify(value) ?? 'nothing'}`);
+    throw new ConfigError(
+      `${subject}: expected an object (${yaml ? 'key: value lines' : '{ ... }'}), got ${Array.isArray(value) ? 'an array' : (JSON.stringify(value) ?? 'nothing')}`,
+    );
   }
   return value as Record<string, unknown>;
 }

@@ -6,8 +6,12 @@ function readOwnPackage(): { version: string; root: string } {
   let url = new URL('.', import.meta.url);
   for (;;) {
     try {
-      const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('package.json', url)), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'paretune' && pkg.version !== undefined) return { version: pkg.version, root: fileURLToPath(url) };
+      const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('package.json', url)), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'paretune' && pkg.version !== undefined)
+        return { version: pkg.version, root: fileURLToPath(url) };
     } catch {
       // no package.json at this level: keep walking up
     }

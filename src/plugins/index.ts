@@ -19,4 +19,24 @@ import { linearProbe } from './strategies/linear-probe.js';
 import { lora } from './strategies/lora.js';
 
 /** The built-in plugin bundle, registered before any third-party plugin. */
-export const builtinPlugins: readonly Plugin[] = [fullFineTuning, linearProbe, bitfit, lora, adapter, compacter, ia3, pgdAttack, corruptionsShift, domainShift, cifar10, cifar100, caltech256, cub200, stanfordDogs, domainNet, fashionMnist, imageFolder, accuracy];
+export const builtinPlugins: readonly Plugin[] = [
+  fullFineTuning,
+  linearProbe,
+  bitfit,
+  lora,
+  adapter,
+  compacter,
+  ia3,
+  pgdAttack,
+  corruptionsShift,
+  domainShift,
+  cifar10,
+  cifar100,
+  caltech256,
+  cub200,
+  stanfordDogs,
+  domainNet,
+  fashionMnist,
+  imageFolder,
+  accuracy,
+];

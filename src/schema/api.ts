@@ -46,8 +46,10 @@ export interface ApiContext {
   readonly api: Api;
 }
 
-export const notFound = (what: string, id: string): GraphQLError => new GraphQLError(`no ${what} '${id}'`, { extensions: { code: 'NOT_FOUND', id } });
-export const badInput = (message: string): GraphQLError => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+export const notFound = (what: string, id: string): GraphQLError =>
+  new GraphQLError(`no ${what} '${id}'`, { extensions: { code: 'NOT_FOUND', id } });
+export const badInput = (message: string): GraphQLError =>
+  new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
 /** An absolute path inside a text (POSIX or Windows), up to a space, quote, comma or closing parenthesis. */
 const ABSOLUTE_PATH = /(?<=^|[\s'"(=])(?:\/|[A-Za-z]:\\)[^\s'",)]*/g;
@@ -135,7 +137,10 @@ export class Api {
   readonly queue: RunQueue;
 
   constructor(readonly options: ApiOptions) {
-    this.queue = new RunQueue((job, signal, onEvent) => this.execute(job, signal, onEvent), options.executor.concurrency);
+    this.queue = new RunQueue(
+      (job, signal, onEvent) => this.execute(job, signal, onEvent),
+      options.executor.concurrency,
+    );
   }
 
   /**
@@ -149,7 +154,9 @@ export class Api {
       const cause = error instanceof RunFailedError ? error.cause : (error as Error);
       if (!(cause instanceof RunStoppedError)) {
         if (this.store.getRun(job.runId) === undefined) this.storeUnstarted(job, cause.message);
-        this.options.log?.(`paretune: ${cause.message.startsWith(`run ${job.runId} `) ? cause.message : `run ${job.runId} failed: ${cause.message}`}\n`);
+        this.options.log?.(
+          `paretune: ${cause.message.startsWith(`run ${job.runId} `) ? cause.message : `run ${job.runId} failed: ${cause.message}`}\n`,
+        );
       }
       throw error;
     }
@@ -193,10 +200,14 @@ export class Api {
   /** Mutations need the token; without one configured the server is read-only. */
   authorize(context: ApiContext): void {
     if (this.options.token === undefined) {
-      throw new GraphQLError('this server is read-only: start it with PARETUNE_API_TOKEN set to allow mutations', { extensions: { code: 'FORBIDDEN' } });
+      throw new GraphQLError('this server is read-only: start it with PARETUNE_API_TOKEN set to allow mutations', {
+        extensions: { code: 'FORBIDDEN' },
+      });
     }
     if (!context.authorized) {
-      throw new GraphQLError('mutations need the header "Authorization: Bearer <PARETUNE_API_TOKEN>"', { extensions: { code: 'UNAUTHENTICATED' } });
+      throw new GraphQLError('mutations need the header "Authorization: Bearer <PARETUNE_API_TOKEN>"', {
+        extensions: { code: 'UNAUTHENTICATED' },
+      });
     }
   }
 
@@ -220,10 +231,16 @@ export class Api {
     const held = new Set(this.queue.held().map((job) => job.runId));
     const stored = this.store.listRuns().map((record) => {
       const run = runOf(record);
-      return { run: held.has(record.id) ? this.live(run) : run, summary: summariseRun(record, finals.get(record.id) ?? []) };
+      return {
+        run: held.has(record.id) ? this.live(run) : run,
+        summary: summariseRun(record, finals.get(record.id) ?? []),
+      };
     });
     const storedIds = new Set(stored.map((v) => v.run.id));
-    const unstored = this.queue.held().filter((job) => !storedIds.has(job.runId)).map((job) => ({ run: this.live(unstoredRunOf(job)), summary: {} }));
+    const unstored = this.queue
+      .held()
+      .filter((job) => !storedIds.has(job.runId))
+      .map((job) => ({ run: this.live(unstoredRunOf(job)), summary: {} }));
     return [...stored, ...unstored].map((v) => {
       const experimentName = v.run.experimentId === null ? undefined : names.get(v.run.experimentId);
       return { run: v.run, summary: v.summary, ...(experimentName === undefined ? {} : { experimentName }) };
@@ -256,7 +273,13 @@ export class Api {
       let queued = 0;
       for (const run of runs) {
         if (run.action === 'finished' || run.action === 'running') continue;
-        this.queue.enqueue({ runId: run.runId, spec: run.spec, experimentId: id, queuedAt, ...(run.resume === undefined ? {} : { resume: run.resume }) });
+        this.queue.enqueue({
+          runId: run.runId,
+          spec: run.spec,
+          experimentId: id,
+          queuedAt,
+          ...(run.resume === undefined ? {} : { resume: run.resume }),
+        });
         queued += 1;
       }
       return { id, spec, queued };
@@ -272,7 +295,11 @@ export class Api {
     const cancelled = this.queue.cancel(id);
     if (cancelled === 'queued') return { ...before, status: RunStatus.CANCELLED };
     if (cancelled === undefined) {
-      throw badInput(before.status === RunStatus.RUNNING ? `run ${id} is running in another process; stop it there` : `run ${id} is ${before.status}, not queued or running here`);
+      throw badInput(
+        before.status === RunStatus.RUNNING
+          ? `run ${id} is running in another process; stop it there`
+          : `run ${id} is ${before.status}, not queued or running here`,
+      );
     }
     return before;
   }
@@ -282,7 +309,8 @@ export class Api {
     const run = this.run(id);
     if (run === undefined) throw notFound('run', id);
     // A run held here shows as queued or running (above); a row another process is running stays `running`.
-    if (run.status === RunStatus.QUEUED || run.status === RunStatus.RUNNING) throw badInput(`run ${id} is ${run.status}; cancel it first`);
+    if (run.status === RunStatus.QUEUED || run.status === RunStatus.RUNNING)
+      throw badInput(`run ${id} is ${run.status}; cancel it first`);
     for (const path of this.store.deleteRun(id)) rmSync(dirname(path), { recursive: true, force: true });
     return true;
   }

@@ -35,7 +35,9 @@ export enum OrderDirection {
 }
 registerEnumType(OrderDirection, { name: 'OrderDirection' });
 
-@InputType({ description: 'Matches a text field: equal to `eq`, one of `in`, not `ne`; the conditions given must all hold.' })
+@InputType({
+  description: 'Matches a text field: equal to `eq`, one of `in`, not `ne`; the conditions given must all hold.',
+})
 export class StringFilter {
   @Field(() => String, { nullable: true }) eq?: string;
   @Field(() => [String], { nullable: true }) in?: string[];
@@ -75,7 +77,9 @@ export class MetricThreshold {
   @Field(() => Float, { nullable: true }) lte?: number;
 }
 
-@InputType({ description: 'Which runs: every field given must match (AND); `AND`, `OR` and `NOT` combine nested filters.' })
+@InputType({
+  description: 'Which runs: every field given must match (AND); `AND`, `OR` and `NOT` combine nested filters.',
+})
 export class RunFilter {
   @Field(() => [RunFilter], { nullable: true }) AND?: RunFilter[];
   @Field(() => [RunFilter], { nullable: true }) OR?: RunFilter[];
@@ -102,14 +106,19 @@ export class RunOrder {
 export class RunPageArgs {
   @Field(() => RunFilter, { nullable: true }) filter?: RunFilter | null;
   @Field(() => [RunOrder], { nullable: true, description: 'Default: newest first.' }) orderBy?: RunOrder[] | null;
-  @Field(() => Int, { nullable: true, description: 'The first runs after `after` (default 20, at most 100).' }) first?: number | null;
-  @Field(() => String, { nullable: true, description: 'A cursor of a page with the same orderBy.' }) after?: string | null;
-  @Field(() => Int, { nullable: true, description: 'The last runs before `before` (at most 100), instead of first.' }) last?: number | null;
-  @Field(() => String, { nullable: true, description: 'A cursor of a page with the same orderBy.' }) before?: string | null;
+  @Field(() => Int, { nullable: true, description: 'The first runs after `after` (default 20, at most 100).' }) first?:
+    number | null;
+  @Field(() => String, { nullable: true, description: 'A cursor of a page with the same orderBy.' }) after?:
+    string | null;
+  @Field(() => Int, { nullable: true, description: 'The last runs before `before` (at most 100), instead of first.' })
+  last?: number | null;
+  @Field(() => String, { nullable: true, description: 'A cursor of a page with the same orderBy.' }) before?:
+    string | null;
 }
 
 @InputType({
-  description: 'A metric in a context, e.g. accuracy in {"split":"test","attack":"pgd","norm":"Linf","eps":"1/255"} (eps in [0,1] pixel units: a number or a k/255 fraction).',
+  description:
+    'A metric in a context, e.g. accuracy in {"split":"test","attack":"pgd","norm":"Linf","eps":"1/255"} (eps in [0,1] pixel units: a number or a k/255 fraction).',
 })
 export class ObjectiveInput {
   @Field(() => String, { defaultValue: 'accuracy' }) metric!: string;

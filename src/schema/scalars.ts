@@ -6,7 +6,10 @@ const EXPECTED = 'a radius in [0,1] pixel units: a number such as 0.0314 or a fr
 /** Parses a radius with the contract's parser (radiusSchema): what an attack config's `eps` accepts. */
 export function parseRadius(value: unknown): number {
   const parsed = radiusSchema.safeParse(value);
-  if (!parsed.success) throw new GraphQLError(`expected ${EXPECTED}, got ${JSON.stringify(value)}`, { extensions: { code: 'BAD_USER_INPUT' } });
+  if (!parsed.success)
+    throw new GraphQLError(`expected ${EXPECTED}, got ${JSON.stringify(value)}`, {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   return parsed.data;
 }
 

@@ -3,7 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { printSchema } from 'graphql';
 import type { DependencyContainer } from 'tsyringe';
 import { buildSchema } from 'type-graphql';
-import type { Api} from './api.js';
+import type { Api } from './api.js';
 import { ApiToken } from './api.js';
 import { CatalogResolver } from './resolvers/catalog.js';
 import { ControlResolver, progressSource } from './resolvers/control.js';
@@ -23,7 +23,9 @@ export async function buildApiSchema(container?: DependencyContainer, api?: Api)
     resolvers: [...RESOLVERS],
     validate: false, // inputs are checked by the resolvers, with messages that name the argument
     pubSub: progressSource(api),
-    ...(scope === undefined ? {} : { container: { get: (someClass: new (...args: never[]) => unknown) => scope.resolve(someClass) } }),
+    ...(scope === undefined
+      ? {}
+      : { container: { get: (someClass: new (...args: never[]) => unknown) => scope.resolve(someClass) } }),
   });
 }
 

@@ -45,26 +45,51 @@ export const LIMITS = { maxBodyBytes: 1_000_000, maxDepth: 10, maxComplexity: 2_
  * Variables that do not fit their declared types (e.g. a string for an Int), as BAD_USER_INPUT. Checked before the
  * complexity estimate, which coerces the variables itself and would throw an unclassified (500) error.
  */
-function variableErrors(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined): GraphQLError[] {
+function variableErrors(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+): GraphQLError[] {
   const operation = getOperationAST(document);
   if (!operation) return [];
   const { errors } = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
-  return (errors ?? []).map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } }));
+  return (errors ?? []).map(
+    (error) =>
+      new GraphQLError(error.message, {
+        nodes: error.nodes,
+        extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+      }),
+  );
 }
 
 /** Whether a query is deeper than `maxDepth`, as its QUERY_TOO_DEEP error. */
 function depthError(schema: GraphQLSchema, document: DocumentNode, maxDepth: number): GraphQLError | undefined {
   const rejected: GraphQLError[] = [];
-  validate(schema, document, [maxDepthRule({ n: maxDepth, ignoreIntrospection: true, flattenFragments: true, exposeLimits: true, propagateOnRejection: false, onReject: [(_context, error) => rejected.push(error)] })]);
+  validate(schema, document, [
+    maxDepthRule({
+      n: maxDepth,
+      ignoreIntrospection: true,
+      flattenFragments: true,
+      exposeLimits: true,
+      propagateOnRejection: false,
+      onReject: [(_context, error) => rejected.push(error)],
+    }),
+  ]);
   if (rejected.length === 0) return undefined;
-  return new GraphQLError(`query too deep: ${rejected[0]?.message.replace(/^Syntax Error: /, '')}`, { extensions: { code: 'QUERY_TOO_DEEP', limit: maxDepth, http: { status: 400 } } });
+  return new GraphQLError(`query too deep: ${rejected[0]?.message.replace(/^Syntax Error: /, '')}`, {
+    extensions: { code: 'QUERY_TOO_DEEP', limit: maxDepth, http: { status: 400 } },
+  });
 }
 
 /**
  * Variable types, depth and complexity checks, each answered with its own stable error code. The depth of a
  * document is checked once: repeated queries arrive as the same parsed document (Apollo keeps them by text).
  */
-function limitChecks(schema: GraphQLSchema, maxDepth: number, maxComplexity: number): (document: DocumentNode, variables: Record<string, unknown> | undefined) => GraphQLError[] {
+function limitChecks(
+  schema: GraphQLSchema,
+  maxDepth: number,
+  maxComplexity: number,
+): (document: DocumentNode, variables: Record<string, unknown> | undefined) => GraphQLError[] {
   const depths = new WeakMap<DocumentNode, GraphQLError | null>();
   return (document, variables) => {
     const invalid = variableErrors(schema, document, variables);
@@ -72,12 +97,20 @@ function limitChecks(schema: GraphQLSchema, maxDepth: number, maxComplexity: num
     let tooDeep = depths.get(document);
     if (tooDeep === undefined) depths.set(document, (tooDeep = depthError(schema, document, maxDepth) ?? null));
     if (tooDeep !== null) return [tooDeep];
-    const cost = getComplexity({ schema, query: document, variables: variables ?? {}, estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })] });
+    const cost = getComplexity({
+      schema,
+      query: document,
+      variables: variables ?? {},
+      estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+    });
     if (cost > maxComplexity) {
       return [
-        new GraphQLError(`query too complex: cost ${cost} exceeds the limit of ${maxComplexity} (ask for fewer runs a page or fewer history samples)`, {
-          extensions: { code: 'QUERY_TOO_COMPLEX', cost, limit: maxComplexity, http: { status: 400 } },
-        }),
+        new GraphQLError(
+          `query too complex: cost ${cost} exceeds the limit of ${maxComplexity} (ask for fewer runs a page or fewer history samples)`,
+          {
+            extensions: { code: 'QUERY_TOO_COMPLEX', cost, limit: maxComplexity, http: { status: 400 } },
+          },
+        ),
       ];
     }
     return [];
@@ -89,7 +122,8 @@ const OUTSIDE_STATE = new Set(['datasets']);
 
 /** Whether an operation is a query whose answer depends on the API's state alone (fragments at its root are not read). */
 const statefulQuery = (operation: OperationDefinitionNode): boolean =>
-  operation.operation === 'query' && operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && !OUTSIDE_STATE.has(s.name.value));
+  operation.operation === 'query' &&
+  operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && !OUTSIDE_STATE.has(s.name.value));
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
@@ -118,7 +152,11 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
 }
 
 function sendAnswer(res: ServerResponse, answer: Answer, headers: Record<string, string> = {}): void {
-  res.writeHead(200, { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body), ...headers });
+  res.writeHead(200, {
+    'content-type': answer.contentType,
+    'content-length': Buffer.byteLength(answer.body),
+    ...headers,
+  });
   res.end(answer.body);
 }
 
@@ -163,7 +201,11 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
         },
         async willSendResponse({ request, operation, response }) {
           if (request.http === undefined) return;
-          const answered = operation !== undefined && statefulQuery(operation) && response.body.kind === 'single' && response.body.singleResult.errors === undefined;
+          const answered =
+            operation !== undefined &&
+            statefulQuery(operation) &&
+            response.body.kind === 'single' &&
+            response.body.singleResult.errors === undefined;
           reusable.set(request.http, (reusable.get(request.http) ?? true) && answered);
         },
       };
@@ -207,9 +249,15 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
         res.end(JSON.stringify({ ok: true, ...api.queue.load() }));
         return;
       }
-      if (url.pathname === '/schema.graphql' && req.method === 'GET') return sendCacheable(req, res, schemaTag, { contentType: 'text/plain; charset=utf-8', body: sdl });
+      if (url.pathname === '/schema.graphql' && req.method === 'GET')
+        return sendCacheable(req, res, schemaTag, { contentType: 'text/plain; charset=utf-8', body: sdl });
       if (url.pathname !== '/graphql') {
-        return sendError(res, 404, `no such path '${url.pathname}': the API is at /graphql (its schema at GET /schema.graphql)`, 'NOT_FOUND');
+        return sendError(
+          res,
+          404,
+          `no such path '${url.pathname}': the API is at /graphql (its schema at GET /schema.graphql)`,
+          'NOT_FOUND',
+        );
       }
       if (req.method === 'OPTIONS') {
         res.writeHead(204);
@@ -237,7 +285,8 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
       const kept = answers.get(state, request) ?? (await executing.get(key));
       if (kept !== undefined) return get ? sendCacheable(req, res, tag, kept) : sendAnswer(res, kept);
       const headers = new HeaderMap();
-      for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+      for (const [name, value] of Object.entries(req.headers))
+        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
       const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
       let settle: (answer: Answer | undefined) => void = () => undefined;
       const leads = !executing.has(key);
@@ -249,8 +298,15 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
           httpGraphQLRequest,
           context: async () => ({ authorized, api }),
         });
-        if (response.body.kind === 'complete' && reusable.get(httpGraphQLRequest) === true && api.state(MAX_AGE_SECONDS * 1000) === state) {
-          answer = { contentType: response.headers.get('content-type') ?? 'application/json', body: response.body.string };
+        if (
+          response.body.kind === 'complete' &&
+          reusable.get(httpGraphQLRequest) === true &&
+          api.state(MAX_AGE_SECONDS * 1000) === state
+        ) {
+          answer = {
+            contentType: response.headers.get('content-type') ?? 'application/json',
+            body: response.body.string,
+          };
           answers.set(state, request, answer);
         }
       } finally {
@@ -268,7 +324,13 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
       for await (const chunk of response.body.asyncIterator) res.write(chunk);
       res.end();
     })().catch((error: unknown) => {
-      if (!res.headersSent) sendError(res, 500, options.debug ? String((error as Error).stack) : 'internal server error', 'INTERNAL_SERVER_ERROR');
+      if (!res.headersSent)
+        sendError(
+          res,
+          500,
+          options.debug ? String((error as Error).stack) : 'internal server error',
+          'INTERNAL_SERVER_ERROR',
+        );
       else res.end();
     });
   });
@@ -278,7 +340,15 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
   const ws = useServer<Record<string, unknown>, { api: Api }>(
     {
       schema,
-      context: (ctx) => ({ authorized: bearerMatches(typeof ctx.connectionParams?.['authorization'] === 'string' ? ctx.connectionParams['authorization'] : undefined, options.token), api }),
+      context: (ctx) => ({
+        authorized: bearerMatches(
+          typeof ctx.connectionParams?.['authorization'] === 'string'
+            ? ctx.connectionParams['authorization']
+            : undefined,
+          options.token,
+        ),
+        api,
+      }),
       onSubscribe: (_ctx, _id, payload) => {
         let document: DocumentNode;
         try {

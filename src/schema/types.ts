@@ -10,7 +10,10 @@ export enum PluginFamily {
   DATASET = 'dataset',
   METRIC = 'metric',
 }
-registerEnumType(PluginFamily, { name: 'PluginFamily', description: 'What a plugin adds: a fine-tuning strategy, an attack, a shift, a dataset or a metric.' });
+registerEnumType(PluginFamily, {
+  name: 'PluginFamily',
+  description: 'What a plugin adds: a fine-tuning strategy, an attack, a shift, a dataset or a metric.',
+});
 
 export enum RunStatus {
   QUEUED = 'queued',
@@ -22,7 +25,8 @@ export enum RunStatus {
 }
 registerEnumType(RunStatus, {
   name: 'RunStatus',
-  description: 'QUEUED: waiting in this server; RUNNING; INTERRUPTED: its process died (resumable); FINISHED; FAILED; CANCELLED (resumable).',
+  description:
+    'QUEUED: waiting in this server; RUNNING; INTERRUPTED: its process died (resumable); FINISHED; FAILED; CANCELLED (resumable).',
 });
 
 export enum Sense {
@@ -38,7 +42,8 @@ export class PluginInfo {
   @Field(() => String) version!: string;
   @Field(() => Int, { description: 'Plugin contract version it was written against.' }) apiVersion!: number;
   @Field(() => String) description!: string;
-  @Field(() => String, { description: "Where it was loaded from: 'built-in', paretune.config.json or --plugin." }) origin!: string;
+  @Field(() => String, { description: "Where it was loaded from: 'built-in', paretune.config.json or --plugin." })
+  origin!: string;
   @Field(() => GraphQLJSON, { description: 'JSON Schema of its config.' }) configSchema!: unknown;
 }
 
@@ -47,13 +52,17 @@ export class DatasetInfo {
   @Field(() => String) name!: string;
   @Field(() => String) version!: string;
   @Field(() => String) description!: string;
-  @Field(() => Boolean, { description: 'False when the dataset needs a config (its classes and splits are then unknown).' }) configured!: boolean;
+  @Field(() => Boolean, {
+    description: 'False when the dataset needs a config (its classes and splits are then unknown).',
+  })
+  configured!: boolean;
   @Field(() => Int, { nullable: true }) numClasses?: number;
   @Field(() => [String], { nullable: true }) classNames?: string[];
   @Field(() => [String], { nullable: true }) splits?: string[];
   @Field(() => [String], { nullable: true }) domains?: string[];
   @Field(() => Int, { nullable: true }) nativeResolution?: number;
-  @Field(() => Boolean, { description: 'Whether its files are present on the server (no download needed).' }) available!: boolean;
+  @Field(() => Boolean, { description: 'Whether its files are present on the server (no download needed).' })
+  available!: boolean;
   @Field(() => Float, { nullable: true }) bytes?: number;
   @Field(() => String) detail!: string;
 }
@@ -67,9 +76,18 @@ export class PluginVersion {
 @ObjectType({ description: "A run's headline numbers, measured on its best-validation checkpoint." })
 export class RunSummary {
   @Field(() => Float, { nullable: true }) testAccuracy?: number;
-  @Field(() => Float, { nullable: true, description: "Under the run's frontier threat model (its first attack's first)." }) robustAccuracy?: number;
-  @Field(() => Float, { nullable: true, description: 'Pooled over every corruption, or every other domain.' }) shiftedAccuracy?: number;
-  @Field(() => Float, { nullable: true, description: 'Area under the Pareto frontier of (test accuracy, robust accuracy) over the logged steps.' }) aupf?: number;
+  @Field(() => Float, {
+    nullable: true,
+    description: "Under the run's frontier threat model (its first attack's first).",
+  })
+  robustAccuracy?: number;
+  @Field(() => Float, { nullable: true, description: 'Pooled over every corruption, or every other domain.' })
+  shiftedAccuracy?: number;
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Area under the Pareto frontier of (test accuracy, robust accuracy) over the logged steps.',
+  })
+  aupf?: number;
   @Field(() => Float, { nullable: true }) trainableParameters?: number;
   @Field(() => Float, { nullable: true }) trainablePercent?: number;
 }
@@ -85,7 +103,8 @@ export class MetricSeries {
 export class HistoryPoint {
   @Field(() => Int) step!: number;
   @Field(() => Int) epoch!: number;
-  @Field(() => Float, { nullable: true, description: 'Null when the measurement was not a number (a diverged run).' }) value!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Null when the measurement was not a number (a diverged run).' })
+  value!: number | null;
   @Field(() => Int, { description: 'Images the value was measured on.' }) count!: number;
   @Field(() => Float) seconds!: number;
 }
@@ -112,10 +131,15 @@ export class Run {
   @Field(() => String) dataset!: string;
   @Field(() => ID, {
     nullable: true,
-    description: "Stable id of the backbone: a preset's name, hf:<repo>@<revision>, or sha256:<hex> of a checkpoint's weights (null: unknown, e.g. a queued checkpoint run). Filters match it.",
+    description:
+      "Stable id of the backbone: a preset's name, hf:<repo>@<revision>, or sha256:<hex> of a checkpoint's weights (null: unknown, e.g. a queued checkpoint run). Filters match it.",
   })
   model!: string | null;
-  @Field(() => String, { nullable: true, description: 'Where the backbone came from, as display text (no server paths).' }) modelName!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Where the backbone came from, as display text (no server paths).',
+  })
+  modelName!: string | null;
   @Field(() => String, { nullable: true, description: 'TensorFlow.js backend it ran on.' }) backend!: string | null;
   @Field(() => [PluginVersion]) plugins!: PluginVersion[];
   @Field(() => String, { nullable: true }) paretuneVersion!: string | null;
@@ -184,7 +208,10 @@ export class FrontierPoint {
   @Field(() => Float, { description: 'Hypervolume lost if this point alone were removed.' }) contribution!: number;
 }
 
-@ObjectType({ description: 'A Pareto frontier over logged steps of one or more runs, and its hypervolume (AUPF for accuracy vs robustness).' })
+@ObjectType({
+  description:
+    'A Pareto frontier over logged steps of one or more runs, and its hypervolume (AUPF for accuracy vs robustness).',
+})
 export class Frontier {
   @Field(() => FrontierDefinition) definition!: FrontierDefinition;
   @Field(() => [FrontierPoint]) points!: FrontierPoint[];
@@ -200,8 +227,12 @@ registerEnumType(Norm, { name: 'Norm', description: 'The norm that bounds a pert
 
 @ObjectType({ description: 'A perturbation radius (eps), as a fraction of the [0,1] pixel range.' })
 export class RadiusValue {
-  @Field(() => Float, { description: 'The radius as a number in [0,1] pixel units, e.g. 0.03137254901960784.' }) value!: number;
-  @Field(() => String, { description: "As k/255 where it is a whole number of 8-bit levels (e.g. '8/255'), else the number." }) label!: string;
+  @Field(() => Float, { description: 'The radius as a number in [0,1] pixel units, e.g. 0.03137254901960784.' })
+  value!: number;
+  @Field(() => String, {
+    description: "As k/255 where it is a whole number of 8-bit levels (e.g. '8/255'), else the number.",
+  })
+  label!: string;
 }
 
 @ObjectType({ description: 'A threat model measured on a dataset: an attack, its norm and radius, and its steps.' })
@@ -209,7 +240,8 @@ export class ThreatModelInfo {
   @Field(() => String) attack!: string;
   @Field(() => Norm) norm!: Norm;
   @Field(() => RadiusValue) eps!: RadiusValue;
-  @Field(() => Int, { nullable: true, description: "The attack's steps (null: its config has none)." }) steps!: number | null;
+  @Field(() => Int, { nullable: true, description: "The attack's steps (null: its config has none)." }) steps!:
+    number | null;
   @Field(() => String, { description: "e.g. 'pgd Linf eps 8/255'" }) label!: string;
   @Field(() => Int, { description: 'Runs that measured it.' }) runs!: number;
 }
@@ -243,28 +275,62 @@ export class Interval {
   @Field(() => Float) high!: number;
 }
 
-@ObjectType({ description: "One setting of a strategy on a leaderboard: the board's finished runs that differ in their seeds only." })
+@ObjectType({
+  description: "One setting of a strategy on a leaderboard: the board's finished runs that differ in their seeds only.",
+})
 export class LeaderboardEntry {
   @Field(() => Int) rank!: number;
   @Field(() => String) strategy!: string;
   @Field(() => Int, { description: 'Finished runs pooled (one per seed).' }) runs!: number;
   @Field(() => [Int], { description: 'Their seeds.' }) seeds!: number[];
   @Field(() => [ID]) runIds!: string[];
-  @Field(() => GraphQLJSON, { description: 'The spec the runs share: without seed and tags, model as its id, plugins with their full configs.' }) setting!: unknown;
+  @Field(() => GraphQLJSON, {
+    description: 'The spec the runs share: without seed and tags, model as its id, plugins with their full configs.',
+  })
+  setting!: unknown;
   @Field(() => Float, { description: 'Mean AUPF over the runs.' }) aupf!: number;
-  @Field(() => Float, { nullable: true, description: 'Sample standard deviation of the AUPF (n - 1; null for one run).' }) aupfStd!: number | null;
-  @Field(() => Interval, { nullable: true, description: 'Student-t 95% confidence interval of the mean AUPF (null for one run).' }) aupfCi95!: Interval | null;
-  @Field(() => Float, { description: "Percent above the mean AUPF of the board's entries (negative: below)." }) aboveAverage!: number;
-  @Field(() => Float, { description: 'Highest test accuracy on the runs\' frontiers, over the logged steps (not one model).' }) frontierBestClean!: number;
-  @Field(() => Float, { description: 'Highest robust accuracy on the runs\' frontiers, over the logged steps (not one model).' }) frontierBestRobust!: number;
-  @Field(() => Float, { nullable: true, description: 'Mean test accuracy of the best-validation checkpoints: the model a study reports.' }) bestCheckpointClean!: number | null;
-  @Field(() => Float, { nullable: true, description: "Mean robust accuracy (the board's threat model) of the best-validation checkpoints." }) bestCheckpointRobust!: number | null;
-  @Field(() => ArchitectureInfo, { nullable: true, description: 'Null for a checkpoint run stored before runs recorded it.' }) architecture!: ArchitectureInfo | null;
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Sample standard deviation of the AUPF (n - 1; null for one run).',
+  })
+  aupfStd!: number | null;
+  @Field(() => Interval, {
+    nullable: true,
+    description: 'Student-t 95% confidence interval of the mean AUPF (null for one run).',
+  })
+  aupfCi95!: Interval | null;
+  @Field(() => Float, { description: "Percent above the mean AUPF of the board's entries (negative: below)." })
+  aboveAverage!: number;
+  @Field(() => Float, {
+    description: "Highest test accuracy on the runs' frontiers, over the logged steps (not one model).",
+  })
+  frontierBestClean!: number;
+  @Field(() => Float, {
+    description: "Highest robust accuracy on the runs' frontiers, over the logged steps (not one model).",
+  })
+  frontierBestRobust!: number;
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Mean test accuracy of the best-validation checkpoints: the model a study reports.',
+  })
+  bestCheckpointClean!: number | null;
+  @Field(() => Float, {
+    nullable: true,
+    description: "Mean robust accuracy (the board's threat model) of the best-validation checkpoints.",
+  })
+  bestCheckpointRobust!: number | null;
+  @Field(() => ArchitectureInfo, {
+    nullable: true,
+    description: 'Null for a checkpoint run stored before runs recorded it.',
+  })
+  architecture!: ArchitectureInfo | null;
   @Field(() => Float, { nullable: true }) totalParameters!: number | null;
   @Field(() => Float, { nullable: true }) trainableParameters!: number | null;
   @Field(() => Float, { nullable: true }) trainablePercent!: number | null;
-  @Field(() => Int, { nullable: true, description: 'Test images each accuracy was measured on.' }) testSamples!: number | null;
-  @Field(() => GraphQLJSON, { description: "The board's attack with its full config (defaults filled in)." }) attack!: unknown;
+  @Field(() => Int, { nullable: true, description: 'Test images each accuracy was measured on.' }) testSamples!:
+    number | null;
+  @Field(() => GraphQLJSON, { description: "The board's attack with its full config (defaults filled in)." })
+  attack!: unknown;
 }
 
 @ObjectType({
@@ -281,11 +347,18 @@ export class Leaderboard {
   @Field(() => ID, { description: 'The backbone (Run.model).' }) model!: string;
   @Field(() => String, {
     nullable: true,
-    description: "Version of the accuracy metric the board's runs measured with (null: not recorded); versions never share a board.",
+    description:
+      "Version of the accuracy metric the board's runs measured with (null: not recorded); versions never share a board.",
   })
   accuracyVersion!: string | null;
   @Field(() => GraphQLJSON, { description: 'Every field of the protocol the entries share.' }) protocol!: unknown;
-  @Field(() => [String], { description: "Setting paths in which the board's entries differ, e.g. strategies, training.learningRate." }) differences!: string[];
-  @Field(() => [String], { description: 'Protocol paths in which this board differs from the other boards of its dataset and threat model.' }) differsFromOtherBoards!: string[];
+  @Field(() => [String], {
+    description: "Setting paths in which the board's entries differ, e.g. strategies, training.learningRate.",
+  })
+  differences!: string[];
+  @Field(() => [String], {
+    description: 'Protocol paths in which this board differs from the other boards of its dataset and threat model.',
+  })
+  differsFromOtherBoards!: string[];
   @Field(() => [LeaderboardEntry]) entries!: LeaderboardEntry[];
 }

@@ -29,11 +29,14 @@ export async function checkAttack(plugin: AttackPlugin, options: AttackCheckOpti
   const config = parsed.value;
   const threats = await list.guard('threat-models', () => plugin.threatModels(config));
   if (threats === undefined) return list.findings;
-  if (threats.length === 0) list.add('threat-models', 'threatModels() declares no threat model, so it measures nothing');
+  if (threats.length === 0)
+    list.add('threat-models', 'threatModels() declares no threat model, so it measures nothing');
   const model = await tinyClassifier();
   const { pixels, labels } = toyData(options.images ?? 12, 21);
   const perturb = (): Promise<readonly AttackResult[]> =>
-    model.withFrozenWeights(() => plugin.perturb({ model, pixels, labels, config, rng: Rng.fromSeed(options.seed ?? 0) }));
+    model.withFrozenWeights(() =>
+      plugin.perturb({ model, pixels, labels, config, rng: Rng.fromSeed(options.seed ?? 0) }),
+    );
   try {
     const first = await list.guard('perturb', perturb);
     if (first === undefined) return list.findings;
@@ -43,11 +46,15 @@ export async function checkAttack(plugin: AttackPlugin, options: AttackCheckOpti
     // The first call was the warm-up (an attack may cache state); the second must leave the tensor count unchanged.
     let second: tf.TypedArray[] = [];
     await list.guard('no-leaks', () =>
-      assertNoTensorLeaks(1, async () => {
-        const results = await perturb();
-        second = await Promise.all(results.map((r) => r.pixels.data()));
-        tf.dispose(results.map((r) => r.pixels));
-      }, { warmup: 0 }),
+      assertNoTensorLeaks(
+        1,
+        async () => {
+          const results = await perturb();
+          second = await Promise.all(results.map((r) => r.pixels.data()));
+          tf.dispose(results.map((r) => r.pixels));
+        },
+        { warmup: 0 },
+      ),
     );
     const differs = firstPixels.findIndex((values, i) => !sameValues(values, second[i]));
     if (second.length !== firstPixels.length || differs >= 0) {

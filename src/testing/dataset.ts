@@ -33,7 +33,8 @@ export async function checkDataset(plugin: DatasetPlugin, options: DatasetCheckO
   const description = await list.guard('describe', () => plugin.describe(config));
   if (description === undefined || !describedWell(description, list)) return list.findings;
   for (const required of ['train', 'test']) {
-    if (!description.splits.includes(required)) list.add('splits', `describe() lists splits [${description.splits.join(', ')}], without '${required}'`);
+    if (!description.splits.includes(required))
+      list.add('splits', `describe() lists splits [${description.splits.join(', ')}], without '${required}'`);
   }
   const imageSize = options.imageSize ?? 8;
   const open = (split: string): Promise<DatasetSplit | undefined> =>
@@ -61,15 +62,23 @@ export async function checkDataset(plugin: DatasetPlugin, options: DatasetCheckO
     const wrong = indices.findIndex((index, k) => batch.labels[k] !== opened.labels[index]);
     if (wrong >= 0) {
       const index = indices[wrong] as number;
-      list.add('labels', `${where}: read() gives image ${index} label ${batch.labels[wrong]}, but the split's labels say ${opened.labels[index]}`);
+      list.add(
+        'labels',
+        `${where}: read() gives image ${index} label ${batch.labels[wrong]}, but the split's labels say ${opened.labels[index]}`,
+      );
     }
     const again = await open(split);
     const batchAgain = await (again === undefined ? undefined : list.guard('deterministic', () => again.read(indices)));
     if (again !== undefined && batchAgain !== undefined) {
-      const sameLabels = again.labels.length === opened.labels.length && again.labels.every((l, i) => l === opened.labels[i]);
-      const samePixels = batchAgain.pixels.length === batch.pixels.length && batchAgain.pixels.every((p, i) => p === batch.pixels[i]);
+      const sameLabels =
+        again.labels.length === opened.labels.length && again.labels.every((l, i) => l === opened.labels[i]);
+      const samePixels =
+        batchAgain.pixels.length === batch.pixels.length && batchAgain.pixels.every((p, i) => p === batch.pixels[i]);
       if (!sameLabels || !samePixels) {
-        list.add('deterministic', `${where} opened twice with the same seed gives different ${sameLabels ? 'pixels' : 'labels'}`);
+        list.add(
+          'deterministic',
+          `${where} opened twice with the same seed gives different ${sameLabels ? 'pixels' : 'labels'}`,
+        );
       }
     }
   }
@@ -78,8 +87,10 @@ export async function checkDataset(plugin: DatasetPlugin, options: DatasetCheckO
 
 function describedWell(description: DatasetDescription, list: FindingList): boolean {
   const { numClasses, classNames, splits } = description;
-  if (!(Number.isInteger(numClasses) && numClasses >= 1)) list.add('describe', `numClasses is ${numClasses}, not a positive integer`);
-  else if (classNames.length !== numClasses) list.add('describe', `${classNames.length} class names for ${numClasses} classes`);
+  if (!(Number.isInteger(numClasses) && numClasses >= 1))
+    list.add('describe', `numClasses is ${numClasses}, not a positive integer`);
+  else if (classNames.length !== numClasses)
+    list.add('describe', `${classNames.length} class names for ${numClasses} classes`);
   if (splits.length === 0) list.add('splits', 'describe() lists no split');
   return list.findings.length === 0;
 }
@@ -90,7 +101,13 @@ function sampleIndices(size: number, count: number): number[] {
   return [...new Set(Array.from({ length: n }, (_, k) => Math.round((k * (size - 1)) / Math.max(n - 1, 1))))];
 }
 
-function shapedWell(batch: ImageBatch, indices: readonly number[], imageSize: number, where: string, list: FindingList): boolean {
+function shapedWell(
+  batch: ImageBatch,
+  indices: readonly number[],
+  imageSize: number,
+  where: string,
+  list: FindingList,
+): boolean {
   const expected = `${indices.length} images of ${imageSize}x${imageSize}x3`;
   const problems: string[] = [];
   if (!(batch.pixels instanceof Uint8Array)) problems.push('pixels are not a Uint8Array');
@@ -98,8 +115,13 @@ function shapedWell(batch: ImageBatch, indices: readonly number[], imageSize: nu
   if (batch.height !== imageSize || batch.width !== imageSize || batch.channels !== 3) {
     problems.push(`images of ${batch.height}x${batch.width}x${batch.channels}`);
   }
-  if (batch.pixels.length !== indices.length * imageSize * imageSize * 3) problems.push(`${batch.pixels.length} pixel values`);
+  if (batch.pixels.length !== indices.length * imageSize * imageSize * 3)
+    problems.push(`${batch.pixels.length} pixel values`);
   if (batch.labels.length !== indices.length) problems.push(`${batch.labels.length} labels`);
-  if (problems.length > 0) list.add('shapes', `${where}: read() of ${indices.length} images gave ${problems.join(', ')}; expected ${expected}`);
+  if (problems.length > 0)
+    list.add(
+      'shapes',
+      `${where}: read() of ${indices.length} images gave ${problems.join(', ')}; expected ${expected}`,
+    );
   return problems.length === 0;
 }

@@ -54,8 +54,14 @@ export class FindingList {
  * The shared first rules: the plugin object is well formed (`definition`, paretune's own registry check) and the
  * config parses against its schema (`config`). Returns the parsed config, or undefined after a finding.
  */
-export async function parsedConfig(plugin: Plugin, config: unknown, list: FindingList): Promise<{ value: unknown } | undefined> {
+export async function parsedConfig(
+  plugin: Plugin,
+  config: unknown,
+  list: FindingList,
+): Promise<{ value: unknown } | undefined> {
   const valid = await list.guard('definition', () => validatePlugin(plugin, 'the conformance check'));
   if (valid === undefined) return undefined;
-  return list.guard('config', () => ({ value: parseConfig(plugin.configSchema, config ?? {}, `${list.plugin} config`) }));
+  return list.guard('config', () => ({
+    value: parseConfig(plugin.configSchema, config ?? {}, `${list.plugin} config`),
+  }));
 }

@@ -86,6 +86,9 @@ export async function checkPlugin<P extends CheckedPlugin>(plugin: P, ...options
 type CheckArgs<P> = P extends DatasetPlugin ? [options: DatasetCheckOptions] : [options?: CheckOptions<P>];
 
 /** Runs {@link checkPlugin} and throws a {@link ConformanceError} listing the findings, if any. */
-export async function assertPluginConforms<P extends CheckedPlugin>(plugin: P, ...options: CheckArgs<P>): Promise<void> {
+export async function assertPluginConforms<P extends CheckedPlugin>(
+  plugin: P,
+  ...options: CheckArgs<P>
+): Promise<void> {
   assertConforms(await checkPlugin(plugin, ...options));
 }

@@ -1,4 +1,11 @@
-import type { AggregateMetricPlugin, MetricContext, MetricPlugin, MetricPoint, PointMetricPlugin, PredictionSet } from '../core/contracts/metric.js';
+import type {
+  AggregateMetricPlugin,
+  MetricContext,
+  MetricPlugin,
+  MetricPoint,
+  PointMetricPlugin,
+  PredictionSet,
+} from '../core/contracts/metric.js';
 import { Rng } from '../core/tensor/rng.js';
 import { FindingList, parsedConfig } from './findings.js';
 import type { Finding } from './findings.js';
@@ -28,10 +35,12 @@ export async function checkMetric(plugin: MetricPlugin, options: MetricCheckOpti
     const acceptable = (mayBeNaN && Number.isNaN(value)) || (Number.isFinite(value) && value >= low && value <= high);
     if (!acceptable) list.add('range', `on ${name} it returned ${value}, outside [${low}, ${high}]`);
     const again = await list.guard('deterministic', compute);
-    if (again !== undefined && !Object.is(again, value)) list.add('deterministic', `on ${name} it returned ${value}, then ${again}`);
+    if (again !== undefined && !Object.is(again, value))
+      list.add('deterministic', `on ${name} it returned ${value}, then ${again}`);
   }
   const empty = await list.guard('empty-input', evaluate.empty);
-  if (empty !== undefined && !Number.isNaN(empty)) list.add('empty-input', `on ${evaluate.emptyName} it returned ${empty}, not NaN`);
+  if (empty !== undefined && !Number.isNaN(empty))
+    list.add('empty-input', `on ${evaluate.emptyName} it returned ${empty}, not NaN`);
   return list.findings;
 }
 
@@ -74,17 +83,21 @@ function aggregateCases(plugin: AggregateMetricPlugin, config: unknown): MetricC
   const rng = Rng.fromSeed(7);
   const points: MetricPoint[] = ['run-a', 'run-b', 'run-c'].flatMap((runId) =>
     [0, 10, 20].flatMap((step) =>
-      ([{ split: 'test' }, { split: 'test', attack: 'pgd', norm: 'Linf', eps: 1 / 255 }] as MetricContext[]).map((context) => ({
-        runId,
-        step,
-        name: 'accuracy',
-        context,
-        value: rng.float(),
-      })),
+      ([{ split: 'test' }, { split: 'test', attack: 'pgd', norm: 'Linf', eps: 1 / 255 }] as MetricContext[]).map(
+        (context) => ({
+          runId,
+          step,
+          name: 'accuracy',
+          context,
+          value: rng.float(),
+        }),
+      ),
     ),
   );
   return {
-    cases: [{ name: 'sample accuracy points of three runs', value: () => plugin.aggregate(points, config), mayBeNaN: true }],
+    cases: [
+      { name: 'sample accuracy points of three runs', value: () => plugin.aggregate(points, config), mayBeNaN: true },
+    ],
     empty: () => plugin.aggregate([], config),
     emptyName: 'no points',
   };

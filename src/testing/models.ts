@@ -33,7 +33,10 @@ export function toyData(n: number, seed: number): { pixels: tf.Tensor4D; labels:
     labels[i] = i % 3;
     for (let p = 0; p < 64; p++) {
       for (let c = 0; c < 3; c++) {
-        values[(i * 64 + p) * 3 + c] = Math.min(1, Math.max(0, 0.35 + (c === labels[i] ? 0.2 : 0) + 0.12 * rng.normal()));
+        values[(i * 64 + p) * 3 + c] = Math.min(
+          1,
+          Math.max(0, 0.35 + (c === labels[i] ? 0.2 : 0) + 0.12 * rng.normal()),
+        );
       }
     }
   }

@@ -57,7 +57,10 @@ export async function checkStrategy(plugin: StrategyPlugin, options: StrategyChe
     if (adaptation === undefined) return list.findings;
     const headOnly = adaptation.headOnly === true;
     if (!trainsBeyondHead(model, adaptation) && !headOnly) {
-      list.add('trains-something', 'it adds no parameter and trains no parameter outside the head, and does not declare headOnly');
+      list.add(
+        'trains-something',
+        'it adds no parameter and trains no parameter outside the head, and does not declare headOnly',
+      );
     }
     const clash = clashingAddedName(model, adaptation, new Set());
     if (clash !== undefined) list.add('parameter-names', `it adds '${clash}', the name of a base parameter`);
@@ -81,7 +84,10 @@ export async function checkStrategy(plugin: StrategyPlugin, options: StrategyChe
     const changed = [...after].filter(([name, values]) => !sameValues(values, before.get(name))).map(([name]) => name);
     const movedFrozen = changed.filter((name) => !trained.has(name));
     if (movedFrozen.length > 0) {
-      list.add('frozen-unchanged', `${STEPS} optimiser steps changed parameters it does not train: ${listed(movedFrozen)}`);
+      list.add(
+        'frozen-unchanged',
+        `${STEPS} optimiser steps changed parameters it does not train: ${listed(movedFrozen)}`,
+      );
     }
     if (!headOnly && !changed.some((name) => !isHead(name) && trained.has(name))) {
       list.add('trains-something', `${STEPS} optimiser steps changed no parameter outside the head`);
@@ -93,7 +99,8 @@ export async function checkStrategy(plugin: StrategyPlugin, options: StrategyChe
     tf.dispose([pixels, labels, oneHot]);
   }
   const leaked = tf.memory().numTensors - liveBefore;
-  if (leaked !== 0) list.add('no-leaks', `${leaked} tensors outlive the adapted models (added parameters are disposed with them)`);
+  if (leaked !== 0)
+    list.add('no-leaks', `${leaked} tensors outlive the adapted models (added parameters are disposed with them)`);
   return list.findings;
 }
 
@@ -118,22 +125,41 @@ async function firstGradients(
   list: FindingList,
 ): Promise<{ adamW: AdamW; variables: tf.Variable[] } | undefined> {
   const trainable = model.trainableParameters();
-  const first = await list.guard('adapt', () => tf.variableGrads(loss, trainable.map((p) => p.variable)));
+  const first = await list.guard('adapt', () =>
+    tf.variableGrads(
+      loss,
+      trainable.map((p) => p.variable),
+    ),
+  );
   if (first === undefined) return undefined;
   const added = model.addedVariables();
-  const unused = trainable.filter((p) => first.grads[p.variable.name] === undefined && added.has(p.name)).map((p) => p.name);
+  const unused = trainable
+    .filter((p) => first.grads[p.variable.name] === undefined && added.has(p.name))
+    .map((p) => p.name);
   tf.dispose([first.value, ...Object.values(first.grads)]);
   if (unused.length > 0) {
-    list.add('trains-what-it-says', `added parameters get no gradient (the forward pass does not use them): ${listed(unused)}`);
+    list.add(
+      'trains-what-it-says',
+      `added parameters get no gradient (the forward pass does not use them): ${listed(unused)}`,
+    );
   }
   const optimised = trainable.filter((p) => !unused.includes(p.name));
   const options = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, maxGradNorm: 0 };
-  const adamW = new AdamW(optimised.map(({ name, variable }) => ({ name, variable, decay: false })), options);
+  const adamW = new AdamW(
+    optimised.map(({ name, variable }) => ({ name, variable, decay: false })),
+    options,
+  );
   return { adamW, variables: optimised.map((p) => p.variable) };
 }
 
 /** Saves the trained parameters, loads them into a model adapted from another seed, and compares logits. */
-async function checkSaveReload(plugin: StrategyPlugin, config: unknown, model: VisionTransformer, seed: number, list: FindingList): Promise<void> {
+async function checkSaveReload(
+  plugin: StrategyPlugin,
+  config: unknown,
+  model: VisionTransformer,
+  seed: number,
+  list: FindingList,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'paretune-conformance-'));
   const fresh = tinyModel(1);
   const { pixels, labels } = toyData(4, 3);
@@ -158,15 +184,31 @@ async function checkSaveReload(plugin: StrategyPlugin, config: unknown, model: V
 }
 
 /** Stacks the strategy with another one, as a run's `strategies` list does, and takes one gradient. */
-async function checkStacking(plugin: StrategyPlugin, config: unknown, options: StrategyCheckOptions, list: FindingList): Promise<void> {
+async function checkStacking(
+  plugin: StrategyPlugin,
+  config: unknown,
+  options: StrategyCheckOptions,
+  list: FindingList,
+): Promise<void> {
   const partner = options.stackWith ?? { plugin: plugin.meta.name === lora.meta.name ? bitfit : lora };
-  const partnerConfig = parseConfig(partner.plugin.configSchema, partner.config ?? {}, `strategy '${partner.plugin.meta.name}' config`);
+  const partnerConfig = parseConfig(
+    partner.plugin.configSchema,
+    partner.config ?? {},
+    `strategy '${partner.plugin.meta.name}' config`,
+  );
   const model = tinyModel(1);
   const { pixels, labels } = toyData(4, 3);
   const oneHot = tf.tidy(() => tf.oneHot(labels, 3) as tf.Tensor2D);
   try {
     await list.guard('stacks', () => {
-      adaptModel(model, [{ plugin, config }, { plugin: partner.plugin, config: partnerConfig }], Rng.fromSeed(0));
+      adaptModel(
+        model,
+        [
+          { plugin, config },
+          { plugin: partner.plugin, config: partnerConfig },
+        ],
+        Rng.fromSeed(0),
+      );
       const loss = (): tf.Scalar => tf.losses.softmaxCrossEntropy(oneHot, model.logits(pixels)) as tf.Scalar;
       const { value, grads } = tf.variableGrads(loss, model.trainableVariables());
       tf.dispose([value, ...Object.values(grads)]);

@@ -12,11 +12,15 @@ import { toyData, trainedTinyModel, VIT_REFERENCE_DIR, vitReference } from '../h
 const config = (overrides: object = {}) => pgdAttack.configSchema.parse(overrides);
 
 async function attack(model: VisionTransformer, pixels: tf.Tensor4D, labels: tf.Tensor1D, overrides: object = {}) {
-  return model.withFrozenWeights(() => pgdAttack.perturb({ model, pixels, labels, config: config(overrides), rng: Rng.fromSeed(4) }));
+  return model.withFrozenWeights(() =>
+    pgdAttack.perturb({ model, pixels, labels, config: config(overrides), rng: Rng.fromSeed(4) }),
+  );
 }
 
 function accuracy(model: VisionTransformer, pixels: tf.Tensor4D, labels: tf.Tensor1D): number {
-  return tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(model.logits(pixels), 1), labels), 'float32')).dataSync()[0] as number);
+  return tf.tidy(
+    () => tf.mean(tf.cast(tf.equal(tf.argMax(model.logits(pixels), 1), labels), 'float32')).dataSync()[0] as number,
+  );
 }
 
 describe('PGD', () => {
@@ -25,8 +29,19 @@ describe('PGD', () => {
   const clean = accuracy(model, pixels, labels);
 
   it('has the study defaults', () => {
-    expect(config()).toEqual({ norm: 'Linf', eps: 1 / 255, stepRatio: 0.25, steps: 15, randomStart: true, restarts: 1, correctOnly: false });
-    expect(pgdAttack.threatModels(config({ eps: [0, 2 / 255] }))).toEqual([{ norm: 'Linf', eps: 0 }, { norm: 'Linf', eps: 2 / 255 }]);
+    expect(config()).toEqual({
+      norm: 'Linf',
+      eps: 1 / 255,
+      stepRatio: 0.25,
+      steps: 15,
+      randomStart: true,
+      restarts: 1,
+      correctOnly: false,
+    });
+    expect(pgdAttack.threatModels(config({ eps: [0, 2 / 255] }))).toEqual([
+      { norm: 'Linf', eps: 0 },
+      { norm: 'Linf', eps: 2 / 255 },
+    ]);
   });
 
   it('refuses eps < 0 and steps < 1 with the field named', () => {
@@ -37,7 +52,10 @@ describe('PGD', () => {
   it('takes radii as numbers or fraction strings, alone or in lists, and keeps a JSON Schema of the input form', () => {
     expect(config({ eps: '8/255' }).eps).toBe(8 / 255);
     expect(config({ eps: ['1/255', 0.5, ' 4 / 255 '] }).eps).toEqual([1 / 255, 0.5, 4 / 255]);
-    expect(pgdAttack.threatModels(config({ eps: ['0', '2/255'] }))).toEqual([{ norm: 'Linf', eps: 0 }, { norm: 'Linf', eps: 2 / 255 }]);
+    expect(pgdAttack.threatModels(config({ eps: ['0', '2/255'] }))).toEqual([
+      { norm: 'Linf', eps: 0 },
+      { norm: 'Linf', eps: 2 / 255 },
+    ]);
     // A parsed config parses to itself (run specs store parsed configs).
     expect(config(config({ eps: ['1/255'] }))).toEqual(config({ eps: [1 / 255] }));
     const schema = configJsonSchema(pgdAttack.configSchema) as { properties: { eps: { anyOf: unknown[] } } };
@@ -53,9 +71,12 @@ describe('PGD', () => {
         return (error as Error).message;
       }
     };
-    expect(problem(2)).toBe("attack 'pgd' config is invalid: field 'eps': an L-inf radius must be at most 1 (the whole [0,1] pixel range), got 2");
+    expect(problem(2)).toBe(
+      "attack 'pgd' config is invalid: field 'eps': an L-inf radius must be at most 1 (the whole [0,1] pixel range), got 2",
+    );
     expect(problem([1 / 255, '300/255'])).toMatch(/field 'eps\[1\]': an L-inf radius must be at most 1 .*got 1\.176/);
-    const radius = "attack 'pgd' config is invalid: field 'eps': expected a radius: a number >= 0 or a fraction such as \"8/255\"";
+    const radius =
+      "attack 'pgd' config is invalid: field 'eps': expected a radius: a number >= 0 or a fraction such as \"8/255\"";
     for (const bad of [-0.1, '-1/255', '1/0', 'abc', Number.NaN, true]) expect(problem(bad)).toContain(radius);
     expect(problem([0.1, -1])).toMatch(/^attack 'pgd' config is invalid: field 'eps/);
     // An L2 ball of radius 2 is a legitimate budget (the image diagonal is far longer).
@@ -70,7 +91,10 @@ describe('PGD', () => {
   });
 
   it('keeps adversarial pixels within eps (L-inf and L2) and inside [0,1]', async () => {
-    for (const [norm, eps] of [['Linf', 8 / 255], ['L2', 0.5]] as const) {
+    for (const [norm, eps] of [
+      ['Linf', 8 / 255],
+      ['L2', 0.5],
+    ] as const) {
       const [result] = await attack(model, pixels, labels, { norm, eps, restarts: 2 });
       const delta = tf.sub(result!.pixels, pixels);
       const size = norm === 'Linf' ? tf.max(tf.abs(delta)) : tf.max(tf.sqrt(tf.sum(tf.square(delta), [1, 2, 3])));
@@ -118,11 +142,20 @@ describe('PGD', () => {
 describe('PGD on the reference fixture', () => {
   it('moves every pixel by exactly +-step along the sign of the reference gradient in its first step', async () => {
     const expected = vitReference;
-    const { model } = loadCheckpoint(join(VIT_REFERENCE_DIR, 'model.safetensors'), { rng: Rng.fromSeed(0), overrides: { numHeads: 4 } });
+    const { model } = loadCheckpoint(join(VIT_REFERENCE_DIR, 'model.safetensors'), {
+      rng: Rng.fromSeed(0),
+      overrides: { numHeads: 4 },
+    });
     const x0 = tf.tensor4d(expected.pixels.data, expected.pixels.shape as [number, number, number, number]);
     const step = 0.25 / 255;
     const [result] = await model.withFrozenWeights(() =>
-      pgdAttack.perturb({ model, pixels: x0, labels: tf.tensor1d(expected.labels, 'int32'), config: config({ steps: 1, randomStart: false }), rng: Rng.fromSeed(0) }),
+      pgdAttack.perturb({
+        model,
+        pixels: x0,
+        labels: tf.tensor1d(expected.labels, 'int32'),
+        config: config({ steps: 1, randomStart: false }),
+        rng: Rng.fromSeed(0),
+      }),
     );
     const moved = result!.pixels.dataSync();
     const grad = expected.grad_pixels.data;

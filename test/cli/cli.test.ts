@@ -21,7 +21,11 @@ describe('paretune command line', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("unknown command 'trian'");
     const backend = await cli(['info'], tempDir(), { PARETUNE_BACKEND: 'tpu' });
-    expect(backend).toMatchObject({ code: 1, stderr: "paretune: unknown backend 'tpu' (from PARETUNE_BACKEND); expected one of: node-gpu, webgpu, node, wasm, cpu\n" });
+    expect(backend).toMatchObject({
+      code: 1,
+      stderr:
+        "paretune: unknown backend 'tpu' (from PARETUNE_BACKEND); expected one of: node-gpu, webgpu, node, wasm, cpu\n",
+    });
   });
 });
 
@@ -35,13 +39,24 @@ describe('paretune datasets', () => {
       writeFileSync(join(photos, name, 'a.png'), Buffer.alloc(10));
     }
     const data = tempDir();
-    const { code, stdout } = await cli(['datasets', '--json', '--config', JSON.stringify({ imagefolder: { path: photos } })], tempDir(), { PARETUNE_DATA_DIR: data });
+    const { code, stdout } = await cli(
+      ['datasets', '--json', '--config', JSON.stringify({ imagefolder: { path: photos } })],
+      tempDir(),
+      { PARETUNE_DATA_DIR: data },
+    );
     expect(code).toBe(0);
-    const listing = JSON.parse(stdout) as { dataDir: string; datasets: { name: string; present?: boolean; numClasses?: number; detail: string }[] };
+    const listing = JSON.parse(stdout) as {
+      dataDir: string;
+      datasets: { name: string; present?: boolean; numClasses?: number; detail: string }[];
+    };
     expect(listing.dataDir).toBe(data);
     const byName = new Map(listing.datasets.map((d) => [d.name, d]));
     expect(byName.get('cifar10')).toMatchObject({ present: false, numClasses: 10 });
-    expect(byName.get('imagefolder')).toMatchObject({ present: true, numClasses: 2, detail: `${photos}: 2 images, 2 classes` });
+    expect(byName.get('imagefolder')).toMatchObject({
+      present: true,
+      numClasses: 2,
+      detail: `${photos}: 2 images, 2 classes`,
+    });
     const unconfigured = await cli(['datasets'], tempDir(), { PARETUNE_DATA_DIR: data });
     expect(unconfigured.stdout).toMatch(/imagefolder +not configured/);
   });

@@ -18,18 +18,30 @@ describe('paretune demo', () => {
       const first = await cliProcess(['demo', '--quick'], dir, env);
       expect(first.code, first.stderr).toBe(0);
       expect(first.stderr).toContain('pre-training the backbone');
-      expect(first.stdout).toContain('The backbone was pre-trained here, from random initialisation, on Fashion-MNIST classes 0-4');
+      expect(first.stdout).toContain(
+        'The backbone was pre-trained here, from random initialisation, on Fashion-MNIST classes 0-4',
+      );
       expect(first.stdout).toContain("not the\nstudy's ImageNet-21k ViT-B/16");
       for (const eps of ['1/255', '8/255']) {
-        const table = first.stdout.split(`fashion-mnist, robust accuracy under pgd Linf eps ${eps}\n`)[1]?.split('\n\n')[0] ?? '';
-        expect(table.split('\n').slice(1).map((line) => line.trim().split(/\s+/)[0]).sort()).toEqual([...STRATEGIES].sort());
+        const table =
+          first.stdout.split(`fashion-mnist, robust accuracy under pgd Linf eps ${eps}\n`)[1]?.split('\n\n')[0] ?? '';
+        expect(
+          table
+            .split('\n')
+            .slice(1)
+            .map((line) => line.trim().split(/\s+/)[0])
+            .sort(),
+        ).toEqual([...STRATEGIES].sort());
       }
       expect(first.stdout).toMatch(/paretune serve --db \S+paretune\.db/);
 
       // The backbone is cached without its head: fine-tuning on the other five classes gets a fresh one.
       const cached = readdirSync(join(dir, 'cache', 'demo'));
       expect(cached).toHaveLength(1);
-      expect(inspectCheckpoint(join(dir, 'cache', 'demo', cached[0] as string, 'model.safetensors'))).toMatchObject({ layout: 'hf-backbone', hasHead: false });
+      expect(inspectCheckpoint(join(dir, 'cache', 'demo', cached[0] as string, 'model.safetensors'))).toMatchObject({
+        layout: 'hf-backbone',
+        hasHead: false,
+      });
 
       const plots = [...first.stdout.matchAll(/(\/\S+\.png)/g)].map((m) => m[1] as string);
       expect(plots).toHaveLength(4);
@@ -42,7 +54,12 @@ describe('paretune demo', () => {
       const runs = store.listRuns();
       store.close();
       expect(runs.filter((r) => r.status === 'finished')).toHaveLength(8); // the pre-training and seven fine-tunings
-      expect(runs.filter((r) => r.experimentId?.startsWith('demo-') && !r.experimentId.startsWith('demo-pretraining')).map((r) => r.strategy).sort()).toEqual([...STRATEGIES].sort());
+      expect(
+        runs
+          .filter((r) => r.experimentId?.startsWith('demo-') && !r.experimentId.startsWith('demo-pretraining'))
+          .map((r) => r.strategy)
+          .sort(),
+      ).toEqual([...STRATEGIES].sort());
 
       const again = await cliProcess(['demo', '--quick'], dir, env);
       expect(again.code).toBe(0);

@@ -13,26 +13,47 @@ const EXPECTED: Record<string, { trainable: number; added: number }> = {
 };
 
 describe('paretune params', () => {
-  it.each(Object.keys(EXPECTED))('gives the reference study counts for %s on vit-base-patch16-224', async (strategy) => {
-    const { code, stdout, stderr } = await cli(['params', '--model', 'vit-base-patch16-224', '--classes', '10', '--strategy', strategy, '--json'], tempDir());
-    expect(stderr).toBe('');
-    expect(code).toBe(0);
-    const counts = JSON.parse(stdout) as { trainable: number; added: number; total: number; trainablePercent: number };
-    expect({ trainable: counts.trainable, added: counts.added }).toEqual(EXPECTED[strategy]);
-    expect(counts.total).toBe(85_806_346 + counts.added);
-    expect(counts.trainablePercent).toBeCloseTo((100 * counts.trainable) / counts.total, 10);
-  });
+  it.each(Object.keys(EXPECTED))(
+    'gives the reference study counts for %s on vit-base-patch16-224',
+    async (strategy) => {
+      const { code, stdout, stderr } = await cli(
+        ['params', '--model', 'vit-base-patch16-224', '--classes', '10', '--strategy', strategy, '--json'],
+        tempDir(),
+      );
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const counts = JSON.parse(stdout) as {
+        trainable: number;
+        added: number;
+        total: number;
+        trainablePercent: number;
+      };
+      expect({ trainable: counts.trainable, added: counts.added }).toEqual(EXPECTED[strategy]);
+      expect(counts.total).toBe(85_806_346 + counts.added);
+      expect(counts.trainablePercent).toBeCloseTo((100 * counts.trainable) / counts.total, 10);
+    },
+  );
 
   it('prints a readable line and stacks strategies', async () => {
-    const { stdout } = await cli(['params', '--model', 'vit-base-patch16-224', '--classes', '10', '--strategy', 'bitfit+lora'], tempDir());
-    expect(stdout).toContain('trainable params: 1,290,250 || added params: 1,179,648 || all params: 86,985,994 || trainable%: 1.4833');
+    const { stdout } = await cli(
+      ['params', '--model', 'vit-base-patch16-224', '--classes', '10', '--strategy', 'bitfit+lora'],
+      tempDir(),
+    );
+    expect(stdout).toContain(
+      'trainable params: 1,290,250 || added params: 1,179,648 || all params: 86,985,994 || trainable%: 1.4833',
+    );
   });
 
   it('lists every parameter with its shape and whether it trains under the strategies (--list, with --json too)', async () => {
     const argv = ['params', '--model', 'vit-bench-32', '--classes', '10', '--strategy', 'bitfit+lora', '--list'];
     const json = await cli([...argv, '--json'], tempDir());
     expect(json.code).toBe(0);
-    const out = JSON.parse(json.stdout) as { trainable: number; added: number; total: number; parameters: { name: string; shape: number[]; trains: boolean; added: boolean }[] };
+    const out = JSON.parse(json.stdout) as {
+      trainable: number;
+      added: number;
+      total: number;
+      parameters: { name: string; shape: number[]; trains: boolean; added: boolean }[];
+    };
     const byName = new Map(out.parameters.map((p) => [p.name, p]));
     expect(byName.size).toBe(out.parameters.length);
     const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
@@ -40,9 +61,18 @@ describe('paretune params', () => {
     expect(sum(out.parameters)).toBe(out.total);
     expect(sum(out.parameters.filter((p) => p.trains))).toBe(out.trainable);
     expect(sum(out.parameters.filter((p) => p.added))).toBe(out.added);
-    expect(byName.get('encoder.layer.0.attention.attention.query.weight')).toEqual({ name: 'encoder.layer.0.attention.attention.query.weight', shape: [64, 64], trains: false, added: false });
+    expect(byName.get('encoder.layer.0.attention.attention.query.weight')).toEqual({
+      name: 'encoder.layer.0.attention.attention.query.weight',
+      shape: [64, 64],
+      trains: false,
+      added: false,
+    });
     expect(byName.get('encoder.layer.0.attention.attention.query.bias')?.trains).toBe(true); // bitfit
-    expect(byName.get('encoder.layer.3.output.dense.lora_A')).toMatchObject({ shape: [256, 8], trains: true, added: true });
+    expect(byName.get('encoder.layer.3.output.dense.lora_A')).toMatchObject({
+      shape: [256, 8],
+      trains: true,
+      added: true,
+    });
     expect(byName.get('classifier.weight')).toMatchObject({ shape: [10, 64], trains: true, added: false });
 
     const text = await cli(argv, tempDir());
@@ -63,10 +93,29 @@ describe('paretune params', () => {
 
   it('explains bad input', async () => {
     const dir = tempDir();
-    expect((await cli(['params', '--model', 'vit-bench-32', '--classes', '10', '--strategy', 'lora', '--config', '{"lora":{"rank":0}}'], dir)).stderr).toContain(
-      "strategy 'lora' config is invalid: field 'rank': Too small: expected number to be >0",
+    expect(
+      (
+        await cli(
+          [
+            'params',
+            '--model',
+            'vit-bench-32',
+            '--classes',
+            '10',
+            '--strategy',
+            'lora',
+            '--config',
+            '{"lora":{"rank":0}}',
+          ],
+          dir,
+        )
+      ).stderr,
+    ).toContain("strategy 'lora' config is invalid: field 'rank': Too small: expected number to be >0");
+    expect((await cli(['params', '--model', 'vit-bench-32', '--strategy', 'lora'], dir)).stderr).toContain(
+      "model 'vit-bench-32' has no classification head: give the number of classes",
     );
-    expect((await cli(['params', '--model', 'vit-bench-32', '--strategy', 'lora'], dir)).stderr).toContain("model 'vit-bench-32' has no classification head: give the number of classes");
-    expect((await cli(['params', '--model', 'vit-bench-32', '--classes', 'ten', '--strategy', 'lora'], dir)).stderr).toContain('--classes: expected a positive integer');
+    expect(
+      (await cli(['params', '--model', 'vit-bench-32', '--classes', 'ten', '--strategy', 'lora'], dir)).stderr,
+    ).toContain('--classes: expected a positive integer');
   });
 });

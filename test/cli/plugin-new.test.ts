@@ -13,7 +13,10 @@ describe('paretune plugin new', () => {
     expect(source).toContain("family: 'strategy'");
     expect(source).toContain("name: 'scales'");
     expect(source).not.toContain('my-plugin');
-    const pkg = JSON.parse(readFileSync(join(dir, 'scales', 'package.json'), 'utf8')) as { name: string; devDependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(dir, 'scales', 'package.json'), 'utf8')) as {
+      name: string;
+      devDependencies: Record<string, string>;
+    };
     expect(pkg.name).toBe('paretune-plugin-scales');
     expect(pkg.devDependencies['paretune']).toBe('0.1.0');
     expect(readFileSync(join(dir, 'scales', 'test', 'plugin.test.ts'), 'utf8')).toContain("from 'paretune/testing'");

@@ -5,22 +5,55 @@ import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/core/store/store.js';
 import { cli, REPO_ROOT, tempDir, tinyCheckpoint, toyDatasetPackage } from '../helpers/index.js';
 
-interface Point { step: number; name: string; context: Record<string, unknown>; value: number }
+interface Point {
+  step: number;
+  name: string;
+  context: Record<string, unknown>;
+  value: number;
+}
 /** A point's identity, with context keys in a fixed order (the store canonicalises them). */
-const key = (p: Point): string => `${p.step} ${p.name} ${JSON.stringify(Object.entries(p.context).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
+const key = (p: Point): string =>
+  `${p.step} ${p.name} ${JSON.stringify(Object.entries(p.context).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
 
 describe('resumable runs', () => {
   it('a run killed with SIGKILL resumes from its last checkpoint and ends with exactly the points of an uninterrupted run', async () => {
     const plugin = toyDatasetPackage();
     const weights = await tinyCheckpoint(tempDir());
-    const args = ['--plugin', plugin, 'run', '--model', weights, '--dataset', 'toy', '--dataset-config', '{"train":200,"test":20}', '--strategy', 'lora',
-      '--steps', '400', '--batch-size', '16', '--warmup', '0', '--eval-schedule', '0,100,200,300', '--train-sample', '10', '--attack-steps', '1', '--quiet', '--json'];
+    const args = [
+      '--plugin',
+      plugin,
+      'run',
+      '--model',
+      weights,
+      '--dataset',
+      'toy',
+      '--dataset-config',
+      '{"train":200,"test":20}',
+      '--strategy',
+      'lora',
+      '--steps',
+      '400',
+      '--batch-size',
+      '16',
+      '--warmup',
+      '0',
+      '--eval-schedule',
+      '0,100,200,300',
+      '--train-sample',
+      '10',
+      '--attack-steps',
+      '1',
+      '--quiet',
+      '--json',
+    ];
     const db = join(tempDir(), 'killed.db');
     const env: NodeJS.ProcessEnv = { ...process.env, PARETUNE_DB: db, PARETUNE_DATA_DIR: tempDir() };
     delete env['PARETUNE_BACKEND'];
 
     const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/cli/main.js'), ...args], { env, stdio: 'ignore' });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, signal) => resolve(signal)),
+    );
     let runId: string | undefined;
     for (let waited = 0; runId === undefined && waited < 60_000; waited += 25) {
       await sleep(25);
@@ -40,7 +73,10 @@ describe('resumable runs', () => {
     expect(interrupted).toMatchObject({ status: 'running', interrupted: true });
     expect(new Set(before.map((p) => p.step)).has(400)).toBe(false); // it really stopped mid-training
 
-    const resumed = await cli(['--plugin', plugin, 'resume', runId as string, '--quiet', '--json'], tempDir(), { PARETUNE_DB: db, PARETUNE_DATA_DIR: env.PARETUNE_DATA_DIR as string });
+    const resumed = await cli(['--plugin', plugin, 'resume', runId as string, '--quiet', '--json'], tempDir(), {
+      PARETUNE_DB: db,
+      PARETUNE_DATA_DIR: env.PARETUNE_DATA_DIR as string,
+    });
     expect(resumed.stderr).toBe('');
     expect(resumed.code).toBe(0);
     const after = Store.open(db);
@@ -63,9 +99,36 @@ describe('resumable runs', () => {
     const db = join(tempDir(), 'stopped.db');
     const data = tempDir();
     const env: NodeJS.ProcessEnv = { ...process.env, PARETUNE_DB: db, PARETUNE_DATA_DIR: data };
-    const args = ['--plugin', plugin, 'run', '--model', weights, '--dataset', 'toy', '--dataset-config', '{"train":200,"test":20}', '--strategy', 'bitfit',
-      '--steps', '1500', '--batch-size', '16', '--warmup', '0', '--eval-schedule', '0,100', '--train-sample', '10', '--attack', 'none', '--quiet'];
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/cli/main.js'), ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const args = [
+      '--plugin',
+      plugin,
+      'run',
+      '--model',
+      weights,
+      '--dataset',
+      'toy',
+      '--dataset-config',
+      '{"train":200,"test":20}',
+      '--strategy',
+      'bitfit',
+      '--steps',
+      '1500',
+      '--batch-size',
+      '16',
+      '--warmup',
+      '0',
+      '--eval-schedule',
+      '0,100',
+      '--train-sample',
+      '10',
+      '--attack',
+      'none',
+      '--quiet',
+    ];
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/cli/main.js'), ...args], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -74,7 +137,12 @@ describe('resumable runs', () => {
       await sleep(25);
       const store = Store.open(db);
       const run = store.listRuns()[0];
-      if (run !== undefined && store.latestCheckpoint(run.id) !== undefined && (store.latestCheckpoint(run.id)?.step ?? 0) >= 100) runId = run.id;
+      if (
+        run !== undefined &&
+        store.latestCheckpoint(run.id) !== undefined &&
+        (store.latestCheckpoint(run.id)?.step ?? 0) >= 100
+      )
+        runId = run.id;
       store.close();
     }
     child.kill('SIGINT');
@@ -84,7 +152,10 @@ describe('resumable runs', () => {
     const store = Store.open(db);
     expect(store.getRun(runId as string)).toMatchObject({ status: 'cancelled' });
     store.close();
-    const resumed = await cli(['--plugin', plugin, 'resume', runId as string, '--quiet', '--json'], tempDir(), { PARETUNE_DB: db, PARETUNE_DATA_DIR: data });
+    const resumed = await cli(['--plugin', plugin, 'resume', runId as string, '--quiet', '--json'], tempDir(), {
+      PARETUNE_DB: db,
+      PARETUNE_DATA_DIR: data,
+    });
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ lastStep: 1500 });
   });

@@ -16,12 +16,31 @@ import { TrainingDivergedError } from '../../src/core/training/trainer.js';
 describe('one error taxonomy', () => {
   it('makes every user-caused error class a UserError, and leaves bugs out', () => {
     const caused = [
-      new ConfigError('x'), new PluginError('x'), new CheckpointError('x'), new DatasetFileError('x'), new ParquetError('x'), new ArchiveError('x'),
-      new DownloadError('x'), new ImageDecodeError('x'), new StoreError('x'), new BackendError('x'), new RedisUnreachableError('x'),
-      new TrainingDivergedError(3, Number.NaN), new RemoteRunError('r', 'ConfigError', 'x'), new FileError('x'),
+      new ConfigError('x'),
+      new PluginError('x'),
+      new CheckpointError('x'),
+      new DatasetFileError('x'),
+      new ParquetError('x'),
+      new ArchiveError('x'),
+      new DownloadError('x'),
+      new ImageDecodeError('x'),
+      new StoreError('x'),
+      new BackendError('x'),
+      new RedisUnreachableError('x'),
+      new TrainingDivergedError(3, Number.NaN),
+      new RemoteRunError('r', 'ConfigError', 'x'),
+      new FileError('x'),
     ];
     for (const error of caused) expect(isUserError(error), error.name).toBe(true);
-    for (const bug of [new Error('x'), new TypeError('x'), new RangeError('x'), new TensorLeakError('x'), 'text', undefined]) expect(isUserError(bug)).toBe(false);
+    for (const bug of [
+      new Error('x'),
+      new TypeError('x'),
+      new RangeError('x'),
+      new TensorLeakError('x'),
+      'text',
+      undefined,
+    ])
+      expect(isUserError(bug)).toBe(false);
   });
 
   it('keeps a remote run failure a user error only where its cause was one', () => {
@@ -32,10 +51,17 @@ describe('one error taxonomy', () => {
   });
 
   it('turns a failed file-system call into a user error naming the path and what was expected', () => {
-    const node = (code: string, path: string, syscall = 'open'): Error => Object.assign(new Error(`${code}: ...`), { code, path, syscall });
-    expect((fileError(node('EISDIR', '/tmp'), '--db /tmp', 'an SQLite database file') as Error).message).toBe('--db /tmp: is a directory; expected an SQLite database file');
-    expect((fileError(node('EEXIST', '/d/file', 'mkdir'), 'folder /d/file/x', 'a folder') as Error).message).toBe('folder /d/file/x: /d/file is a file, not a folder; expected a folder');
-    const sqlite = Object.assign(new Error('attempt to write a readonly database'), { code: 'SQLITE_READONLY_DBMOVED' });
+    const node = (code: string, path: string, syscall = 'open'): Error =>
+      Object.assign(new Error(`${code}: ...`), { code, path, syscall });
+    expect((fileError(node('EISDIR', '/tmp'), '--db /tmp', 'an SQLite database file') as Error).message).toBe(
+      '--db /tmp: is a directory; expected an SQLite database file',
+    );
+    expect((fileError(node('EEXIST', '/d/file', 'mkdir'), 'folder /d/file/x', 'a folder') as Error).message).toBe(
+      'folder /d/file/x: /d/file is a file, not a folder; expected a folder',
+    );
+    const sqlite = Object.assign(new Error('attempt to write a readonly database'), {
+      code: 'SQLITE_READONLY_DBMOVED',
+    });
     expect(fileError(sqlite, 'database a.db', 'a writable file')).toBeInstanceOf(FileError);
     const other = new TypeError('not a file problem');
     expect(fileError(other, 'x', 'y')).toBe(other);

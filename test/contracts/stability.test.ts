@@ -10,12 +10,17 @@ function files(dir: string, extensions: readonly string[]): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (name === 'node_modules') return [];
-    return statSync(path).isDirectory() ? files(path, extensions) : extensions.some((e) => name.endsWith(e)) ? [path] : [];
+    return statSync(path).isDirectory()
+      ? files(path, extensions)
+      : extensions.some((e) => name.endsWith(e))
+        ? [path]
+        : [];
   });
 }
 
 /** Module specifiers a source file imports or re-exports (static and dynamic). */
-const specifiers = (source: string): string[] => [...source.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"]([^'"]+)['"]/g)].map((m) => m[1] as string);
+const specifiers = (source: string): string[] =>
+  [...source.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"]([^'"]+)['"]/g)].map((m) => m[1] as string);
 
 const isBare = (spec: string): boolean => !spec.startsWith('.') && !spec.startsWith('/');
 
@@ -27,7 +32,8 @@ describe('the layers', () => {
       for (const spec of specifiers(readFileSync(file, 'utf8'))) {
         if (isBare(spec)) continue;
         const target = resolve(dirname(file), spec);
-        if (outer.some((dir) => target.startsWith(`${dir}/`))) offences.push(`${relative(REPO_ROOT, file)} imports '${spec}'`);
+        if (outer.some((dir) => target.startsWith(`${dir}/`)))
+          offences.push(`${relative(REPO_ROOT, file)} imports '${spec}'`);
       }
     }
     expect(offences).toEqual([]);
@@ -43,7 +49,8 @@ describe('the plugin contract', () => {
       for (const spec of specifiers(readFileSync(file, 'utf8'))) {
         if (isBare(spec)) continue; // npm packages and node: builtins
         const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
-        if (!target.startsWith(`${root}/`) && !allowed.includes(target)) offences.push(`${relative(REPO_ROOT, file)} imports '${spec}'`);
+        if (!target.startsWith(`${root}/`) && !allowed.includes(target))
+          offences.push(`${relative(REPO_ROOT, file)} imports '${spec}'`);
       }
     }
     expect(offences).toEqual([]);
@@ -52,7 +59,11 @@ describe('the plugin contract', () => {
   it('example plugin packages import paretune only through paretune/plugin and paretune/tensor (tests: paretune/testing)', () => {
     const offences: string[] = [];
     for (const file of files(join(REPO_ROOT, 'plugins-examples'), ['.js', '.ts'])) {
-      const entries = ['paretune/plugin', 'paretune/tensor', ...(file.endsWith('.test.ts') ? ['paretune/testing'] : [])];
+      const entries = [
+        'paretune/plugin',
+        'paretune/tensor',
+        ...(file.endsWith('.test.ts') ? ['paretune/testing'] : []),
+      ];
       for (const spec of specifiers(readFileSync(file, 'utf8'))) {
         const internal = spec === 'paretune' || (spec.startsWith('paretune/') && !entries.includes(spec));
         if (internal || !isBare(spec)) offences.push(`${relative(REPO_ROOT, file)} imports '${spec}'`);
@@ -70,17 +81,31 @@ describe('the plugin contract', () => {
    * (`vitest run test/contracts/stability.test.ts -u`).
    */
   it(`public type declarations match the snapshot of plugin API version ${PLUGIN_API_VERSION}`, async () => {
-    const config = ts.readConfigFile(join(REPO_ROOT, 'tsconfig.json'), ts.sys.readFile).config as { compilerOptions: object };
+    const config = ts.readConfigFile(join(REPO_ROOT, 'tsconfig.json'), ts.sys.readFile).config as {
+      compilerOptions: object;
+    };
     const { options } = ts.convertCompilerOptionsFromJson(config.compilerOptions, REPO_ROOT);
     const entries = ['src/core/contracts/index.ts', 'src/core/tensor/index.ts'].map((f) => join(REPO_ROOT, f));
-    const program = ts.createProgram(entries, { ...options, noEmit: false, declaration: true, emitDeclarationOnly: true, removeComments: true, sourceMap: false, declarationMap: false, outDir: '/virtual' });
+    const program = ts.createProgram(entries, {
+      ...options,
+      noEmit: false,
+      declaration: true,
+      emitDeclarationOnly: true,
+      removeComments: true,
+      sourceMap: false,
+      declarationMap: false,
+      outDir: '/virtual',
+    });
     const emitted = new Map<string, string>();
     const result = program.emit(undefined, (name, text) => {
       const path = relative('/virtual', name);
       if (/^src\/core\/(contracts|tensor)\//.test(path)) emitted.set(path, text);
     });
     expect(result.diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))).toEqual([]);
-    const text = [...emitted.keys()].sort().map((path) => `// ${path}\n${emitted.get(path) as string}`).join('\n');
+    const text = [...emitted.keys()]
+      .sort()
+      .map((path) => `// ${path}\n${emitted.get(path) as string}`)
+      .join('\n');
     await expect(text).toMatchFileSnapshot(`./__snapshots__/plugin-api-v${PLUGIN_API_VERSION}.d.ts.snap`);
   });
 });

@@ -30,11 +30,16 @@ describe('the on-disk image cache', () => {
 
   it('refuses images of the wrong size and leaves no entry behind a failed build', async () => {
     const base = join(tempDir(), 'split');
-    await expect(cachedImageSplit(base, 2, 2, async (write) => (write(0, new Uint8Array(5)), Int32Array.from([0, 0])))).rejects.toThrow(
-      'image 0 has 5 bytes, expected 12 (2x2 RGB)',
-    );
+    await expect(
+      cachedImageSplit(base, 2, 2, async (write) => (write(0, new Uint8Array(5)), Int32Array.from([0, 0]))),
+    ).rejects.toThrow('image 0 has 5 bytes, expected 12 (2x2 RGB)');
     let built = false;
-    await cachedImageSplit(base, 2, 2, async (write) => ((built = true), write(0, image(1)), write(1, image(2)), Int32Array.from([0, 1])));
+    await cachedImageSplit(
+      base,
+      2,
+      2,
+      async (write) => ((built = true), write(0, image(1)), write(1, image(2)), Int32Array.from([0, 1])),
+    );
     expect(built).toBe(true);
   });
 });

@@ -25,12 +25,17 @@ function writeFixture(path: string, rows: number, codec: 'SNAPPY' | 'UNCOMPRESSE
     schema: SCHEMA,
     codec,
     columnData: [
-      { name: 'image', data: Array.from({ length: rows }, (_, i) => ({ bytes: bytesOf(i), path: i === 1 ? null : `img_${i}.jpg` })) },
+      {
+        name: 'image',
+        data: Array.from({ length: rows }, (_, i) => ({ bytes: bytesOf(i), path: i === 1 ? null : `img_${i}.jpg` })),
+      },
       { name: 'label', data: Array.from({ length: rows }, (_, i) => (i === rows - 1 ? 2n ** 60n : BigInt(i * 10))) },
       { name: 'text', data: Array.from({ length: rows }, (_, i) => `class ${i}`) },
     ],
     rowGroupSize: 4,
-    kvMetadata: [{ key: 'huggingface', value: '{"info":{"features":{"label":{"names":["a","b"],"_type":"ClassLabel"}}}}' }],
+    kvMetadata: [
+      { key: 'huggingface', value: '{"info":{"features":{"label":{"names":["a","b"],"_type":"ClassLabel"}}}}' },
+    ],
   });
 }
 
@@ -40,10 +45,18 @@ describe('readParquet', () => {
       const path = join(tempDir(), 'data.parquet');
       writeFixture(path, 10, codec);
       const groups: { offset: number; rows: readonly ParquetRow[] }[] = [];
-      const info = await readParquet(path, ['image', 'label', 'text'], (rows, offset) => void groups.push({ offset, rows }));
+      const info = await readParquet(
+        path,
+        ['image', 'label', 'text'],
+        (rows, offset) => void groups.push({ offset, rows }),
+      );
       expect(info).toMatchObject({ path, rows: 10, rowGroups: [4, 4, 2], columns: ['image', 'label', 'text'] });
       expect(JSON.parse(info.metadata['huggingface'] as string).info.features.label.names).toEqual(['a', 'b']);
-      expect(groups.map((g) => [g.offset, g.rows.length])).toEqual([[0, 4], [4, 4], [8, 2]]);
+      expect(groups.map((g) => [g.offset, g.rows.length])).toEqual([
+        [0, 4],
+        [4, 4],
+        [8, 2],
+      ]);
       const rows = groups.flatMap((g) => g.rows);
       rows.forEach((row, i) => {
         const image = row['image'] as { bytes: Uint8Array; path: string | null };
@@ -71,7 +84,11 @@ describe('readParquet', () => {
       },
       (start, end) => (ranges.push([start, end]), start !== 4),
     );
-    expect(ranges).toEqual([[0, 4], [4, 8], [8, 10]]);
+    expect(ranges).toEqual([
+      [0, 4],
+      [4, 8],
+      [8, 10],
+    ]);
     expect(seen).toEqual([0, 8]);
     expect((await parquetInfo(path)).rowGroups).toEqual([4, 4, 2]);
   });
@@ -80,10 +97,14 @@ describe('readParquet', () => {
     const dir = tempDir();
     const path = join(dir, 'data.parquet');
     writeFixture(path, 10);
-    await expect(readParquet(path, ['pixels'], () => undefined)).rejects.toThrow(`${path}: no column 'pixels' (columns: image, label, text)`);
+    await expect(readParquet(path, ['pixels'], () => undefined)).rejects.toThrow(
+      `${path}: no column 'pixels' (columns: image, label, text)`,
+    );
     const garbage = join(dir, 'garbage.parquet');
     writeFileSync(garbage, 'this is not parquet at all, just some text long enough');
-    await expect(readParquet(garbage, ['label'], () => undefined)).rejects.toThrow(`${garbage}: not a readable parquet file`);
+    await expect(readParquet(garbage, ['label'], () => undefined)).rejects.toThrow(
+      `${garbage}: not a readable parquet file`,
+    );
     const truncated = join(dir, 'truncated.parquet');
     writeFileSync(truncated, readFileSync(path).subarray(0, 200));
     await expect(parquetInfo(truncated)).rejects.toThrow(`${truncated}: not a readable parquet file`);

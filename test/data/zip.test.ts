@@ -26,7 +26,8 @@ async function writeZip(path: string, files: readonly FixtureFile[], zip64 = fal
   await once(out, 'finish');
 }
 
-const pattern = (length: number, seed: number): Buffer => Buffer.from(Uint8Array.from({ length }, (_, i) => (i * 7 + seed) & 255));
+const pattern = (length: number, seed: number): Buffer =>
+  Buffer.from(Uint8Array.from({ length }, (_, i) => (i * 7 + seed) & 255));
 
 const FILES: FixtureFile[] = [
   { name: 'top/a/stored.bin', bytes: pattern(5000, 1), compress: false },
@@ -52,7 +53,10 @@ describe('zip reading', () => {
       const seen = await readAll(path);
       expect([...seen.keys()]).toEqual(FILES.map((f) => f.name)); // folders skipped, directory order kept
       for (const file of FILES) expect(seen.get(file.name)?.equals(file.bytes)).toBe(true);
-      expect([...(await readAll(path, (name) => name.startsWith('top/a/'))).keys()]).toEqual(['top/a/stored.bin', 'top/a/deflated.bin']);
+      expect([...(await readAll(path, (name) => name.startsWith('top/a/'))).keys()]).toEqual([
+        'top/a/stored.bin',
+        'top/a/deflated.bin',
+      ]);
 
       const archive = await openZip(path);
       expect(archive.paths).toEqual(FILES.map((f) => f.name));
@@ -64,7 +68,9 @@ describe('zip reading', () => {
       // Concurrent random access, in any order.
       const contents = await Promise.all([...FILES].reverse().map((f) => archive.read(f.name)));
       contents.reverse().forEach((bytes, i) => expect(bytes.equals((FILES[i] as FixtureFile).bytes)).toBe(true));
-      await expect(archive.read('top/missing.jpg')).rejects.toThrow(`${path}: no file 'top/missing.jpg' in the archive`);
+      await expect(archive.read('top/missing.jpg')).rejects.toThrow(
+        `${path}: no file 'top/missing.jpg' in the archive`,
+      );
       await archive.close();
       await expect(archive.read('top/a/stored.bin')).rejects.toThrow('closed');
     });
@@ -135,7 +141,8 @@ describe('zip reading', () => {
     const pool = randomBytes(2 * size);
     const view = (i: number): Buffer => pool.subarray((i * 40_961) % size, ((i * 40_961) % size) + size);
     const zip = new yazl.ZipFile();
-    for (let i = 0; i < entries; i++) zip.addBuffer(view(i), `real/class${i % 7}/real_${String(i).padStart(6, '0')}.jpg`, { compress: false });
+    for (let i = 0; i < entries; i++)
+      zip.addBuffer(view(i), `real/class${i % 7}/real_${String(i).padStart(6, '0')}.jpg`, { compress: false });
     zip.end();
     const out = createWriteStream(path);
     zip.outputStream.pipe(out);

@@ -11,7 +11,12 @@ import { fashionMnist } from '../../src/plugins/datasets/fashion-mnist.js';
 import { imageFolder } from '../../src/plugins/datasets/imagefolder.js';
 import { tempDir } from '../helpers/index.js';
 
-const options = (dataDir: string, dataset: string, imageSize: number) => ({ imageSize, dataDir, files: datasetFiles(dataDir, dataset), rng: Rng.fromSeed(0) });
+const options = (dataDir: string, dataset: string, imageSize: number) => ({
+  imageSize,
+  dataDir,
+  files: datasetFiles(dataDir, dataset),
+  rng: Rng.fromSeed(0),
+});
 
 /** An IDX file as Fashion-MNIST ships it: big-endian magic and dimensions, then bytes; gzip-compressed. */
 function idx(magic: number, dims: number[], data: Uint8Array): Buffer {
@@ -36,7 +41,14 @@ describe('fashion-mnist', () => {
     expect(split.size).toBe(count);
     expect([...split.labels]).toEqual([...labels]);
     const batch = await split.read([3]);
-    expect([...batch.pixels.subarray(0, 6)]).toEqual([images[3 * 784], images[3 * 784], images[3 * 784], images[3 * 784 + 1], images[3 * 784 + 1], images[3 * 784 + 1]]);
+    expect([...batch.pixels.subarray(0, 6)]).toEqual([
+      images[3 * 784],
+      images[3 * 784],
+      images[3 * 784],
+      images[3 * 784 + 1],
+      images[3 * 784 + 1],
+      images[3 * 784 + 1],
+    ]);
     const subset = await fashionMnist.open('test', { dir, classes: [7, 2] }, options(data, 'fashion-mnist', 32));
     expect(subset.size).toBe(4);
     expect([...subset.labels]).toEqual([1, 0, 1, 0]);
@@ -56,9 +68,9 @@ describe('fashion-mnist', () => {
     const message = `${join(dir, 'train-labels-idx1-ubyte.gz')}: label 200 at index 3 is not a class (expected 0 to 9)`;
     await expect(fashionMnist.open('train', { dir }, options(tempDir(), 'fashion-mnist', 28))).rejects.toThrow(message);
     // A class subset would otherwise drop the bad labels unnoticed.
-    await expect(fashionMnist.open('test', { dir, classes: [0, 1] }, options(tempDir(), 'fashion-mnist', 28))).rejects.toThrow(
-      `${join(dir, 't10k-labels-idx1-ubyte.gz')}: label 200 at index 3`,
-    );
+    await expect(
+      fashionMnist.open('test', { dir, classes: [0, 1] }, options(tempDir(), 'fashion-mnist', 28)),
+    ).rejects.toThrow(`${join(dir, 't10k-labels-idx1-ubyte.gz')}: label 200 at index 3`);
   });
 
   it('names the file of a truncated IDX and of a missing one', async () => {
@@ -74,21 +86,34 @@ describe('fashion-mnist', () => {
   });
 
   const debian = '/usr/share/datasets/fashion-mnist';
-  it.skipIf(!existsSync(debian) && !process.env['CI'])('loads the real files from the Debian package: 60,000 / 10,000, 6,000 per class', async () => {
-    const data = tempDir();
-    const train = await fashionMnist.open('train', {}, options(data, 'fashion-mnist', 28));
-    const test = await fashionMnist.open('test', {}, options(data, 'fashion-mnist', 28));
-    expect(train.size).toBe(60_000);
-    expect(test.size).toBe(10_000);
-    const perClass = new Array<number>(10).fill(0);
-    for (const label of train.labels) perClass[label] = (perClass[label] as number) + 1;
-    expect(perClass).toEqual(new Array(10).fill(6000));
-    expect(fashionMnist.availability?.({}, datasetFiles(data, 'fashion-mnist'))).toMatchObject({ present: true, detail: debian });
-  });
+  it.skipIf(!existsSync(debian) && !process.env['CI'])(
+    'loads the real files from the Debian package: 60,000 / 10,000, 6,000 per class',
+    async () => {
+      const data = tempDir();
+      const train = await fashionMnist.open('train', {}, options(data, 'fashion-mnist', 28));
+      const test = await fashionMnist.open('test', {}, options(data, 'fashion-mnist', 28));
+      expect(train.size).toBe(60_000);
+      expect(test.size).toBe(10_000);
+      const perClass = new Array<number>(10).fill(0);
+      for (const label of train.labels) perClass[label] = (perClass[label] as number) + 1;
+      expect(perClass).toEqual(new Array(10).fill(6000));
+      expect(fashionMnist.availability?.({}, datasetFiles(data, 'fashion-mnist'))).toMatchObject({
+        present: true,
+        detail: debian,
+      });
+    },
+  );
 });
 
 /** A CIFAR binary archive with `records` per batch file; record i has label i % classes and pixel bytes (i + offset) % 251. */
-async function cifarArchive(dir: string, name: string, folder: string, batches: Record<string, number>, labelBytes: 1 | 2, cut = 0): Promise<void> {
+async function cifarArchive(
+  dir: string,
+  name: string,
+  folder: string,
+  batches: Record<string, number>,
+  labelBytes: 1 | 2,
+  cut = 0,
+): Promise<void> {
   const root = join(tempDir(), folder);
   mkdirSync(root);
   for (const [file, records] of Object.entries(batches)) {
@@ -108,7 +133,15 @@ async function cifarArchive(dir: string, name: string, folder: string, batches: 
 describe('cifar10 and cifar100', () => {
   it('read the binary archives: labels, planar-to-HWC pixels, official splits', async () => {
     const data = tempDir();
-    const batches = { 'data_batch_1.bin': 3, 'data_batch_2.bin': 2, 'data_batch_3.bin': 2, 'data_batch_4.bin': 2, 'data_batch_5.bin': 2, 'test_batch.bin': 4, 'batches.meta.txt': 0 };
+    const batches = {
+      'data_batch_1.bin': 3,
+      'data_batch_2.bin': 2,
+      'data_batch_3.bin': 2,
+      'data_batch_4.bin': 2,
+      'data_batch_5.bin': 2,
+      'test_batch.bin': 4,
+      'batches.meta.txt': 0,
+    };
     await cifarArchive(join(data, 'datasets', 'cifar10'), 'cifar-10-binary.tar.gz', 'cifar-10-batches-bin', batches, 1);
     const train = await cifar10.open('train', {}, options(data, 'cifar10', 32));
     expect(train.size).toBe(11);
@@ -117,9 +150,26 @@ describe('cifar10 and cifar100', () => {
     // record 1, pixel (0,0): R plane byte 0, G plane byte 1024, B plane byte 2048
     expect([...first.pixels.subarray(0, 3)]).toEqual([1 % 251, (1 + 1024) % 251, (1 + 2048) % 251]);
     expect((await cifar10.open('test', {}, options(data, 'cifar10', 32))).size).toBe(4);
-    expect(cifar10.describe({}).classNames).toEqual(['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']);
+    expect(cifar10.describe({}).classNames).toEqual([
+      'airplane',
+      'automobile',
+      'bird',
+      'cat',
+      'deer',
+      'dog',
+      'frog',
+      'horse',
+      'ship',
+      'truck',
+    ]);
 
-    await cifarArchive(join(data, 'datasets', 'cifar100'), 'cifar-100-binary.tar.gz', 'cifar-100-binary', { 'train.bin': 6, 'test.bin': 3 }, 2);
+    await cifarArchive(
+      join(data, 'datasets', 'cifar100'),
+      'cifar-100-binary.tar.gz',
+      'cifar-100-binary',
+      { 'train.bin': 6, 'test.bin': 3 },
+      2,
+    );
     const fine = await cifar100.open('train', { labels: 'fine' }, options(data, 'cifar100', 16));
     expect([...fine.labels]).toEqual([0, 3, 6, 9, 12, 15]);
     const coarse = await cifar100.open('test', { labels: 'coarse' }, options(data, 'cifar100', 16));
@@ -131,11 +181,20 @@ describe('cifar10 and cifar100', () => {
 
   it('names a truncated batch and a missing batch file', async () => {
     const data = tempDir();
-    await cifarArchive(join(data, 'datasets', 'cifar10'), 'cifar-10-binary.tar.gz', 'cifar-10-batches-bin', { 'test_batch.bin': 2 }, 1, 10);
+    await cifarArchive(
+      join(data, 'datasets', 'cifar10'),
+      'cifar-10-binary.tar.gz',
+      'cifar-10-batches-bin',
+      { 'test_batch.bin': 2 },
+      1,
+      10,
+    );
     await expect(cifar10.open('test', {}, options(data, 'cifar10', 32))).rejects.toThrow(
       'test_batch.bin: truncated CIFAR batch: 6136 bytes is not a whole number of 3073-byte records',
     );
-    await expect(cifar10.open('train', {}, options(data, 'cifar10', 32))).rejects.toThrow(/missing data_batch_1\.bin, data_batch_2\.bin, .*not the binary version/);
+    await expect(cifar10.open('train', {}, options(data, 'cifar10', 32))).rejects.toThrow(
+      /missing data_batch_1\.bin, data_batch_2\.bin, .*not the binary version/,
+    );
   });
 });
 
@@ -145,8 +204,12 @@ describe('imagefolder', () => {
       mkdirSync(join(root, name), { recursive: true });
       for (let i = 0; i < count; i++) {
         const colour = { r: name === 'cat' ? 200 : 10, g: 20 * i, b: 50 };
-        const image = sharp({ create: { width: 12 + i, height: 9, channels: i % 2 === 0 ? 3 : 4, background: colour } });
-        await (i % 3 === 0 ? image.jpeg() : image.png()).toFile(join(root, name, `img${i}.${i % 3 === 0 ? 'jpg' : 'png'}`));
+        const image = sharp({
+          create: { width: 12 + i, height: 9, channels: i % 2 === 0 ? 3 : 4, background: colour },
+        });
+        await (i % 3 === 0 ? image.jpeg() : image.png()).toFile(
+          join(root, name, `img${i}.${i % 3 === 0 ? 'jpg' : 'png'}`),
+        );
       }
     }
   }
@@ -183,8 +246,12 @@ describe('imagefolder', () => {
     expect((await imageFolder.open('test', config, options(tempDir(), 'imagefolder', 8))).size).toBe(2);
     writeFileSync(join(root, 'test', 'b', 'broken.jpg'), 'definitely not a jpeg');
     const strict = imageFolder.configSchema.parse({ path: root, strict: true });
-    await expect(imageFolder.open('test', strict, options(tempDir(), 'imagefolder', 8))).rejects.toThrow(`${join(root, 'test', 'b', 'broken.jpg')}: not a decodable image`);
-    expect(() => imageFolder.describe({ path: join(root, 'nowhere'), testFraction: 0.2, strict: false })).toThrow("is not a folder");
+    await expect(imageFolder.open('test', strict, options(tempDir(), 'imagefolder', 8))).rejects.toThrow(
+      `${join(root, 'test', 'b', 'broken.jpg')}: not a decodable image`,
+    );
+    expect(() => imageFolder.describe({ path: join(root, 'nowhere'), testFraction: 0.2, strict: false })).toThrow(
+      'is not a folder',
+    );
   });
 
   /** The messages of the `DatasetWarning`s `open` emits. */
@@ -192,7 +259,9 @@ describe('imagefolder', () => {
     const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     try {
       await open();
-      return spy.mock.calls.filter(([, warning]) => (warning as { type?: string } | undefined)?.type === 'DatasetWarning').map(([message]) => String(message));
+      return spy.mock.calls
+        .filter(([, warning]) => (warning as { type?: string } | undefined)?.type === 'DatasetWarning')
+        .map(([message]) => String(message));
     } finally {
       spy.mockRestore();
     }
@@ -206,8 +275,12 @@ describe('imagefolder', () => {
     const data = tempDir();
     const config = imageFolder.configSchema.parse({ path: root });
     let all: Awaited<ReturnType<typeof imageFolder.open>> | undefined;
-    const warned = await warnings(async () => (all = await imageFolder.open('all', config, options(data, 'imagefolder', 8))));
-    expect(warned).toEqual([`imagefolder: skipped 1 of the 9 images in the all split of ${root} that do not decode: ${broken}`]);
+    const warned = await warnings(
+      async () => (all = await imageFolder.open('all', config, options(data, 'imagefolder', 8))),
+    );
+    expect(warned).toEqual([
+      `imagefolder: skipped 1 of the 9 images in the all split of ${root} that do not decode: ${broken}`,
+    ]);
     expect([all?.size, all?.skipped, [...(all?.labels ?? [])]]).toEqual([8, 1, [0, 0, 0, 0, 1, 1, 1, 1]]);
     // Positions index the decodable images: the last one is dog/img3, not the empty slot of the broken file.
     const last = await all?.read([7]);
@@ -221,7 +294,9 @@ describe('imagefolder', () => {
     expect(train.size + test.size).toBe(8);
     expect((train.skipped ?? 0) + (test.skipped ?? 0)).toBe(1);
     const strict = imageFolder.configSchema.parse({ path: root, strict: true });
-    await expect(imageFolder.open('all', strict, options(data, 'imagefolder', 8))).rejects.toThrow(`${broken}: not a decodable image`);
+    await expect(imageFolder.open('all', strict, options(data, 'imagefolder', 8))).rejects.toThrow(
+      `${broken}: not a decodable image`,
+    );
     writeFileSync(join(root, 'cat', 'img0.jpg'), 'no');
     writeFileSync(join(root, 'cat', 'img1.png'), 'no');
     writeFileSync(join(root, 'cat', 'img2.png'), 'no');
@@ -239,10 +314,18 @@ describe('imagefolder', () => {
     const config = imageFolder.configSchema.parse({ path: root });
     expect(imageFolder.describe(config).splits).toEqual(['train', 'test', 'all']);
     const all = await imageFolder.open('all', config, options(tempDir(), 'imagefolder', 8));
-    expect([all.size, [...all.labels], all.source]).toEqual([9, [0, 0, 0, 1, 1, 0, 0, 1, 1], `${root} (every image of train and test)`]);
+    expect([all.size, [...all.labels], all.source]).toEqual([
+      9,
+      [0, 0, 0, 1, 1, 0, 0, 1, 1],
+      `${root} (every image of train and test)`,
+    ]);
     const flat = tempDir();
     await folder(flat, { a: 3, b: 2 });
-    const whole = await imageFolder.open('all', imageFolder.configSchema.parse({ path: flat }), options(tempDir(), 'imagefolder', 8));
+    const whole = await imageFolder.open(
+      'all',
+      imageFolder.configSchema.parse({ path: flat }),
+      options(tempDir(), 'imagefolder', 8),
+    );
     expect([whole.size, whole.source]).toEqual([5, `${flat} (every image)`]);
   });
 

@@ -22,7 +22,11 @@ const PER_CLASS = 3; // images 1 and 2 of a class are train, image 3 is test
 const SIZE = 8;
 
 /** A flat colour per (domain, class, image), so decoded pixels show which file was read. */
-const colour = (domain: number, label: number, k: number) => ({ r: 30 + 40 * domain, g: (label * 3 + 10) % 256, b: 40 + 60 * k });
+const colour = (domain: number, label: number, k: number) => ({
+  r: 30 + 40 * domain,
+  g: (label * 3 + 10) % 256,
+  b: 40 + 60 * k,
+});
 
 /** `{domain}/{class}/{domain}_{NNN}_{NNNNNN}.jpg` (quickdraw: .png), as in the real archives. */
 const imagePath = (domain: string, cls: { name: string; label: number }, k: number): string =>
@@ -44,8 +48,12 @@ async function writeDomainNet(dir: string): Promise<void> {
       zip.addEmptyDirectory(`${domain}/${cls.name}/`, {});
       for (let k = 1; k <= PER_CLASS; k++) {
         const image = sharp({ create: { width: 12, height: 10, channels: 3, background: colour(d, cls.label, k) } });
-        const bytes = domain === 'quickdraw' ? await image.png().toBuffer() : await image.jpeg({ quality: 95 }).toBuffer();
-        zip.addBuffer(bytes, imagePath(domain, cls, k), { compress: domain === 'real', forceZip64Format: domain === 'sketch' });
+        const bytes =
+          domain === 'quickdraw' ? await image.png().toBuffer() : await image.jpeg({ quality: 95 }).toBuffer();
+        zip.addBuffer(bytes, imagePath(domain, cls, k), {
+          compress: domain === 'real',
+          forceZip64Format: domain === 'sketch',
+        });
         lines[k < PER_CLASS ? 'train' : 'test'].push(`${imagePath(domain, cls, k)} ${cls.label}`);
       }
     }
@@ -73,7 +81,12 @@ function countingFiles(dataDir: string): { files: DatasetFiles; decodes: () => n
   return { files, decodes: () => count };
 }
 
-const openOptions = (dataDir: string, files: DatasetFiles) => ({ imageSize: SIZE, dataDir, files, rng: Rng.fromSeed(0) });
+const openOptions = (dataDir: string, files: DatasetFiles) => ({
+  imageSize: SIZE,
+  dataDir,
+  files,
+  rng: Rng.fromSeed(0),
+});
 
 let data: string;
 let dir: string;
@@ -107,11 +120,27 @@ describe('domainnet', () => {
     expect(description.classNames).toHaveLength(345);
     expect(new Set(description.classNames).size).toBe(345);
     expect([0, 66, 67, 307, 308, 311, 327, 343, 344].map((i) => description.classNames[i])).toEqual([
-      'aircraft_carrier', 'cello', 'cell_phone', 'tent', 'The_Eiffel_Tower', 'tiger', 't-shirt', 'zebra', 'zigzag',
+      'aircraft_carrier',
+      'cello',
+      'cell_phone',
+      'tent',
+      'The_Eiffel_Tower',
+      'tiger',
+      't-shirt',
+      'zebra',
+      'zigzag',
     ]);
     expect(description.domains).toEqual(['clipart', 'infograph', 'painting', 'quickdraw', 'real', 'sketch']);
     expect(description.domain).toBe('real');
-    expect(description.splits).toEqual(['train', 'test', 'clipart/test', 'infograph/test', 'painting/test', 'quickdraw/test', 'sketch/test']);
+    expect(description.splits).toEqual([
+      'train',
+      'test',
+      'clipart/test',
+      'infograph/test',
+      'painting/test',
+      'quickdraw/test',
+      'sketch/test',
+    ]);
     // The built-in `domains` shift asks for exactly the other domains' test splits.
     expect(domainShift.splits(description, {})).toEqual(description.splits.slice(2));
     expect(domainNet.describe(domainNet.configSchema.parse({ domain: 'sketch' })).splits).toContain('real/test');
@@ -129,7 +158,9 @@ describe('domainnet', () => {
     expect(decodes()).toBe(6);
     expect(warn).toHaveBeenCalledTimes(1);
     const message = String(warn.mock.calls[0]?.[0]);
-    expect(message).toContain(`1 of the 7 images listed in ${join(dir, 'real_train.txt')} are not in ${join(dir, 'real.zip')}`);
+    expect(message).toContain(
+      `1 of the 7 images listed in ${join(dir, 'real_train.txt')} are not in ${join(dir, 'real.zip')}`,
+    );
     expect(message).toContain(MISSING);
     // List order is kept around the skipped line (between cello images 1 and 2).
     near(await firstPixel(train, 0), colour(4, 0, 1), 6);
@@ -197,18 +228,24 @@ describe('domainnet', () => {
     const lines = readFileSync(list, 'utf8').split('\r\n');
 
     writeFileSync(list, [lines[0], lines[1]?.replace(/ 66$/, ' 345')].join('\n'));
-    await expect(domainNet.open('test', config, openOptions(dataDir, files))).rejects.toThrow(`${list}:2: label '345' is not a class number 0..344`);
+    await expect(domainNet.open('test', config, openOptions(dataDir, files))).rejects.toThrow(
+      `${list}:2: label '345' is not a class number 0..344`,
+    );
     writeFileSync(list, [lines[0], lines[1]?.replace(/ 66$/, ' 67')].join('\n'));
     await expect(domainNet.open('test', config, openOptions(dataDir, files))).rejects.toThrow(
       `${list}:2: 'real/cello/real_067_000003.jpg' has label 67, which is class 'cell_phone', not 'cello'`,
     );
     writeFileSync(list, 'real/cello/real_067_000003.jpg\n');
-    await expect(domainNet.open('test', config, openOptions(dataDir, files))).rejects.toThrow(`${list}:1: expected '<path> <label>'`);
+    await expect(domainNet.open('test', config, openOptions(dataDir, files))).rejects.toThrow(
+      `${list}:1: expected '<path> <label>'`,
+    );
 
     await expect(domainNet.open('validation', config, openOptions(dataDir, files))).rejects.toThrow(
       "domainnet has no split 'validation' (splits: train, test, clipart/test, infograph/test, painting/test, quickdraw/test, sketch/test)",
     );
-    await expect(domainNet.open('photo/test', config, openOptions(dataDir, files))).rejects.toThrow("no split 'photo/test'");
+    await expect(domainNet.open('photo/test', config, openOptions(dataDir, files))).rejects.toThrow(
+      "no split 'photo/test'",
+    );
   });
 
   it('reports availability from the files present', () => {

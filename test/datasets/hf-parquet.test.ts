@@ -14,7 +14,12 @@ import { DOMAINNET_DOMAINS, domainNet } from '../../src/plugins/datasets/domainn
 import { STANFORD_DOGS_SYNSETS, stanfordDogs } from '../../src/plugins/datasets/stanford-dogs.js';
 import { tempDir } from '../helpers/index.js';
 
-const options = (dataDir: string, dataset: string, imageSize: number) => ({ imageSize, dataDir, files: datasetFiles(dataDir, dataset), rng: Rng.fromSeed(0) });
+const options = (dataDir: string, dataset: string, imageSize: number) => ({
+  imageSize,
+  dataDir,
+  files: datasetFiles(dataDir, dataset),
+  rng: Rng.fromSeed(0),
+});
 
 interface HfTable {
   /** Name of the image struct column (`img`, `image`, `pixel_values`). */
@@ -37,7 +42,10 @@ function writeHf(path: string, table: HfTable): void {
   const ints = Object.entries(table.ints);
   const strings = Object.entries(table.strings ?? {});
   const features: Record<string, unknown> = { [table.image]: { _type: 'Image' } };
-  for (const [name] of ints) features[name] = table.classLabels?.[name] ? { names: table.classLabels[name], _type: 'ClassLabel' } : { dtype: 'int64', _type: 'Value' };
+  for (const [name] of ints)
+    features[name] = table.classLabels?.[name]
+      ? { names: table.classLabels[name], _type: 'ClassLabel' }
+      : { dtype: 'int64', _type: 'Value' };
   for (const [name] of strings) features[name] = { dtype: 'string', _type: 'Value' };
   mkdirSync(dirname(path), { recursive: true });
   parquetWriteFile({
@@ -48,7 +56,12 @@ function writeHf(path: string, table: HfTable): void {
       { name: 'bytes', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL' },
       { name: 'path', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
       ...ints.map(([name]) => ({ name, type: 'INT64' as const, repetition_type: 'OPTIONAL' as const })),
-      ...strings.map(([name]) => ({ name, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: 'OPTIONAL' as const })),
+      ...strings.map(([name]) => ({
+        name,
+        type: 'BYTE_ARRAY' as const,
+        converted_type: 'UTF8' as const,
+        repetition_type: 'OPTIONAL' as const,
+      })),
     ],
     columnData: [
       { name: table.image, data: table.images.map((bytes, i) => ({ bytes: new Uint8Array(bytes), path: `${i}.img` })) },
@@ -63,14 +76,23 @@ function writeHf(path: string, table: HfTable): void {
 /** A 32x32 PNG whose pixel p, channel c is (7p + 3c + 29i) & 255: every layout bug shows up. */
 async function patternPng(i: number): Promise<{ png: Buffer; raw: Uint8Array }> {
   const raw = Uint8Array.from({ length: 32 * 32 * 3 }, (_, k) => (7 * Math.floor(k / 3) + 3 * (k % 3) + 29 * i) & 255);
-  return { png: await sharp(raw, { raw: { width: 32, height: 32, channels: 3 } }).png().toBuffer(), raw };
+  return {
+    png: await sharp(raw, { raw: { width: 32, height: 32, channels: 3 } })
+      .png()
+      .toBuffer(),
+    raw,
+  };
 }
 
 /** A small flat-colour JPEG whose red channel encodes `value`. */
-const jpeg = (value: number): Promise<Buffer> => sharp({ create: { width: 20, height: 14, channels: 3, background: { r: value, g: 90, b: 30 } } }).jpeg({ quality: 95 }).toBuffer();
+const jpeg = (value: number): Promise<Buffer> =>
+  sharp({ create: { width: 20, height: 14, channels: 3, background: { r: value, g: 90, b: 30 } } })
+    .jpeg({ quality: 95 })
+    .toBuffer();
 
 const hfPath = (data: string, dataset: string, file: string) => join(data, 'datasets', dataset, 'hf', file);
-const red = async (split: { read(i: number[]): Promise<{ pixels: Uint8Array; width: number }> }, i: number) => (await split.read([i])).pixels[0] as number;
+const red = async (split: { read(i: number[]): Promise<{ pixels: Uint8Array; width: number }> }, i: number) =>
+  (await split.read([i])).pixels[0] as number;
 
 const CIFAR10_NAMES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 
@@ -79,11 +101,23 @@ describe('cifar10 and cifar100 from the HF parquet copies', () => {
     const data = tempDir();
     const images = await Promise.all([0, 1, 2, 3, 4, 5, 6].map(patternPng));
     const labels = [3, 0, 9, 3, 5, 1, 7];
-    writeHf(hfPath(data, 'cifar10', 'plain_text/train-00000-of-00001.parquet'), { image: 'img', images: images.map((m) => m.png), ints: { label: labels }, classLabels: { label: CIFAR10_NAMES } });
-    writeHf(hfPath(data, 'cifar10', 'plain_text/test-00000-of-00001.parquet'), { image: 'img', images: [images[6]!.png], ints: { label: [8] }, classLabels: { label: CIFAR10_NAMES } });
+    writeHf(hfPath(data, 'cifar10', 'plain_text/train-00000-of-00001.parquet'), {
+      image: 'img',
+      images: images.map((m) => m.png),
+      ints: { label: labels },
+      classLabels: { label: CIFAR10_NAMES },
+    });
+    writeHf(hfPath(data, 'cifar10', 'plain_text/test-00000-of-00001.parquet'), {
+      image: 'img',
+      images: [images[6]!.png],
+      ints: { label: [8] },
+      classLabels: { label: CIFAR10_NAMES },
+    });
     const config = cifar10.configSchema.parse({ source: 'hf' });
     expect(cifar10.availability?.(config, datasetFiles(data, 'cifar10'))).toMatchObject({ present: true });
-    expect(cifar10.availability?.(config, datasetFiles(tempDir(), 'cifar10'))?.detail).toContain('https://huggingface.co/datasets/uoft-cs/cifar10/resolve/main/plain_text/train-00000-of-00001.parquet');
+    expect(cifar10.availability?.(config, datasetFiles(tempDir(), 'cifar10'))?.detail).toContain(
+      'https://huggingface.co/datasets/uoft-cs/cifar10/resolve/main/plain_text/train-00000-of-00001.parquet',
+    );
     const train = await cifar10.open('train', config, options(data, 'cifar10', 32));
     expect(train.source).toBe('hf:uoft-cs/cifar10 plain_text/train-00000-of-00001.parquet');
     expect([...train.labels]).toEqual(labels);
@@ -110,9 +144,17 @@ describe('cifar10 and cifar100 from the HF parquet copies', () => {
         classLabels: { fine_label: [...fine].reverse(), coarse_label: [...coarse] }, // fine names in reverse order
       });
     }
-    const fineSplit = await cifar100.open('train', cifar100.configSchema.parse({ source: 'hf' }), options(data, 'cifar100', 32));
+    const fineSplit = await cifar100.open(
+      'train',
+      cifar100.configSchema.parse({ source: 'hf' }),
+      options(data, 'cifar100', 32),
+    );
     expect([...fineSplit.labels]).toEqual([99, 98, 0]);
-    const coarseSplit = await cifar100.open('test', cifar100.configSchema.parse({ source: 'hf', labels: 'coarse' }), options(data, 'cifar100', 32));
+    const coarseSplit = await cifar100.open(
+      'test',
+      cifar100.configSchema.parse({ source: 'hf', labels: 'coarse' }),
+      options(data, 'cifar100', 32),
+    );
     expect([...coarseSplit.labels]).toEqual([0, 5, 19]);
     expect(coarseSplit.source).toBe('hf:uoft-cs/cifar100 cifar100/test-00000-of-00001.parquet');
   });
@@ -121,27 +163,53 @@ describe('cifar10 and cifar100 from the HF parquet copies', () => {
     const data = tempDir();
     const png = (await patternPng(0)).png;
     const file = hfPath(data, 'cifar10', 'plain_text/train-00000-of-00001.parquet');
-    writeHf(file, { image: 'img', images: [png, png, png, png], ints: { label: [1, 2, 3, 10] }, classLabels: { label: CIFAR10_NAMES } });
+    writeHf(file, {
+      image: 'img',
+      images: [png, png, png, png],
+      ints: { label: [1, 2, 3, 10] },
+      classLabels: { label: CIFAR10_NAMES },
+    });
     const config = cifar10.configSchema.parse({ source: 'hf' });
-    await expect(cifar10.open('train', config, options(data, 'cifar10', 32))).rejects.toThrow(`${file} row 3: label 10 is not one of the file's 10 ClassLabel values`);
-    writeHf(file, { image: 'img', images: [png, png], ints: { label: [0, 1] }, classLabels: { label: ['automobile', 'spaceship', 'bird'] } });
-    await expect(cifar10.open('train', config, options(data, 'cifar10', 32))).rejects.toThrow(`${file} row 1: label 1 is class 'spaceship', which is not a known class of this dataset`);
+    await expect(cifar10.open('train', config, options(data, 'cifar10', 32))).rejects.toThrow(
+      `${file} row 3: label 10 is not one of the file's 10 ClassLabel values`,
+    );
+    writeHf(file, {
+      image: 'img',
+      images: [png, png],
+      ints: { label: [0, 1] },
+      classLabels: { label: ['automobile', 'spaceship', 'bird'] },
+    });
+    await expect(cifar10.open('train', config, options(data, 'cifar10', 32))).rejects.toThrow(
+      `${file} row 1: label 1 is class 'spaceship', which is not a known class of this dataset`,
+    );
     writeFileSync(file, 'PAR1 truncated download');
-    await expect(cifar10.open('train', config, options(data, 'cifar10', 32))).rejects.toThrow(`${file}: not a readable parquet file`);
+    await expect(cifar10.open('train', config, options(data, 'cifar10', 32))).rejects.toThrow(
+      `${file}: not a readable parquet file`,
+    );
   });
 });
 
 describe('caltech256 from the HF parquet copy', () => {
-  const files = ['data/train-00000-of-00002.parquet', 'data/train-00001-of-00002.parquet', 'data/validation-00000-of-00001.parquet', 'data/test-00000-of-00001.parquet'];
+  const files = [
+    'data/train-00000-of-00002.parquet',
+    'data/train-00001-of-00002.parquet',
+    'data/validation-00000-of-00001.parquet',
+    'data/test-00000-of-00001.parquet',
+  ];
 
   it('makes train from train + validation rows, labels by text with the int label 1-based, keeps or drops clutter', async () => {
     const data = tempDir();
     // [file, int label (folder number, 1-based), text]
     const rows: [number, number, string][] = [
-      [0, 1, 'ak47'], [0, 257, 'clutter'], [0, 2, 'american-flag'], [0, 1, 'ak47'],
+      [0, 1, 'ak47'],
+      [0, 257, 'clutter'],
+      [0, 2, 'american-flag'],
+      [0, 1, 'ak47'],
       [1, 256, 'toad'],
-      [2, 2, 'american-flag'], [2, 257, 'clutter'],
-      [3, 1, 'ak47'], [3, 256, 'toad'],
+      [2, 2, 'american-flag'],
+      [2, 257, 'clutter'],
+      [3, 1, 'ak47'],
+      [3, 256, 'toad'],
     ];
     for (const [f, file] of files.entries()) {
       const mine = rows.map((r, i) => ({ r, i })).filter(({ r }) => r[0] === f);
@@ -155,12 +223,18 @@ describe('caltech256 from the HF parquet copy', () => {
     const config = caltech256.configSchema.parse({ source: 'hf' });
     const train = await caltech256.open('train', config, options(data, 'caltech256', 8));
     expect([...train.labels]).toEqual([0, 256, 1, 0, 255, 1, 256]);
-    expect(train.source).toContain('hf:ilee0022/Caltech-256 data/train-00000-of-00002.parquet, data/train-00001-of-00002.parquet, data/validation-00000-of-00001.parquet');
+    expect(train.source).toContain(
+      'hf:ilee0022/Caltech-256 data/train-00000-of-00002.parquet, data/train-00001-of-00002.parquet, data/validation-00000-of-00001.parquet',
+    );
     expect(Math.abs((await red(train, 5)) - 110)).toBeLessThan(4); // row 5 = validation's first row
     const test = await caltech256.open('test', config, options(data, 'caltech256', 8));
     expect([...test.labels]).toEqual([0, 255]);
     expect(Math.abs((await red(test, 1)) - 170)).toBeLessThan(4);
-    const noClutter = await caltech256.open('train', caltech256.configSchema.parse({ source: 'hf', clutter: false }), options(data, 'caltech256', 8));
+    const noClutter = await caltech256.open(
+      'train',
+      caltech256.configSchema.parse({ source: 'hf', clutter: false }),
+      options(data, 'caltech256', 8),
+    );
     expect([...noClutter.labels]).toEqual([0, 1, 0, 255, 1]);
     expect(caltech256.availability?.(config, datasetFiles(data, 'caltech256'))).toMatchObject({ present: true });
   });
@@ -169,14 +243,24 @@ describe('caltech256 from the HF parquet copy', () => {
     const data = tempDir();
     const image = await jpeg(50);
     const write = (labels: number[], texts: string[]) => {
-      for (const file of files) writeHf(hfPath(data, 'caltech256', file), { image: 'image', images: labels.map(() => image), ints: { label: labels }, strings: { text: texts } });
+      for (const file of files)
+        writeHf(hfPath(data, 'caltech256', file), {
+          image: 'image',
+          images: labels.map(() => image),
+          ints: { label: labels },
+          strings: { text: texts },
+        });
     };
     const config = caltech256.configSchema.parse({ source: 'hf' });
     const first = hfPath(data, 'caltech256', files[0]!);
     write([0, 1], ['ak47', 'flux-capacitor']);
-    await expect(caltech256.open('train', config, options(data, 'caltech256', 8))).rejects.toThrow(`${first} row 1: text "flux-capacitor" is not a Caltech-256 class`);
+    await expect(caltech256.open('train', config, options(data, 'caltech256', 8))).rejects.toThrow(
+      `${first} row 1: text "flux-capacitor" is not a Caltech-256 class`,
+    );
     write([0, 2], ['ak47', 'american-flag']);
-    await expect(caltech256.open('train', config, options(data, 'caltech256', 8))).rejects.toThrow(`${first} row 1: label 2 with text 'american-flag' (class 2) disagrees`);
+    await expect(caltech256.open('train', config, options(data, 'caltech256', 8))).rejects.toThrow(
+      `${first} row 1: label 2 with text 'american-flag' (class 2) disagrees`,
+    );
   });
 });
 
@@ -191,7 +275,12 @@ describe('cub200 and stanford-dogs from the HF parquet copies', () => {
       ['data/test-00001-of-00002.parquet', [2, 3]],
     ];
     for (const [file, labels] of parts) {
-      writeHf(hfPath(data, 'cub200', file), { image: 'image', images: await Promise.all(labels.map((l) => jpeg(l))), ints: { label: labels }, classLabels: { label: names } });
+      writeHf(hfPath(data, 'cub200', file), {
+        image: 'image',
+        images: await Promise.all(labels.map((l) => jpeg(l))),
+        ints: { label: labels },
+        classLabels: { label: names },
+      });
     }
     const config = cub200.configSchema.parse({ source: 'hf' });
     const train = await cub200.open('train', config, options(data, 'cub200', 8));
@@ -199,7 +288,9 @@ describe('cub200 and stanford-dogs from the HF parquet copies', () => {
     expect(Math.abs((await red(train, 2)) - 199)).toBeLessThan(4);
     const test = await cub200.open('test', config, options(data, 'cub200', 8));
     expect([...test.labels]).toEqual([1, 2, 3]);
-    expect(test.source).toBe('hf:efekankavalci/CUB_200_2011 data/test-00000-of-00002.parquet, data/test-00001-of-00002.parquet (official split)');
+    expect(test.source).toBe(
+      'hf:efekankavalci/CUB_200_2011 data/test-00000-of-00002.parquet, data/test-00001-of-00002.parquet (official split)',
+    );
   });
 
   it('remaps amaye15/stanford-dogs labels from alphabetical breed names to synset order and records its split', async () => {
@@ -237,11 +328,29 @@ describe('domainnet from the HF parquet copy', () => {
     const names = [...DOMAINNET_CLASSES];
     // [domain index, label]; spread over the three train files
     const train: [number, number][][] = [
-      [[4, 0], [5, 1], [4, 344]],
-      [[0, 2], [4, 66], [3, 5]],
-      [[1, 7], [2, 8], [4, 9]],
+      [
+        [4, 0],
+        [5, 1],
+        [4, 344],
+      ],
+      [
+        [0, 2],
+        [4, 66],
+        [3, 5],
+      ],
+      [
+        [1, 7],
+        [2, 8],
+        [4, 9],
+      ],
     ];
-    const test: [number, number][] = [[4, 10], [5, 11], [5, 12], [0, 13], [4, 14]];
+    const test: [number, number][] = [
+      [4, 10],
+      [5, 11],
+      [5, 12],
+      [0, 13],
+      [4, 14],
+    ];
     const write = async (file: string, rows: [number, number][]) =>
       writeHf(hfPath(data, 'domainnet', file), {
         image: 'image',
@@ -262,7 +371,9 @@ describe('domainnet from the HF parquet copy', () => {
     expect([...sketch.labels]).toEqual([11, 12]);
     expect(Math.abs((await red(sketch, 1)) - 205)).toBeLessThan(4); // sketch (5): 200 + 12 % 7
     expect([...(await domainNet.open('clipart/test', config, options(data, 'domainnet', 8))).labels]).toEqual([13]);
-    await expect(domainNet.open('painting/test', config, options(data, 'domainnet', 8))).rejects.toThrow('no rows selected');
+    await expect(domainNet.open('painting/test', config, options(data, 'domainnet', 8))).rejects.toThrow(
+      'no rows selected',
+    );
     expect(domainNet.availability?.(config, datasetFiles(data, 'domainnet'))).toMatchObject({ present: true });
     expect(DOMAINNET_DOMAINS[4]).toBe('real');
   });

@@ -4,7 +4,12 @@ import { ConfigError } from '../../src/core/contracts/index.js';
 import { matNumbers, matStrings, readMat } from '../../src/plugins/datasets/mat.js';
 import { writeMat } from '../helpers/mat-writer.js';
 
-const FILES = ['n02085620-Chihuahua/n02085620_10074.jpg', 'n02086240-Shih-Tzu/n02086240_1011.jpg', 'n02116738-African_hunting_dog/n02116738_10024.jpg', 'ünïcödé/Ωmega.jpg'];
+const FILES = [
+  'n02085620-Chihuahua/n02085620_10074.jpg',
+  'n02086240-Shih-Tzu/n02086240_1011.jpg',
+  'n02116738-African_hunting_dog/n02116738_10024.jpg',
+  'ünïcödé/Ωmega.jpg',
+];
 const LABELS = [1, 5, 120, 7];
 
 /** A 128-byte little-endian MAT v5 header. */
@@ -19,7 +24,8 @@ function header(text = 'MATLAB 5.0 MAT-file, hand-built', endian = 'IM', version
 /** Little-endian uint32 words. */
 const u32 = (...words: number[]): Buffer => Buffer.from(Uint32Array.from(words).buffer);
 /** A small-form data element: byte count in the upper 16 bits of the tag, then up to 4 data bytes. */
-const small = (type: number, data: number[]): Buffer => Buffer.concat([u32(((data.length << 16) | type) >>> 0), Buffer.from([...data, 0, 0, 0, 0].slice(0, 4))]);
+const small = (type: number, data: number[]): Buffer =>
+  Buffer.concat([u32(((data.length << 16) | type) >>> 0), Buffer.from([...data, 0, 0, 0, 0].slice(0, 4))]);
 
 describe('readMat (MATLAB Level 5)', () => {
   it.each([
@@ -28,7 +34,10 @@ describe('readMat (MATLAB Level 5)', () => {
     { compress: true, chars: 'utf8', doubles: 'uint8' },
     { compress: false, chars: 'utf8', doubles: 'uint8' },
   ] as const)('reads back cells of strings and N x 1 doubles written with %o', (options) => {
-    const bytes = writeMat({ file_list: FILES, annotation_list: FILES.map((f) => f.replace(/\.jpg$/, '')), labels: LABELS }, options);
+    const bytes = writeMat(
+      { file_list: FILES, annotation_list: FILES.map((f) => f.replace(/\.jpg$/, '')), labels: LABELS },
+      options,
+    );
     expect(bytes.readUInt32LE(128)).toBe(options.compress ? 15 : 14);
     const vars = readMat(bytes, 'x.mat');
     expect([...vars.keys()]).toEqual(['file_list', 'annotation_list', 'labels']);
@@ -37,8 +46,12 @@ describe('readMat (MATLAB Level 5)', () => {
     expect([...matNumbers(vars, 'labels', 'x.mat')]).toEqual(LABELS);
     expect(vars.get('file_list')).toMatchObject({ kind: 'cell', dims: [4, 1] });
     expect(vars.get('labels')).toMatchObject({ kind: 'numeric', className: 'double', dims: [4, 1] });
-    expect(() => matNumbers(vars, 'file_list', 'x.mat')).toThrow("x.mat: variable 'file_list' is a cell array, expected numbers");
-    expect(() => matStrings(vars, 'nothing', 'x.mat')).toThrow("x.mat: no variable 'nothing' (variables: file_list, annotation_list, labels)");
+    expect(() => matNumbers(vars, 'file_list', 'x.mat')).toThrow(
+      "x.mat: variable 'file_list' is a cell array, expected numbers",
+    );
+    expect(() => matStrings(vars, 'nothing', 'x.mat')).toThrow(
+      "x.mat: no variable 'nothing' (variables: file_list, annotation_list, labels)",
+    );
   });
 
   it('reads hand-built bytes: small data elements, miUTF8 and miINT8 chars, a column-major 2-row char array, miUINT8 doubles', () => {
@@ -68,26 +81,44 @@ describe('readMat (MATLAB Level 5)', () => {
     expect(() => readMat(plain.subarray(0, plain.length - 20), 'cut.mat')).toThrow(
       /^cut\.mat: truncated MAT file: a data element of type 14 needs \d+ bytes, only \d+ remain at byte \d+$/,
     );
-    expect(() => readMat(plain.subarray(0, 300), 'cut.mat')).toThrow('cut.mat: truncated MAT file: a data element of type 14 needs');
+    expect(() => readMat(plain.subarray(0, 300), 'cut.mat')).toThrow(
+      'cut.mat: truncated MAT file: a data element of type 14 needs',
+    );
     expect(() => readMat(plain.subarray(0, 300), 'cut.mat')).toThrow(/remain at byte 128$/);
-    expect(() => readMat(plain.subarray(0, 132), 'cut.mat')).toThrow('cut.mat: truncated MAT file: a data element tag needs 8 bytes, only 4 remain at byte 128');
+    expect(() => readMat(plain.subarray(0, 132), 'cut.mat')).toThrow(
+      'cut.mat: truncated MAT file: a data element tag needs 8 bytes, only 4 remain at byte 128',
+    );
     expect(() => readMat(plain.subarray(0, 100), 'cut.mat')).toThrow(ConfigError);
-    expect(() => readMat(plain.subarray(0, 100), 'cut.mat')).toThrow('cut.mat: truncated MAT file: the header needs 128 bytes, found 100');
+    expect(() => readMat(plain.subarray(0, 100), 'cut.mat')).toThrow(
+      'cut.mat: truncated MAT file: the header needs 128 bytes, found 100',
+    );
     const packed = writeMat({ file_list: FILES }, { compress: true });
-    expect(() => readMat(packed.subarray(0, packed.length - 5), 'z.mat')).toThrow(/^z\.mat: truncated MAT file: a data element of type 15 needs \d+ bytes, only \d+ remain at byte 128$/);
+    expect(() => readMat(packed.subarray(0, packed.length - 5), 'z.mat')).toThrow(
+      /^z\.mat: truncated MAT file: a data element of type 15 needs \d+ bytes, only \d+ remain at byte 128$/,
+    );
     // A complete zlib stream whose matrix inside is cut short: the offset is given inside the compressed element.
     const inner = plain.subarray(128, 200);
     const cutInside = Buffer.concat([header(), u32(15, deflateSync(inner).length), deflateSync(inner)]);
-    expect(() => readMat(cutInside, 'in.mat')).toThrow(/^in\.mat: truncated MAT file: .* at byte 0 of the compressed element at byte 128$/);
+    expect(() => readMat(cutInside, 'in.mat')).toThrow(
+      /^in\.mat: truncated MAT file: .* at byte 0 of the compressed element at byte 128$/,
+    );
     const garbage = Buffer.concat([header(), u32(15, 8), Buffer.alloc(8, 0x55)]);
-    expect(() => readMat(garbage, 'g.mat')).toThrow(/^g\.mat: corrupt compressed data element \(zlib: .*\) at byte 128$/);
+    expect(() => readMat(garbage, 'g.mat')).toThrow(
+      /^g\.mat: corrupt compressed data element \(zlib: .*\) at byte 128$/,
+    );
   });
 
   it('rejects big-endian, v7.3 (HDF5) and non-MAT files with a clear message', () => {
-    expect(() => readMat(header(undefined, 'MI'), 'be.mat')).toThrow("be.mat: big-endian MAT-files are not supported (endian indicator 'MI')");
-    expect(() => readMat(header('MATLAB 7.3 MAT-file, Platform: GLNXA64'), 'h5.mat')).toThrow('h5.mat: MATLAB 7.3 (HDF5) MAT-files are not supported');
+    expect(() => readMat(header(undefined, 'MI'), 'be.mat')).toThrow(
+      "be.mat: big-endian MAT-files are not supported (endian indicator 'MI')",
+    );
+    expect(() => readMat(header('MATLAB 7.3 MAT-file, Platform: GLNXA64'), 'h5.mat')).toThrow(
+      'h5.mat: MATLAB 7.3 (HDF5) MAT-files are not supported',
+    );
     expect(() => readMat(Buffer.alloc(200, 1), 'junk.mat')).toThrow('junk.mat: not a MATLAB 5.0 MAT-file');
-    expect(() => readMat(header(undefined, 'IM', 0x0200), 'v.mat')).toThrow('v.mat: unsupported MAT-file version 0x200 at byte 124');
+    expect(() => readMat(header(undefined, 'IM', 0x0200), 'v.mat')).toThrow(
+      'v.mat: unsupported MAT-file version 0x200 at byte 124',
+    );
     expect(readMat(header(), 'empty.mat').size).toBe(0);
   });
 });

@@ -10,7 +10,12 @@ import { tempDir } from '../helpers/index.js';
 import { writeMat } from '../helpers/mat-writer.js';
 import type { MatWriteOptions } from '../helpers/mat-writer.js';
 
-const options = (dataDir: string, imageSize: number) => ({ imageSize, dataDir, files: datasetFiles(dataDir, 'stanford-dogs'), rng: Rng.fromSeed(0) });
+const options = (dataDir: string, imageSize: number) => ({
+  imageSize,
+  dataDir,
+  files: datasetFiles(dataDir, 'stanford-dogs'),
+  rng: Rng.fromSeed(0),
+});
 const dogsDir = (dataDir: string): string => join(dataDir, 'datasets', 'stanford-dogs');
 
 /** One image of the fixture: its path under Images/, 1-based .mat label, split and flat colour (unique to the file). */
@@ -30,7 +35,12 @@ const BREEDS = [
 const ENTRIES: Entry[] = BREEDS.flatMap(({ synset, label, red, test }) =>
   Array.from({ length: 2 + test }, (_, k) => {
     const wnid = synset.slice(0, synset.indexOf('-'));
-    return { path: `${synset}/${wnid}_${1000 + 37 * k}.jpg`, label, split: k < 2 ? 'train' : 'test', colour: [red, 40 + 50 * k, 200 - 40 * k] } as const;
+    return {
+      path: `${synset}/${wnid}_${1000 + 37 * k}.jpg`,
+      label,
+      split: k < 2 ? 'train' : 'test',
+      colour: [red, 40 + 50 * k, 200 - 40 * k],
+    } as const;
   }),
 );
 const TRAIN = ENTRIES.filter((e) => e.split === 'train');
@@ -40,7 +50,14 @@ const VICTIM = TRAIN[0] as Entry;
 
 /** A list .mat as in lists.tar: file_list, annotation_list (no .jpg) and labels, N x 1 each. */
 const listMat = (entries: readonly Entry[], format: MatWriteOptions = {}): Buffer =>
-  writeMat({ file_list: entries.map((e) => e.path), annotation_list: entries.map((e) => e.path.replace(/\.jpg$/, '')), labels: entries.map((e) => e.label) }, format);
+  writeMat(
+    {
+      file_list: entries.map((e) => e.path),
+      annotation_list: entries.map((e) => e.path.replace(/\.jpg$/, '')),
+      labels: entries.map((e) => e.label),
+    },
+    format,
+  );
 
 let imagesRoot: string;
 beforeAll(async () => {
@@ -56,7 +73,11 @@ beforeAll(async () => {
 });
 
 /** Writes images.tar and lists.tar (plain tars, as published) into the dataset folder of `dataDir`. */
-async function archives(dataDir: string, lists: Record<string, Buffer>, imagesFrom = imagesRoot): Promise<{ images: string; lists: string }> {
+async function archives(
+  dataDir: string,
+  lists: Record<string, Buffer>,
+  imagesFrom = imagesRoot,
+): Promise<{ images: string; lists: string }> {
   const dir = dogsDir(dataDir);
   mkdirSync(dir, { recursive: true });
   await tar.c({ file: join(dir, 'images.tar'), cwd: imagesFrom, portable: true }, ['Images']);
@@ -76,12 +97,16 @@ const officialLists = (format: MatWriteOptions = {}): Record<string, Buffer> => 
 /** The flat colour decoded at pixel (0, 0) of each image of a split. */
 async function colours(split: Awaited<ReturnType<typeof stanfordDogs.open>>, size: number): Promise<number[][]> {
   const batch = await split.read(Array.from({ length: split.size }, (_, i) => i));
-  return Array.from({ length: split.size }, (_, i) => [...batch.pixels.subarray(i * size * size * 3, i * size * size * 3 + 3)]);
+  return Array.from({ length: split.size }, (_, i) => [
+    ...batch.pixels.subarray(i * size * size * 3, i * size * size * 3 + 3),
+  ]);
 }
 
 function expectColours(actual: number[][], entries: readonly Entry[]): void {
   expect(actual).toHaveLength(entries.length);
-  actual.forEach((rgb, i) => rgb.forEach((v, c) => expect(Math.abs(v - ((entries[i] as Entry).colour[c] as number))).toBeLessThanOrEqual(6)));
+  actual.forEach((rgb, i) =>
+    rgb.forEach((v, c) => expect(Math.abs(v - ((entries[i] as Entry).colour[c] as number))).toBeLessThanOrEqual(6)),
+  );
 }
 
 describe('stanford-dogs', () => {
@@ -93,8 +118,18 @@ describe('stanford-dogs', () => {
     expect([...STANFORD_DOGS_SYNSETS].sort()).toEqual(STANFORD_DOGS_SYNSETS);
     expect(STANFORD_DOGS_SYNSETS[0]).toBe('n02085620-Chihuahua');
     expect(STANFORD_DOGS_SYNSETS[119]).toBe('n02116738-African_hunting_dog');
-    expect(description.classNames.slice(0, 5)).toEqual(['Chihuahua', 'Japanese spaniel', 'Maltese dog', 'Pekinese', 'Shih-Tzu']);
-    expect([description.classNames[11], description.classNames[102], description.classNames[119]]).toEqual(['beagle', 'pug', 'African hunting dog']);
+    expect(description.classNames.slice(0, 5)).toEqual([
+      'Chihuahua',
+      'Japanese spaniel',
+      'Maltese dog',
+      'Pekinese',
+      'Shih-Tzu',
+    ]);
+    expect([description.classNames[11], description.classNames[102], description.classNames[119]]).toEqual([
+      'beagle',
+      'pug',
+      'African hunting dog',
+    ]);
   });
 
   it.each([
@@ -132,7 +167,10 @@ describe('stanford-dogs', () => {
     mkdirSync(join(corrupt, 'Images'));
     for (const breed of BREEDS) mkdirSync(join(corrupt, 'Images', breed.synset));
     for (const e of ENTRIES) copyFileSync(join(imagesRoot, 'Images', e.path), join(corrupt, 'Images', e.path));
-    writeFileSync(join(corrupt, 'Images', VICTIM.path), Buffer.alloc(statSync(join(imagesRoot, 'Images', VICTIM.path)).size, 7));
+    writeFileSync(
+      join(corrupt, 'Images', VICTIM.path),
+      Buffer.alloc(statSync(join(imagesRoot, 'Images', VICTIM.path)).size, 7),
+    );
     const size = statSync(images).size;
     await tar.c({ file: images, cwd: corrupt, portable: true }, ['Images']);
     utimesSync(images, 1_700_000_000, 1_700_000_000);
@@ -150,13 +188,22 @@ describe('stanford-dogs', () => {
   it('names the file of a missing split list, a truncated list, a label that disagrees with its folder and a missing image', async () => {
     const data = tempDir();
     const { lists } = await archives(data, { 'file_list.mat': listMat(ENTRIES), 'train_list.mat': listMat(TRAIN) });
-    await expect(stanfordDogs.open('test', {}, options(data, 8))).rejects.toThrow(`${lists}: no test_list.mat inside; the archive is incomplete`);
-    await expect(stanfordDogs.open('val', {}, options(data, 8))).rejects.toThrow("stanford-dogs has no split 'val' (splits: train, test)");
+    await expect(stanfordDogs.open('test', {}, options(data, 8))).rejects.toThrow(
+      `${lists}: no test_list.mat inside; the archive is incomplete`,
+    );
+    await expect(stanfordDogs.open('val', {}, options(data, 8))).rejects.toThrow(
+      "stanford-dogs has no split 'val' (splits: train, test)",
+    );
 
     const truncated = listMat(TRAIN, { compress: true });
-    await archives(data, { 'train_list.mat': truncated.subarray(0, truncated.length - 9), 'test_list.mat': listMat(TEST) });
+    await archives(data, {
+      'train_list.mat': truncated.subarray(0, truncated.length - 9),
+      'test_list.mat': listMat(TEST),
+    });
     await expect(stanfordDogs.open('train', {}, options(data, 8))).rejects.toThrow(
-      new RegExp(`^train_list\\.mat in ${lists.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: truncated MAT file: .* at byte \\d+$`),
+      new RegExp(
+        `^train_list\\.mat in ${lists.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: truncated MAT file: .* at byte \\d+$`,
+      ),
     );
 
     const mislabelled = TEST.map((e, i) => (i === 2 ? { ...e, label: 1 } : e));
@@ -166,7 +213,10 @@ describe('stanford-dogs', () => {
     );
 
     const ghost: Entry = { path: 'n02110958-pug/n02110958_9999.jpg', label: 103, split: 'train', colour: [0, 0, 0] };
-    const { images } = await archives(data, { 'train_list.mat': listMat([...TRAIN, ghost]), 'test_list.mat': listMat(TEST) });
+    const { images } = await archives(data, {
+      'train_list.mat': listMat([...TRAIN, ghost]),
+      'test_list.mat': listMat(TEST),
+    });
     await expect(stanfordDogs.open('train', {}, options(data, 8))).rejects.toThrow(
       `${images}: 1 listed image(s) are not in the archive: Images/n02110958-pug/n02110958_9999.jpg`,
     );

@@ -92,7 +92,12 @@ function paretuneCommands(line: string): string[][] {
 
 /** Every paretune command line of README.md and docs/*.md, with where it is. */
 function docExamples(): Example[] {
-  const files = ['README.md', ...readdirSync(join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const files = [
+    'README.md',
+    ...readdirSync(join(REPO_ROOT, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
   const examples: Example[] = [];
   for (const file of files) {
     let language: string | undefined;
@@ -110,7 +115,8 @@ function docExamples(): Example[] {
           return;
         }
         const error = /\s#\s*(paretune: .*)$/.exec(text)?.[1];
-        for (const argv of paretuneCommands(pending + text)) examples.push({ file, line: index + 1, argv, ...(error === undefined ? {} : { error }) });
+        for (const argv of paretuneCommands(pending + text))
+          examples.push({ file, line: index + 1, argv, ...(error === undefined ? {} : { error }) });
         pending = '';
       });
   }
@@ -137,11 +143,17 @@ function valueProblems(registry: PluginRegistry, option: string, value: string):
     case '--shift':
       return names('shift');
     case '--model': {
-      const known = PRESETS.some((p) => p.name === value) || value.startsWith('hf:') || /^\.{0,2}\//.test(value) || value.endsWith('.safetensors');
+      const known =
+        PRESETS.some((p) => p.name === value) ||
+        value.startsWith('hf:') ||
+        /^\.{0,2}\//.test(value) ||
+        value.endsWith('.safetensors');
       return known ? [] : [`--model: '${value}' is no preset, hf: source or path`];
     }
     case '--eps':
-      return value.split(',').every((r) => Number.isFinite(parseFraction(r))) ? [] : [`--eps: '${value}' is not a list of radii`];
+      return value.split(',').every((r) => Number.isFinite(parseFraction(r)))
+        ? []
+        : [`--eps: '${value}' is not a list of radii`];
     default:
       if (!option.endsWith('config')) return [];
       try {
@@ -182,11 +194,13 @@ function problems(program: Command, registry: PluginRegistry, argv: readonly str
   }
   if (command !== undefined) {
     const args = command.registeredArguments;
-    if (positional.length > args.length) found.push(`${command.name()} takes ${args.length} argument(s), got ${positional.join(' ')}`);
+    if (positional.length > args.length)
+      found.push(`${command.name()} takes ${args.length} argument(s), got ${positional.join(' ')}`);
     const missing = args.filter((a, i) => a.required && positional[i] === undefined).map((a) => a.name());
     if (missing.length > 0) found.push(`${command.name()} needs ${missing.join(', ')}`);
     for (const option of command.options.filter((o) => o.mandatory)) {
-      if (!argv.some((w) => w === option.long || w.startsWith(`${option.long}=`))) found.push(`${command.name()} needs ${option.long}`);
+      if (!argv.some((w) => w === option.long || w.startsWith(`${option.long}=`)))
+        found.push(`${command.name()} needs ${option.long}`);
     }
   }
   return found;
@@ -207,16 +221,26 @@ describe('shell examples in README.md and docs/', () => {
 
   it('finds the examples', () => {
     expect(examples.length).toBeGreaterThan(20);
-    expect(examples.map((e) => e.file)).toEqual(expect.arrayContaining(['README.md', 'docs/runs.md', 'docs/models.md']));
+    expect(examples.map((e) => e.file)).toEqual(
+      expect.arrayContaining(['README.md', 'docs/runs.md', 'docs/models.md']),
+    );
   });
 
   it('catches an example the CLI would refuse', () => {
     const program = buildProgram({ stdout: () => {}, stderr: () => {}, cwd: tempDir(), env: {} });
-    expect(problems(program, registry, ['run', '--model', 'vit-bench-32', '--dataset', 'toy', '--strategy', 'lora+bitfat', '--stpes', '2'])).toEqual([
-      "--dataset: no dataset 'toy'",
-      "--strategy: no strategy 'bitfat'",
-      'unknown option --stpes of run',
-    ]);
+    expect(
+      problems(program, registry, [
+        'run',
+        '--model',
+        'vit-bench-32',
+        '--dataset',
+        'toy',
+        '--strategy',
+        'lora+bitfat',
+        '--stpes',
+        '2',
+      ]),
+    ).toEqual(["--dataset: no dataset 'toy'", "--strategy: no strategy 'bitfat'", 'unknown option --stpes of run']);
     expect(problems(program, registry, ['frontiers'])).toEqual(["unknown command 'frontiers'"]);
     expect(problems(program, registry, ['params', '--model', 'vit-bench-32', '--config', '{rank:4}'])).toEqual([
       "--config: '{rank:4}' is not JSON",
@@ -227,7 +251,10 @@ describe('shell examples in README.md and docs/', () => {
   it('every paretune command line is one the CLI accepts', () => {
     const program = buildProgram({ stdout: () => {}, stderr: () => {}, cwd: tempDir(), env: {} });
     const refused = examples
-      .map((e) => ({ at: `${e.file}:${e.line}: paretune ${e.argv.join(' ')}`, problems: problems(program, registry, e.argv) }))
+      .map((e) => ({
+        at: `${e.file}:${e.line}: paretune ${e.argv.join(' ')}`,
+        problems: problems(program, registry, e.argv),
+      }))
       .filter((e) => e.problems.length > 0);
     expect(refused).toEqual([]);
   });
@@ -238,9 +265,14 @@ describe('shell examples in README.md and docs/', () => {
     const failed: string[] = [];
     for (const e of quick) {
       const dir = tempDir();
-      const result = await cli([...e.argv], dir, { PARETUNE_DB: join(dir, 'paretune.db'), PARETUNE_CACHE_DIR: join(dir, 'cache') });
-      const expected = e.error === undefined ? result.code === 0 : result.code === 1 && result.stderr === `${e.error}\n`;
-      if (!expected) failed.push(`${e.file}:${e.line}: paretune ${e.argv.join(' ')}: exit ${result.code}: ${result.stderr}`);
+      const result = await cli([...e.argv], dir, {
+        PARETUNE_DB: join(dir, 'paretune.db'),
+        PARETUNE_CACHE_DIR: join(dir, 'cache'),
+      });
+      const expected =
+        e.error === undefined ? result.code === 0 : result.code === 1 && result.stderr === `${e.error}\n`;
+      if (!expected)
+        failed.push(`${e.file}:${e.line}: paretune ${e.argv.join(' ')}: exit ${result.code}: ${result.stderr}`);
     }
     expect(failed).toEqual([]);
   });

@@ -17,7 +17,8 @@ import { cli, REPO_ROOT, tempDir, tinyCheckpoint, toyDatasetPackage } from '../h
 const GIVEN_REDIS = process.env['PARETUNE_TEST_REDIS_URL'];
 const REDIS_SERVER_INSTALLED = spawnSync('redis-server', ['--version']).status === 0;
 const SKIP = GIVEN_REDIS === undefined && !REDIS_SERVER_INSTALLED && !process.env['CI'];
-if (SKIP) console.warn('distributed execution tests skipped: no redis-server on PATH and PARETUNE_TEST_REDIS_URL is not set');
+if (SKIP)
+  console.warn('distributed execution tests skipped: no redis-server on PATH and PARETUNE_TEST_REDIS_URL is not set');
 const MAIN = join(REPO_ROOT, 'dist/src/cli/main.js');
 
 interface Child {
@@ -34,12 +35,19 @@ afterEach(() => {
 });
 
 function start(args: string[], env: NodeJS.ProcessEnv): Child {
-  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, PARETUNE_BACKEND: 'wasm', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    env: { ...process.env, PARETUNE_BACKEND: 'wasm', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  return { process: child, output: () => output, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
+  return {
+    process: child,
+    output: () => output,
+    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+  };
 }
 
 async function until(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
@@ -51,15 +59,25 @@ async function until(condition: () => boolean, what: string, ms = 60_000): Promi
 
 type Point = { step: number; name: string; context: Record<string, unknown>; value: number };
 const byIdentity = (points: readonly Point[]): Map<string, number> =>
-  new Map(points.map((p) => [`${p.step} ${p.name} ${JSON.stringify(Object.entries(p.context).sort(([a], [b]) => (a < b ? -1 : 1)))}`, p.value]));
+  new Map(
+    points.map((p) => [
+      `${p.step} ${p.name} ${JSON.stringify(Object.entries(p.context).sort(([a], [b]) => (a < b ? -1 : 1)))}`,
+      p.value,
+    ]),
+  );
 
 /** The points of the experiment's run with these strategies and seed, run uninterrupted in this process. */
 async function uninterruptedPoints(experiment: string, spec: unknown): Promise<Point[]> {
   const { strategies, seed } = spec as { strategies: unknown[]; seed: number };
   const single = join(tempDir(), 'study.json');
-  writeFileSync(single, JSON.stringify({ ...JSON.parse(readFileSync(experiment, 'utf8')), name: 'reference', strategies, seeds: [seed] }));
+  writeFileSync(
+    single,
+    JSON.stringify({ ...JSON.parse(readFileSync(experiment, 'utf8')), name: 'reference', strategies, seeds: [seed] }),
+  );
   const db = join(tempDir(), 'reference.db');
-  const reference = await cli(['--plugin', plugin, 'experiment', single, '--workers', '1', '--quiet'], tempDir(), { PARETUNE_DB: db });
+  const reference = await cli(['--plugin', plugin, 'experiment', single, '--workers', '1', '--quiet'], tempDir(), {
+    PARETUNE_DB: db,
+  });
   expect(reference.code, reference.stderr).toBe(0);
   const store = Store.open(db);
   try {
@@ -71,7 +89,24 @@ async function uninterruptedPoints(experiment: string, spec: unknown): Promise<P
 
 /** A redis-server of the tests' own, ready for clients: with persistence it appends every write to disk. */
 async function startRedis(dir: string, port: number, persistence: boolean): Promise<ChildProcess> {
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', persistence ? 'yes' : 'no', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
+  const server = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      persistence ? 'yes' : 'no',
+      '--appendfsync',
+      'always',
+      '--save',
+      '',
+    ],
+    { stdio: 'ignore' },
+  );
   const client = new Redis(port, '127.0.0.1', { retryStrategy: () => 100 });
   client.on('error', () => undefined);
   try {
@@ -126,7 +161,8 @@ describe.skipIf(SKIP)('distributed execution (BullMQ on a real Redis)', () => {
       url = GIVEN_REDIS;
       return;
     }
-    if (!REDIS_SERVER_INSTALLED) throw new Error('with CI set these tests need redis-server on PATH or PARETUNE_TEST_REDIS_URL');
+    if (!REDIS_SERVER_INSTALLED)
+      throw new Error('with CI set these tests need redis-server on PATH or PARETUNE_TEST_REDIS_URL');
     const port = await freePort();
     privateRedis = await startRedis(tempDir(), port, false);
     url = `redis://127.0.0.1:${port}`;
@@ -145,10 +181,16 @@ describe.skipIf(SKIP)('distributed execution (BullMQ on a real Redis)', () => {
     await redis.quit();
     const db = join(tempDir(), 'coordinator.db');
     const workerArgs = ['--plugin', plugin, 'worker', '--redis', url, '--lock-duration', '1500'];
-    const workers = [start(workerArgs, { PARETUNE_DATA_DIR: tempDir() }), start(workerArgs, { PARETUNE_DATA_DIR: tempDir() })];
+    const workers = [
+      start(workerArgs, { PARETUNE_DATA_DIR: tempDir() }),
+      start(workerArgs, { PARETUNE_DATA_DIR: tempDir() }),
+    ];
     await until(() => workers.every((w) => w.output().includes('worker ready')), 'the workers');
 
-    const coordinator = start(['--plugin', plugin, 'experiment', experimentFile, '--redis', url, '--db', db, '--json'], { PARETUNE_DATA_DIR: tempDir() });
+    const coordinator = start(
+      ['--plugin', plugin, 'experiment', experimentFile, '--redis', url, '--db', db, '--json'],
+      { PARETUNE_DATA_DIR: tempDir() },
+    );
     // Kill whichever worker is running a run once the coordinator has stored that run's checkpoint at step 600.
     let victim: { worker: Child; runId: string } | undefined;
     await until(() => {
@@ -156,7 +198,9 @@ describe.skipIf(SKIP)('distributed execution (BullMQ on a real Redis)', () => {
       try {
         for (const run of store.listRuns()) {
           if ((store.latestCheckpoint(run.id)?.step ?? 0) < 600 || run.status !== 'running') continue;
-          const worker = workers.find((w) => w.output().includes(`starting run ${run.id}`) && !w.output().includes(`finished run ${run.id}`));
+          const worker = workers.find(
+            (w) => w.output().includes(`starting run ${run.id}`) && !w.output().includes(`finished run ${run.id}`),
+          );
           if (worker !== undefined) victim = { worker, runId: run.id };
         }
       } finally {
@@ -183,7 +227,9 @@ describe.skipIf(SKIP)('distributed execution (BullMQ on a real Redis)', () => {
 
     // Cancelling reaches a running job: Ctrl-C on the coordinator stops the run on its worker after the current step.
     const cancelDb = join(tempDir(), 'cancel.db');
-    const cancelled = start(['--plugin', plugin, 'experiment', experimentFile, '--redis', url, '--db', cancelDb], { PARETUNE_DATA_DIR: tempDir() });
+    const cancelled = start(['--plugin', plugin, 'experiment', experimentFile, '--redis', url, '--db', cancelDb], {
+      PARETUNE_DATA_DIR: tempDir(),
+    });
     await until(() => /started on wasm/.test(cancelled.output()), 'a run to start');
     cancelled.process.kill('SIGINT');
     expect(await cancelled.exited).toBe(130);
@@ -196,7 +242,10 @@ describe.skipIf(SKIP)('distributed execution (BullMQ on a real Redis)', () => {
 
     // Running the experiment again finishes it: the cancelled runs are queued again and resume.
     const before = survivor.output().length;
-    const again = start(['--plugin', plugin, 'experiment', experimentFile, '--redis', url, '--db', cancelDb, '--quiet'], { PARETUNE_DATA_DIR: tempDir() });
+    const again = start(
+      ['--plugin', plugin, 'experiment', experimentFile, '--redis', url, '--db', cancelDb, '--quiet'],
+      { PARETUNE_DATA_DIR: tempDir() },
+    );
     expect(await again.exited, again.output()).toBe(0);
     const finished = Store.open(cancelDb);
     expect(finished.listRuns().map((r) => r.status)).toEqual(['finished', 'finished', 'finished', 'finished']);
@@ -210,57 +259,82 @@ describe.skipIf(SKIP)('distributed execution (BullMQ on a real Redis)', () => {
   it.each([
     { persistence: true, what: 'keeps the queue' },
     { persistence: false, what: 'forgets the queue' },
-  ])('a Redis restart that $what loses no run and no point; the coordinator and the worker say so and go on', async ({ persistence }) => {
-    const dir = tempDir();
-    const port = await freePort();
-    const restartedUrl = `redis://127.0.0.1:${port}`;
-    let redis = await startRedis(dir, port, persistence);
-    children.add(redis);
-    const study = join(tempDir(), 'study.json');
-    // Two runs for one worker: while Redis is away, one run is running and the other waits in the queue.
-    writeFileSync(study, JSON.stringify({ ...JSON.parse(readFileSync(experimentFile, 'utf8')), name: 'restart', seeds: [0] }));
-    const db = join(tempDir(), 'coordinator.db');
-    const worker = start(['--plugin', plugin, 'worker', '--redis', restartedUrl], { PARETUNE_DATA_DIR: tempDir() });
-    await until(() => worker.output().includes('worker ready'), 'the worker');
-    const coordinator = start(['--plugin', plugin, 'experiment', study, '--redis', restartedUrl, '--db', db, '--json'], { PARETUNE_DATA_DIR: tempDir() });
-    await until(() => {
+  ])(
+    'a Redis restart that $what loses no run and no point; the coordinator and the worker say so and go on',
+    async ({ persistence }) => {
+      const dir = tempDir();
+      const port = await freePort();
+      const restartedUrl = `redis://127.0.0.1:${port}`;
+      let redis = await startRedis(dir, port, persistence);
+      children.add(redis);
+      const study = join(tempDir(), 'study.json');
+      // Two runs for one worker: while Redis is away, one run is running and the other waits in the queue.
+      writeFileSync(
+        study,
+        JSON.stringify({ ...JSON.parse(readFileSync(experimentFile, 'utf8')), name: 'restart', seeds: [0] }),
+      );
+      const db = join(tempDir(), 'coordinator.db');
+      const worker = start(['--plugin', plugin, 'worker', '--redis', restartedUrl], { PARETUNE_DATA_DIR: tempDir() });
+      await until(() => worker.output().includes('worker ready'), 'the worker');
+      const coordinator = start(
+        ['--plugin', plugin, 'experiment', study, '--redis', restartedUrl, '--db', db, '--json'],
+        { PARETUNE_DATA_DIR: tempDir() },
+      );
+      await until(() => {
+        const store = Store.open(db);
+        try {
+          return store
+            .listRuns()
+            .some((run) => run.status === 'running' && (store.latestCheckpoint(run.id)?.step ?? 0) >= 300);
+        } finally {
+          store.close();
+        }
+      }, 'a run past its checkpoint at step 300');
+
+      redis.kill('SIGTERM');
+      await new Promise((resolve) => redis.once('exit', resolve));
+      const lost = `lost the connection to Redis at ${restartedUrl}; reconnecting`;
+      await until(() => coordinator.output().includes(lost) && worker.output().includes(lost), 'both to notice');
+      await sleep(2000);
+      redis = await startRedis(dir, port, persistence);
+      children.add(redis);
+      await until(
+        () =>
+          coordinator.output().includes(`reconnected to Redis at ${restartedUrl}`) &&
+          worker.output().includes(`reconnected to Redis at ${restartedUrl}`),
+        'both to reconnect',
+      );
+      // Without persistence the coordinator queues both runs again; the worker finishes the one it had, and skips
+      // that one's new job.
+      await until(
+        () => coordinator.output().split('queueing it again').length - 1 === (persistence ? 0 : 2),
+        'the lost runs to be queued again',
+        10_000,
+      );
+
+      expect(await coordinator.exited, coordinator.output()).toBe(0);
+      // One line each way, not a stack trace per reconnection attempt.
+      for (const output of [coordinator.output(), worker.output()]) expect(output).not.toMatch(/ECONN|\n\s+at /);
+      await until(
+        () => worker.output().split('finished run').length - 1 === 2,
+        'the worker to finish both runs',
+        10_000,
+      );
+      expect(worker.output().split('starting run').length - 1).toBe(2);
+      expect(worker.output().includes('is already finished; skipping its job')).toBe(!persistence);
       const store = Store.open(db);
-      try {
-        return store.listRuns().some((run) => run.status === 'running' && (store.latestCheckpoint(run.id)?.step ?? 0) >= 300);
-      } finally {
-        store.close();
+      const runs = store.listRuns();
+      const stored = runs.map((run) => ({ spec: run.spec, status: run.status, points: store.points(run.id) }));
+      store.close();
+      expect(stored.map((run) => run.status)).toEqual(['finished', 'finished']);
+      for (const run of stored) {
+        const expected = await uninterruptedPoints(study, run.spec);
+        expect(run.points).toHaveLength(expected.length);
+        expect(byIdentity(run.points)).toEqual(byIdentity(expected));
       }
-    }, 'a run past its checkpoint at step 300');
-
-    redis.kill('SIGTERM');
-    await new Promise((resolve) => redis.once('exit', resolve));
-    const lost = `lost the connection to Redis at ${restartedUrl}; reconnecting`;
-    await until(() => coordinator.output().includes(lost) && worker.output().includes(lost), 'both to notice');
-    await sleep(2000);
-    redis = await startRedis(dir, port, persistence);
-    children.add(redis);
-    await until(() => coordinator.output().includes(`reconnected to Redis at ${restartedUrl}`) && worker.output().includes(`reconnected to Redis at ${restartedUrl}`), 'both to reconnect');
-    // Without persistence the coordinator queues both runs again; the worker finishes the one it had, and skips
-    // that one's new job.
-    await until(() => coordinator.output().split('queueing it again').length - 1 === (persistence ? 0 : 2), 'the lost runs to be queued again', 10_000);
-
-    expect(await coordinator.exited, coordinator.output()).toBe(0);
-    // One line each way, not a stack trace per reconnection attempt.
-    for (const output of [coordinator.output(), worker.output()]) expect(output).not.toMatch(/ECONN|\n\s+at /);
-    await until(() => worker.output().split('finished run').length - 1 === 2, 'the worker to finish both runs', 10_000);
-    expect(worker.output().split('starting run').length - 1).toBe(2);
-    expect(worker.output().includes('is already finished; skipping its job')).toBe(!persistence);
-    const store = Store.open(db);
-    const runs = store.listRuns();
-    const stored = runs.map((run) => ({ spec: run.spec, status: run.status, points: store.points(run.id) }));
-    store.close();
-    expect(stored.map((run) => run.status)).toEqual(['finished', 'finished']);
-    for (const run of stored) {
-      const expected = await uninterruptedPoints(study, run.spec);
-      expect(run.points).toHaveLength(expected.length);
-      expect(byIdentity(run.points)).toEqual(byIdentity(expected));
-    }
-  }, 240_000);
+    },
+    240_000,
+  );
 
   it('two coordinators share one Redis and its workers, each recording only its own runs; a coordinator killed mid-run is taken over when started again', async () => {
     const redis = new Redis(url);
@@ -273,14 +347,21 @@ describe.skipIf(SKIP)('distributed execution (BullMQ on a real Redis)', () => {
       return file;
     };
     const workerArgs = ['--plugin', plugin, 'worker', '--redis', url];
-    const workers = [start(workerArgs, { PARETUNE_DATA_DIR: tempDir() }), start(workerArgs, { PARETUNE_DATA_DIR: tempDir() })];
+    const workers = [
+      start(workerArgs, { PARETUNE_DATA_DIR: tempDir() }),
+      start(workerArgs, { PARETUNE_DATA_DIR: tempDir() }),
+    ];
     await until(() => workers.every((w) => w.output().includes('worker ready')), 'the workers');
 
     // Two coordinators at once (say an API server and a CLI experiment), each on its own database.
     const studies = [studyOf('first', ['lora']), studyOf('second', ['bitfit'])];
     const dbs = [join(tempDir(), 'first.db'), join(tempDir(), 'second.db')];
     const killedAt = { step: 0 };
-    let coordinators = studies.map((study, i) => start(['--plugin', plugin, 'experiment', study, '--redis', url, '--db', dbs[i] as string], { PARETUNE_DATA_DIR: tempDir() }));
+    let coordinators = studies.map((study, i) =>
+      start(['--plugin', plugin, 'experiment', study, '--redis', url, '--db', dbs[i] as string], {
+        PARETUNE_DATA_DIR: tempDir(),
+      }),
+    );
     // The first one is killed once its run has a checkpoint past step 300, then started again.
     await until(() => {
       const store = Store.open(dbs[0] as string);
@@ -294,7 +375,12 @@ describe.skipIf(SKIP)('distributed execution (BullMQ on a real Redis)', () => {
     coordinators[0]?.process.kill('SIGKILL');
     await coordinators[0]?.exited;
     await sleep(1000); // the worker goes on, reporting to the queue of the killed coordinator
-    coordinators = [start(['--plugin', plugin, 'experiment', studies[0] as string, '--redis', url, '--db', dbs[0] as string], { PARETUNE_DATA_DIR: tempDir() }), coordinators[1] as Child];
+    coordinators = [
+      start(['--plugin', plugin, 'experiment', studies[0] as string, '--redis', url, '--db', dbs[0] as string], {
+        PARETUNE_DATA_DIR: tempDir(),
+      }),
+      coordinators[1] as Child,
+    ];
     for (const coordinator of coordinators) expect(await coordinator.exited, coordinator.output()).toBe(0);
 
     for (const [i, db] of dbs.entries()) {
@@ -302,7 +388,9 @@ describe.skipIf(SKIP)('distributed execution (BullMQ on a real Redis)', () => {
       const runs = store.listRuns();
       const points = runs.map((run) => store.points(run.id));
       store.close();
-      expect(runs.map((run) => [run.status, (run.spec as { strategies: string[] }).strategies[0]])).toEqual([['finished', i === 0 ? 'lora' : 'bitfit']]);
+      expect(runs.map((run) => [run.status, (run.spec as { strategies: string[] }).strategies[0]])).toEqual([
+        ['finished', i === 0 ? 'lora' : 'bitfit'],
+      ]);
       const expected = await uninterruptedPoints(studies[i] as string, runs[0]?.spec);
       expect(points[0]).toHaveLength(expected.length);
       expect(byIdentity(points[0] ?? [])).toEqual(byIdentity(expected));
@@ -314,7 +402,10 @@ describe.skipIf(SKIP)('distributed execution (BullMQ on a real Redis)', () => {
 
   it('says clearly when Redis cannot be reached, and stores nothing', async () => {
     const db = join(tempDir(), 'nothing.db');
-    const result = await cli(['--plugin', plugin, 'experiment', experimentFile, '--redis', 'redis://127.0.0.1:1', '--db', db], tempDir());
+    const result = await cli(
+      ['--plugin', plugin, 'experiment', experimentFile, '--redis', 'redis://127.0.0.1:1', '--db', db],
+      tempDir(),
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('cannot reach Redis at redis://127.0.0.1:1');
     const store = Store.open(db);
@@ -324,6 +415,8 @@ describe.skipIf(SKIP)('distributed execution (BullMQ on a real Redis)', () => {
     expect(server.stderr).toContain('cannot reach Redis at redis://127.0.0.1:1');
     const worker = await cli(['worker', '--redis', 'redis://127.0.0.1:1'], tempDir());
     expect(worker.stderr).toContain('cannot reach Redis at redis://127.0.0.1:1');
-    expect((await cli(['worker'], tempDir(), { PARETUNE_REDIS_URL: '' })).stderr).toContain('paretune worker needs --redis <url> or PARETUNE_REDIS_URL');
+    expect((await cli(['worker'], tempDir(), { PARETUNE_REDIS_URL: '' })).stderr).toContain(
+      'paretune worker needs --redis <url> or PARETUNE_REDIS_URL',
+    );
   }, 60_000);
 });

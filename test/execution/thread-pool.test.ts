@@ -26,18 +26,29 @@ describe('runs on worker threads', () => {
       file,
       JSON.stringify({
         name: 'crashes',
-        base: { model: await tinyCheckpoint(dir), attacks: [], training: { steps: 4, batchSize: 16, warmupSteps: 0 }, evaluation: { schedule: [0, 4], trainSample: 10 } },
+        base: {
+          model: await tinyCheckpoint(dir),
+          attacks: [],
+          training: { steps: 4, batchSize: 16, warmupSteps: 0 },
+          evaluation: { schedule: [0, 4], trainSample: 10 },
+        },
         strategies: ['lora', 'bitfit'],
         datasets: ['crashing', 'toy'],
         seeds: [0],
       }),
     );
     const db = join(dir, 'study.db');
-    const result = await cliProcess(['--plugin', toyDatasetPackage(), '--plugin', crashing, 'experiment', file, '--quiet', '--workers', '2'], dir, { PARETUNE_DB: db });
+    const result = await cliProcess(
+      ['--plugin', toyDatasetPackage(), '--plugin', crashing, 'experiment', file, '--quiet', '--workers', '2'],
+      dir,
+      { PARETUNE_DB: db },
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('2 of 4 runs failed');
     const store = Store.open(db);
-    const runs = store.listRuns().map((r) => ({ dataset: (r.spec as { dataset: string }).dataset, status: r.status, error: r.error }));
+    const runs = store
+      .listRuns()
+      .map((r) => ({ dataset: (r.spec as { dataset: string }).dataset, status: r.status, error: r.error }));
     store.close();
     expect(runs.filter((r) => r.dataset === 'toy').map((r) => r.status)).toEqual(['finished', 'finished']);
     for (const run of runs.filter((r) => r.dataset === 'crashing')) {

@@ -1,11 +1,26 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { aboveAverage, aupf, hypervolume2d, nonDominated, paretoFrontier, pearson, spearman } from '../../src/core/frontier/index.js';
+import {
+  aboveAverage,
+  aupf,
+  hypervolume2d,
+  nonDominated,
+  paretoFrontier,
+  pearson,
+  spearman,
+} from '../../src/core/frontier/index.js';
 import type { Objective } from '../../src/core/frontier/index.js';
 
-const CHECK: [number, number][] = [[0.9, 0.1], [0.7, 0.4], [0.5, 0.5]];
+const CHECK: [number, number][] = [
+  [0.9, 0.1],
+  [0.7, 0.4],
+  [0.5, 0.5],
+];
 const unitPoint = fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }));
-const OBJECTIVES: [Objective, Objective] = [{ metric: 'accuracy', sense: 'max' }, { metric: 'robust_accuracy', sense: 'max' }];
+const OBJECTIVES: [Objective, Objective] = [
+  { metric: 'accuracy', sense: 'max' },
+  { metric: 'robust_accuracy', sense: 'max' },
+];
 
 describe('AUPF (protocol.md §7 check values)', () => {
   it('is 0.35 for the reference points, unchanged by a dominated point or a duplicate, 0 when empty', () => {
@@ -32,14 +47,18 @@ describe('AUPF (protocol.md §7 check values)', () => {
 
   it('is invariant to point order, ignores dominated points and scales linearly with an axis', () => {
     fc.assert(
-      fc.property(fc.array(unitPoint, { minLength: 1, maxLength: 20 }), fc.double({ min: 0.1, max: 10, noNaN: true }), (points, scale) => {
-        const area = aupf(points);
-        expect(aupf([...points].reverse())).toBeCloseTo(area, 12);
-        const front = nonDominated(points).map((i) => points[i] as [number, number]);
-        expect(aupf(front)).toBeCloseTo(area, 12);
-        expect(aupf(points.map(([a, r]) => [a, r * scale]))).toBeCloseTo(area * scale, 10);
-        expect(aupf(points.map(([a, r]) => [a * scale, r]))).toBeCloseTo(area * scale, 10);
-      }),
+      fc.property(
+        fc.array(unitPoint, { minLength: 1, maxLength: 20 }),
+        fc.double({ min: 0.1, max: 10, noNaN: true }),
+        (points, scale) => {
+          const area = aupf(points);
+          expect(aupf([...points].reverse())).toBeCloseTo(area, 12);
+          const front = nonDominated(points).map((i) => points[i] as [number, number]);
+          expect(aupf(front)).toBeCloseTo(area, 12);
+          expect(aupf(points.map(([a, r]) => [a, r * scale]))).toBeCloseTo(area * scale, 10);
+          expect(aupf(points.map(([a, r]) => [a * scale, r]))).toBeCloseTo(area * scale, 10);
+        },
+      ),
     );
   });
 });
@@ -53,7 +72,11 @@ describe('paretoFrontier', () => {
     expect(result.hypervolume).toBeCloseTo(0.35, 12);
     expect(result.points.map((p) => p.item.step)).toEqual([100, 50, 0]);
     // without (0.7, 0.4) the dominated (0.6, 0.3) joins the frontier: 0.35 - (0.25 + 0.1*0.3 + 0.3*0.1) = 0.04
-    expect(result.points.map((p) => p.contribution)).toEqual([expect.closeTo(0.05, 12), expect.closeTo(0.04, 12), expect.closeTo(0.02, 12)]);
+    expect(result.points.map((p) => p.contribution)).toEqual([
+      expect.closeTo(0.05, 12),
+      expect.closeTo(0.04, 12),
+      expect.closeTo(0.02, 12),
+    ]);
     expect(result.definition).toMatchObject({ name: 'hypervolume-2d', referencePoint: [0, 0], objectives: OBJECTIVES });
   });
 
@@ -68,7 +91,13 @@ describe('paretoFrontier', () => {
 
 describe('aggregates', () => {
   it('computes percent above the average of all strategies', () => {
-    const above = aboveAverage(new Map([['bitfit', 0.21], ['lora', 0.14], ['linear', 0.07]]));
+    const above = aboveAverage(
+      new Map([
+        ['bitfit', 0.21],
+        ['lora', 0.14],
+        ['linear', 0.07],
+      ]),
+    );
     expect(above.get('bitfit')).toBeCloseTo(50, 10);
     expect(above.get('lora')).toBeCloseTo(0, 10);
     expect(above.get('linear')).toBeCloseTo(-50, 10);

@@ -20,7 +20,13 @@ export interface ServerProcess {
 export async function startServer(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<ServerProcess> {
   const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/cli/main.js'), ...args], {
     ...(cwd === undefined ? {} : { cwd }),
-    env: { ...process.env, PARETUNE_DATA_DIR: tempDir(), PARETUNE_CACHE_DIR: tempDir(), PARETUNE_BACKEND: 'wasm', ...env },
+    env: {
+      ...process.env,
+      PARETUNE_DATA_DIR: tempDir(),
+      PARETUNE_CACHE_DIR: tempDir(),
+      PARETUNE_BACKEND: 'wasm',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -58,8 +64,17 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 }
 
 /** POSTs a GraphQL request over HTTP. */
-export async function gql<T = Record<string, unknown>>(url: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<GraphQLResponse<T>> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+export async function gql<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<T>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
   return { status: response.status, ...((await response.json()) as object) };
 }
 
@@ -90,18 +105,56 @@ const ROBUST = { split: 'test', attack: 'pgd', norm: 'Linf', eps: 1 / 255 };
 export function seedRuns(file: string, runs: readonly SeedRun[], { steps = 10 }: { steps?: number } = {}): void {
   const store = Store.open(file);
   for (const run of runs) {
-    const spec = runSpecSchema.parse({ model: run.model ?? 'vit-micro-28', dataset: run.dataset, strategies: [run.strategy], seed: run.seed, tags: run.tags, ...run.spec });
+    const spec = runSpecSchema.parse({
+      model: run.model ?? 'vit-micro-28',
+      dataset: run.dataset,
+      strategies: [run.strategy],
+      seed: run.seed,
+      tags: run.tags,
+      ...run.spec,
+    });
     const experimentId = run.experiment === undefined ? undefined : store.experiment(run.experiment, '{}').id;
-    store.createRun({ id: run.id, ...(experimentId === undefined ? {} : { experimentId }), spec, seed: run.seed, strategy: run.strategy, dataset: run.dataset, modelId: spec.model, model: 'synthetic', backend: 'wasm', plugins: [...(run.plugins ?? [`${run.strategy}@0.1.0`])], paretuneVersion: '0.1.0' });
+    store.createRun({
+      id: run.id,
+      ...(experimentId === undefined ? {} : { experimentId }),
+      spec,
+      seed: run.seed,
+      strategy: run.strategy,
+      dataset: run.dataset,
+      modelId: spec.model,
+      model: 'synthetic',
+      backend: 'wasm',
+      plugins: [...(run.plugins ?? [`${run.strategy}@0.1.0`])],
+      paretuneVersion: '0.1.0',
+    });
     const points: MeasuredPoint[] = run.trajectory.flatMap(([clean, robust], i) => [
-      { step: i * steps, epoch: 0, name: 'accuracy', context: { split: 'test' }, value: clean, count: 100, seconds: 0.1 },
+      {
+        step: i * steps,
+        epoch: 0,
+        name: 'accuracy',
+        context: { split: 'test' },
+        value: clean,
+        count: 100,
+        seconds: 0.1,
+      },
       { step: i * steps, epoch: 0, name: 'accuracy', context: ROBUST, value: robust, count: 100, seconds: 0.5 },
     ]);
     const lastStep = (run.trajectory.length - 1) * steps;
-    const best = points.filter((p) => p.step === lastStep).map((p) => ({ ...p, context: { ...p.context, checkpoint: 'best', bestStep: lastStep } }));
+    const best = points
+      .filter((p) => p.step === lastStep)
+      .map((p) => ({ ...p, context: { ...p.context, checkpoint: 'best', bestStep: lastStep } }));
     store.recordPoints(run.id, [...points, ...best]);
     const frontier = runFrontier(points, accuracyObjectives(ROBUST));
-    store.finishRun(run.id, { bestStep: lastStep, lastStep, seconds: 1, result: { frontier, parameters: { trainable: 1000, total: 100_000, trainablePercent: 1 }, data: { test: { evaluated: 100 } } } });
+    store.finishRun(run.id, {
+      bestStep: lastStep,
+      lastStep,
+      seconds: 1,
+      result: {
+        frontier,
+        parameters: { trainable: 1000, total: 100_000, trainablePercent: 1 },
+        data: { test: { evaluated: 100 } },
+      },
+    });
   }
   store.close();
 }

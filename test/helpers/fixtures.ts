@@ -12,7 +12,10 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 
 /** The ViT computed independently in PyTorch: its checkpoint and what it must give (expected.json; see its README). */
 export const VIT_REFERENCE_DIR = join(REPO_ROOT, 'test/fixtures/vit-reference');
-interface Stored { shape: number[]; data: number[] }
+interface Stored {
+  shape: number[];
+  data: number[];
+}
 export const vitReference = JSON.parse(readFileSync(join(VIT_REFERENCE_DIR, 'expected.json'), 'utf8')) as {
   config: { num_attention_heads: number };
   weights: { sha256: string };
@@ -42,7 +45,10 @@ export function relativeError(actual: ArrayLike<number>, reference: readonly num
 export function writePluginPackage(dir: string, name: string, source: string): string {
   const pkgDir = join(dir, name);
   mkdirSync(join(pkgDir, 'node_modules'), { recursive: true });
-  writeFileSync(join(pkgDir, 'package.json'), JSON.stringify({ name, version: '1.0.0', type: 'module', main: 'index.js' }));
+  writeFileSync(
+    join(pkgDir, 'package.json'),
+    JSON.stringify({ name, version: '1.0.0', type: 'module', main: 'index.js' }),
+  );
   writeFileSync(join(pkgDir, 'index.js'), source);
   symlinkSync(REPO_ROOT, join(pkgDir, 'node_modules', 'paretune'), 'dir');
   return pkgDir;
@@ -78,7 +84,11 @@ export default definePlugin({
 }
 
 /** Runs the CLI in this process with `cwd`, capturing its output; data (and the database) go to a fresh folder unless `env` says otherwise. */
-export async function cli(argv: string[], cwd: string, overrides: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function cli(
+  argv: string[],
+  cwd: string,
+  overrides: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = { PARETUNE_DATA_DIR: tempDir(), ...overrides };
   let stdout = '';
   let stderr = '';
@@ -92,9 +102,19 @@ export async function cli(argv: string[], cwd: string, overrides: NodeJS.Process
 }
 
 /** Runs the built CLI (dist) as a child process, as users run it; data go to a fresh folder unless `env` says otherwise. */
-export async function cliProcess(argv: string[], cwd: string, overrides: NodeJS.ProcessEnv = {}, user: { uid?: number; gid?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function cliProcess(
+  argv: string[],
+  cwd: string,
+  overrides: NodeJS.ProcessEnv = {},
+  user: { uid?: number; gid?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env = { ...process.env, PARETUNE_DATA_DIR: tempDir(), PARETUNE_BACKEND: 'wasm', ...overrides };
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/cli/main.js'), ...argv], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], ...user });
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/cli/main.js'), ...argv], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...user,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

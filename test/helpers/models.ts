@@ -9,7 +9,13 @@ export { TINY, tinyModel, toyData, trainedTinyModel } from '../../src/testing/mo
 export function tinyBatch(n = 6, seed = 1): { pixels: tf.Tensor4D; labels: tf.Tensor2D } {
   const rng = Rng.fromSeed(seed);
   const pixels = tf.tensor4d(rng.uniformArray(n * 8 * 8 * 3), [n, 8, 8, 3]);
-  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: n }, (_, i) => i % 3), 'int32'), 3) as tf.Tensor2D;
+  const labels = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: n }, (_, i) => i % 3),
+      'int32',
+    ),
+    3,
+  ) as tf.Tensor2D;
   return { pixels, labels };
 }
 
@@ -18,7 +24,12 @@ export const lossOn = (model: VisionTransformer, pixels: tf.Tensor4D, labels: tf
   tf.losses.softmaxCrossEntropy(labels, model.logits(pixels)) as tf.Scalar;
 
 /** One optimiser step over the model's trainable variables; returns the loss. */
-export function trainStep(model: VisionTransformer, optimizer: tf.Optimizer, pixels: tf.Tensor4D, labels: tf.Tensor2D): number {
+export function trainStep(
+  model: VisionTransformer,
+  optimizer: tf.Optimizer,
+  pixels: tf.Tensor4D,
+  labels: tf.Tensor2D,
+): number {
   const loss = optimizer.minimize(() => lossOn(model, pixels, labels), true, model.trainableVariables()) as tf.Scalar;
   const value = loss.dataSync()[0] as number;
   loss.dispose();

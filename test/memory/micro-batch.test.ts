@@ -20,7 +20,10 @@ function toyImages(n: number, seed: number): ImageBatch {
   const pixels = new Uint8Array(n * 8 * 8 * 3);
   const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
   for (let i = 0; i < n; i++) {
-    for (let p = 0; p < 64 * 3; p++) pixels[i * 192 + p] = Math.round(255 * Math.min(1, Math.max(0, 0.35 + (p % 3 === labels[i] ? 0.2 : 0) + 0.12 * rng.normal())));
+    for (let p = 0; p < 64 * 3; p++)
+      pixels[i * 192 + p] = Math.round(
+        255 * Math.min(1, Math.max(0, 0.35 + (p % 3 === labels[i] ? 0.2 : 0) + 0.12 * rng.normal())),
+      );
   }
   return { pixels, labels, count: n, height: 8, width: 8, channels: 3 };
 }
@@ -34,24 +37,40 @@ function inMemorySplit(images: ImageBatch): DatasetSplit {
       const picked = Array.from(indices);
       const pixels = new Uint8Array(picked.length * size);
       picked.forEach((index, k) => pixels.set(images.pixels.subarray(index * size, (index + 1) * size), k * size));
-      return { ...images, pixels, labels: Int32Array.from(picked, (i) => images.labels[i] as number), count: picked.length };
+      return {
+        ...images,
+        pixels,
+        labels: Int32Array.from(picked, (i) => images.labels[i] as number),
+        count: picked.length,
+      };
     },
   };
 }
 
-const maxDifference = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] as number))), 0);
+const maxDifference = (a: Float32Array, b: Float32Array): number =>
+  a.reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] as number))), 0);
 
 describe('micro-batch ranges', () => {
   it('cover the batch in the fewest passes of at most the size, as equal as possible', () => {
-    expect(microBatchRanges(64, 40)).toEqual([[0, 32], [32, 64]]);
-    expect(microBatchRanges(7, 3)).toEqual([[0, 2], [2, 5], [5, 7]]);
+    expect(microBatchRanges(64, 40)).toEqual([
+      [0, 32],
+      [32, 64],
+    ]);
+    expect(microBatchRanges(7, 3)).toEqual([
+      [0, 2],
+      [2, 5],
+      [5, 7],
+    ]);
     expect(microBatchRanges(5, 8)).toEqual([[0, 5]]);
     expect(() => microBatchRanges(5, 0)).toThrow('micro-batch size must be a positive integer, got 0');
   });
 });
 
 describe('micro-batch size from the architecture and the backend', () => {
-  const vitB16 = { ...(findPreset('vit-base-patch16-224')?.config as NonNullable<ReturnType<typeof findPreset>>['config']), numClasses: 10 };
+  const vitB16 = {
+    ...(findPreset('vit-base-patch16-224')?.config as NonNullable<ReturnType<typeof findPreset>>['config']),
+    numClasses: 10,
+  };
 
   it('takes the whole batch where it fits, a requested size as given, and nothing is split off a heap without a limit', () => {
     expect(tf.getBackend()).toBe('wasm');
@@ -90,7 +109,9 @@ describe('micro-batched work equals the unsplit batch', () => {
   afterAll(() => model.dispose());
 
   /** Four AdamW steps of full fine-tuning on batches of 7 with clipping that bites; the weights and step events. */
-  async function fineTune(microBatch?: number): Promise<{ weights: Float32Array[]; losses: number[]; norms: number[]; largestPass: number }> {
+  async function fineTune(
+    microBatch?: number,
+  ): Promise<{ weights: Float32Array[]; losses: number[]; norms: number[]; largestPass: number }> {
     const learner = tinyModel(7);
     learner.addAdaptation({ trains: () => true, added: new Map(), hooks: {} });
     const passes = vi.spyOn(learner, 'logits');
@@ -119,34 +140,50 @@ describe('micro-batched work equals the unsplit batch', () => {
     return { weights, losses, norms, largestPass };
   }
 
-  it('training: micro-batches of 3 and 1 give the unsplit run\'s losses and gradient norms within 1e-5, weights within 5e-5', async () => {
+  it("training: micro-batches of 3 and 1 give the unsplit run's losses and gradient norms within 1e-5, weights within 5e-5", async () => {
     const whole = await fineTune();
     expect(whole.norms.every((n) => n > 0.5)).toBe(true); // clipping acts on every step
     for (const microBatch of [3, 1]) {
       const split = await fineTune(microBatch);
       expect(split.largestPass).toBe(microBatch);
       split.losses.forEach((loss, i) => expect(Math.abs(loss - (whole.losses[i] as number))).toBeLessThan(1e-5));
-      split.norms.forEach((norm, i) => expect(Math.abs(norm - (whole.norms[i] as number)) / (whole.norms[i] as number)).toBeLessThan(1e-5));
+      split.norms.forEach((norm, i) =>
+        expect(Math.abs(norm - (whole.norms[i] as number)) / (whole.norms[i] as number)).toBeLessThan(1e-5),
+      );
       // Adam divides by the root of the second moment, so rounding in near-zero gradient components (summed in
       // another order) moves weights a little more than the loss: measured up to 1.4e-5 after four steps.
       split.weights.forEach((w, i) => expect(maxDifference(w, whole.weights[i] as Float32Array)).toBeLessThan(5e-5));
     }
   });
 
-  it('PGD: micro-batches give the unsplit batch\'s adversarial images bit for bit (random starts, restarts, eps list, L2)', async () => {
-    const pixels = tf.tensor4d(Float32Array.from(images.pixels, (v) => v / 255), [14, 8, 8, 3]);
+  it("PGD: micro-batches give the unsplit batch's adversarial images bit for bit (random starts, restarts, eps list, L2)", async () => {
+    const pixels = tf.tensor4d(
+      Float32Array.from(images.pixels, (v) => v / 255),
+      [14, 8, 8, 3],
+    );
     const labels = tf.tensor1d(images.labels, 'int32');
     const attack = async (overrides: object, microBatch?: number): Promise<Float32Array[]> => {
       const config = pgdAttack.configSchema.parse({ steps: 3, eps: [2 / 255, 8 / 255], restarts: 2, ...overrides });
       const results = await model.withFrozenWeights(() =>
-        pgdAttack.perturb({ model, pixels, labels, config, rng: Rng.fromSeed(9), ...(microBatch === undefined ? {} : { microBatch }) }),
+        pgdAttack.perturb({
+          model,
+          pixels,
+          labels,
+          config,
+          rng: Rng.fromSeed(9),
+          ...(microBatch === undefined ? {} : { microBatch }),
+        }),
       );
       const values = await Promise.all(results.map(async (r) => (await r.pixels.data()) as Float32Array));
       tf.dispose(results.map((r) => r.pixels));
       return values;
     };
     const passes = vi.spyOn(model, 'logits');
-    for (const [overrides, microBatch] of [[{}, 3], [{ norm: 'L2', eps: 0.3 }, 5], [{ correctOnly: true }, 5]] as const) {
+    for (const [overrides, microBatch] of [
+      [{}, 3],
+      [{ norm: 'L2', eps: 0.3 }, 5],
+      [{ correctOnly: true }, 5],
+    ] as const) {
       const whole = await attack(overrides);
       passes.mockClear();
       expect(await attack(overrides, microBatch)).toEqual(whole);
@@ -156,7 +193,7 @@ describe('micro-batched work equals the unsplit batch', () => {
     tf.dispose([pixels, labels]);
   });
 
-  it('evaluation: clean and PGD accuracy with micro-batches of 4 equal the unsplit batch\'s exactly', async () => {
+  it("evaluation: clean and PGD accuracy with micro-batches of 4 equal the unsplit batch's exactly", async () => {
     const plan = (microBatch?: number): EvaluationPlan => ({
       sets: [{ context: { split: 'test' }, images, robustness: true }],
       attacks: [{ plugin: pgdAttack, config: pgdAttack.configSchema.parse({ steps: 2, eps: 4 / 255 }) }],

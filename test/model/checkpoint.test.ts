@@ -12,11 +12,18 @@ type Tensors = Map<string, { shape: readonly number[]; data: Float32Array }>;
 
 function fixtureTensors(): Tensors {
   const header = readSafetensorsHeader(FIXTURE);
-  return new Map([...header.tensors.values()].map((e) => [e.name, { shape: e.shape, data: readTensor(header, e.name) }]));
+  return new Map(
+    [...header.tensors.values()].map((e) => [e.name, { shape: e.shape, data: readTensor(header, e.name) }]),
+  );
 }
 
 /** Writes tensors renamed by `rename` (undefined drops a tensor) into a new folder; returns the file. */
-function rewrite(tensors: Tensors, rename: (name: string) => string | undefined, extra: Tensors = new Map(), config?: object): string {
+function rewrite(
+  tensors: Tensors,
+  rename: (name: string) => string | undefined,
+  extra: Tensors = new Map(),
+  config?: object,
+): string {
   const dir = tempDir();
   const out: Tensors = new Map();
   for (const [name, t] of tensors) {
@@ -47,9 +54,24 @@ describe('checkpoint loading', () => {
 
   it('infers the architecture from shapes, and the heads from config.json when present', () => {
     const info = inspectCheckpoint(FIXTURE, { numHeads: 4 });
-    expect(info.config).toMatchObject({ imageSize: 16, patchSize: 4, numChannels: 3, hiddenSize: 32, numLayers: 2, intermediateSize: 64, numClasses: 5, numHeads: 4 });
-    expect(() => inspectCheckpoint(FIXTURE)).toThrow('put a config.json with num_attention_heads beside the checkpoint');
-    const withConfig = rewrite(tensors, (n) => n, new Map(), { num_attention_heads: 4, layer_norm_eps: 1e-12, hidden_size: 32 });
+    expect(info.config).toMatchObject({
+      imageSize: 16,
+      patchSize: 4,
+      numChannels: 3,
+      hiddenSize: 32,
+      numLayers: 2,
+      intermediateSize: 64,
+      numClasses: 5,
+      numHeads: 4,
+    });
+    expect(() => inspectCheckpoint(FIXTURE)).toThrow(
+      'put a config.json with num_attention_heads beside the checkpoint',
+    );
+    const withConfig = rewrite(tensors, (n) => n, new Map(), {
+      num_attention_heads: 4,
+      layer_norm_eps: 1e-12,
+      hidden_size: 32,
+    });
     expect(inspectCheckpoint(withConfig).config.numHeads).toBe(4);
     const wrong = rewrite(tensors, (n) => n, new Map(), { num_attention_heads: 4, hidden_size: 64 });
     expect(() => inspectCheckpoint(wrong)).toThrow('config.json says hidden_size = 64, but the tensors give 32');
@@ -112,7 +134,9 @@ describe('checkpoint loading', () => {
     }
     for (const layer of [0, 1]) {
       for (const kind of ['weight', 'bias']) {
-        const parts = ['query', 'key', 'value'].map((s) => tensors.get(`vit.encoder.layer.${layer}.attention.attention.${s}.${kind}`)!);
+        const parts = ['query', 'key', 'value'].map((s) =>
+          tensors.get(`vit.encoder.layer.${layer}.attention.attention.${s}.${kind}`)!,
+        );
         const data = new Float32Array(parts.reduce((n, p) => n + p.data.length, 0));
         parts.reduce((offset, p) => (data.set(p.data, offset), offset + p.data.length), 0);
         timm.set(`blocks.${layer}.attn.qkv.${kind}`, { shape: [96, ...parts[0]!.shape.slice(1)], data });
@@ -125,10 +149,17 @@ describe('checkpoint loading', () => {
 
   it('names the missing tensor, and the tensor with a wrong shape', () => {
     const missing = rewrite(tensors, (n) => (n === 'vit.encoder.layer.1.attention.attention.key.bias' ? undefined : n));
-    expect(() => outputs(missing)).toThrow("missing tensor 'vit.encoder.layer.1.attention.attention.key.bias' (parameter 'encoder.layer.1.attention.attention.key.bias', shape [32])");
+    expect(() => outputs(missing)).toThrow(
+      "missing tensor 'vit.encoder.layer.1.attention.attention.key.bias' (parameter 'encoder.layer.1.attention.attention.key.bias', shape [32])",
+    );
     const reshaped = new Map(tensors);
-    reshaped.set('vit.encoder.layer.0.output.dense.weight', { shape: [64, 32], data: tensors.get('vit.encoder.layer.0.output.dense.weight')!.data });
-    expect(() => outputs(rewrite(reshaped, (n) => n))).toThrow("tensor 'vit.encoder.layer.0.output.dense.weight' has shape [64, 32], expected [32, 64]");
+    reshaped.set('vit.encoder.layer.0.output.dense.weight', {
+      shape: [64, 32],
+      data: tensors.get('vit.encoder.layer.0.output.dense.weight')!.data,
+    });
+    expect(() => outputs(rewrite(reshaped, (n) => n))).toThrow(
+      "tensor 'vit.encoder.layer.0.output.dense.weight' has shape [64, 32], expected [32, 64]",
+    );
     const unknown = rewrite(tensors, (n) => n.replace(/^vit\./, 'model.'));
     expect(() => outputs(unknown)).toThrow('not a ViT checkpoint paretune knows');
   });

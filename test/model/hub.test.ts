@@ -19,13 +19,21 @@ const requests: { url: string; range?: string }[] = [];
 beforeAll(async () => {
   server = createServer((req, res) => {
     requests.push({ url: req.url ?? '', range: req.headers.range });
-    const files: Record<string, Buffer> = { '/org/tiny-vit/resolve/main/model.safetensors': weights, '/org/tiny-vit/resolve/main/config.json': config };
+    const files: Record<string, Buffer> = {
+      '/org/tiny-vit/resolve/main/model.safetensors': weights,
+      '/org/tiny-vit/resolve/main/config.json': config,
+    };
     const body = files[req.url ?? ''];
     if (body === undefined) return void res.writeHead(404).end('not found');
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
     if (range !== null) {
       const start = Number(range[1]);
-      res.writeHead(206, { 'content-length': body.length - start, 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` }).end(body.subarray(start));
+      res
+        .writeHead(206, {
+          'content-length': body.length - start,
+          'content-range': `bytes ${start}-${body.length - 1}/${body.length}`,
+        })
+        .end(body.subarray(start));
       return;
     }
     res.writeHead(200, { 'content-length': body.length }).end(body);
@@ -40,12 +48,19 @@ describe('Hugging Face hub downloads', () => {
     const cacheDir = tempDir();
     const events: number[] = [];
     requests.length = 0;
-    const file = await downloadFromHub('hf:org/tiny-vit', { cacheDir, endpoint, onProgress: (e) => events.push(e.done) });
+    const file = await downloadFromHub('hf:org/tiny-vit', {
+      cacheDir,
+      endpoint,
+      onProgress: (e) => events.push(e.done),
+    });
     expect(file).toBe(join(cacheDir, 'hf/org/tiny-vit/main/model.safetensors'));
     expect(readFileSync(file).equals(weights)).toBe(true);
     expect(existsSync(join(cacheDir, 'hf/org/tiny-vit/main/config.json'))).toBe(true);
     expect(events.at(-1)).toBe(weights.length);
-    expect(requests.map((r) => r.url)).toEqual(['/org/tiny-vit/resolve/main/config.json', '/org/tiny-vit/resolve/main/model.safetensors']);
+    expect(requests.map((r) => r.url)).toEqual([
+      '/org/tiny-vit/resolve/main/config.json',
+      '/org/tiny-vit/resolve/main/model.safetensors',
+    ]);
     requests.length = 0;
     await downloadFromHub('hf:org/tiny-vit', { cacheDir, endpoint });
     expect(requests).toEqual([]);
@@ -68,10 +83,15 @@ describe('Hugging Face hub downloads', () => {
     await expect(downloadFromHub('hf:org/missing', { cacheDir: tempDir(), endpoint })).rejects.toThrow(
       `cannot download ${endpoint}/org/missing/resolve/main/model.safetensors: HTTP 404 (not found); check the repository and revision`,
     );
-    await expect(downloadFromHub('hf:org/tiny-vit', { cacheDir: tempDir(), endpoint: 'http://127.0.0.1:9' })).rejects.toThrow(
+    await expect(
+      downloadFromHub('hf:org/tiny-vit', { cacheDir: tempDir(), endpoint: 'http://127.0.0.1:9' }),
+    ).rejects.toThrow(
       /cannot download http:\/\/127\.0\.0\.1:9\/org\/tiny-vit\/resolve\/main\/config\.json: .*Without network access, put model\.safetensors \(and config\.json\) in .*hf\/org\/tiny-vit\/main or give a local checkpoint path$/,
     );
     expect(() => parseHubSource('hf:')).toThrow('expected hf:<owner>/<repo>[@revision]');
-    expect(parseHubSource('hf:google/vit-base-patch16-224-in21k@v1')).toEqual({ repo: 'google/vit-base-patch16-224-in21k', revision: 'v1' });
+    expect(parseHubSource('hf:google/vit-base-patch16-224-in21k@v1')).toEqual({
+      repo: 'google/vit-base-patch16-224-in21k',
+      revision: 'v1',
+    });
   });
 });

@@ -25,7 +25,14 @@ describe('safetensors', () => {
   it('round-trips float32 tensors and metadata with an 8-byte aligned data section', () => {
     const file = join(tempDir(), 'a.safetensors');
     const a = Float32Array.from([1.5, -2, 3.25, 0, 1e-8, 7]);
-    writeSafetensors(file, new Map([['layer.weight', { shape: [2, 3], data: a }], ['layer.bias', { shape: [3], data: Float32Array.from([1, 2, 3]) }]]), { format: 'x' });
+    writeSafetensors(
+      file,
+      new Map([
+        ['layer.weight', { shape: [2, 3], data: a }],
+        ['layer.bias', { shape: [3], data: Float32Array.from([1, 2, 3]) }],
+      ]),
+      { format: 'x' },
+    );
     const header = readSafetensorsHeader(file);
     expect(Number(readFileSync(file).readBigUInt64LE(0)) % 8).toBe(0);
     expect(header.metadata).toEqual({ format: 'x' });
@@ -39,7 +46,9 @@ describe('safetensors', () => {
     [0x3c00, 0xc000, 0x3555, 0x0001].forEach((h, i) => f16.writeUInt16LE(h, 2 * i)); // 1, -2, ~1/3, smallest subnormal
     const bf16 = Buffer.alloc(6);
     [0x3f80, 0xc0a0, 0x7f80].forEach((h, i) => bf16.writeUInt16LE(h, 2 * i)); // 1, -5, +inf
-    const header = readSafetensorsHeader(rawFile({ h: { dtype: 'F16', shape: [4], bytes: f16 }, b: { dtype: 'BF16', shape: [3], bytes: bf16 } }));
+    const header = readSafetensorsHeader(
+      rawFile({ h: { dtype: 'F16', shape: [4], bytes: f16 }, b: { dtype: 'BF16', shape: [3], bytes: bf16 } }),
+    );
     const h = readTensor(header, 'h');
     expect([h[0], h[1], h[3]]).toEqual([1, -2, 2 ** -24]);
     expect(h[2]).toBeCloseTo(1 / 3, 3);
@@ -47,8 +56,16 @@ describe('safetensors', () => {
   });
 
   it('names the tensor and byte offsets of a truncated file', () => {
-    const file = rawFile({ a: { dtype: 'F32', shape: [2], bytes: Buffer.alloc(8) }, b: { dtype: 'F32', shape: [4], bytes: Buffer.alloc(16) } }, 5);
-    expect(() => readSafetensorsHeader(file)).toThrow(/truncated: tensor 'b' spans byte offsets \d+-\d+, but the file ends at byte \d+/);
+    const file = rawFile(
+      {
+        a: { dtype: 'F32', shape: [2], bytes: Buffer.alloc(8) },
+        b: { dtype: 'F32', shape: [4], bytes: Buffer.alloc(16) },
+      },
+      5,
+    );
+    expect(() => readSafetensorsHeader(file)).toThrow(
+      /truncated: tensor 'b' spans byte offsets \d+-\d+, but the file ends at byte \d+/,
+    );
   });
 
   it('names the tensor of an unknown dtype and of a size that does not match its shape', () => {
@@ -66,6 +83,8 @@ describe('safetensors', () => {
     const big = Buffer.alloc(16);
     big.writeBigUInt64LE(1000n);
     writeFileSync(join(dir, 'big'), big);
-    expect(() => readSafetensorsHeader(join(dir, 'big'))).toThrow('header of 1000 bytes at byte offset 8 exceeds the file size 16');
+    expect(() => readSafetensorsHeader(join(dir, 'big'))).toThrow(
+      'header of 1000 bytes at byte offset 8 exceeds the file size 16',
+    );
   });
 });

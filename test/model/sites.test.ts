@@ -13,7 +13,10 @@ describe('model sites for prompt- and prefix-style strategies', () => {
     const seen: string[] = [];
     const adaptation: Adaptation = {
       trains: () => false,
-      added: new Map([['prompt.tokens', prompt], ['prefix.kv', prefix]]),
+      added: new Map([
+        ['prompt.tokens', prompt],
+        ['prefix.kv', prefix],
+      ]),
       hooks: {
         tokens(sequence) {
           seen.push(`tokens ${sequence.shape.join('x')}`);
@@ -23,7 +26,10 @@ describe('model sites for prompt- and prefix-style strategies', () => {
         keysValues(layer, keys, values) {
           seen.push(`kv ${layer} ${keys.shape.join('x')}`);
           const extra = tf.broadcastTo(prefix, [keys.shape[0], 3, 16]) as tf.Tensor3D;
-          return { keys: tf.concat([keys, extra], 1) as tf.Tensor3D, values: tf.concat([values, extra], 1) as tf.Tensor3D };
+          return {
+            keys: tf.concat([keys, extra], 1) as tf.Tensor3D,
+            values: tf.concat([values, extra], 1) as tf.Tensor3D,
+          };
         },
       },
     };
@@ -32,7 +38,8 @@ describe('model sites for prompt- and prefix-style strategies', () => {
     expect(seen).toEqual(['tokens 6x5x16', 'kv 0 6x7x16', 'kv 1 6x7x16']);
     expect(after).not.toEqual(before);
     const { grads } = tf.variableGrads(() => lossOn(model, pixels, labels), [prompt, prefix]);
-    for (const v of [prompt, prefix]) expect(tf.tidy(() => tf.max(tf.abs(grads[v.name] as tf.Tensor)).dataSync()[0])).toBeGreaterThan(0);
+    for (const v of [prompt, prefix])
+      expect(tf.tidy(() => tf.max(tf.abs(grads[v.name] as tf.Tensor)).dataSync()[0])).toBeGreaterThan(0);
     tf.dispose([...Object.values(grads), pixels, labels]);
     model.dispose();
   });

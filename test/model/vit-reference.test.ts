@@ -18,7 +18,11 @@ describe.each(['wasm', 'cpu'])('ViT against the independent PyTorch reference on
 
   it('reproduces logits, CLS features, loss and the pixel gradient', async () => {
     await tf.setBackend(backend);
-    expect(createHash('sha256').update(readFileSync(join(dir, 'model.safetensors'))).digest('hex')).toBe(expected.weights.sha256);
+    expect(
+      createHash('sha256')
+        .update(readFileSync(join(dir, 'model.safetensors')))
+        .digest('hex'),
+    ).toBe(expected.weights.sha256);
     const { model, info, freshHead } = loadCheckpoint(join(dir, 'model.safetensors'), {
       rng: Rng.fromSeed(0),
       overrides: { numHeads: expected.config.num_attention_heads },

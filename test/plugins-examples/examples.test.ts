@@ -8,7 +8,17 @@ import { datasetFiles } from '../../src/core/data/files.js';
 import { Rng } from '../../src/core/tensor/rng.js';
 import { Store } from '../../src/core/store/store.js';
 import { pgdAttack } from '../../src/plugins/attacks/pgd.js';
-import { cli, gql, REPO_ROOT, startServer, tempDir, tinyCheckpoint, tinyModel, toyData, trainedTinyModel } from '../helpers/index.js';
+import {
+  cli,
+  gql,
+  REPO_ROOT,
+  startServer,
+  tempDir,
+  tinyCheckpoint,
+  tinyModel,
+  toyData,
+  trainedTinyModel,
+} from '../helpers/index.js';
 import { writeMat } from '../helpers/mat-writer.js';
 
 /** A radius at which PGD fools the trained toy model on some images but not all (PGD-10 leaves 85% accuracy). */
@@ -31,13 +41,21 @@ function project(): string {
 }
 
 let dir: string;
-const load = async <T>(name: (typeof EXAMPLES)[number]): Promise<T> => ((await import(pathToFileURL(join(dir, name, 'index.js')).href)) as { default: T }).default;
+const load = async <T>(name: (typeof EXAMPLES)[number]): Promise<T> =>
+  ((await import(pathToFileURL(join(dir, name, 'index.js')).href)) as { default: T }).default;
 
 /** SVHN's layout: X is 32 x 32 x 3 x N uint8 (column-major), y is N x 1 double with 10 for the digit 0. */
-function svhnFile(path: string, count: number, compress: boolean): { labels: number[]; pixel: (n: number, row: number, col: number, c: number) => number } {
+function svhnFile(
+  path: string,
+  count: number,
+  compress: boolean,
+): { labels: number[]; pixel: (n: number, row: number, col: number, c: number) => number } {
   const pixel = (n: number, row: number, col: number, c: number): number => (n * 7 + row * 3 + col * 5 + c * 11) % 256;
   const X = new Uint8Array(32 * 32 * 3 * count);
-  for (let n = 0; n < count; n++) for (let c = 0; c < 3; c++) for (let col = 0; col < 32; col++) for (let row = 0; row < 32; row++) X[row + 32 * col + 1024 * c + 3072 * n] = pixel(n, row, col, c);
+  for (let n = 0; n < count; n++)
+    for (let c = 0; c < 3; c++)
+      for (let col = 0; col < 32; col++)
+        for (let row = 0; row < 32; row++) X[row + 32 * col + 1024 * c + 3072 * n] = pixel(n, row, col, c);
   const labels = Array.from({ length: count }, (_, i) => (i % 10) + 1);
   writeFileSync(path, writeMat({ X: { uint8: X, dims: [32, 32, 3, count] }, y: labels }, { compress }));
   return { labels, pixel };
@@ -64,19 +82,33 @@ describe('example plugin: APGD-CE attack', () => {
     const robust = async (attack: AttackPlugin<unknown>, config: unknown): Promise<number> => {
       const [result] = await attack.perturb({ model, pixels, labels, config, rng: Rng.fromSeed(3) });
       const adversarial = result?.pixels as tf.Tensor4D;
-      const [distance, low, high] = tf.tidy(() => [tf.max(tf.abs(tf.sub(adversarial, pixels))), tf.min(adversarial), tf.max(adversarial)].map((t) => t.dataSync()[0] as number));
+      const [distance, low, high] = tf.tidy(() =>
+        [tf.max(tf.abs(tf.sub(adversarial, pixels))), tf.min(adversarial), tf.max(adversarial)].map(
+          (t) => t.dataSync()[0] as number,
+        ),
+      );
       expect(distance).toBeLessThanOrEqual(EPS + 1e-6);
       expect(low).toBeGreaterThanOrEqual(0);
       expect(high).toBeLessThanOrEqual(1);
-      const accuracy = tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(model.logits(adversarial), 1), labels), 'float32')).dataSync()[0] as number);
+      const accuracy = tf.tidy(
+        () =>
+          tf
+            .mean(tf.cast(tf.equal(tf.argMax(model.logits(adversarial), 1), labels), 'float32'))
+            .dataSync()[0] as number,
+      );
       adversarial.dispose();
       return accuracy;
     };
-    const clean = tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(model.logits(pixels), 1), labels), 'float32')).dataSync()[0] as number);
+    const clean = tf.tidy(
+      () => tf.mean(tf.cast(tf.equal(tf.argMax(model.logits(pixels), 1), labels), 'float32')).dataSync()[0] as number,
+    );
     const before = tf.memory().numTensors;
     const apgdAccuracy = await robust(apgd as AttackPlugin<unknown>, apgd.configSchema.parse({ eps: EPS, steps: 10 }));
     expect(tf.memory().numTensors).toBe(before);
-    const pgdAccuracy = await robust(pgdAttack as AttackPlugin<unknown>, pgdAttack.configSchema.parse({ eps: EPS, steps: 10 }));
+    const pgdAccuracy = await robust(
+      pgdAttack as AttackPlugin<unknown>,
+      pgdAttack.configSchema.parse({ eps: EPS, steps: 10 }),
+    );
     expect(pgdAccuracy).toBeLessThan(clean); // the radius matters for this model
     expect(pgdAccuracy).toBeGreaterThan(0); // and not so large that every attack wins
     expect(apgdAccuracy).toBeLessThanOrEqual(pgdAccuracy);
@@ -98,7 +130,10 @@ describe('example plugin: visual prompt tuning', () => {
     expect(sequence.shape).toEqual([2, 8, 16]);
     tf.dispose(sequence);
     const { pixels, labels } = toyData(6, 2);
-    const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, model.numClasses), model.logits(pixels)) as tf.Scalar, [prompts]);
+    const { grads } = tf.variableGrads(
+      () => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, model.numClasses), model.logits(pixels)) as tf.Scalar,
+      [prompts],
+    );
     expect(tf.tidy(() => tf.sum(tf.abs(grads[prompts.name] as tf.Tensor)).dataSync()[0])).toBeGreaterThan(0);
     tf.dispose([pixels, labels, ...Object.values(grads)]);
     model.dispose();
@@ -112,18 +147,31 @@ describe('example plugin: SVHN from the official MATLAB files', () => {
     const { labels, pixel } = svhnFile(join(data, 'train_32x32.mat'), 12, true);
     svhnFile(join(data, 'test_32x32.mat'), 5, false);
     const files = datasetFiles(tempDir(), 'svhn');
-    const train = await svhn.open('train', { dir: data }, { imageSize: 32, dataDir: tempDir(), files, rng: Rng.fromSeed(0) });
+    const train = await svhn.open(
+      'train',
+      { dir: data },
+      { imageSize: 32, dataDir: tempDir(), files, rng: Rng.fromSeed(0) },
+    );
     expect(train.size).toBe(12);
     expect([...train.labels]).toEqual(labels.map((l) => l % 10));
     const batch = await train.read(Int32Array.from([0, 11]));
     expect(batch.pixels[((1 * 32 + 4) * 32 + 9) * 3 + 2]).toBe(pixel(11, 4, 9, 2));
     expect(batch.pixels[(2 * 32 + 30) * 3 + 1]).toBe(pixel(0, 2, 30, 1));
-    expect((await svhn.open('test', { dir: data }, { imageSize: 16, dataDir: tempDir(), files, rng: Rng.fromSeed(0) })).size).toBe(5);
+    expect(
+      (await svhn.open('test', { dir: data }, { imageSize: 16, dataDir: tempDir(), files, rng: Rng.fromSeed(0) })).size,
+    ).toBe(5);
     expect(svhn.availability?.({ dir: data }, files)).toMatchObject({ present: true });
 
-    writeFileSync(join(data, 'train_32x32.mat'), 'not a mat file at all, just text that is long enough to have a header of 128 bytes .........................................................');
-    await expect(svhn.open('train', { dir: data }, { imageSize: 32, dataDir: tempDir(), files, rng: Rng.fromSeed(0) })).rejects.toThrow('train_32x32.mat: not a MATLAB 5.0 MAT-file');
-    await expect(svhn.open('validation', { dir: data }, { imageSize: 32, dataDir: tempDir(), files, rng: Rng.fromSeed(0) })).rejects.toThrow("svhn has no split 'validation'");
+    writeFileSync(
+      join(data, 'train_32x32.mat'),
+      'not a mat file at all, just text that is long enough to have a header of 128 bytes .........................................................',
+    );
+    await expect(
+      svhn.open('train', { dir: data }, { imageSize: 32, dataDir: tempDir(), files, rng: Rng.fromSeed(0) }),
+    ).rejects.toThrow('train_32x32.mat: not a MATLAB 5.0 MAT-file');
+    await expect(
+      svhn.open('validation', { dir: data }, { imageSize: 32, dataDir: tempDir(), files, rng: Rng.fromSeed(0) }),
+    ).rejects.toThrow("svhn has no split 'validation'");
   });
 });
 
@@ -134,9 +182,14 @@ describe('example plugin: expected calibration error', () => {
     // bin 9: accuracy 0.5, confidence 0.9 -> 0.4 x 2/4; bin 6: accuracy 1, confidence 0.6 -> 0.4 x 2/4; ECE 0.4.
     const logit = (p: number): number => Math.log(p / (1 - p));
     const logits = Float32Array.from([logit(0.9), 0, logit(0.9), 0, 0, logit(0.6), logit(0.6), 0]);
-    const value = ece.compute({ logits, labels: Int32Array.from([0, 1, 1, 0]), count: 4, numClasses: 2, context: {} }, { bins: 10 });
+    const value = ece.compute(
+      { logits, labels: Int32Array.from([0, 1, 1, 0]), count: 4, numClasses: 2, context: {} },
+      { bins: 10 },
+    );
     expect(value).toBeCloseTo(0.4, 5);
-    expect(ece.compute({ logits, labels: new Int32Array(0), count: 0, numClasses: 2, context: {} }, { bins: 10 })).toBeNaN();
+    expect(
+      ece.compute({ logits, labels: new Int32Array(0), count: 0, numClasses: 2, context: {} }, { bins: 10 }),
+    ).toBeNaN();
     expect(ece.configSchema.safeParse({ bins: 0 }).success).toBe(false);
   });
 });
@@ -165,22 +218,43 @@ describe('example plugins inside paretune', () => {
     const db = join(tempDir(), 'runs.db');
     const run = await cli(['run', '--spec', specFile, '--quiet', '--json'], dir, { PARETUNE_DB: db });
     expect(run.code, run.stderr).toBe(0);
-    const result = JSON.parse(run.stdout) as { plugins: string[]; points: { name: string; context: { attack?: string } }[] };
+    const result = JSON.parse(run.stdout) as {
+      plugins: string[];
+      points: { name: string; context: { attack?: string } }[];
+    };
     expect(result.plugins).toEqual(['svhn@1.0.0', 'vpt@1.0.0', 'apgd-ce@1.0.0', 'accuracy@0.2.0', 'ece@1.0.0']);
     expect(result.points.some((p) => p.name === 'ece')).toBe(true);
     expect(result.points.some((p) => p.context.attack === 'apgd-ce')).toBe(true);
 
     const server = await startServer(['serve', '--port', '0', '--db', db], { PARETUNE_API_TOKEN: 'token' }, dir);
     try {
-      const plugins = await gql<{ plugins: { name: string; origin: string }[] }>(server.url, '{ plugins { name origin } }');
+      const plugins = await gql<{ plugins: { name: string; origin: string }[] }>(
+        server.url,
+        '{ plugins { name origin } }',
+      );
       const origins = new Map(plugins.data?.plugins.map((p) => [p.name, p.origin]));
-      expect(['apgd-ce', 'vpt', 'svhn', 'ece'].map((name) => origins.get(name))).toEqual(['./apgd-attack', './vpt-strategy', './svhn-dataset', './ece-metric']);
-      const started = await gql<{ startRun: { id: string } }>(server.url, 'mutation($spec: JSON!) { startRun(spec: $spec) { id } }', { spec }, { authorization: 'Bearer token' });
+      expect(['apgd-ce', 'vpt', 'svhn', 'ece'].map((name) => origins.get(name))).toEqual([
+        './apgd-attack',
+        './vpt-strategy',
+        './svhn-dataset',
+        './ece-metric',
+      ]);
+      const started = await gql<{ startRun: { id: string } }>(
+        server.url,
+        'mutation($spec: JSON!) { startRun(spec: $spec) { id } }',
+        { spec },
+        { authorization: 'Bearer token' },
+      );
       expect(started.errors).toBeUndefined();
       let status = '';
       for (let i = 0; i < 600 && !['FINISHED', 'FAILED'].includes(status); i++) {
         await new Promise((resolve) => setTimeout(resolve, 100));
-        status = (await gql<{ run: { status: string } }>(server.url, 'query($id: ID!) { run(id: $id) { status } }', { id: started.data?.startRun.id })).data?.run.status ?? '';
+        status =
+          (
+            await gql<{ run: { status: string } }>(server.url, 'query($id: ID!) { run(id: $id) { status } }', {
+              id: started.data?.startRun.id,
+            })
+          ).data?.run.status ?? '';
       }
       expect(status).toBe('FINISHED');
     } finally {
@@ -199,13 +273,18 @@ describe('example plugins refused', () => {
     writeFileSync(ece, readFileSync(ece, 'utf8').replace('apiVersion: 1', 'apiVersion: 2'));
     const wrong = await cli(['info'], broken);
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toContain("plugin 'ece'@1.0.0 from 'definePlugin()' was written for plugin API version 2, but this paretune provides API version 1");
+    expect(wrong.stderr).toContain(
+      "plugin 'ece'@1.0.0 from 'definePlugin()' was written for plugin API version 2, but this paretune provides API version 1",
+    );
 
     const twice = project();
     cpSync(join(twice, 'ece-metric'), join(twice, 'ece-copy'), { recursive: true });
-    writeFileSync(join(twice, 'paretune.config.json'), JSON.stringify({ plugins: [...EXAMPLES.map((name) => `./${name}`), './ece-copy'] }));
+    writeFileSync(
+      join(twice, 'paretune.config.json'),
+      JSON.stringify({ plugins: [...EXAMPLES.map((name) => `./${name}`), './ece-copy'] }),
+    );
     const duplicate = await cli(['info'], twice);
     expect(duplicate.code).toBe(1);
-    expect(duplicate.stderr).toContain("ece-copy");
+    expect(duplicate.stderr).toContain('ece-copy');
   });
 });

@@ -64,7 +64,15 @@ describe('accuracy ranking rules', () => {
 
   it('ranks ties in top-k as a stable descending sort', () => {
     // Ranking of [5, 5, 5, 1] is classes 0, 1, 2, 3.
-    const tied = predictions([[5, 5, 5, 1], [5, 5, 5, 1], [5, 5, 5, 1], [5, 5, 5, 1]], [0, 1, 2, 3]);
+    const tied = predictions(
+      [
+        [5, 5, 5, 1],
+        [5, 5, 5, 1],
+        [5, 5, 5, 1],
+        [5, 5, 5, 1],
+      ],
+      [0, 1, 2, 3],
+    );
     expect(accuracy.compute(tied, { k: 1 })).toBe(0.25);
     expect(accuracy.compute(tied, { k: 2 })).toBe(0.5);
     expect(accuracy.compute(tied, { k: 3 })).toBe(0.75);
@@ -72,7 +80,13 @@ describe('accuracy ranking rules', () => {
   });
 
   it('ranks infinite logits like any other value', () => {
-    const infinite = predictions([[Number.POSITIVE_INFINITY, 0], [Number.NEGATIVE_INFINITY, 0]], [0, 0]);
+    const infinite = predictions(
+      [
+        [Number.POSITIVE_INFINITY, 0],
+        [Number.NEGATIVE_INFINITY, 0],
+      ],
+      [0, 0],
+    );
     expect(accuracy.compute(infinite, { k: 1 })).toBe(0.5);
   });
 });
@@ -85,15 +99,37 @@ describe('accuracy of a checkpoint with a zeroed head', () => {
     const tensors = new Map(
       [...header.tensors.values()].map((t) => {
         const data = readTensor(header, t.name);
-        return [t.name, { shape: t.shape, data: t.name.startsWith('classifier.') ? new Float32Array(data.length) : data }];
+        return [
+          t.name,
+          { shape: t.shape, data: t.name.startsWith('classifier.') ? new Float32Array(data.length) : data },
+        ];
       }),
     );
     writeSafetensors(file, tensors, header.metadata);
     const plugin = toyDatasetPackage();
-    const { code, stdout, stderr } = await cli(['--plugin', plugin, 'evaluate', '--weights', dir, '--dataset', 'toy', '--eps', '8/255', '--attack-steps', '2', '--json'], dir);
+    const { code, stdout, stderr } = await cli(
+      [
+        '--plugin',
+        plugin,
+        'evaluate',
+        '--weights',
+        dir,
+        '--dataset',
+        'toy',
+        '--eps',
+        '8/255',
+        '--attack-steps',
+        '2',
+        '--json',
+      ],
+      dir,
+    );
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    const { points, plugins } = JSON.parse(stdout) as { points: { context: Record<string, unknown>; value: number }[]; plugins: string[] };
+    const { points, plugins } = JSON.parse(stdout) as {
+      points: { context: Record<string, unknown>; value: number }[];
+      plugins: string[];
+    };
     // Every logit is 0, so class 0 wins every row: the toy test split labels i % 3, a third of them class 0.
     expect(points.map((p) => p.value)).toEqual([1 / 3, 1 / 3]);
     expect(points.map((p) => p.context['attack'])).toEqual([undefined, 'pgd']);

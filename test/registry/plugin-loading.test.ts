@@ -10,9 +10,17 @@ interface InfoJson {
 }
 
 /** A plugin package whose package.json has `exports` (no `main`) and whose code is dist/index.js. */
-function writeExportsPackage(dir: string, name: string, exportsField: unknown, source = metricPluginSource(name)): string {
+function writeExportsPackage(
+  dir: string,
+  name: string,
+  exportsField: unknown,
+  source = metricPluginSource(name),
+): string {
   const pkgDir = writePluginPackage(dir, name, '');
-  writeFileSync(join(pkgDir, 'package.json'), JSON.stringify({ name, version: '1.0.0', type: 'module', exports: exportsField }));
+  writeFileSync(
+    join(pkgDir, 'package.json'),
+    JSON.stringify({ name, version: '1.0.0', type: 'module', exports: exportsField }),
+  );
   mkdirSync(join(pkgDir, 'dist'));
   writeFileSync(join(pkgDir, 'dist/index.js'), source);
   return pkgDir;
@@ -76,7 +84,9 @@ describe('loading third-party plugins', () => {
     ] as const) {
       const result = await cli(['--plugin', dir, 'info'], project);
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain(`paretune: plugin module '${dir}' (from --plugin) cannot be resolved from ${project}: `);
+      expect(result.stderr).toContain(
+        `paretune: plugin module '${dir}' (from --plugin) cannot be resolved from ${project}: `,
+      );
       expect(result.stderr).toContain(expected);
     }
   });
@@ -93,12 +103,19 @@ describe('loading third-party plugins', () => {
     const project = tempDir();
     // The plugin imports its own tfjs-backend-cpu, which imports its own tfjs-core: copies (a link would resolve to
     // paretune's files, which Node loads once), whose other dependencies are linked to paretune's.
-    const pkgDir = writePluginPackage(project, 'own-tf', `import '@tensorflow/tfjs-backend-cpu';\n${metricPluginSource('own-tf')}`);
+    const pkgDir = writePluginPackage(
+      project,
+      'own-tf',
+      `import '@tensorflow/tfjs-backend-cpu';\n${metricPluginSource('own-tf')}`,
+    );
     const linked = new Set<string>();
     for (const name of ['tfjs-core', 'tfjs-backend-cpu']) {
       const from = join(REPO_ROOT, 'node_modules/@tensorflow', name);
       const to = join(pkgDir, 'node_modules/@tensorflow', name);
-      const manifest = JSON.parse(readFileSync(join(from, 'package.json'), 'utf8')) as { main: string; dependencies: Record<string, string> };
+      const manifest = JSON.parse(readFileSync(join(from, 'package.json'), 'utf8')) as {
+        main: string;
+        dependencies: Record<string, string>;
+      };
       mkdirSync(join(to, 'dist'), { recursive: true });
       copyFileSync(join(from, 'package.json'), join(to, 'package.json'));
       copyFileSync(join(from, manifest.main), join(to, manifest.main));
@@ -109,10 +126,15 @@ describe('loading third-party plugins', () => {
     }
     const result = await cliProcess(['--plugin', './own-tf', 'info', '--json'], project);
     expect(result.code).toBe(0);
-    expect((JSON.parse(result.stdout) as InfoJson).plugins['metric']?.map((p) => p.name)).toEqual(['accuracy', 'own-tf']);
+    expect((JSON.parse(result.stdout) as InfoJson).plugins['metric']?.map((p) => p.name)).toEqual([
+      'accuracy',
+      'own-tf',
+    ]);
     const warnings = result.stderr.split('\n').filter((line) => line.includes('tfjs-core'));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain(`plugin module './own-tf' (${join(pkgDir, 'index.js')}) loads its own copy of @tensorflow/tfjs-core`);
+    expect(warnings[0]).toContain(
+      `plugin module './own-tf' (${join(pkgDir, 'index.js')}) loads its own copy of @tensorflow/tfjs-core`,
+    );
     expect(warnings[0]).toContain('declare paretune and @tensorflow/tfjs-core as peerDependencies of the plugin');
     expect(Number(/: (\d+) tfjs registrations repeated/.exec(warnings[0] ?? '')?.[1])).toBeGreaterThan(100);
     expect(result.stderr).not.toMatch(/already registered|Overriding the gradient|has already been set/);
@@ -123,14 +145,18 @@ describe('loading third-party plugins', () => {
     const dir = writePluginPackage(project, 'not-a-plugin', 'export const helper = 1;\nexport function other() {}\n');
     const result = await cli(['--plugin', dir, 'info'], project);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^paretune: module '.*not-a-plugin' \(.*index\.js\) does not export a paretune plugin: .* it exports helper, other\n$/);
+    expect(result.stderr).toMatch(
+      /^paretune: module '.*not-a-plugin' \(.*index\.js\) does not export a paretune plugin: .* it exports helper, other\n$/,
+    );
   });
 
   it('says when a plugin module cannot be found', async () => {
     const project = tempDir();
     const result = await cli(['--plugin', 'paretune-plugin-missing', 'info'], project);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`plugin module 'paretune-plugin-missing' (from --plugin) cannot be resolved from ${project}: not found`);
+    expect(result.stderr).toContain(
+      `plugin module 'paretune-plugin-missing' (from --plugin) cannot be resolved from ${project}: not found`,
+    );
   });
 
   it('refuses a plugin that clashes with a built-in name or targets another API version', async () => {
@@ -148,11 +174,15 @@ describe('loading third-party plugins', () => {
     const project = tempDir();
     const file = join(project, 'paretune.config.json');
     writeFileSync(file, JSON.stringify({ plugins: ['ok', 7] }));
-    expect((await cli(['info'], project)).stderr).toBe(`paretune: ${file} is invalid: field 'plugins[1]': expected string, received number\n`);
+    expect((await cli(['info'], project)).stderr).toBe(
+      `paretune: ${file} is invalid: field 'plugins[1]': expected string, received number\n`,
+    );
     writeFileSync(file, JSON.stringify({ plugin: ['x'] }));
     expect((await cli(['info'], project)).stderr).toContain(`${file} is invalid: Unrecognized key: "plugin"`);
     writeFileSync(file, '{ "plugins": [ }');
-    expect((await cli(['info'], project)).stderr).toContain(`${file}: invalid JSON at line 1, column 16: Unexpected token '}'`);
+    expect((await cli(['info'], project)).stderr).toContain(
+      `${file}: invalid JSON at line 1, column 16: Unexpected token '}'`,
+    );
   });
 
   it('the installed command reports wasm here and lists a configured plugin', () => {
@@ -161,7 +191,10 @@ describe('loading third-party plugins', () => {
     writeFileSync(join(project, 'paretune.config.json'), JSON.stringify({ plugins: ['./er'] }));
     const env = { ...process.env };
     delete env['PARETUNE_BACKEND'];
-    const out = execFileSync(process.execPath, [join(REPO_ROOT, 'dist/src/cli/main.js'), 'info', '--json'], { cwd: project, env });
+    const out = execFileSync(process.execPath, [join(REPO_ROOT, 'dist/src/cli/main.js'), 'info', '--json'], {
+      cwd: project,
+      env,
+    });
     const parsed = JSON.parse(out.toString()) as InfoJson;
     expect(parsed.backend.name).toBe('wasm');
     expect(parsed.plugins['metric']?.map((p) => p.name)).toEqual(['accuracy', 'error-rate']);

@@ -29,15 +29,36 @@ describe('plugin registry', () => {
       ['ece', './ece'],
     ]);
     expect(reg.get('metric', 'ece').meta.version).toBe('1.0.0');
-    expect(reg.list('strategy').map((p) => p.plugin.meta.name)).toEqual(['full', 'linear-probe', 'bitfit', 'lora', 'adapter', 'compacter', 'ia3']);
-    expect(reg.list('dataset').map((p) => p.plugin.meta.name)).toEqual(['cifar10', 'cifar100', 'caltech256', 'cub200', 'stanford-dogs', 'domainnet', 'fashion-mnist', 'imagefolder']);
+    expect(reg.list('strategy').map((p) => p.plugin.meta.name)).toEqual([
+      'full',
+      'linear-probe',
+      'bitfit',
+      'lora',
+      'adapter',
+      'compacter',
+      'ia3',
+    ]);
+    expect(reg.list('dataset').map((p) => p.plugin.meta.name)).toEqual([
+      'cifar10',
+      'cifar100',
+      'caltech256',
+      'cub200',
+      'stanford-dogs',
+      'domainnet',
+      'fashion-mnist',
+      'imagefolder',
+    ]);
   });
 
   it('names the available plugins for an unknown name', async () => {
     const reg = await registry();
     expect(() => reg.get('metric', 'acc')).toThrow("unknown metric 'acc' (available: accuracy)");
-    expect(() => reg.get('strategy', 'loar')).toThrow("unknown strategy 'loar' (available: full, linear-probe, bitfit, lora, adapter, compacter, ia3)");
-    expect(() => reg.get('dataset', 'cifar')).toThrow("unknown dataset 'cifar' (available: cifar10, cifar100, caltech256, cub200, stanford-dogs, domainnet, fashion-mnist, imagefolder)");
+    expect(() => reg.get('strategy', 'loar')).toThrow(
+      "unknown strategy 'loar' (available: full, linear-probe, bitfit, lora, adapter, compacter, ia3)",
+    );
+    expect(() => reg.get('dataset', 'cifar')).toThrow(
+      "unknown dataset 'cifar' (available: cifar10, cifar100, caltech256, cub200, stanford-dogs, domainnet, fashion-mnist, imagefolder)",
+    );
   });
 
   it('refuses two plugins of one family with one name, naming both origins', async () => {
@@ -61,9 +82,9 @@ describe('plugin registry', () => {
       "plugin 'x'@1.0.0 from 'p' is invalid: field 'family': expected one of strategy, attack, shift, dataset, metric, received \"optimizer\"",
     );
     expect(() => reg.register({ ...metric('x'), compute: 3 }, 'p')).toThrow("field 'compute': expected a function");
-    expect(() => reg.register(metric('x', { meta: { name: 'x', version: '1', apiVersion: 1, description: 'd' } }), 'p')).toThrow(
-      "field 'meta.version': expected a semantic version like 1.2.3",
-    );
+    expect(() =>
+      reg.register(metric('x', { meta: { name: 'x', version: '1', apiVersion: 1, description: 'd' } }), 'p'),
+    ).toThrow("field 'meta.version': expected a semantic version like 1.2.3");
     expect(() => reg.register(metric('Bad Name'), 'p')).toThrow("field 'meta.name': expected lowercase letters");
     expect(() => reg.register({ ...metric('x'), configSchema: { type: 'object' } }, 'p')).toThrow(
       "field 'configSchema': expected a zod schema",
@@ -73,23 +94,39 @@ describe('plugin registry', () => {
   it('refuses a config schema that has no JSON Schema form', async () => {
     const reg = await registry();
     const odd = metric('odd', { configSchema: z.object({ when: z.date() }) });
-    expect(() => reg.register(odd, 'odd-pkg')).toThrow("plugin 'odd'@1.0.0 from 'odd-pkg' has a config schema with no JSON Schema form");
+    expect(() => reg.register(odd, 'odd-pkg')).toThrow(
+      "plugin 'odd'@1.0.0 from 'odd-pkg' has a config schema with no JSON Schema form",
+    );
   });
 
   it('refuses a config schema that transforms its input, which would not parse to itself when stored', async () => {
     const reg = await registry();
-    const transforming = (name: string, configSchema: PointMetricPlugin['configSchema']): PointMetricPlugin => metric(name, { configSchema });
+    const transforming = (name: string, configSchema: PointMetricPlugin['configSchema']): PointMetricPlugin =>
+      metric(name, { configSchema });
     expect(() => reg.register(transforming('t1', z.object({ bins: z.string().transform(Number) })), 'pkg')).toThrow(
       "plugin 't1'@1.0.0 from 'pkg' has a config schema that transforms field 'bins': paretune stores the parsed config",
     );
-    expect(() => reg.register(transforming('t2', z.preprocess((v) => v, z.object({}))), 'pkg')).toThrow('transforms its input');
+    expect(() =>
+      reg.register(
+        transforming(
+          't2',
+          z.preprocess((v) => v, z.object({})),
+        ),
+        'pkg',
+      ),
+    ).toThrow('transforms its input');
     const codec = z.codec(z.string(), z.number(), { decode: Number, encode: String });
-    expect(() => reg.register(transforming('t3', z.object({ levels: z.array(codec).optional() })), 'pkg')).toThrow("transforms field 'levels[0]'");
-    expect(() => definePlugin(transforming('t4', z.object({ a: z.object({ b: z.number().transform((x) => x * 2) }) })))).toThrow(
-      "plugin 't4'@1.0.0 from 'definePlugin()' has a config schema that transforms field 'a.b'",
+    expect(() => reg.register(transforming('t3', z.object({ levels: z.array(codec).optional() })), 'pkg')).toThrow(
+      "transforms field 'levels[0]'",
     );
+    expect(() =>
+      definePlugin(transforming('t4', z.object({ a: z.object({ b: z.number().transform((x) => x * 2) }) }))),
+    ).toThrow("plugin 't4'@1.0.0 from 'definePlugin()' has a config schema that transforms field 'a.b'");
     // The contract's radius schemas parse "8/255" to a number that parses to itself, so they are allowed.
-    reg.register(transforming('radii', z.object({ eps: epsSchema.default(1 / 255), steps: z.array(radiusSchema).default([]) })), 'pkg');
+    reg.register(
+      transforming('radii', z.object({ eps: epsSchema.default(1 / 255), steps: z.array(radiusSchema).default([]) })),
+      'pkg',
+    );
     const parsed = reg.parseConfig('metric', 'radii', { eps: ['8/255', 0.5] });
     expect(parsed).toEqual({ eps: [8 / 255, 0.5], steps: [] });
     expect(reg.parseConfig('metric', 'radii', parsed)).toEqual(parsed);
@@ -109,6 +146,8 @@ describe('plugin registry', () => {
   });
 
   it('checks plugins at definePlugin() so authors see mistakes in their own tests', () => {
-    expect(() => definePlugin(metric('x', { meta: { name: 'x', version: '1.0.0', apiVersion: 9, description: 'd' } }))).toThrow(PluginError);
+    expect(() =>
+      definePlugin(metric('x', { meta: { name: 'x', version: '1.0.0', apiVersion: 9, description: 'd' } })),
+    ).toThrow(PluginError);
   });
 });

@@ -32,11 +32,15 @@ beforeAll(async () => {
   weights = await tinyCheckpoint(tempDir());
 });
 
-const MESSAGE = "paretune: dataset 'bad-labels' split 'test' (test-labels.txt): label 7 of image 4 is not a class (expected 0 to 2)\n";
+const MESSAGE =
+  "paretune: dataset 'bad-labels' split 'test' (test-labels.txt): label 7 of image 4 is not a class (expected 0 to 2)\n";
 
 describe('labels outside the classes of any dataset plugin', () => {
   it('are refused by evaluate, naming the split, its source, the index and the label', async () => {
-    const { code, stdout, stderr } = await cli(['--plugin', plugin, 'evaluate', '--weights', weights, '--dataset', 'bad-labels', '--attack', 'none'], tempDir());
+    const { code, stdout, stderr } = await cli(
+      ['--plugin', plugin, 'evaluate', '--weights', weights, '--dataset', 'bad-labels', '--attack', 'none'],
+      tempDir(),
+    );
     expect(stderr).toBe(MESSAGE);
     expect(stdout).toBe('');
     expect(code).toBe(1);
@@ -44,7 +48,20 @@ describe('labels outside the classes of any dataset plugin', () => {
 
   it('are refused by run before training', async () => {
     const { code, stderr } = await cli(
-      ['--plugin', plugin, 'run', '--model', weights, '--dataset', 'bad-labels', '--strategy', 'bitfit', '--steps', '1', '--quiet'],
+      [
+        '--plugin',
+        plugin,
+        'run',
+        '--model',
+        weights,
+        '--dataset',
+        'bad-labels',
+        '--strategy',
+        'bitfit',
+        '--steps',
+        '1',
+        '--quiet',
+      ],
       tempDir(),
     );
     expect(stderr).toBe(MESSAGE);
@@ -55,10 +72,27 @@ describe('labels outside the classes of any dataset plugin', () => {
 describe('an evaluation schedule with steps beyond the training length', () => {
   it('is refused, naming the steps, instead of being dropped', async () => {
     const { code, stdout, stderr } = await cli(
-      ['--plugin', toyDatasetPackage(), 'run', '--model', weights, '--dataset', 'toy', '--strategy', 'bitfit', '--steps', '10', '--eval-schedule', '0,500', '--quiet'],
+      [
+        '--plugin',
+        toyDatasetPackage(),
+        'run',
+        '--model',
+        weights,
+        '--dataset',
+        'toy',
+        '--strategy',
+        'bitfit',
+        '--steps',
+        '10',
+        '--eval-schedule',
+        '0,500',
+        '--quiet',
+      ],
       tempDir(),
     );
-    expect(stderr).toBe('paretune: evaluation schedule: step 500 is beyond the last training step (10); train longer or drop them\n');
+    expect(stderr).toBe(
+      'paretune: evaluation schedule: step 500 is beyond the last training step (10); train longer or drop them\n',
+    );
     expect(stdout).toBe('');
     expect(code).toBe(1);
   });
@@ -66,8 +100,13 @@ describe('an evaluation schedule with steps beyond the training length', () => {
 
 describe('an L-inf radius above 1', () => {
   it('is refused on the command line before any work, naming the field', async () => {
-    const { code, stderr } = await cli(['--plugin', toyDatasetPackage(), 'evaluate', '--weights', weights, '--dataset', 'toy', '--eps', '2'], tempDir());
-    expect(stderr).toBe("paretune: attack 'pgd' config is invalid: field 'eps[0]': an L-inf radius must be at most 1 (the whole [0,1] pixel range), got 2\n");
+    const { code, stderr } = await cli(
+      ['--plugin', toyDatasetPackage(), 'evaluate', '--weights', weights, '--dataset', 'toy', '--eps', '2'],
+      tempDir(),
+    );
+    expect(stderr).toBe(
+      "paretune: attack 'pgd' config is invalid: field 'eps[0]': an L-inf radius must be at most 1 (the whole [0,1] pixel range), got 2\n",
+    );
     expect(code).toBe(1);
   });
 });

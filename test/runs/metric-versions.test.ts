@@ -23,9 +23,16 @@ const run = (id: string, strategy: string, accuracyVersion: string, top: number)
   seed: 0,
   tags: [],
   plugins: ['synthetic@1.0.0', `${strategy}@0.1.0`, 'pgd@0.1.0', `accuracy@${accuracyVersion}`],
-  trajectory: [[0.1, 0.05], [top, top / 2]],
+  trajectory: [
+    [0.1, 0.05],
+    [top, top / 2],
+  ],
 });
-const RUNS = [run('new-lora', 'lora', '0.2.0', 0.6), run('new-bitfit', 'bitfit', '0.2.0', 0.4), run('old-full', 'full', '0.1.0', 1)];
+const RUNS = [
+  run('new-lora', 'lora', '0.2.0', 0.6),
+  run('new-bitfit', 'bitfit', '0.2.0', 0.4),
+  run('old-full', 'full', '0.1.0', 1),
+];
 
 function seeded(): Store {
   const file = join(tempDir(), 'versions.db');
@@ -39,7 +46,13 @@ describe('accuracy metric versions', () => {
     try {
       const boards = leaderboards(store.listRuns(), (id) => store.points(id));
       expect(boards.map((b) => [b.protocol.accuracyVersion, b.entries.map((e) => [e.strategy, e.runIds])])).toEqual([
-        ['0.2.0', [['lora', ['new-lora']], ['bitfit', ['new-bitfit']]]],
+        [
+          '0.2.0',
+          [
+            ['lora', ['new-lora']],
+            ['bitfit', ['new-bitfit']],
+          ],
+        ],
         ['0.1.0', [['full', ['old-full']]]],
       ]);
       // "above the average" of the 0.2.0 board ignores the 0.1.0 run; alone on its board, it is at the average.
@@ -48,8 +61,12 @@ describe('accuracy metric versions', () => {
       expect(lora!.aboveAverage + bitfit!.aboveAverage).toBeCloseTo(0, 9);
       expect(boards[1]?.entries[0]?.aboveAverage).toBeCloseTo(0, 9);
       const text = formatLeaderboard(boards);
-      expect(text).toContain('synthetic, robust accuracy under pgd Linf eps 1/255 (accuracy@0.2.0; not comparable with the other boards)');
-      expect(text).toContain('synthetic, robust accuracy under pgd Linf eps 1/255 (accuracy@0.1.0; not comparable with the other boards)');
+      expect(text).toContain(
+        'synthetic, robust accuracy under pgd Linf eps 1/255 (accuracy@0.2.0; not comparable with the other boards)',
+      );
+      expect(text).toContain(
+        'synthetic, robust accuracy under pgd Linf eps 1/255 (accuracy@0.1.0; not comparable with the other boards)',
+      );
       // One version: the heading is as before.
       expect(formatLeaderboard(boards.slice(0, 1))).toMatch(/^synthetic, robust accuracy under pgd Linf eps 1\/255\n/);
     } finally {
@@ -62,7 +79,13 @@ describe('accuracy metric versions', () => {
     try {
       const container = await createContainer({ builtins: [], cwd: tempDir() });
       // Only queries here: an executor that refuses work keeps the test free of worker threads.
-      const executor = { execute: () => Promise.reject(new Error('no runs in this test')), concurrency: 1, where: 'nowhere', detached: false, close: async () => {} };
+      const executor = {
+        execute: () => Promise.reject(new Error('no runs in this test')),
+        concurrency: 1,
+        where: 'nowhere',
+        detached: false,
+        close: async () => {},
+      };
       const api = new Api({ store, registry: container.resolve(PluginRegistry), dataDir: tempDir(), executor });
       const schema = await buildApiSchema(container, api);
       const query = async (source: string) => graphql({ schema, source, contextValue: { authorized: false, api } });
@@ -70,7 +93,13 @@ describe('accuracy metric versions', () => {
       const boards = await query('{ leaderboard(dataset: "synthetic") { accuracyVersion entries { rank strategy } } }');
       expect(boards.errors).toBeUndefined();
       expect(boards.data?.['leaderboard']).toEqual([
-        { accuracyVersion: '0.2.0', entries: [{ rank: 1, strategy: 'lora' }, { rank: 2, strategy: 'bitfit' }] },
+        {
+          accuracyVersion: '0.2.0',
+          entries: [
+            { rank: 1, strategy: 'lora' },
+            { rank: 2, strategy: 'bitfit' },
+          ],
+        },
         { accuracyVersion: '0.1.0', entries: [{ rank: 1, strategy: 'full' }] },
       ]);
 

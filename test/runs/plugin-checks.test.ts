@@ -10,7 +10,16 @@ import { runFineTuning } from '../../src/core/runs/runner.js';
 import { Rng } from '../../src/core/tensor/rng.js';
 import { builtinPlugins } from '../../src/plugins/index.js';
 import { linearProbe } from '../../src/plugins/strategies/linear-probe.js';
-import { cli, metricPluginSource, tempDir, TINY, tinyCheckpoint, tinyModel, toyDatasetPackage, writePluginPackage } from '../helpers/index.js';
+import {
+  cli,
+  metricPluginSource,
+  tempDir,
+  TINY,
+  tinyCheckpoint,
+  tinyModel,
+  toyDatasetPackage,
+  writePluginPackage,
+} from '../helpers/index.js';
 
 /** The third-party attack seen in the wild: pixels outside [0,1], 10x outside its radius, and another eps reported. */
 const BROKEN_ATTACK = `import { definePlugin, z } from 'paretune/plugin';
@@ -63,18 +72,36 @@ describe('attack results', () => {
   it('are refused, naming the attack and every violation, and disposed', async () => {
     const clean = tf.fill([2, 4, 4, 3], 0.5) as tf.Tensor4D;
     const before = tf.memory().numTensors;
-    const pixels = tf.tensor4d(Float32Array.from({ length: 96 }, (_, i) => (i === 0 ? Number.NaN : 0.5)), [2, 4, 4, 3]);
-    const check = (threat: { norm: 'Linf' | 'L2' | 'L1'; eps: number }, adversarial: tf.Tensor4D, declared = [threat]) =>
-      checkAttackResults(attack(declared), {}, clean, [{ threat, pixels: adversarial }]).then(() => 'passed', (e: Error) => e.message);
+    const pixels = tf.tensor4d(
+      Float32Array.from({ length: 96 }, (_, i) => (i === 0 ? Number.NaN : 0.5)),
+      [2, 4, 4, 3],
+    );
+    const check = (
+      threat: { norm: 'Linf' | 'L2' | 'L1'; eps: number },
+      adversarial: tf.Tensor4D,
+      declared = [threat],
+    ) =>
+      checkAttackResults(attack(declared), {}, clean, [{ threat, pixels: adversarial }]).then(
+        () => 'passed',
+        (e: Error) => e.message,
+      );
     const linf = { norm: 'Linf' as const, eps: 0.01 };
     expect(await check(linf, tf.add(clean, 0.6) as tf.Tensor4D)).toBe(
       "attack 'probe' broke the attack contract: Linf eps 0.01: pixels in [1.100000023841858, 1.100000023841858], outside [0,1]; " +
         'Linf eps 0.01: a perturbation of Linf size 0.6000000238418579, beyond its radius',
     );
-    expect(await check({ norm: 'L2', eps: 0.5 }, tf.add(clean, 0.1) as tf.Tensor4D)).toMatch(/L2 eps 0.5: a perturbation of L2 size 0\.69\d+, beyond its radius$/);
-    expect(await check({ norm: 'L1', eps: 1 }, tf.add(clean, 0.1) as tf.Tensor4D)).toMatch(/L1 eps 1: a perturbation of L1 size 4\.(8|79)\d*, beyond its radius$/);
-    expect(await check(linf, pixels)).toBe("attack 'probe' broke the attack contract: Linf eps 0.01: 1 non-finite pixels");
-    expect(await check(linf, tf.zeros([1, 4, 4, 3]))).toBe("attack 'probe' broke the attack contract: Linf eps 0.01: pixels of shape [1,4,4,3], not [2,4,4,3]");
+    expect(await check({ norm: 'L2', eps: 0.5 }, tf.add(clean, 0.1) as tf.Tensor4D)).toMatch(
+      /L2 eps 0.5: a perturbation of L2 size 0\.69\d+, beyond its radius$/,
+    );
+    expect(await check({ norm: 'L1', eps: 1 }, tf.add(clean, 0.1) as tf.Tensor4D)).toMatch(
+      /L1 eps 1: a perturbation of L1 size 4\.(8|79)\d*, beyond its radius$/,
+    );
+    expect(await check(linf, pixels)).toBe(
+      "attack 'probe' broke the attack contract: Linf eps 0.01: 1 non-finite pixels",
+    );
+    expect(await check(linf, tf.zeros([1, 4, 4, 3]))).toBe(
+      "attack 'probe' broke the attack contract: Linf eps 0.01: pixels of shape [1,4,4,3], not [2,4,4,3]",
+    );
     expect(await check({ norm: 'Linf', eps: 8 / 255 }, clean.clone(), [{ norm: 'Linf', eps: 1 / 255 }])).toMatch(
       /it returned results for \[Linf eps 0\.0313\d+\] but its threatModels\(\) declare \[Linf eps 0\.0039\d+\]/,
     );
@@ -83,13 +110,43 @@ describe('attack results', () => {
   });
 
   it('of a third-party attack that breaks the contract fail the evaluation and the run, naming the attack', async () => {
-    const evaluation = await cli([...plugins.flatMap((p) => ['--plugin', p]), 'evaluate', '--weights', weights, '--dataset', 'toy', '--attack', 'broken'], tempDir());
+    const evaluation = await cli(
+      [
+        ...plugins.flatMap((p) => ['--plugin', p]),
+        'evaluate',
+        '--weights',
+        weights,
+        '--dataset',
+        'toy',
+        '--attack',
+        'broken',
+      ],
+      tempDir(),
+    );
     expect(evaluation.stderr).toMatch(
       /^paretune: attack 'broken' broke the attack contract: it returned results for \[Linf eps 0\.0313\d+\] but its threatModels\(\) declare \[Linf eps 0\.0039\d+\]; Linf eps 0\.0313\d+: pixels in \[0\.0\d+, 1\.03\d+\], outside \[0,1\]; Linf eps 0\.0313\d+: a perturbation of Linf size 0\.039\d+, beyond its radius\n$/,
     );
     expect(evaluation.code).toBe(1);
     const run = await cli(
-      [...plugins.flatMap((p) => ['--plugin', p]), 'run', '--model', weights, '--dataset', 'toy', '--strategy', 'bitfit', '--attack', 'broken', '--steps', '1', '--eval-schedule', '0', '--train-sample', '10', '--quiet'],
+      [
+        ...plugins.flatMap((p) => ['--plugin', p]),
+        'run',
+        '--model',
+        weights,
+        '--dataset',
+        'toy',
+        '--strategy',
+        'bitfit',
+        '--attack',
+        'broken',
+        '--steps',
+        '1',
+        '--eval-schedule',
+        '0',
+        '--train-sample',
+        '10',
+        '--quiet',
+      ],
       tempDir(),
     );
     expect(run.stderr).toMatch(/^paretune: attack 'broken' broke the attack contract: /);
@@ -101,7 +158,11 @@ describe('attack results', () => {
 describe('a run whose frontier has no points', () => {
   it('warns in one line, naming the threat model', async () => {
     const metric = writePluginPackage(tempDir(), 'paretune-plugin-constant-metric', metricPluginSource('constant'));
-    const di = await createContainer({ builtins: builtinPlugins, cwd: tempDir(), plugins: [plugins[0] as string, metric] });
+    const di = await createContainer({
+      builtins: builtinPlugins,
+      cwd: tempDir(),
+      plugins: [plugins[0] as string, metric],
+    });
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     const spec = {
       model: weights,
@@ -112,7 +173,11 @@ describe('a run whose frontier has no points', () => {
       training: { batchSize: 16, steps: 2, warmupSteps: 0 },
       evaluation: { schedule: [0], trainSample: 10 },
     };
-    const result = await runFineTuning(spec, { registry: di.resolve(PluginRegistry), cacheDir: tempDir(), dataDir: tempDir() });
+    const result = await runFineTuning(spec, {
+      registry: di.resolve(PluginRegistry),
+      cacheDir: tempDir(),
+      dataDir: tempDir(),
+    });
     expect(result.frontier?.points).toEqual([]);
     expect(warn.mock.calls).toEqual([
       [
@@ -138,11 +203,17 @@ describe('a strategy that trains nothing beyond the head', () => {
         `strategy 'typo-bitfit' (config {"suffix":".biass"}) trains nothing beyond the head: it adds no parameter and trains no backbone parameter; ` +
           'check its config (a linear probe must declare headOnly)',
       );
-      expect(() => countForArchitecture(TINY, [{ plugin: misspelt, config: { suffix: '.biass' } }], Rng.fromSeed(0))).toThrow('trains nothing beyond the head');
+      expect(() =>
+        countForArchitecture(TINY, [{ plugin: misspelt, config: { suffix: '.biass' } }], Rng.fromSeed(0)),
+      ).toThrow('trains nothing beyond the head');
       // The head alone does not count: classifier.bias ends in '.bias' too.
-      expect(() => adaptModel(model, [{ plugin: misspelt, config: { suffix: 'classifier.bias' } }], Rng.fromSeed(0))).toThrow('trains nothing beyond the head');
+      expect(() =>
+        adaptModel(model, [{ plugin: misspelt, config: { suffix: 'classifier.bias' } }], Rng.fromSeed(0)),
+      ).toThrow('trains nothing beyond the head');
       expect(adaptModel(model, [{ plugin: misspelt, config: { suffix: '.bias' } }], Rng.fromSeed(0))).toHaveLength(1);
-      expect(adaptModel(model, [{ plugin: linearProbe as StrategyPlugin, config: {} }], Rng.fromSeed(0))).toHaveLength(1);
+      expect(adaptModel(model, [{ plugin: linearProbe as StrategyPlugin, config: {} }], Rng.fromSeed(0))).toHaveLength(
+        1,
+      );
     } finally {
       model.dispose();
     }

@@ -33,7 +33,8 @@ afterAll(async () => {
 });
 
 const HISTORY = 'query($id: ID!) { run(id: $id) { id history(samples: 10) { step value } } }';
-const getUrl = (query: string, variables: object): string => `${server.url}?query=${encodeURIComponent(query)}&variables=${encodeURIComponent(JSON.stringify(variables))}`;
+const getUrl = (query: string, variables: object): string =>
+  `${server.url}?query=${encodeURIComponent(query)}&variables=${encodeURIComponent(JSON.stringify(variables))}`;
 
 describe('HTTP caching', () => {
   it('tags GET answers by database state: If-None-Match answers 304 until the database changes (also from another process)', async () => {
@@ -51,18 +52,24 @@ describe('HTTP caching', () => {
     expect(await again.text()).toBe('');
     expect(again.headers.get('etag')).toBe(tag);
     // another variable is another answer
-    expect((await fetch(getUrl(HISTORY, { id: 'run-04' }), { headers: { 'if-none-match': tag as string } })).status).toBe(200);
+    expect(
+      (await fetch(getUrl(HISTORY, { id: 'run-04' }), { headers: { 'if-none-match': tag as string } })).status,
+    ).toBe(200);
 
     // a point written by another process: the old tag no longer matches and the answer has the new point
     const store = Store.open(db);
-    store.recordPoints('run-03', [{ step: 99, epoch: 0, name: 'accuracy', context: { split: 'test' }, value: 0.99, count: 100, seconds: 0.1 }]);
+    store.recordPoints('run-03', [
+      { step: 99, epoch: 0, name: 'accuracy', context: { split: 'test' }, value: 0.99, count: 100, seconds: 0.1 },
+    ]);
     store.close();
     const changed = await fetch(url, { headers: { 'if-none-match': tag as string } });
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(tag);
     const text = await changed.text();
     expect(text).not.toBe(body);
-    expect((JSON.parse(text) as { data: { run: { history: { step: number }[] } } }).data.run.history.at(-1)?.step).toBe(99);
+    expect((JSON.parse(text) as { data: { run: { history: { step: number }[] } } }).data.run.history.at(-1)?.step).toBe(
+      99,
+    );
   });
 
   it('answers a repeated POST query alike, and never caches errors or mutations', async () => {
@@ -83,12 +90,20 @@ describe('HTTP caching', () => {
     expect(response.headers.get('content-type')).toContain('text/plain');
     expect(`${await response.text()}\n`).toBe(readFileSync(join(REPO_ROOT, 'schema.graphql'), 'utf8'));
     const tag = response.headers.get('etag') as string;
-    expect((await fetch(server.url.replace(/\/graphql$/, '/schema.graphql'), { headers: { 'if-none-match': tag } })).status).toBe(304);
+    expect(
+      (await fetch(server.url.replace(/\/graphql$/, '/schema.graphql'), { headers: { 'if-none-match': tag } })).status,
+    ).toBe(304);
   });
 });
 
-type Page = { runs: { edges: { cursor: string; node: { id: string } }[]; pageInfo: { hasPreviousPage: boolean; hasNextPage: boolean; startCursor: string | null } } };
-const PAGE = 'query($last: Int, $before: String, $first: Int, $after: String, $orderBy: [RunOrder!]) { runs(last: $last, before: $before, first: $first, after: $after, orderBy: $orderBy) { edges { cursor node { id } } pageInfo { hasPreviousPage hasNextPage startCursor } } }';
+type Page = {
+  runs: {
+    edges: { cursor: string; node: { id: string } }[];
+    pageInfo: { hasPreviousPage: boolean; hasNextPage: boolean; startCursor: string | null };
+  };
+};
+const PAGE =
+  'query($last: Int, $before: String, $first: Int, $after: String, $orderBy: [RunOrder!]) { runs(last: $last, before: $before, first: $first, after: $after, orderBy: $orderBy) { edges { cursor node { id } } pageInfo { hasPreviousPage hasNextPage startCursor } } }';
 
 describe('paging runs', () => {
   it('walks every run backwards with last and before', async () => {
@@ -96,7 +111,11 @@ describe('paging runs', () => {
     const seen: string[] = [];
     let before: string | null = null;
     for (let page = 0; page < 10; page++) {
-      const response: Awaited<ReturnType<typeof gql<Page>>> = await gql<Page>(server.url, PAGE, { last: 5, before, orderBy });
+      const response: Awaited<ReturnType<typeof gql<Page>>> = await gql<Page>(server.url, PAGE, {
+        last: 5,
+        before,
+        orderBy,
+      });
       expect(response.errors).toBeUndefined();
       const runs = response.data?.runs;
       seen.unshift(...(runs?.edges.map((e) => e.node.id) ?? []));
@@ -111,10 +130,16 @@ describe('paging runs', () => {
   it('refuses a cursor under another orderBy, naming the cursor and both orders', async () => {
     const bySeed = await gql<Page>(server.url, PAGE, { first: 3, orderBy: [{ field: 'SEED', direction: 'ASC' }] });
     const cursor = bySeed.data?.runs.edges.at(-1)?.cursor as string;
-    const mixed = await gql<Page>(server.url, PAGE, { first: 3, after: cursor, orderBy: [{ field: 'STRATEGY', direction: 'DESC' }] });
+    const mixed = await gql<Page>(server.url, PAGE, {
+      first: 3,
+      after: cursor,
+      orderBy: [{ field: 'STRATEGY', direction: 'DESC' }],
+    });
     expect(mixed.data ?? null).toBeNull();
     expect(mixed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    expect(mixed.errors?.[0]?.message).toBe(`after: cursor '${cursor}' was made for orderBy [SEED ASC], not [STRATEGY DESC]; page with the orderBy of the page it came from`);
+    expect(mixed.errors?.[0]?.message).toBe(
+      `after: cursor '${cursor}' was made for orderBy [SEED ASC], not [STRATEGY DESC]; page with the orderBy of the page it came from`,
+    );
   });
 
   it('filters, orders and pages the runs of an experiment as runs does', async () => {
@@ -123,7 +148,9 @@ describe('paging runs', () => {
       '{ experiment(id: "study") { runs(filter: { strategy: { ne: "full" } }, orderBy: [{ field: SEED, direction: DESC }], last: 3) { totalCount nodes { id } } } }',
     );
     expect(response.errors).toBeUndefined();
-    const expected = SEEDED.filter((r) => r.experiment === 'study' && r.strategy !== 'full').map((r) => r.id).reverse();
+    const expected = SEEDED.filter((r) => r.experiment === 'study' && r.strategy !== 'full')
+      .map((r) => r.id)
+      .reverse();
     expect(response.data?.experiment.runs.totalCount).toBe(expected.length);
     expect(response.data?.experiment.runs.nodes.map((r) => r.id)).toEqual(expected.slice(-3));
   });

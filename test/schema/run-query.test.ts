@@ -6,7 +6,16 @@ import type { RunView } from '../../src/schema/run-query.js';
 import type { Run } from '../../src/schema/types.js';
 
 const view = (experimentId: string | null, experimentName?: string): RunView => ({
-  run: { id: 'r', experimentId, tags: [], strategy: 'lora', dataset: 'toy', model: 'm', seed: 0, status: 'finished' } as unknown as Run,
+  run: {
+    id: 'r',
+    experimentId,
+    tags: [],
+    strategy: 'lora',
+    dataset: 'toy',
+    model: 'm',
+    seed: 0,
+    status: 'finished',
+  } as unknown as Run,
   summary: {},
   ...(experimentName === undefined ? {} : { experimentName }),
 });
@@ -16,7 +25,8 @@ describe('run filters', () => {
     const inStudy = view('study-1a2b', 'study');
     const elsewhere = view('other-3c4d', 'other');
     const alone = view(null);
-    const pick = (experiment: RunFilter['experiment']) => [inStudy, elsewhere, alone].map((v) => matches(v, { experiment } as RunFilter));
+    const pick = (experiment: RunFilter['experiment']) =>
+      [inStudy, elsewhere, alone].map((v) => matches(v, { experiment } as RunFilter));
     expect(pick({ eq: 'study' })).toEqual([true, false, false]);
     expect(pick({ eq: 'study-1a2b' })).toEqual([true, false, false]);
     expect(pick({ in: ['study', 'other-3c4d'] })).toEqual([true, true, false]);

@@ -4,13 +4,25 @@ import { ConfigError, parseConfig } from '../../src/core/contracts/index.js';
 import { assertNoTensorLeaks } from '../../src/core/tensor/memory.js';
 import { Rng } from '../../src/core/tensor/rng.js';
 import { zoomBlur } from '../../src/plugins/shifts/corruptions/blur.js';
-import { correlate2d, gaussianBlur, sampleBilinear, scipyGaussianRadius } from '../../src/plugins/shifts/corruptions/image.js';
+import {
+  correlate2d,
+  gaussianBlur,
+  sampleBilinear,
+  scipyGaussianRadius,
+} from '../../src/plugins/shifts/corruptions/image.js';
 import type { Border, Image } from '../../src/plugins/shifts/corruptions/image.js';
 import { CORRUPTION_NAMES, corruptionsShift, parameterSetFor } from '../../src/plugins/shifts/corruptions/index.js';
 import type { CorruptionName, CorruptionsConfig, ParameterSet } from '../../src/plugins/shifts/corruptions/index.js';
 
 const SEVERITIES = [1, 2, 3, 4, 5];
-const RANDOM: ReadonlySet<CorruptionName> = new Set(['gaussian_noise', 'shot_noise', 'impulse_noise', 'glass_blur', 'fog', 'elastic_transform']);
+const RANDOM: ReadonlySet<CorruptionName> = new Set([
+  'gaussian_noise',
+  'shot_noise',
+  'impulse_noise',
+  'glass_blur',
+  'fog',
+  'elastic_transform',
+]);
 
 const config = (overrides: object = {}): CorruptionsConfig => corruptionsShift.configSchema.parse(overrides);
 
@@ -30,7 +42,10 @@ function syntheticBatch(side: number, count = 2, channels = 3): tf.Tensor4D {
         const pixel = (u - 0.6) ** 2 + (v - 0.4) ** 2 < 0.07 ? [0.9, 0.85, 0.8] : [u, v, stripe];
         for (let c = 0; c < channels; c++) {
           const value = n % 2 === 0 ? pixel[c % 3]! : 1 - pixel[c % 3]!;
-          values[((n * side + y) * side + x) * channels + c] = Math.min(1, Math.max(0, value + 0.04 * texture.normal()));
+          values[((n * side + y) * side + x) * channels + c] = Math.min(
+            1,
+            Math.max(0, value + 0.04 * texture.normal()),
+          );
         }
       }
     }
@@ -38,7 +53,13 @@ function syntheticBatch(side: number, count = 2, channels = 3): tf.Tensor4D {
   return tf.tensor4d(values, [count, side, side, channels]);
 }
 
-async function corrupt(pixels: tf.Tensor4D, name: CorruptionName, severity: number, parameters: ParameterSet | 'auto', rng: Rng): Promise<Float32Array> {
+async function corrupt(
+  pixels: tf.Tensor4D,
+  name: CorruptionName,
+  severity: number,
+  parameters: ParameterSet | 'auto',
+  rng: Rng,
+): Promise<Float32Array> {
   const out = await corruptionsShift.apply(pixels, { name, severity }, config({ parameters }), rng);
   expect(out.shape).toEqual(pixels.shape);
   const values = (await out.data()) as Float32Array;
@@ -46,9 +67,11 @@ async function corrupt(pixels: tf.Tensor4D, name: CorruptionName, severity: numb
   return values;
 }
 
-const meanAbsoluteChange = (a: Float32Array, b: Float32Array): number => a.reduce((sum, v, i) => sum + Math.abs(v - b[i]!), 0) / a.length;
+const meanAbsoluteChange = (a: Float32Array, b: Float32Array): number =>
+  a.reduce((sum, v, i) => sum + Math.abs(v - b[i]!), 0) / a.length;
 
-const expectNonDecreasing = (values: readonly number[]) => values.slice(1).forEach((v, i) => expect(v, `severity ${i + 2} vs ${i + 1}`).toBeGreaterThanOrEqual(values[i]!));
+const expectNonDecreasing = (values: readonly number[]) =>
+  values.slice(1).forEach((v, i) => expect(v, `severity ${i + 2} vs ${i + 1}`).toBeGreaterThanOrEqual(values[i]!));
 
 /**
  * The mean absolute change from the clean image at severities 1-5 under CIFAR-10-C's parameters is non-decreasing,
@@ -91,9 +114,15 @@ describe('corruptions shift: config and variants', () => {
     expect(path({ severities: [1, 6] })).toEqual(['severities', 1]);
     expect(path({ severities: [2.5] })).toEqual(['severities', 0]);
     expect(path({ parameters: 'svhn' })).toEqual(['parameters']);
-    expect(() => parseConfig(corruptionsShift.configSchema, { corruptions: ['frost'] }, "shift 'corruptions' config")).toThrow(ConfigError);
-    expect(() => parseConfig(corruptionsShift.configSchema, { corruptions: ['frost'] }, 'c')).toThrow(/field 'corruptions\[0\]'/);
-    expect(() => parseConfig(corruptionsShift.configSchema, { severities: [6] }, 'c')).toThrow(/field 'severities\[0\]'/);
+    expect(() =>
+      parseConfig(corruptionsShift.configSchema, { corruptions: ['frost'] }, "shift 'corruptions' config"),
+    ).toThrow(ConfigError);
+    expect(() => parseConfig(corruptionsShift.configSchema, { corruptions: ['frost'] }, 'c')).toThrow(
+      /field 'corruptions\[0\]'/,
+    );
+    expect(() => parseConfig(corruptionsShift.configSchema, { severities: [6] }, 'c')).toThrow(
+      /field 'severities\[0\]'/,
+    );
     expect(path({ severity: 3 })).toEqual([]);
   });
 
@@ -117,16 +146,26 @@ describe('corruptions shift: config and variants', () => {
     expect(parameterSetFor('imagenet', 32, 32)).toBe('imagenet');
     const small = syntheticBatch(32, 1);
     const rng = () => Rng.fromSeed(0);
-    expect(await corrupt(small, 'contrast', 1, 'auto', rng())).toEqual(await corrupt(small, 'contrast', 1, 'cifar', rng()));
-    expect(await corrupt(small, 'contrast', 1, 'auto', rng())).not.toEqual(await corrupt(small, 'contrast', 1, 'imagenet', rng()));
+    expect(await corrupt(small, 'contrast', 1, 'auto', rng())).toEqual(
+      await corrupt(small, 'contrast', 1, 'cifar', rng()),
+    );
+    expect(await corrupt(small, 'contrast', 1, 'auto', rng())).not.toEqual(
+      await corrupt(small, 'contrast', 1, 'imagenet', rng()),
+    );
     small.dispose();
   });
 
   it('refuses variants it does not know', async () => {
     const pixels = syntheticBatch(8, 1);
-    expect(() => corruptionsShift.apply(pixels, { name: 'frost', severity: 1 }, config(), Rng.fromSeed(0))).toThrow(/unknown corruption 'frost'/);
-    expect(() => corruptionsShift.apply(pixels, { name: 'fog' }, config(), Rng.fromSeed(0))).toThrow(/severity from 1 to 5/);
-    expect(() => corruptionsShift.apply(pixels, { name: 'fog', severity: 6 }, config(), Rng.fromSeed(0))).toThrow(/severity from 1 to 5/);
+    expect(() => corruptionsShift.apply(pixels, { name: 'frost', severity: 1 }, config(), Rng.fromSeed(0))).toThrow(
+      /unknown corruption 'frost'/,
+    );
+    expect(() => corruptionsShift.apply(pixels, { name: 'fog' }, config(), Rng.fromSeed(0))).toThrow(
+      /severity from 1 to 5/,
+    );
+    expect(() => corruptionsShift.apply(pixels, { name: 'fog', severity: 6 }, config(), Rng.fromSeed(0))).toThrow(
+      /severity from 1 to 5/,
+    );
     pixels.dispose();
   });
 });
@@ -139,7 +178,10 @@ describe.each(CORRUPTION_NAMES)('%s on 32 px images (CIFAR-10-C parameters)', (n
   it('keeps the shape, stays in [0,1] and repeats itself exactly with one seed', async () => {
     for (const severity of SEVERITIES) {
       const out = await corrupt(pixels, name, severity, 'cifar', Rng.fromSeed(5));
-      expect(out.every((v) => v >= 0 && v <= 1), `severity ${severity} in [0,1]`).toBe(true);
+      expect(
+        out.every((v) => v >= 0 && v <= 1),
+        `severity ${severity} in [0,1]`,
+      ).toBe(true);
       expect(await corrupt(pixels, name, severity, 'cifar', Rng.fromSeed(5))).toEqual(out);
       const otherSeed = await corrupt(pixels, name, severity, 'cifar', Rng.fromSeed(6));
       if (RANDOM.has(name)) expect(otherSeed, `severity ${severity}, another seed`).not.toEqual(out);
@@ -149,7 +191,8 @@ describe.each(CORRUPTION_NAMES)('%s on 32 px images (CIFAR-10-C parameters)', (n
 
   it('changes the image more with severity', async () => {
     const change: number[] = [];
-    for (const severity of SEVERITIES) change.push(meanAbsoluteChange(await corrupt(pixels, name, severity, 'cifar', Rng.fromSeed(7)), clean));
+    for (const severity of SEVERITIES)
+      change.push(meanAbsoluteChange(await corrupt(pixels, name, severity, 'cifar', Rng.fromSeed(7)), clean));
     expect(change[0]).toBeGreaterThan(0);
     (CIFAR_ORDER[name] ?? expectNonDecreasing)(change);
   });
@@ -160,23 +203,34 @@ describe('ImageNet-C parameters on a 224 px image', () => {
   const clean = pixels.dataSync() as Float32Array;
   afterAll(() => pixels.dispose());
 
-  it.each(CORRUPTION_NAMES)('%s keeps the shape, stays in [0,1] and changes the image more with severity', async (name) => {
-    const outputs: Float32Array[] = [];
-    for (const severity of SEVERITIES) outputs.push(await corrupt(pixels, name, severity, 'auto', Rng.fromSeed(7)));
-    outputs.forEach((out, i) => expect(out.every((v) => v >= 0 && v <= 1), `severity ${i + 1} in [0,1]`).toBe(true));
-    const change = outputs.map((out) => meanAbsoluteChange(out, clean));
-    expect(change[0]).toBeGreaterThan(0);
-    (IMAGENET_ORDER[name] ?? expectNonDecreasing)(change);
-  });
+  it.each(CORRUPTION_NAMES)(
+    '%s keeps the shape, stays in [0,1] and changes the image more with severity',
+    async (name) => {
+      const outputs: Float32Array[] = [];
+      for (const severity of SEVERITIES) outputs.push(await corrupt(pixels, name, severity, 'auto', Rng.fromSeed(7)));
+      outputs.forEach((out, i) =>
+        expect(
+          out.every((v) => v >= 0 && v <= 1),
+          `severity ${i + 1} in [0,1]`,
+        ).toBe(true),
+      );
+      const change = outputs.map((out) => meanAbsoluteChange(out, clean));
+      expect(change[0]).toBeGreaterThan(0);
+      (IMAGENET_ORDER[name] ?? expectNonDecreasing)(change);
+    },
+  );
 });
 
 describe('corruptions shift: behaviour', () => {
   it('draws fresh randomness for each batch from one rng, and leaks no tensors', async () => {
     const pixels = syntheticBatch(16);
     const rng = Rng.fromSeed(3);
-    expect(await corrupt(pixels, 'gaussian_noise', 3, 'cifar', rng)).not.toEqual(await corrupt(pixels, 'gaussian_noise', 3, 'cifar', rng));
+    expect(await corrupt(pixels, 'gaussian_noise', 3, 'cifar', rng)).not.toEqual(
+      await corrupt(pixels, 'gaussian_noise', 3, 'cifar', rng),
+    );
     await assertNoTensorLeaks(2, async () => {
-      for (const name of CORRUPTION_NAMES) (await corruptionsShift.apply(pixels, { name, severity: 3 }, config(), rng)).dispose();
+      for (const name of CORRUPTION_NAMES)
+        (await corruptionsShift.apply(pixels, { name, severity: 3 }, config(), rng)).dispose();
     });
     pixels.dispose();
   });
@@ -185,10 +239,15 @@ describe('corruptions shift: behaviour', () => {
     const grey = syntheticBatch(16, 1, 1);
     for (const name of CORRUPTION_NAMES) {
       const out = await corrupt(grey, name, 3, 'cifar', Rng.fromSeed(1));
-      expect(out.every((v) => v >= 0 && v <= 1), name).toBe(true);
+      expect(
+        out.every((v) => v >= 0 && v <= 1),
+        name,
+      ).toBe(true);
     }
     const fourChannels = syntheticBatch(16, 1, 4);
-    await expect(corruptionsShift.apply(fourChannels, { name: 'jpeg_compression', severity: 1 }, config(), Rng.fromSeed(0))).rejects.toThrow(/1 or 3 channels/);
+    await expect(
+      corruptionsShift.apply(fourChannels, { name: 'jpeg_compression', severity: 1 }, config(), Rng.fromSeed(0)),
+    ).rejects.toThrow(/1 or 3 channels/);
     tf.dispose([grey, fourChannels]);
   });
 
@@ -197,7 +256,10 @@ describe('corruptions shift: behaviour', () => {
     for (const name of ['defocus_blur', 'zoom_blur', 'pixelate'] as const) {
       for (const severity of SEVERITIES) {
         const out = await corrupt(flat, name, severity, 'cifar', Rng.fromSeed(0));
-        expect(out.every((v) => Math.abs(v - 0.4) < 1e-6), `${name} ${severity}`).toBe(true);
+        expect(
+          out.every((v) => Math.abs(v - 0.4) < 1e-6),
+          `${name} ${severity}`,
+        ).toBe(true);
       }
     }
     flat.dispose();
@@ -222,7 +284,10 @@ describe('corruptions shift: behaviour', () => {
     expect(replaced.every((v) => v === 0 || v === 1)).toBe(true);
     expect(replaced.length / impulse.length).toBeCloseTo(0.07, 2);
     // Photon counts 500 (mean 150: transformed rejection) and 12 (mean 3.6: multiplication method).
-    for (const [set, photons] of [['cifar', 500], ['imagenet', 12]] as const) {
+    for (const [set, photons] of [
+      ['cifar', 500],
+      ['imagenet', 12],
+    ] as const) {
       const shot = await corrupt(grey, 'shot_noise', set === 'cifar' ? 1 : 3, set, Rng.fromSeed(2));
       const mean = shot.reduce((a, b) => a + b, 0) / shot.length;
       const variance = shot.reduce((a, b) => a + (b - mean) ** 2, 0) / shot.length;
@@ -234,8 +299,14 @@ describe('corruptions shift: behaviour', () => {
   });
 
   it('pixelate box-samples like Pillow: down to 30 px and back averages columns 7-8 and 23-24', async () => {
-    const ramp = tf.tensor4d(Float32Array.from({ length: 32 * 32 }, (_, i) => (i % 32) / 31), [1, 32, 32, 1]);
-    const row = Array.from((await corrupt(ramp, 'pixelate', 1, 'cifar', Rng.fromSeed(0))).slice(0, 32), (v) => Math.round(v * 31 * 2) / 2);
+    const ramp = tf.tensor4d(
+      Float32Array.from({ length: 32 * 32 }, (_, i) => (i % 32) / 31),
+      [1, 32, 32, 1],
+    );
+    const row = Array.from(
+      (await corrupt(ramp, 'pixelate', 1, 'cifar', Rng.fromSeed(0))).slice(0, 32),
+      (v) => Math.round(v * 31 * 2) / 2,
+    );
     const expected = Array.from({ length: 32 }, (_, x) => ([7, 8].includes(x) ? 7.5 : [23, 24].includes(x) ? 23.5 : x));
     expect(row).toEqual(expected);
     ramp.dispose();
@@ -243,23 +314,49 @@ describe('corruptions shift: behaviour', () => {
 });
 
 describe('corruption helpers against SciPy (values from scipy.ndimage 1.17)', () => {
-  const plane = (values: number[], height: number, width: number): Image => ({ data: Float32Array.from(values), height, width, channels: 1 });
-  const ramp = plane(Array.from({ length: 15 }, (_, i) => i), 3, 5);
-  const close = (actual: Float32Array, expected: number[], digits = 4) => expected.forEach((e, i) => expect(actual[i]).toBeCloseTo(e, digits));
+  const plane = (values: number[], height: number, width: number): Image => ({
+    data: Float32Array.from(values),
+    height,
+    width,
+    channels: 1,
+  });
+  const ramp = plane(
+    Array.from({ length: 15 }, (_, i) => i),
+    3,
+    5,
+  );
+  const close = (actual: Float32Array, expected: number[], digits = 4) =>
+    expected.forEach((e, i) => expect(actual[i]).toBeCloseTo(e, digits));
 
   it('gaussianBlur matches gaussian_filter (nearest, truncate 4; reflect, truncate 3 with a kernel wider than the image)', async () => {
-    close(gaussianBlur(ramp, 1, scipyGaussianRadius(1, 4), 'nearest').data, [
-      2.15921, 2.858548, 3.795425, 4.732303, 5.431641, 5.363785, 6.063123, 7, 7.936877, 8.636215, 8.568359, 9.267697, 10.204575, 11.141452, 11.84079,
-    ]);
-    close(gaussianBlur(ramp, 2, scipyGaussianRadius(2, 3), 'reflect').data, [
-      5.581965, 5.911066, 6.443423, 6.97578, 7.304881, 6.138542, 6.467643, 7, 7.532357, 7.861458, 6.695119, 7.02422, 7.556577, 8.088934, 8.418035,
-    ]);
+    close(
+      gaussianBlur(ramp, 1, scipyGaussianRadius(1, 4), 'nearest').data,
+      [
+        2.15921, 2.858548, 3.795425, 4.732303, 5.431641, 5.363785, 6.063123, 7, 7.936877, 8.636215, 8.568359, 9.267697,
+        10.204575, 11.141452, 11.84079,
+      ],
+    );
+    close(
+      gaussianBlur(ramp, 2, scipyGaussianRadius(2, 3), 'reflect').data,
+      [
+        5.581965, 5.911066, 6.443423, 6.97578, 7.304881, 6.138542, 6.467643, 7, 7.532357, 7.861458, 6.695119, 7.02422,
+        7.556577, 8.088934, 8.418035,
+      ],
+    );
   });
 
   it('correlate2d matches correlate (mirror) and sampleBilinear matches map_coordinates (order 1, reflect and mirror)', async () => {
     const kernel = Float64Array.of(0, 1, 0, 1, 2, 3, 0, 0, 1);
-    close(correlate2d(ramp, kernel, 3, 'reflect101').data, [15, 21, 29, 37, 37, 45, 51, 59, 67, 67, 75, 81, 89, 97, 97]);
-    const points = [[-1.25, 0.5], [2.75, 4.5], [1.5, -2.25], [3.5, 6]] as const;
+    close(
+      correlate2d(ramp, kernel, 3, 'reflect101').data,
+      [15, 21, 29, 37, 37, 45, 51, 59, 67, 67, 75, 81, 89, 97, 97],
+    );
+    const points = [
+      [-1.25, 0.5],
+      [2.75, 4.5],
+      [1.5, -2.25],
+      [3.5, 6],
+    ] as const;
     const sample = (border: Border) =>
       points.map(([y, x]) => {
         const out = new Float32Array(1);
@@ -271,11 +368,19 @@ describe('corruption helpers against SciPy (values from scipy.ndimage 1.17)', ()
   });
 
   it('zoomBlur matches the reference clipped_zoom average (scipy zoom, order 1)', async () => {
-    const image = plane(Array.from({ length: 36 }, (_, i) => ((i * 7) % 11) / 10), 6, 6);
-    close(zoomBlur(image, { stop: 1.3, step: 0.1 }, Rng.fromSeed(0)).data, [
-      0, 0.602, 0.412, 0.706, 0.75067, 0.48, 0.774, 0.54464, 0.24, 0.534, 0.57867, 0.308, 0.756, 0.412, 0.70942, 0.58787, 0.43111, 0.60044,
-      0.584, 0.24, 0.688, 0.652, 0.308, 0.44067, 0.412, 0.60431, 0.55804, 0.48, 0.60924, 0.37378, 0.24, 0.74422, 0.55422, 0.308, 0.52133, 0.52444,
-    ]);
+    const image = plane(
+      Array.from({ length: 36 }, (_, i) => ((i * 7) % 11) / 10),
+      6,
+      6,
+    );
+    close(
+      zoomBlur(image, { stop: 1.3, step: 0.1 }, Rng.fromSeed(0)).data,
+      [
+        0, 0.602, 0.412, 0.706, 0.75067, 0.48, 0.774, 0.54464, 0.24, 0.534, 0.57867, 0.308, 0.756, 0.412, 0.70942,
+        0.58787, 0.43111, 0.60044, 0.584, 0.24, 0.688, 0.652, 0.308, 0.44067, 0.412, 0.60431, 0.55804, 0.48, 0.60924,
+        0.37378, 0.24, 0.74422, 0.55422, 0.308, 0.52133, 0.52444,
+      ],
+    );
   });
 });
 
@@ -295,5 +400,14 @@ function hsvToRgb(h: number, s: number, v: number): [number, number, number] {
   const p = v * (1 - s);
   const q = v * (1 - f * s);
   const t = v * (1 - (1 - f) * s);
-  return ([[v, t, p], [q, v, p], [p, v, t], [p, q, v], [t, p, v], [v, p, q]] as const)[sector % 6]!.slice() as [number, number, number];
+  return (
+    [
+      [v, t, p],
+      [q, v, p],
+      [p, v, t],
+      [p, q, v],
+      [t, p, v],
+      [v, p, q],
+    ] as const
+  )[sector % 6]!.slice() as [number, number, number];
 }

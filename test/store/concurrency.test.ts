@@ -34,8 +34,23 @@ describe('the store shared by several processes', () => {
   }, 120_000);
 });
 
-const newRun = (id: string) => ({ id, spec: { strategies: ['lora'] }, seed: 0, strategy: 'lora', dataset: 'toy', paretuneVersion: '0.1.0' });
-const point = (step: number, value: number) => ({ step, epoch: 0, name: 'accuracy', context: { split: 'test' }, value, count: 10, seconds: 0.5 });
+const newRun = (id: string) => ({
+  id,
+  spec: { strategies: ['lora'] },
+  seed: 0,
+  strategy: 'lora',
+  dataset: 'toy',
+  paretuneVersion: '0.1.0',
+});
+const point = (step: number, value: number) => ({
+  step,
+  epoch: 0,
+  name: 'accuracy',
+  context: { split: 'test' },
+  value,
+  count: 10,
+  seconds: 0.5,
+});
 
 describe('run claims', () => {
   it('a claim is kept while its heartbeat is fresh and taken over once it is older than the lease; the old owner then writes nothing', () => {
@@ -48,7 +63,9 @@ describe('run claims', () => {
     expect(second.takeOver('r')).toBe(false); // live owner: left to it
     // The owner is on another machine (its pid cannot be checked) and has been silent for longer than the lease.
     const raw = new Database(file);
-    raw.prepare('UPDATE runs SET host = ?, heartbeat_at = ? WHERE id = ?').run('elsewhere', Date.now() - LEASE_MS - 1000, 'r');
+    raw
+      .prepare('UPDATE runs SET host = ?, heartbeat_at = ? WHERE id = ?')
+      .run('elsewhere', Date.now() - LEASE_MS - 1000, 'r');
     expect(second.getRun('r')?.interrupted).toBe(true);
     expect(second.takeOver('r')).toBe(true);
     expect(second.takeOver('r')).toBe(false); // taken: a second claim fails
@@ -57,7 +74,9 @@ describe('run claims', () => {
     expect(second.points('r').map((p) => p.value)).toEqual([0.5]);
     expect(second.getRun('r')?.status).toBe('running');
     // Within the lease, a silent owner elsewhere keeps its claim.
-    raw.prepare('UPDATE runs SET host = ?, heartbeat_at = ? WHERE id = ?').run('elsewhere', Date.now() - HEARTBEAT_MS, 'r');
+    raw
+      .prepare('UPDATE runs SET host = ?, heartbeat_at = ? WHERE id = ?')
+      .run('elsewhere', Date.now() - HEARTBEAT_MS, 'r');
     const third = Store.open(file);
     expect(third.takeOver('r')).toBe(false);
     third.close();

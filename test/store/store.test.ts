@@ -7,8 +7,23 @@ import { SCHEMA_VERSION } from '../../src/core/store/migrations.js';
 import { Store } from '../../src/core/store/store.js';
 import { REPO_ROOT, tempDir } from '../helpers/index.js';
 
-const point = (step: number, value: number, context: Record<string, string | number> = { split: 'test' }) => ({ step, epoch: 0, name: 'accuracy', context, value, count: 10, seconds: 0.5 });
-const run = (id: string, strategy = 'lora') => ({ id, spec: { strategies: [strategy] }, seed: 0, strategy, dataset: 'toy', paretuneVersion: '0.1.0' });
+const point = (step: number, value: number, context: Record<string, string | number> = { split: 'test' }) => ({
+  step,
+  epoch: 0,
+  name: 'accuracy',
+  context,
+  value,
+  count: 10,
+  seconds: 0.5,
+});
+const run = (id: string, strategy = 'lora') => ({
+  id,
+  spec: { strategies: [strategy] },
+  seed: 0,
+  strategy,
+  dataset: 'toy',
+  paretuneVersion: '0.1.0',
+});
 
 describe('the SQLite store', () => {
   it('migrates a new file to the current schema in WAL mode', () => {
@@ -24,16 +39,30 @@ describe('the SQLite store', () => {
     const store = Store.open(join(tempDir(), 'p.db'));
     store.createRun(run('a'));
     store.createRun(run('b', 'bitfit'));
-    store.recordPoints('a', [point(0, 0.1), point(0, 0.05, { split: 'test', eps: 0.004, attack: 'pgd' }), point(50, 0.2)]);
+    store.recordPoints('a', [
+      point(0, 0.1),
+      point(0, 0.05, { split: 'test', eps: 0.004, attack: 'pgd' }),
+      point(50, 0.2),
+    ]);
     store.recordPoints('a', [point(50, 0.25)]); // re-recorded after a resume: replaces, never duplicates
-    expect(store.points('a').map((p) => [p.step, p.value])).toEqual([[0, 0.05], [0, 0.1], [50, 0.25]]);
+    expect(store.points('a').map((p) => [p.step, p.value])).toEqual([
+      [0, 0.05],
+      [0, 0.1],
+      [50, 0.25],
+    ]);
     expect(store.points('a', { fromStep: 10 })).toHaveLength(1);
     // context keys are stored in a canonical order, so the same context in another key order is the same point
     store.recordPoints('a', [point(0, 0.06, { attack: 'pgd', eps: 0.004, split: 'test' })]);
     expect(store.points('a')).toHaveLength(3);
     store.finishRun('a', { bestStep: 50, lastStep: 50, seconds: 3, result: { aupf: 0.1 } });
     store.failRun('b', 'training diverged');
-    expect(store.getRun('a')).toMatchObject({ status: 'finished', bestStep: 50, lastStep: 50, result: { aupf: 0.1 }, interrupted: false });
+    expect(store.getRun('a')).toMatchObject({
+      status: 'finished',
+      bestStep: 50,
+      lastStep: 50,
+      result: { aupf: 0.1 },
+      interrupted: false,
+    });
     expect(store.listRuns({ status: 'failed' }).map((r) => [r.id, r.error])).toEqual([['b', 'training diverged']]);
     expect(store.listRuns({ strategy: 'lora' }).map((r) => r.id)).toEqual(['a']);
     store.close();
@@ -59,7 +88,9 @@ describe('the SQLite store', () => {
     const dir = tempDir();
     const notDb = join(dir, 'notes.db');
     writeFileSync(notDb, 'these are my notes, not a database');
-    expect(() => Store.open(notDb)).toThrow(`${notDb} is not a paretune database (not an SQLite file); nothing was changed`);
+    expect(() => Store.open(notDb)).toThrow(
+      `${notDb} is not a paretune database (not an SQLite file); nothing was changed`,
+    );
     expect(readFileSync(notDb, 'utf8')).toBe('these are my notes, not a database');
 
     const newer = join(dir, 'newer.db');
@@ -67,7 +98,9 @@ describe('the SQLite store', () => {
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
     const before = readFileSync(newer);
-    expect(() => Store.open(newer)).toThrow(`was written by a newer paretune (schema ${SCHEMA_VERSION + 1}; this one knows up to ${SCHEMA_VERSION})`);
+    expect(() => Store.open(newer)).toThrow(
+      `was written by a newer paretune (schema ${SCHEMA_VERSION + 1}; this one knows up to ${SCHEMA_VERSION})`,
+    );
     expect(readFileSync(newer).equals(before)).toBe(true);
   });
 });

@@ -12,7 +12,10 @@ import { logitsOf, lossOn, tempDir, tinyBatch, tinyModel, trainStep } from '../h
 
 const strategies = builtinPlugins.filter((p): p is StrategyPlugin => p.family === 'strategy');
 const byName = (name: string): StrategyPlugin => strategies.find((s) => s.meta.name === name) as StrategyPlugin;
-const use = (name: string, config: unknown = {}) => ({ plugin: byName(name), config: byName(name).configSchema.parse(config) });
+const use = (name: string, config: unknown = {}) => ({
+  plugin: byName(name),
+  config: byName(name).configSchema.parse(config),
+});
 
 /** Disposes `resource` when the test ends, also when an assertion failed half-way. */
 function disposedAfterTest<T extends { dispose(): void }>(resource: T): T {
@@ -48,29 +51,84 @@ const CASES: readonly StrategyCase[] = [
   { name: 'linear-probe', strategy: 'linear-probe', adds: NOTHING },
   { name: 'bitfit', strategy: 'bitfit', adds: NOTHING },
   // rank 8: 3 x (A [16, 8] + B [8, 16]) for query, key, value; 128 + 256 for intermediate and for ffn_out
-  { name: 'lora', strategy: 'lora', adds: { names: /\.(attention\.attention\.(query|key|value)|intermediate\.dense|output\.dense)\.lora_[AB]$/, values: 2 * 1536 } },
+  {
+    name: 'lora',
+    strategy: 'lora',
+    adds: {
+      names: /\.(attention\.attention\.(query|key|value)|intermediate\.dense|output\.dense)\.lora_[AB]$/,
+      values: 2 * 1536,
+    },
+  },
   // [16] for key and value and ffn_out, [32] for intermediate
-  { name: 'ia3', strategy: 'ia3', adds: { names: /\.(attention\.attention\.(key|value)|intermediate\.dense|output\.dense)\.ia3_l$/, values: 2 * 80 } },
+  {
+    name: 'ia3',
+    strategy: 'ia3',
+    adds: { names: /\.(attention\.attention\.(key|value)|intermediate\.dense|output\.dense)\.ia3_l$/, values: 2 * 80 },
+  },
   // both sites, width 16 / 8 = 2: down [16, 2] + 2, up [2, 16] + 16
-  { name: 'adapter', strategy: 'adapter', adds: { names: /^encoder\.layer\.[01]\.adapter\.(attn_out|ffn_out)\./, values: 2 * 2 * 82 } },
+  {
+    name: 'adapter',
+    strategy: 'adapter',
+    adds: { names: /^encoder\.layer\.[01]\.adapter\.(attn_out|ffn_out)\./, values: 2 * 2 * 82 },
+  },
   // rules [4, 4, 4]; width 4; per site down 4x4x1 + 4x1x1 + 4, up 4x1x1 + 4x1x4 + 16
   { name: 'compacter', strategy: 'compacter', adds: { names: COMPACTER_NAMES, values: 64 + 2 * 2 * 60 } },
   // A [16, 2] + B [2, 16]
-  { name: 'lora on attn_out only, rank 2', strategy: 'lora', config: { rank: 2, alpha: 4, targets: ['attn_out'] }, adds: { names: /^encoder\.layer\.[01]\.attention\.output\.dense\.lora_[AB]$/, values: 2 * 64 } },
+  {
+    name: 'lora on attn_out only, rank 2',
+    strategy: 'lora',
+    config: { rank: 2, alpha: 4, targets: ['attn_out'] },
+    adds: { names: /^encoder\.layer\.[01]\.attention\.output\.dense\.lora_[AB]$/, values: 2 * 64 },
+  },
   // 2 x (A [16, 8] + B [8, 16])
-  { name: 'lora on query and value (the PEFT default)', strategy: 'lora', config: { targets: ['query', 'value'] }, adds: { names: /\.attention\.attention\.(query|value)\.lora_[AB]$/, values: 2 * 512 } },
+  {
+    name: 'lora on query and value (the PEFT default)',
+    strategy: 'lora',
+    config: { targets: ['query', 'value'] },
+    adds: { names: /\.attention\.attention\.(query|value)\.lora_[AB]$/, values: 2 * 512 },
+  },
   // 4 x (16 + 16) for query, key, value, attn_out; 16 + 32 for intermediate and for ffn_out
-  { name: 'lora on every block linear, rank 1', strategy: 'lora', config: { rank: 1, targets: [...BLOCK_LINEAR_SITES] }, adds: { names: /\.lora_[AB]$/, values: 2 * 224 } },
+  {
+    name: 'lora on every block linear, rank 1',
+    strategy: 'lora',
+    config: { rank: 1, targets: [...BLOCK_LINEAR_SITES] },
+    adds: { names: /\.lora_[AB]$/, values: 2 * 224 },
+  },
   // [16] each
-  { name: 'ia3 on query and attn_out', strategy: 'ia3', config: { targets: ['query', 'attn_out'] }, adds: { names: /\.(attention\.attention\.query|attention\.output\.dense)\.ia3_l$/, values: 2 * 32 } },
+  {
+    name: 'ia3 on query and attn_out',
+    strategy: 'ia3',
+    config: { targets: ['query', 'attn_out'] },
+    adds: { names: /\.(attention\.attention\.query|attention\.output\.dense)\.ia3_l$/, values: 2 * 32 },
+  },
   // width 16 / 8 = 2: down [16, 2] + 2, up [2, 16] + 16
-  { name: 'adapter on the MLP output only', strategy: 'adapter', config: { sites: ['ffn_out'] }, adds: { names: /^encoder\.layer\.[01]\.adapter\.ffn_out\./, values: 2 * 82 } },
+  {
+    name: 'adapter on the MLP output only',
+    strategy: 'adapter',
+    config: { sites: ['ffn_out'] },
+    adds: { names: /^encoder\.layer\.[01]\.adapter\.ffn_out\./, values: 2 * 82 },
+  },
   // width 8: down [16, 8] + 8, up [8, 16] + 16
-  { name: 'adapter on the attention output only, reduction 2', strategy: 'adapter', config: { sites: ['attn_out'], reductionFactor: 2 }, adds: { names: /^encoder\.layer\.[01]\.adapter\.attn_out\./, values: 2 * 280 } },
+  {
+    name: 'adapter on the attention output only, reduction 2',
+    strategy: 'adapter',
+    config: { sites: ['attn_out'], reductionFactor: 2 },
+    adds: { names: /^encoder\.layer\.[01]\.adapter\.attn_out\./, values: 2 * 280 },
+  },
   // rules [2, 2, 2]; width 2; per site down 2x8x1 + 2x1x1 + 2, up 2x1x1 + 2x1x8 + 16
-  { name: 'compacter with phmDim 2', strategy: 'compacter', config: { phmDim: 2 }, adds: { names: COMPACTER_NAMES, values: 8 + 2 * 2 * 54 } },
+  {
+    name: 'compacter with phmDim 2',
+    strategy: 'compacter',
+    config: { phmDim: 2 },
+    adds: { names: COMPACTER_NAMES, values: 8 + 2 * 2 * 54 },
+  },
   // rules [8, 8, 8]; width 8; per site down 8x2x2 + 8x2x1 + 8, up 8x1x2 + 8x2x2 + 16
-  { name: 'compacter with phmDim 8, rank 2, reduction 2', strategy: 'compacter', config: { phmDim: 8, rank: 2, reductionFactor: 2 }, adds: { names: COMPACTER_NAMES, values: 512 + 2 * 2 * 120 } },
+  {
+    name: 'compacter with phmDim 8, rank 2, reduction 2',
+    strategy: 'compacter',
+    config: { phmDim: 8, rank: 2, reductionFactor: 2 },
+    adds: { names: COMPACTER_NAMES, values: 512 + 2 * 2 * 120 },
+  },
 ];
 
 /** Values of every base parameter, by name. */
@@ -119,11 +177,17 @@ describe.each(CASES)('strategy $name', ({ strategy, config, adds }) => {
     trainStep(model, optimizer, pixels, labels);
     const added = [...model.addedVariables()];
     if (added.length > 0) {
-      const { grads } = tf.variableGrads(() => lossOn(model, pixels, labels), added.map(([, v]) => v));
+      const { grads } = tf.variableGrads(
+        () => lossOn(model, pixels, labels),
+        added.map(([, v]) => v),
+      );
       onTestFinished(() => tf.dispose(Object.values(grads)));
       for (const [param, v] of added) {
         const g = grads[v.name] as tf.Tensor;
-        expect(tf.tidy(() => tf.max(tf.abs(g)).dataSync()[0]), param).toBeGreaterThan(0);
+        expect(
+          tf.tidy(() => tf.max(tf.abs(g)).dataSync()[0]),
+          param,
+        ).toBeGreaterThan(0);
       }
     }
   });
@@ -135,7 +199,9 @@ describe.each(CASES)('strategy $name', ({ strategy, config, adds }) => {
     const { pixels, labels } = batch();
     const optimizer = disposedAfterTest(tf.train.adam(0.01));
     for (let i = 0; i < 2; i++) trainStep(model, optimizer, pixels, labels);
-    await saveAdaptation(model, join(dir, 'adapter.safetensors'), [{ name: strategy, ...(config === undefined ? {} : { config }) }]);
+    await saveAdaptation(model, join(dir, 'adapter.safetensors'), [
+      { name: strategy, ...(config === undefined ? {} : { config }) },
+    ]);
     const restored = disposedAfterTest(tinyModel()); // same base weights, different adapted state until loaded
     adaptModel(restored, [use(strategy, config)], Rng.fromSeed(99));
     loadAdaptation(restored, join(dir, 'adapter.safetensors'));
@@ -178,7 +244,9 @@ describe('strategy specifics', () => {
     let last = first;
     for (let i = 0; i < 20; i++) last = trainStep(model, optimizer, pixels, labels);
     expect(last).toBeLessThan(first);
-    expect(() => adaptModel(model, [use('lora')], Rng.fromSeed(4))).toThrow("adds parameter 'encoder.layer.0.attention.attention.query.lora_A', which already exists");
+    expect(() => adaptModel(model, [use('lora')], Rng.fromSeed(4))).toThrow(
+      "adds parameter 'encoder.layer.0.attention.attention.query.lora_A', which already exists",
+    );
   });
 
   it('refuses an adaptation file of other strategies, naming the missing tensor', async () => {
@@ -188,13 +256,19 @@ describe('strategy specifics', () => {
     await saveAdaptation(model, join(dir, 'ia3.safetensors'), [{ name: 'ia3' }]);
     const other = disposedAfterTest(tinyModel());
     adaptModel(other, [use('lora')], Rng.fromSeed(2));
-    expect(() => loadAdaptation(other, join(dir, 'ia3.safetensors'))).toThrow("missing tensor 'encoder.layer.0.attention.attention.query.lora_A'");
+    expect(() => loadAdaptation(other, join(dir, 'ia3.safetensors'))).toThrow(
+      "missing tensor 'encoder.layer.0.attention.attention.query.lora_A'",
+    );
   });
 
   it('frees every tensor when an adapted model is disposed', () => {
     const before = tf.memory().numTensors;
     const model = tinyModel();
-    adaptModel(model, strategies.map((s) => use(s.meta.name)).filter((u) => u.plugin.meta.name !== 'full'), Rng.fromSeed(1));
+    adaptModel(
+      model,
+      strategies.map((s) => use(s.meta.name)).filter((u) => u.plugin.meta.name !== 'full'),
+      Rng.fromSeed(1),
+    );
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });

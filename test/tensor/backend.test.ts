@@ -4,11 +4,15 @@ import type { BackendLoaders } from '../../src/core/tensor/backend.js';
 import * as tf from '@tensorflow/tfjs';
 
 const missing = async (): Promise<string> => {
-  throw Object.assign(new Error("Cannot find package '@tensorflow/tfjs-node-gpu' imported from /x.js"), { code: 'ERR_MODULE_NOT_FOUND' });
+  throw Object.assign(new Error("Cannot find package '@tensorflow/tfjs-node-gpu' imported from /x.js"), {
+    code: 'ERR_MODULE_NOT_FOUND',
+  });
 };
 // What tfjs-node throws when its package is present but its install script never fetched libtensorflow.
 const addonMissing = async (): Promise<string> => {
-  throw new Error("Cannot find module '/app/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node'\nRequire stack:\n- /app/node_modules/@tensorflow/tfjs-node/dist/index.js\n- /app/x.js");
+  throw new Error(
+    "Cannot find module '/app/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node'\nRequire stack:\n- /app/node_modules/@tensorflow/tfjs-node/dist/index.js\n- /app/x.js",
+  );
 };
 const noAdapter = async (): Promise<string> => {
   throw new Error('no WebGPU adapter: Dawn found no Vulkan driver for a GPU (docs/gpu.md)');
@@ -33,7 +37,12 @@ describe('backend selection', () => {
     const selection = await chooseBackend(undefined, loaders);
     expect(selection.name).toBe('wasm');
     expect(selection.tfBackend).toBe('wasm');
-    expect(selection.attempts.map((a) => [a.backend, a.ok])).toEqual([['node-gpu', false], ['webgpu', false], ['node', false], ['wasm', true]]);
+    expect(selection.attempts.map((a) => [a.backend, a.ok])).toEqual([
+      ['node-gpu', false],
+      ['webgpu', false],
+      ['node', false],
+      ['wasm', true],
+    ]);
     expect(selection.attempts[0]?.detail).toBe('not installed (optional dependency)');
     expect(selection.attempts[1]?.detail).toContain('no WebGPU adapter');
     expect(selection.attempts[2]?.detail).toBe(
@@ -56,7 +65,10 @@ describe('backend selection', () => {
 
   it('takes the flag over PARETUNE_BACKEND', () => {
     expect(backendRequest('cpu', { PARETUNE_BACKEND: 'wasm' })).toEqual({ name: 'cpu', source: '--backend' });
-    expect(backendRequest(undefined, { PARETUNE_BACKEND: 'wasm' })).toEqual({ name: 'wasm', source: 'PARETUNE_BACKEND' });
+    expect(backendRequest(undefined, { PARETUNE_BACKEND: 'wasm' })).toEqual({
+      name: 'wasm',
+      source: 'PARETUNE_BACKEND',
+    });
     expect(backendRequest(undefined, {})).toBeUndefined();
   });
 
@@ -65,6 +77,8 @@ describe('backend selection', () => {
     expect(first.name).toBe('wasm');
     expect(await selectBackend()).toBe(first);
     expect(await selectBackend({ name: 'wasm', source: '--backend' })).toBe(first);
-    await expect(selectBackend({ name: 'cpu', source: '--backend' })).rejects.toThrow("this process already runs on 'wasm'");
+    await expect(selectBackend({ name: 'cpu', source: '--backend' })).rejects.toThrow(
+      "this process already runs on 'wasm'",
+    );
   });
 });

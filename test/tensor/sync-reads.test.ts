@@ -15,7 +15,11 @@ describe('tensor reads in src', () => {
     const offences = sources(join(REPO_ROOT, 'src')).flatMap((file) =>
       readFileSync(file, 'utf8')
         .split('\n')
-        .flatMap((line, i) => (/\b(dataSync|arraySync|bufferSync)\s*\(/.test(line) ? [`${relative(REPO_ROOT, file)}:${i + 1}: ${line.trim()}`] : [])),
+        .flatMap((line, i) =>
+          /\b(dataSync|arraySync|bufferSync)\s*\(/.test(line)
+            ? [`${relative(REPO_ROOT, file)}:${i + 1}: ${line.trim()}`]
+            : [],
+        ),
     );
     expect(offences).toEqual([]);
   });

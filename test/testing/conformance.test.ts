@@ -18,7 +18,14 @@ import { fullFineTuning } from '../../src/plugins/strategies/full.js';
 import { ia3 } from '../../src/plugins/strategies/ia3.js';
 import { linearProbe } from '../../src/plugins/strategies/linear-probe.js';
 import { lora } from '../../src/plugins/strategies/lora.js';
-import { assertConforms, checkAttack, checkDataset, checkMetric, checkStrategy, ConformanceError } from '../../src/testing/index.js';
+import {
+  assertConforms,
+  checkAttack,
+  checkDataset,
+  checkMetric,
+  checkStrategy,
+  ConformanceError,
+} from '../../src/testing/index.js';
 import type { Finding } from '../../src/testing/index.js';
 import { REPO_ROOT, tempDir } from '../helpers/index.js';
 import { writeMat } from '../helpers/mat-writer.js';
@@ -36,7 +43,15 @@ async function example<T>(name: string): Promise<T> {
 
 describe('conformance suite: built-in plugins and the examples pass', () => {
   it('every built-in strategy and the vpt example', async () => {
-    const strategies: StrategyPlugin[] = [fullFineTuning, linearProbe, bitfit, lora, adapter, compacter, ia3] as StrategyPlugin[];
+    const strategies: StrategyPlugin[] = [
+      fullFineTuning,
+      linearProbe,
+      bitfit,
+      lora,
+      adapter,
+      compacter,
+      ia3,
+    ] as StrategyPlugin[];
     strategies.push(await example<StrategyPlugin>('vpt-strategy'));
     const findings = [];
     for (const strategy of strategies) findings.push(...(await checkStrategy(strategy)));
@@ -45,7 +60,9 @@ describe('conformance suite: built-in plugins and the examples pass', () => {
 
   it('pgd (two radii) and the apgd-ce example', async () => {
     expect(await checkAttack(pgdAttack as AttackPlugin, { config: { eps: ['1/255', '8/255'], steps: 3 } })).toEqual([]);
-    expect(await checkAttack(await example<AttackPlugin>('apgd-attack'), { config: { eps: 8 / 255, steps: 3 } })).toEqual([]);
+    expect(
+      await checkAttack(await example<AttackPlugin>('apgd-attack'), { config: { eps: 8 / 255, steps: 3 } }),
+    ).toEqual([]);
   });
 
   it('accuracy and the ece example', async () => {
@@ -58,11 +75,15 @@ describe('conformance suite: built-in plugins and the examples pass', () => {
     for (const [k, name] of ['cat', 'dog'].entries()) {
       mkdirSync(join(folder, name));
       for (let i = 0; i < 5; i++) {
-        const image = sharp({ create: { width: 10, height: 9, channels: 3, background: { r: 200 * k, g: 20 * i, b: 50 } } });
+        const image = sharp({
+          create: { width: 10, height: 9, channels: 3, background: { r: 200 * k, g: 20 * i, b: 50 } },
+        });
         await image.png().toFile(join(folder, name, `img${i}.png`));
       }
     }
-    expect(await checkDataset(imageFolder as DatasetPlugin, { config: { path: folder }, dataDir: tempDir() })).toEqual([]);
+    expect(await checkDataset(imageFolder as DatasetPlugin, { config: { path: folder }, dataDir: tempDir() })).toEqual(
+      [],
+    );
 
     const idx = (magic: number, dims: number[], data: Uint8Array): Buffer => {
       const header = Buffer.alloc(4 + 4 * dims.length);
@@ -72,17 +93,38 @@ describe('conformance suite: built-in plugins and the examples pass', () => {
     };
     const mnist = tempDir();
     for (const prefix of ['train', 't10k']) {
-      writeFileSync(join(mnist, `${prefix}-images-idx3-ubyte.gz`), idx(0x803, [6, 28, 28], Uint8Array.from({ length: 6 * 784 }, (_, i) => i % 256)));
-      writeFileSync(join(mnist, `${prefix}-labels-idx1-ubyte.gz`), idx(0x801, [6], Uint8Array.from([0, 1, 2, 3, 4, 9])));
+      writeFileSync(
+        join(mnist, `${prefix}-images-idx3-ubyte.gz`),
+        idx(
+          0x803,
+          [6, 28, 28],
+          Uint8Array.from({ length: 6 * 784 }, (_, i) => i % 256),
+        ),
+      );
+      writeFileSync(
+        join(mnist, `${prefix}-labels-idx1-ubyte.gz`),
+        idx(0x801, [6], Uint8Array.from([0, 1, 2, 3, 4, 9])),
+      );
     }
-    expect(await checkDataset(fashionMnist as DatasetPlugin, { config: { dir: mnist }, dataDir: tempDir() })).toEqual([]);
+    expect(await checkDataset(fashionMnist as DatasetPlugin, { config: { dir: mnist }, dataDir: tempDir() })).toEqual(
+      [],
+    );
 
     const svhn = tempDir();
-    for (const [file, count] of [['train_32x32.mat', 6], ['test_32x32.mat', 3], ['extra_32x32.mat', 2]] as const) {
+    for (const [file, count] of [
+      ['train_32x32.mat', 6],
+      ['test_32x32.mat', 3],
+      ['extra_32x32.mat', 2],
+    ] as const) {
       const X = Uint8Array.from({ length: 32 * 32 * 3 * count }, (_, i) => (i * 7) % 256);
-      writeFileSync(join(svhn, file), writeMat({ X: { uint8: X, dims: [32, 32, 3, count] }, y: Array.from({ length: count }, (_, i) => i + 1) }));
+      writeFileSync(
+        join(svhn, file),
+        writeMat({ X: { uint8: X, dims: [32, 32, 3, count] }, y: Array.from({ length: count }, (_, i) => i + 1) }),
+      );
     }
-    expect(await checkDataset(await example<DatasetPlugin>('svhn-dataset'), { config: { dir: svhn }, dataDir: tempDir() })).toEqual([]);
+    expect(
+      await checkDataset(await example<DatasetPlugin>('svhn-dataset'), { config: { dir: svhn }, dataDir: tempDir() }),
+    ).toEqual([]);
   });
 });
 
@@ -94,12 +136,17 @@ describe('conformance suite: broken plugins fail, naming the plugin and the rule
       configSchema: z.object({ eps: z.number().default(0.05) }),
       threatModels: ({ eps }) => [{ norm: 'Linf' as const, eps }],
       perturb: async ({ pixels, config }) => [
-        { threat: { norm: 'Linf' as const, eps: config.eps }, pixels: tf.tidy(() => tf.clipByValue(tf.add(pixels, 2 * config.eps), 0, 1) as tf.Tensor4D) },
+        {
+          threat: { norm: 'Linf' as const, eps: config.eps },
+          pixels: tf.tidy(() => tf.clipByValue(tf.add(pixels, 2 * config.eps), 0, 1) as tf.Tensor4D),
+        },
       ],
     });
     const findings = await checkAttack(overshoot as AttackPlugin);
     expect(rulesOf(findings)).toEqual(['radius']);
-    expect(findings[0]?.message).toMatch(/^attack 'overshoot' breaks rule 'radius': Linf eps 0\.05: a perturbation of Linf size 0\.1\d*, beyond its radius$/);
+    expect(findings[0]?.message).toMatch(
+      /^attack 'overshoot' breaks rule 'radius': Linf eps 0\.05: a perturbation of Linf size 0\.1\d*, beyond its radius$/,
+    );
     expect(() => assertConforms(findings)).toThrow(ConformanceError);
     expect(() => assertConforms(findings)).toThrow("attack 'overshoot' breaks rule 'radius'");
   });
@@ -111,7 +158,12 @@ describe('conformance suite: broken plugins fail, naming the plugin and the rule
       meta: { name: 'drifting', version: '1.0.0', apiVersion: 1, description: 'Draws noise from outside its rng.' },
       configSchema: z.object({}),
       threatModels: () => [{ norm: 'Linf' as const, eps: 0.1 }],
-      perturb: async ({ pixels }) => [{ threat: { norm: 'Linf' as const, eps: 0.1 }, pixels: tf.tidy(() => tf.clipByValue(tf.sub(pixels, 0.01 * ++calls), 0, 1) as tf.Tensor4D) }],
+      perturb: async ({ pixels }) => [
+        {
+          threat: { norm: 'Linf' as const, eps: 0.1 },
+          pixels: tf.tidy(() => tf.clipByValue(tf.sub(pixels, 0.01 * ++calls), 0, 1) as tf.Tensor4D),
+        },
+      ],
     });
     expect(rulesOf(await checkAttack(drifting as AttackPlugin))).toEqual(['deterministic']);
     const kept: tf.Tensor[] = [];
@@ -134,7 +186,12 @@ describe('conformance suite: broken plugins fail, naming the plugin and the rule
   it('a strategy that trains nothing, and one whose hooks ignore the parameter it adds', async () => {
     const misspelt = definePlugin({
       family: 'strategy',
-      meta: { name: 'misspelt', version: '1.0.0', apiVersion: 1, description: 'Means to train the biases; trains nothing.' },
+      meta: {
+        name: 'misspelt',
+        version: '1.0.0',
+        apiVersion: 1,
+        description: 'Means to train the biases; trains nothing.',
+      },
       configSchema: z.object({}),
       adapt: () => ({ trains: (name) => name.endsWith('.bais'), added: new Map(), hooks: {} }),
     });
@@ -143,14 +200,19 @@ describe('conformance suite: broken plugins fail, naming the plugin and the rule
       {
         plugin: "strategy 'misspelt'",
         rule: 'trains-something',
-        message: "strategy 'misspelt' breaks rule 'trains-something': it adds no parameter and trains no parameter outside the head, and does not declare headOnly",
+        message:
+          "strategy 'misspelt' breaks rule 'trains-something': it adds no parameter and trains no parameter outside the head, and does not declare headOnly",
       },
     ]);
     const unused = definePlugin({
       family: 'strategy',
       meta: { name: 'unused', version: '1.0.0', apiVersion: 1, description: 'Adds a scale it never applies.' },
       configSchema: z.object({}),
-      adapt: () => ({ trains: () => false, added: new Map([['classifier.scale', tf.tidy(() => tf.variable(tf.ones([3])))]]), hooks: {} }),
+      adapt: () => ({
+        trains: () => false,
+        added: new Map([['classifier.scale', tf.tidy(() => tf.variable(tf.ones([3])))]]),
+        hooks: {},
+      }),
     });
     expect(rulesOf(await checkStrategy(unused as StrategyPlugin))).toEqual(['trains-what-it-says', 'trains-something']);
   });
@@ -158,7 +220,12 @@ describe('conformance suite: broken plugins fail, naming the plugin and the rule
   it('a strategy whose hook writes to a frozen weight', async () => {
     const writer = definePlugin({
       family: 'strategy',
-      meta: { name: 'writer', version: '1.0.0', apiVersion: 1, description: 'Trains biases, and nudges the patch weights.' },
+      meta: {
+        name: 'writer',
+        version: '1.0.0',
+        apiVersion: 1,
+        description: 'Trains biases, and nudges the patch weights.',
+      },
       configSchema: z.object({}),
       adapt: () => ({
         trains: (name) => name.endsWith('.bias'),
@@ -175,7 +242,9 @@ describe('conformance suite: broken plugins fail, naming the plugin and the rule
     });
     const findings = await checkStrategy(writer as StrategyPlugin);
     expect(rulesOf(findings)).toContain('frozen-unchanged');
-    expect(findings.find((f) => f.rule === 'frozen-unchanged')?.message).toContain('embeddings.patch_embeddings.projection.weight');
+    expect(findings.find((f) => f.rule === 'frozen-unchanged')?.message).toContain(
+      'embeddings.patch_embeddings.projection.weight',
+    );
   });
 
   it('a metric that leaves its range and gives a number for no images', async () => {
@@ -195,7 +264,9 @@ describe('conformance suite: broken plugins fail, naming the plugin and the rule
     });
     const findings = await checkMetric(loose as MetricPlugin);
     expect(rulesOf(findings)).toEqual(['range', 'range', 'empty-input']);
-    expect(findings[2]?.message).toBe("metric 'loose' breaks rule 'empty-input': on no images (count 0) it returned 0, not NaN");
+    expect(findings[2]?.message).toBe(
+      "metric 'loose' breaks rule 'empty-input': on no images (count 0) it returned 0, not NaN",
+    );
   });
 
   it('a dataset whose labels leave its classes, or that ignores the image size', async () => {
@@ -210,13 +281,32 @@ describe('conformance suite: broken plugins fail, naming the plugin and the rule
           labels: Int32Array.from([0, label]),
           read: async (indices) => {
             const s = size(imageSize);
-            return { pixels: new Uint8Array(indices.length * s * s * 3), labels: Int32Array.from(indices, (i) => (i === 0 ? 0 : label)), count: indices.length, height: s, width: s, channels: 3 };
+            return {
+              pixels: new Uint8Array(indices.length * s * s * 3),
+              labels: Int32Array.from(indices, (i) => (i === 0 ? 0 : label)),
+              count: indices.length,
+              height: s,
+              width: s,
+              channels: 3,
+            };
           },
         }),
       }) as DatasetPlugin;
-    const labels = await checkDataset(bad('labels', 2, (s) => s), { dataDir: tempDir() });
+    const labels = await checkDataset(
+      bad('labels', 2, (s) => s),
+      { dataDir: tempDir() },
+    );
     expect(rulesOf(labels)).toEqual(['labels', 'labels']);
-    expect(labels[0]?.message).toBe("dataset 'labels' breaks rule 'labels': it threw: split 'train': label 2 of image 1 is not a class (expected 0 to 1)");
-    expect(rulesOf(await checkDataset(bad('sizes', 1, () => 32), { dataDir: tempDir() }))).toEqual(['shapes', 'shapes']);
+    expect(labels[0]?.message).toBe(
+      "dataset 'labels' breaks rule 'labels': it threw: split 'train': label 2 of image 1 is not a class (expected 0 to 1)",
+    );
+    expect(
+      rulesOf(
+        await checkDataset(
+          bad('sizes', 1, () => 32),
+          { dataDir: tempDir() },
+        ),
+      ),
+    ).toEqual(['shapes', 'shapes']);
   });
 });

@@ -26,14 +26,24 @@ describe('learning-rate schedules (Hugging Face definitions)', () => {
 describe('evaluation schedules (protocol.md §6)', () => {
   it('follows the public code by default and the paper on request', () => {
     expect(evaluationSteps('code', 1000)).toEqual([0, 50, 100, 120, 150, 180, 210, 240, 270, 300, 400, 600, 800, 1000]);
-    expect(evaluationSteps('code', 40000).filter((s) => s > 1000)).toEqual([2000, 4000, 8000, 12000, 18000, 24000, 30000, 40000]);
-    expect(evaluationSteps('paper', 13000).filter((s) => s > 600)).toEqual([650, 700, 1000, 2000, 3000, 6000, 12000, 13000]);
+    expect(evaluationSteps('code', 40000).filter((s) => s > 1000)).toEqual([
+      2000, 4000, 8000, 12000, 18000, 24000, 30000, 40000,
+    ]);
+    expect(evaluationSteps('paper', 13000).filter((s) => s > 600)).toEqual([
+      650, 700, 1000, 2000, 3000, 6000, 12000, 13000,
+    ]);
   });
   it('takes custom lists, adds step 0 and the last step, and refuses lists that are not increasing', () => {
     expect(evaluationSteps([10, 20, 100], 100)).toEqual([0, 10, 20, 100]);
-    expect(() => evaluationSteps([0, 500], 10)).toThrow('evaluation schedule: step 500 is beyond the last training step (10); train longer or drop them');
-    expect(() => evaluationSteps([5, 20, 30], 10)).toThrow('evaluation schedule: steps 20, 30 are beyond the last training step (10)');
-    expect(() => evaluationSteps([10, 10], 100)).toThrow('evaluation schedule: steps must be strictly increasing: step 1 (10) follows 10');
+    expect(() => evaluationSteps([0, 500], 10)).toThrow(
+      'evaluation schedule: step 500 is beyond the last training step (10); train longer or drop them',
+    );
+    expect(() => evaluationSteps([5, 20, 30], 10)).toThrow(
+      'evaluation schedule: steps 20, 30 are beyond the last training step (10)',
+    );
+    expect(() => evaluationSteps([10, 10], 100)).toThrow(
+      'evaluation schedule: steps must be strictly increasing: step 1 (10) follows 10',
+    );
     expect(() => evaluationSteps([-1], 100)).toThrow('step 0 (-1) is not a non-negative integer');
   });
 });
@@ -43,7 +53,10 @@ describe('AdamW', () => {
     const w = newVariable(Float32Array.from([1, -2]), [2]);
     const b = newVariable(Float32Array.from([0.5]), [1]);
     const opt = new AdamW(
-      [{ name: 'layer.weight', variable: w, decay: true }, { name: 'layer.bias', variable: b, decay: false }],
+      [
+        { name: 'layer.weight', variable: w, decay: true },
+        { name: 'layer.bias', variable: b, decay: false },
+      ],
       { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.1, maxGradNorm: 0 },
     );
     const g = [0.3, -0.4];
@@ -51,13 +64,21 @@ describe('AdamW', () => {
     const lr = 0.01;
     expect(await opt.apply(grads, lr)).toBeCloseTo(Math.sqrt(0.09 + 0.16 + 4), 5);
     // step 1: m_hat = g, v_hat = g^2, so the update is lr * g / (|g| + eps) after decoupled decay p * (1 - lr wd)
-    const expectedW = [1, -2].map((p, i) => p * (1 - lr * 0.1) - (lr * (g[i] as number)) / (Math.abs(g[i] as number) + 1e-8));
+    const expectedW = [1, -2].map(
+      (p, i) => p * (1 - lr * 0.1) - (lr * (g[i] as number)) / (Math.abs(g[i] as number) + 1e-8),
+    );
     expect([...w.dataSync()].map((v, i) => v - (expectedW[i] as number)).every((d) => Math.abs(d) < 1e-6)).toBe(true);
     expect(b.dataSync()[0]).toBeCloseTo(0.5 - lr, 6);
     tf.dispose(Object.values(grads));
 
     const x = newVariable(0, [2]);
-    const clipped = new AdamW([{ name: 'x', variable: x, decay: false }], { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, maxGradNorm: 1 });
+    const clipped = new AdamW([{ name: 'x', variable: x, decay: false }], {
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+      weightDecay: 0,
+      maxGradNorm: 1,
+    });
     const big = { [x.name]: tf.tensor1d([30, 40]) };
     expect(await clipped.apply(big, 0.1)).toBeCloseTo(50, 4);
     const m = (await clipped.state()).moments.get('x')?.m as Float32Array;
@@ -74,7 +95,13 @@ describe('AdamW', () => {
 
   it('saves and restores its state', async () => {
     const v = newVariable(Float32Array.from([1, 2]), [2]);
-    const opt = new AdamW([{ name: 'v', variable: v, decay: true }], { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01, maxGradNorm: 1 });
+    const opt = new AdamW([{ name: 'v', variable: v, decay: true }], {
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+      weightDecay: 0.01,
+      maxGradNorm: 1,
+    });
     const grads = { [v.name]: tf.tensor1d([0.1, 0.2]) };
     await opt.apply(grads, 0.01);
     const state = await opt.state();

@@ -5,7 +5,12 @@ import { hasGpuDeviceNode } from '../../src/core/tensor/webgpu.js';
 import { cli, cliProcess, tempDir, tinyCheckpoint, toyDatasetPackage } from '../helpers/index.js';
 import { onWebGpu } from './helpers.js';
 
-interface Point { step: number; name: string; context: Record<string, unknown>; value: number }
+interface Point {
+  step: number;
+  name: string;
+  context: Record<string, unknown>;
+  value: number;
+}
 /** Points as `step name context -> value`, whatever order they are listed in. */
 const byKey = (points: readonly Point[]): Map<string, number> =>
   new Map(points.map((p) => [JSON.stringify([p.step, p.name, Object.entries(p.context).sort()]), p.value]));
@@ -36,7 +41,11 @@ describe.skipIf(!onWebGpu)('the webgpu backend from the CLI', () => {
     if (!hasGpuDeviceNode()) {
       // A machine without a GPU device node: Dawn is not even started (lavapipe in CI).
       expect(automatic.name).toBe('wasm');
-      expect(webgpu).toEqual({ backend: 'webgpu', ok: false, detail: expect.stringMatching(/^no GPU device node \(\/dev\/dri/) });
+      expect(webgpu).toEqual({
+        backend: 'webgpu',
+        ok: false,
+        detail: expect.stringMatching(/^no GPU device node \(\/dev\/dri/),
+      });
       return;
     }
     expect(webgpu?.adapter?.description).toBe(adapter?.description);
@@ -44,15 +53,43 @@ describe.skipIf(!onWebGpu)('the webgpu backend from the CLI', () => {
       expect(automatic.name).toBe('webgpu');
     } else {
       expect(automatic.name).toBe('wasm');
-      expect(webgpu).toMatchObject({ ok: false, detail: expect.stringContaining(`skipped the software adapter '${adapter.description}'`) });
+      expect(webgpu).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining(`skipped the software adapter '${adapter.description}'`),
+      });
     }
   });
 
   it('runs a short fine-tuning run end to end and stores its points', async () => {
     const env = { PARETUNE_DB: join(tempDir(), 'study.db') };
     const run = await cli(
-      ['--plugin', plugin, 'run', '--model', checkpoint, '--dataset', 'toy', '--strategy', 'lora', '--steps', '2', '--batch-size', '16', '--warmup', '0',
-        '--eval-schedule', '0,2', '--train-sample', '10', '--eps', '8/255', '--attack-steps', '2', '--json', '--quiet'],
+      [
+        '--plugin',
+        plugin,
+        'run',
+        '--model',
+        checkpoint,
+        '--dataset',
+        'toy',
+        '--strategy',
+        'lora',
+        '--steps',
+        '2',
+        '--batch-size',
+        '16',
+        '--warmup',
+        '0',
+        '--eval-schedule',
+        '0,2',
+        '--train-sample',
+        '10',
+        '--eps',
+        '8/255',
+        '--attack-steps',
+        '2',
+        '--json',
+        '--quiet',
+      ],
       tempDir(),
       env,
     );
@@ -61,7 +98,10 @@ describe.skipIf(!onWebGpu)('the webgpu backend from the CLI', () => {
     const { runId, points } = JSON.parse(run.stdout) as { runId: string; points: Point[] };
     expect([...new Set(points.map((p) => p.step))]).toEqual([0, 2]);
     expect(points.every((p) => p.value >= 0 && p.value <= 1)).toBe(true);
-    const shown = JSON.parse((await cli(['runs', runId, '--json'], tempDir(), env)).stdout) as { status: string; points: Point[] };
+    const shown = JSON.parse((await cli(['runs', runId, '--json'], tempDir(), env)).stdout) as {
+      status: string;
+      points: Point[];
+    };
     expect(shown.status).toBe('finished');
     expect(byKey(shown.points)).toEqual(byKey(points));
   });

@@ -5,7 +5,11 @@ import { Store } from '../../src/core/store/store.js';
 import { cli, cliProcess, REPO_ROOT, tempDir, tinyCheckpoint, toyDatasetPackage } from '../helpers/index.js';
 import { onWebGpu, TOLERANCE } from './helpers.js';
 
-interface Row { strategy: string; runs: number; aupf: number }
+interface Row {
+  strategy: string;
+  runs: number;
+  aupf: number;
+}
 
 describe.skipIf(!onWebGpu)('runs executed off the main thread on webgpu', () => {
   let plugin: string;
@@ -40,21 +44,35 @@ describe.skipIf(!onWebGpu)('runs executed off the main thread on webgpu', () => 
     symlinkSync(REPO_ROOT, join(apgd, 'node_modules', 'paretune'), 'dir');
     const plugins = ['--plugin', plugin, '--plugin', apgd];
     const db = join(dir, 'threads.db');
-    const threads = await cliProcess([...plugins, 'experiment', file, '--quiet', '--json', '--workers', '2'], dir, { PARETUNE_DB: db, PARETUNE_BACKEND: 'webgpu' });
+    const threads = await cliProcess([...plugins, 'experiment', file, '--quiet', '--json', '--workers', '2'], dir, {
+      PARETUNE_DB: db,
+      PARETUNE_BACKEND: 'webgpu',
+    });
     // Dawn prints its adapter warnings on a software adapter; paretune itself says nothing.
     expect(threads.stderr).not.toMatch(/paretune:|Error/);
     expect(threads.code).toBe(0);
     const store = Store.open(db);
     const runs = store.listRuns();
     store.close();
-    expect(runs.map((r) => [r.status, r.backend])).toEqual([['finished', 'webgpu'], ['finished', 'webgpu']]);
+    expect(runs.map((r) => [r.status, r.backend])).toEqual([
+      ['finished', 'webgpu'],
+      ['finished', 'webgpu'],
+    ]);
 
     // This test file's process runs on webgpu too: one run after another here.
-    const here = await cli([...plugins, 'experiment', file, '--quiet', '--json', '--workers', '1'], dir, { PARETUNE_DB: join(dir, 'here.db') });
+    const here = await cli([...plugins, 'experiment', file, '--quiet', '--json', '--workers', '1'], dir, {
+      PARETUNE_DB: join(dir, 'here.db'),
+    });
     expect(here.code).toBe(0);
-    const board = (stdout: string): Row[] => (JSON.parse(stdout) as { leaderboard: Row[] }).leaderboard.sort((a, b) => a.strategy.localeCompare(b.strategy));
+    const board = (stdout: string): Row[] =>
+      (JSON.parse(stdout) as { leaderboard: Row[] }).leaderboard.sort((a, b) => a.strategy.localeCompare(b.strategy));
     const [threaded, sequential] = [board(threads.stdout), board(here.stdout)];
-    expect(threaded.map((r) => [r.strategy, r.runs])).toEqual([['bitfit', 1], ['lora', 1]]);
-    threaded.forEach((row, i) => expect(Math.abs(row.aupf - (sequential[i]?.aupf ?? NaN))).toBeLessThanOrEqual(TOLERANCE));
+    expect(threaded.map((r) => [r.strategy, r.runs])).toEqual([
+      ['bitfit', 1],
+      ['lora', 1],
+    ]);
+    threaded.forEach((row, i) =>
+      expect(Math.abs(row.aupf - (sequential[i]?.aupf ?? NaN))).toBeLessThanOrEqual(TOLERANCE),
+    );
   });
 });

@@ -23,7 +23,11 @@ export async function onWasm<T>(compute: () => Promise<T>): Promise<T> {
 export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new RangeError(`lengths differ: ${a.length} and ${b.length}`);
   let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Number.isNaN(a[i]) || Number.isNaN(b[i]) ? Infinity : Math.abs((a[i] as number) - (b[i] as number)));
+  for (let i = 0; i < a.length; i++)
+    max = Math.max(
+      max,
+      Number.isNaN(a[i]) || Number.isNaN(b[i]) ? Infinity : Math.abs((a[i] as number) - (b[i] as number)),
+    );
   return max;
 }
 

@@ -23,7 +23,13 @@ const strategies = builtinPlugins.filter((p): p is StrategyPlugin => p.family ==
 function batch(n = 6): { pixels: tf.Tensor4D; labels: tf.Tensor1D } {
   const rng = Rng.fromSeed(1);
   const pixels = tf.tensor4d(rng.uniformArray(n * 8 * 8 * 3), [n, 8, 8, 3]);
-  return { pixels, labels: tf.tensor1d(Array.from({ length: n }, (_, i) => i % 3), 'int32') };
+  return {
+    pixels,
+    labels: tf.tensor1d(
+      Array.from({ length: n }, (_, i) => i % 3),
+      'int32',
+    ),
+  };
 }
 
 /** Two AdamW steps of one strategy on a fresh TINY model; the trained values, the losses and the tensor counts. */
@@ -32,20 +38,34 @@ async function trainTwoSteps(name: string): Promise<{ trained: Float32Array; los
   const strategy = strategies.find((s) => s.meta.name === name) as StrategyPlugin;
   adaptModel(model, [{ plugin: strategy, config: strategy.configSchema.parse({}) }], Rng.fromSeed(2));
   const trainable = model.trainableParameters();
-  const optimizer = new AdamW(trainable.map(({ name: n, variable }) => ({ name: n, variable, decay: decays(n) })), {
-    beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01, maxGradNorm: 1,
-  });
+  const optimizer = new AdamW(
+    trainable.map(({ name: n, variable }) => ({ name: n, variable, decay: decays(n) })),
+    {
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+      weightDecay: 0.01,
+      maxGradNorm: 1,
+    },
+  );
   const { pixels, labels } = batch();
   const oneHot = tf.oneHot(labels, 3) as tf.Tensor2D;
   const losses: number[] = [];
   const step = async (): Promise<void> => {
-    const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(oneHot, model.logits(pixels)) as tf.Scalar, trainable.map((t) => t.variable));
+    const { value, grads } = tf.variableGrads(
+      () => tf.losses.softmaxCrossEntropy(oneHot, model.logits(pixels)) as tf.Scalar,
+      trainable.map((t) => t.variable),
+    );
     losses.push((await value.data())[0] as number);
     await optimizer.apply(grads, 0.01);
     tf.dispose([value, ...Object.values(grads)]);
   };
   await assertNoTensorLeaks(1, step);
-  const trained = new Float32Array(await Promise.all(trainable.map(async ({ variable }) => [...((await variable.data()) as Float32Array)])).then((parts) => parts.flat()));
+  const trained = new Float32Array(
+    await Promise.all(trainable.map(async ({ variable }) => [...((await variable.data()) as Float32Array)])).then(
+      (parts) => parts.flat(),
+    ),
+  );
   optimizer.dispose();
   tf.dispose([pixels, labels, oneHot]);
   model.dispose();
@@ -57,7 +77,9 @@ async function pgd(norm: 'Linf' | 'L2'): Promise<Float32Array> {
   const model = VisionTransformer.random(TINY, Rng.fromSeed(3));
   const { pixels, labels } = batch(8);
   const config = pgdAttack.configSchema.parse({ norm, eps: norm === 'Linf' ? 8 / 255 : 0.5, steps: 3 });
-  const [result] = await model.withFrozenWeights(() => pgdAttack.perturb({ model, pixels, labels, config, rng: Rng.fromSeed(4) }));
+  const [result] = await model.withFrozenWeights(() =>
+    pgdAttack.perturb({ model, pixels, labels, config, rng: Rng.fromSeed(4) }),
+  );
   const adversarial = await values(result!.pixels);
   tf.dispose([pixels, labels]);
   model.dispose();
@@ -66,7 +88,10 @@ async function pgd(norm: 'Linf' | 'L2'): Promise<Float32Array> {
 
 describe.skipIf(!onWebGpu)('numerics on webgpu, against the PyTorch reference and wasm', () => {
   it('reproduces the reference ViT: logits, CLS features, loss and the pixel gradient', async () => {
-    const { model } = loadCheckpoint(join(fixture, 'model.safetensors'), { rng: Rng.fromSeed(0), overrides: { numHeads: expected.config.num_attention_heads } });
+    const { model } = loadCheckpoint(join(fixture, 'model.safetensors'), {
+      rng: Rng.fromSeed(0),
+      overrides: { numHeads: expected.config.num_attention_heads },
+    });
     const pixels = tf.tensor4d(expected.pixels.data, expected.pixels.shape as [number, number, number, number]);
     const labels = tf.oneHot(tf.tensor1d(expected.labels, 'int32'), model.numClasses);
     const { logits, cls } = tf.tidy(() => model.forward(pixels));
@@ -100,7 +125,9 @@ describe.skipIf(!onWebGpu)('numerics on webgpu, against the PyTorch reference an
     const big = tf.ones([Math.floor(limit / 4) + 1024]);
     const error = await values(tf.sum(tf.add(big, 1))).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GpuMemoryError);
-    expect((error as Error).message).toMatch(/^the GPU has not enough memory for this batch \(.*\): lower the batch size$/);
+    expect((error as Error).message).toMatch(
+      /^the GPU has not enough memory for this batch \(.*\): lower the batch size$/,
+    );
     big.dispose();
   });
 
@@ -112,12 +139,15 @@ describe.skipIf(!onWebGpu)('numerics on webgpu, against the PyTorch reference an
     expect(new Set(await values(onGpu))).toEqual(new Set([64])); // the tensor is intact
   });
 
-  it.each(strategies.map((s) => s.meta.name))('%s: two AdamW steps train the same values as on wasm, without leaking tensors', async (name) => {
-    const gpu = await trainTwoSteps(name);
-    const cpu = await onWasm(() => trainTwoSteps(name));
-    expect(maxAbsDifference(gpu.losses, cpu.losses)).toBeLessThanOrEqual(TOLERANCE);
-    expect(maxAbsDifference(gpu.trained, cpu.trained)).toBeLessThanOrEqual(TOLERANCE);
-  });
+  it.each(strategies.map((s) => s.meta.name))(
+    '%s: two AdamW steps train the same values as on wasm, without leaking tensors',
+    async (name) => {
+      const gpu = await trainTwoSteps(name);
+      const cpu = await onWasm(() => trainTwoSteps(name));
+      expect(maxAbsDifference(gpu.losses, cpu.losses)).toBeLessThanOrEqual(TOLERANCE);
+      expect(maxAbsDifference(gpu.trained, cpu.trained)).toBeLessThanOrEqual(TOLERANCE);
+    },
+  );
 
   it('PGD L2 finds the same adversarial pixels as on wasm', async () => {
     expect(maxAbsDifference(await pgd('L2'), await onWasm(() => pgd('L2')))).toBeLessThanOrEqual(TOLERANCE);

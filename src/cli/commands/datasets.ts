@@ -24,7 +24,11 @@ export function registerDatasets(program: Command, io: CliIo): void {
       }
       const lines = [`data directory ${root}`];
       for (const r of rows) {
-        const status = !r.configured ? 'not configured (--config)' : r.present ? `present ${megabytes(r.bytes)}` : 'not present';
+        const status = !r.configured
+          ? 'not configured (--config)'
+          : r.present
+            ? `present ${megabytes(r.bytes)}`
+            : 'not present';
         const shape = r.configured ? `${r.numClasses} classes, splits ${(r.splits ?? []).join('/')}` : '';
         lines.push(`${r.name.padEnd(14)} ${status.padEnd(26)} ${shape}`);
         lines.push(`${''.padEnd(14)} ${r.detail}`);

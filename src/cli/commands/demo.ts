@@ -27,8 +27,18 @@ const EPS = [1 / 255, 8 / 255];
 /** Sizes and budgets of one demo scale. */
 interface Scale {
   readonly pretrain: { readonly epochs: number; readonly subset?: { perClass: number }; readonly batchSize: number };
-  readonly finetune: { readonly steps: number; readonly perClass: number; readonly batchSize: number; readonly schedule: number[] };
-  readonly evaluation: { readonly testSample: number; readonly validationSample: number; readonly trainSample: number; readonly attackSteps: number };
+  readonly finetune: {
+    readonly steps: number;
+    readonly perClass: number;
+    readonly batchSize: number;
+    readonly schedule: number[];
+  };
+  readonly evaluation: {
+    readonly testSample: number;
+    readonly validationSample: number;
+    readonly trainSample: number;
+    readonly attackSteps: number;
+  };
 }
 
 /** `full` is the main job (about 8 minutes on 2 CPU cores); `quick` is a smoke test of the same pipeline. */
@@ -45,7 +55,10 @@ const SCALES: Record<'full' | 'quick', Scale> = {
   },
 };
 
-const fashion = (classes: number[]): { name: string; config: { classes: number[] } } => ({ name: 'fashion-mnist', config: { classes } });
+const fashion = (classes: number[]): { name: string; config: { classes: number[] } } => ({
+  name: 'fashion-mnist',
+  config: { classes },
+});
 
 /** The pre-training run: the demo model from random initialisation, every weight trained on the upstream classes. */
 function pretrainingSpec(scale: Scale): Record<string, unknown> {
@@ -75,9 +88,24 @@ function demoExperiment(scale: Scale, backbone: string): Experiment {
     base: {
       model: backbone,
       attacks: [{ name: 'pgd', config: { eps: EPS, steps: evaluation.attackSteps, stepRatio: 0.5 } }],
-      shifts: [{ name: 'corruptions', config: { corruptions: ['gaussian_noise', 'defocus_blur', 'contrast'], severities: [3] } }],
-      training: { steps: finetune.steps, batchSize: finetune.batchSize, warmupSteps: Math.round(finetune.steps / 10), subset: { perClass: finetune.perClass } },
-      evaluation: { schedule: finetune.schedule, testSample: evaluation.testSample, validationSample: evaluation.validationSample, trainSample: evaluation.trainSample },
+      shifts: [
+        {
+          name: 'corruptions',
+          config: { corruptions: ['gaussian_noise', 'defocus_blur', 'contrast'], severities: [3] },
+        },
+      ],
+      training: {
+        steps: finetune.steps,
+        batchSize: finetune.batchSize,
+        warmupSteps: Math.round(finetune.steps / 10),
+        subset: { perClass: finetune.perClass },
+      },
+      evaluation: {
+        schedule: finetune.schedule,
+        testSample: evaluation.testSample,
+        validationSample: evaluation.validationSample,
+        trainSample: evaluation.trainSample,
+      },
     },
     strategies: STRATEGIES,
     datasets: [fashion(DOWNSTREAM)],
@@ -122,7 +150,11 @@ interface DemoContext {
 /** The pre-trained backbone's file: cached by its settings, so that a second demo reuses it. */
 async function pretrainedBackbone(scale: Scale, { store, global, io, flags, say }: DemoContext): Promise<string> {
   const pretraining = pretrainingSpec(scale);
-  const backboneDir = join(cacheDir(io.env), 'demo', `backbone-${createHash('sha256').update(stableJson(pretraining)).digest('hex').slice(0, 12)}`);
+  const backboneDir = join(
+    cacheDir(io.env),
+    'demo',
+    `backbone-${createHash('sha256').update(stableJson(pretraining)).digest('hex').slice(0, 12)}`,
+  );
   const backbone = join(backboneDir, 'model.safetensors');
   if (existsSync(backbone)) {
     say(`reusing the backbone pre-trained earlier: ${backbone}\n\n`);
@@ -131,7 +163,16 @@ async function pretrainedBackbone(scale: Scale, { store, global, io, flags, say 
   say('pre-training the backbone\n');
   const partial = `${backboneDir}.partial-${process.pid}`;
   const { id: experimentId } = store.experiment('demo-pretraining', stableJson(pretraining));
-  await executeRun({ spec: pretraining, runId: randomUUID(), store, experimentId, flags: { quiet: flags.quiet, report: false }, global, io, saveModel: { dir: partial, head: false } });
+  await executeRun({
+    spec: pretraining,
+    runId: randomUUID(),
+    store,
+    experimentId,
+    flags: { quiet: flags.quiet, report: false },
+    global,
+    io,
+    saveModel: { dir: partial, head: false },
+  });
   rmSync(backboneDir, { recursive: true, force: true });
   renameSync(partial, backboneDir); // only a complete backbone is ever found in the cache
   say(`backbone saved without its head (fine-tuning adds a fresh 5-class head): ${backbone}\n\n`);
@@ -139,7 +180,10 @@ async function pretrainedBackbone(scale: Scale, { store, global, io, flags, say 
 }
 
 /** The closing report: what was run, the AUPF tables, the plots, and what to do next. */
-function demoSummary(scale: Scale, run: { name: string; id: string; runs: number; minutes: number; tables: string[]; plots: string[]; db: string }): string {
+function demoSummary(
+  scale: Scale,
+  run: { name: string; id: string; runs: number; minutes: number; tables: string[]; plots: string[]; db: string },
+): string {
   const { finetune, evaluation } = scale;
   return [
     `paretune demo: experiment ${run.name} (${run.id}), ${run.runs} runs, ${run.minutes.toFixed(1)} minutes`,
@@ -165,7 +209,9 @@ function demoSummary(scale: Scale, run: { name: string; id: string; runs: number
 export function registerDemo(program: Command, io: CliIo): void {
   program
     .command('demo')
-    .description('the default main job, offline: pre-train a small ViT on Fashion-MNIST classes 0-4, fine-tune it with all seven strategies on classes 5-9 under continuous evaluation, print the AUPF table and plot the frontiers')
+    .description(
+      'the default main job, offline: pre-train a small ViT on Fashion-MNIST classes 0-4, fine-tune it with all seven strategies on classes 5-9 under continuous evaluation, print the AUPF table and plot the frontiers',
+    )
     .option('--quick', 'a shortened demo (tiny budgets, under a minute): checks the pipeline, its numbers mean little')
     .option('--db <file>', 'database (default: PARETUNE_DB, else paretune.db in the data directory)')
     .option('--plots <dir>', 'where to write the plots (default: plots/<experiment> in the data directory)')
@@ -193,11 +239,17 @@ export function registerDemo(program: Command, io: CliIo): void {
         const tables: string[] = [];
         const plots: string[] = [];
         for (const eps of EPS) {
-          tables.push(formatLeaderboard(leaderboards(runs, pointsOf, { threat: { attack: 'pgd', eps }, resolve: registryResolver(registry) })));
+          tables.push(
+            formatLeaderboard(
+              leaderboards(runs, pointsOf, { threat: { attack: 'pgd', eps }, resolve: registryResolver(registry) }),
+            ),
+          );
           plots.push(...(await writePlots(runs, pointsOf, plotDir, { threat: { attack: 'pgd', eps } })));
         }
         const minutes = (performance.now() - started) / 60_000;
-        io.stdout(demoSummary(scale, { name: experiment.name, id, runs: runs.length, minutes, tables, plots, db: store.file }));
+        io.stdout(
+          demoSummary(scale, { name: experiment.name, id, runs: runs.length, minutes, tables, plots, db: store.file }),
+        );
       } finally {
         store.close();
       }

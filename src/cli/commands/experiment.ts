@@ -43,11 +43,14 @@ function protocolLabel(board: LeaderboardBoard, path: string): string {
 
 /** A setting value of an entry, for the paths in which a board's entries differ (strategies aside). */
 function settingLabel(entry: LeaderboardEntry, paths: readonly string[]): string {
-  const shown = paths.filter((p) => p !== 'strategies').map((p) => `${p}=${JSON.stringify(valueAt(entry.setting, p) ?? null)}`);
+  const shown = paths
+    .filter((p) => p !== 'strategies')
+    .map((p) => `${p}=${JSON.stringify(valueAt(entry.setting, p) ?? null)}`);
   return shown.length === 0 ? '' : `  ${shown.join(' ')}`;
 }
 
-const fixed = (value: number | null, width: number): string => (value === null ? '-' : value.toFixed(4)).padStart(width);
+const fixed = (value: number | null, width: number): string =>
+  (value === null ? '-' : value.toFixed(4)).padStart(width);
 
 /**
  * The AUPF tables: one per comparable protocol (leaderboards), its entries by AUPF with their percentage above the
@@ -74,7 +77,10 @@ export function formatLeaderboard(boards: readonly LeaderboardBoard[]): string {
       );
     }
   }
-  lines.push('', 'best acc/rob: highest on the frontier over the logged steps; ckpt acc/rob: the best-validation checkpoint');
+  lines.push(
+    '',
+    'best acc/rob: highest on the frontier over the logged steps; ckpt acc/rob: the best-validation checkpoint',
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -123,19 +129,36 @@ const jobOf = (run: PlannedRun, experimentId: string): RunJob => ({
 });
 
 /** Runs the jobs one after another in this process. */
-async function executeHere(plan: Plan, todo: readonly PlannedRun[], { store, global, io, quiet }: ExperimentExecution): Promise<void> {
+async function executeHere(
+  plan: Plan,
+  todo: readonly PlannedRun[],
+  { store, global, io, quiet }: ExperimentExecution,
+): Promise<void> {
   for (const run of todo) {
     plan.say(`${plan.label(run)} ${describeRun(run)}\n`);
     const job = jobOf(run, plan.id);
-    await executeRun({ spec: job.spec, runId: job.runId, store, experimentId: plan.id, flags: { quiet, report: false }, global, io, ...(job.resume === undefined ? {} : { resume: job.resume }) });
+    await executeRun({
+      spec: job.spec,
+      runId: job.runId,
+      store,
+      experimentId: plan.id,
+      flags: { quiet, report: false },
+      global,
+      io,
+      ...(job.resume === undefined ? {} : { resume: job.resume }),
+    });
   }
 }
 
 /** Runs the jobs on an executor (worker threads or Redis workers); Ctrl-C stops each after its current step. */
 async function executeOn(executor: RunExecutor, plan: Plan, todo: readonly PlannedRun[]): Promise<RunQueue> {
   const print = (runId: string, event: JobEvent): void => {
-    if (event.type === 'started') plan.say(`${plan.label(runId)} started on ${event.backend}: ${event.totalSteps} steps, ${event.parameters.trainable.toLocaleString('en-US')} trainable parameters\n`);
-    else if (event.type === 'evaluation' && !onlyLosses(event.points)) plan.say(`${plan.label(runId)} ${summarisePoints(event.step, event.points)}\n`);
+    if (event.type === 'started')
+      plan.say(
+        `${plan.label(runId)} started on ${event.backend}: ${event.totalSteps} steps, ${event.parameters.trainable.toLocaleString('en-US')} trainable parameters\n`,
+      );
+    else if (event.type === 'evaluation' && !onlyLosses(event.points))
+      plan.say(`${plan.label(runId)} ${summarisePoints(event.step, event.points)}\n`);
   };
   const queue = new RunQueue(
     (job, signal, onEvent) =>
@@ -170,7 +193,11 @@ function throwUnfinished(queue: RunQueue, todo: readonly PlannedRun[], io: CliIo
   }
   const failed = ended.filter((e) => e.progress?.status === 'failed');
   if (failed.length > 0) {
-    throw new RemoteRunError(failed[0]?.run.runId ?? '', 'RunError', `${failed.length} of ${todo.length} runs failed; first: ${failed[0]?.progress?.error ?? 'unknown error'}`);
+    throw new RemoteRunError(
+      failed[0]?.run.runId ?? '',
+      'RunError',
+      `${failed.length} of ${todo.length} runs failed; first: ${failed[0]?.progress?.error ?? 'unknown error'}`,
+    );
   }
 }
 
@@ -185,7 +212,10 @@ export async function runExperiment(execution: ExperimentExecution): Promise<{ i
   const registry = container.resolve(PluginRegistry);
   const workers = requested ?? defaultWorkers(container.resolve(BackendToken).name);
   // Reach Redis before anything is stored: an unreachable Redis leaves the database as it was.
-  const remote = redis === undefined ? undefined : await executorFor({ store, redis: { url: redis, onConnection: (line) => io.stderr(line) } });
+  const remote =
+    redis === undefined
+      ? undefined
+      : await executorFor({ store, redis: { url: redis, onConnection: (line) => io.stderr(line) } });
   let planned: { id: string; runs: PlannedRun[] };
   try {
     planned = planExperiment(experiment, store, registry);
@@ -202,8 +232,10 @@ export async function runExperiment(execution: ExperimentExecution): Promise<{ i
     },
     label: (run) => labels.get(typeof run === 'string' ? run : run.runId) ?? '',
   };
-  for (const run of runs.filter((r) => r.action === 'finished')) plan.say(`${plan.label(run)} run ${run.runId} already finished\n`);
-  for (const run of runs.filter((r) => r.action === 'running')) plan.say(`${plan.label(run)} run ${run.runId} is running in another process; left to it\n`);
+  for (const run of runs.filter((r) => r.action === 'finished'))
+    plan.say(`${plan.label(run)} run ${run.runId} already finished\n`);
+  for (const run of runs.filter((r) => r.action === 'running'))
+    plan.say(`${plan.label(run)} run ${run.runId} is running in another process; left to it\n`);
   const todo = runs.filter((r) => r.action === 'resume' || r.action === 'new');
 
   const threads = Math.min(workers, todo.length);
@@ -212,7 +244,11 @@ export async function runExperiment(execution: ExperimentExecution): Promise<{ i
     return { id, runs: store.listRuns({ experimentId: id }) };
   }
   // Redis: every run goes there at once and workers take them as they free up; this process records their reports.
-  plan.say(remote === undefined ? `running ${todo.length} runs on ${threads} worker threads\n` : `queueing ${todo.length} runs on ${redis} for paretune worker processes\n`);
+  plan.say(
+    remote === undefined
+      ? `running ${todo.length} runs on ${threads} worker threads\n`
+      : `queueing ${todo.length} runs on ${redis} for paretune worker processes\n`,
+  );
   const executor = remote ?? (await executorFor({ store, threads, setup: workerSetup(global, io) }));
   throwUnfinished(await executeOn(executor, plan, todo), todo, io);
   return { id, runs: store.listRuns({ experimentId: id }) };
@@ -221,62 +257,112 @@ export async function runExperiment(execution: ExperimentExecution): Promise<{ i
 export function registerExperiment(program: Command, io: CliIo): void {
   program
     .command('experiment <file>')
-    .description('run a study (strategies x datasets x seeds x grid, from a JSON or YAML file) sequentially; run it again to resume')
+    .description(
+      'run a study (strategies x datasets x seeds x grid, from a JSON or YAML file) sequentially; run it again to resume',
+    )
     .option('--db <file>', 'database (default: PARETUNE_DB, else paretune.db in the data directory)')
-    .option('--plots <dir>', 'where to write the Pareto and curve plots (default: plots/<experiment> in the data directory)')
+    .option(
+      '--plots <dir>',
+      'where to write the Pareto and curve plots (default: plots/<experiment> in the data directory)',
+    )
     .option('--workers <n>', WORKERS_HELP)
-    .option('--redis <url>', 'queue the runs on Redis for `paretune worker` processes (default: PARETUNE_REDIS_URL when set)')
+    .option(
+      '--redis <url>',
+      'queue the runs on Redis for `paretune worker` processes (default: PARETUNE_REDIS_URL when set)',
+    )
     .option('--json', 'print the leaderboard as JSON')
     .option('--quiet', 'no progress output')
-    .action(async (file: string, flags: { db?: string; plots?: string; workers?: string; redis?: string; json?: boolean; quiet?: boolean }, command: Command) => {
-      const global = command.optsWithGlobals<GlobalOptions>();
-      const experiment = readExperiment(file);
-      const workers = flags.workers === undefined ? undefined : parsePositiveInt(flags.workers, '--workers');
-      // Refused input creates nothing: every run spec is checked before the database is opened.
-      const registry = (await containerFor(global, io)).resolve(PluginRegistry);
-      validateExperiment(experiment, registry);
-      const store = Store.open(flags.db ?? databaseFile(io.env));
-      try {
-        const redis = redisUrl(flags.redis, io.env);
-        const { id, runs } = await runExperiment({ experiment, store, global, io, quiet: flags.quiet, ...(workers === undefined ? {} : { workers }), ...(redis === undefined ? {} : { redis }) });
-        const pointsOf = (runId: string): MeasuredPoint[] => store.points(runId);
-        const rows = leaderboards(runs, pointsOf, { resolve: registryResolver(registry) });
-        const plots = await writePlots(runs, pointsOf, flags.plots ?? join(dataDir(io.env), 'plots', id));
-        io.stdout(
-          flags.json
-            ? `${JSON.stringify({ experiment: id, runs: runs.length, leaderboard: rows, plots }, null, 2)}\n`
-            : `experiment ${id}: ${runs.length} runs\n${formatLeaderboard(rows)}plots: ${plots.join(', ')}\n`,
-        );
-      } finally {
-        store.close();
-      }
-    });
+    .action(
+      async (
+        file: string,
+        flags: { db?: string; plots?: string; workers?: string; redis?: string; json?: boolean; quiet?: boolean },
+        command: Command,
+      ) => {
+        const global = command.optsWithGlobals<GlobalOptions>();
+        const experiment = readExperiment(file);
+        const workers = flags.workers === undefined ? undefined : parsePositiveInt(flags.workers, '--workers');
+        // Refused input creates nothing: every run spec is checked before the database is opened.
+        const registry = (await containerFor(global, io)).resolve(PluginRegistry);
+        validateExperiment(experiment, registry);
+        const store = Store.open(flags.db ?? databaseFile(io.env));
+        try {
+          const redis = redisUrl(flags.redis, io.env);
+          const { id, runs } = await runExperiment({
+            experiment,
+            store,
+            global,
+            io,
+            quiet: flags.quiet,
+            ...(workers === undefined ? {} : { workers }),
+            ...(redis === undefined ? {} : { redis }),
+          });
+          const pointsOf = (runId: string): MeasuredPoint[] => store.points(runId);
+          const rows = leaderboards(runs, pointsOf, { resolve: registryResolver(registry) });
+          const plots = await writePlots(runs, pointsOf, flags.plots ?? join(dataDir(io.env), 'plots', id));
+          io.stdout(
+            flags.json
+              ? `${JSON.stringify({ experiment: id, runs: runs.length, leaderboard: rows, plots }, null, 2)}\n`
+              : `experiment ${id}: ${runs.length} runs\n${formatLeaderboard(rows)}plots: ${plots.join(', ')}\n`,
+          );
+        } finally {
+          store.close();
+        }
+      },
+    );
 
   program
     .command('frontier')
     .description('AUPF and percentage above the average per strategy and dataset, from the stored finished runs')
     .option('--experiment <name>', 'only the runs of this experiment')
     .option('--dataset <name>', 'only this dataset')
-    .option('--attack <name>', 'robust accuracy of this attack (default: each run\'s frontier: its first attack and threat model)')
+    .option(
+      '--attack <name>',
+      "robust accuracy of this attack (default: each run's frontier: its first attack and threat model)",
+    )
     .option('--norm <norm>', 'robust accuracy under this norm (Linf or L2)')
     .option('--eps <radius>', 'robust accuracy at this radius, e.g. 0.0314 or 8/255')
     .option('--db <file>', 'database (default: PARETUNE_DB, else paretune.db in the data directory)')
     .option('--json', 'print machine-readable JSON')
-    .action(async (flags: { experiment?: string; dataset?: string; attack?: string; norm?: string; eps?: string; db?: string; json?: boolean }, command: Command) => {
-      const registry = (await containerFor(command.optsWithGlobals<GlobalOptions>(), io)).resolve(PluginRegistry);
-      const store = Store.openExisting(flags.db ?? databaseFile(io.env));
-      try {
-        const experimentId = flags.experiment === undefined ? undefined : store.listExperiments().find((e) => e.name === flags.experiment || e.id === flags.experiment)?.id;
-        if (flags.experiment !== undefined && experimentId === undefined) throw new ConfigError(`no experiment '${flags.experiment}' in ${store.file}`);
-        const runs = store.listRuns({ ...(experimentId === undefined ? {} : { experimentId }), ...(flags.dataset === undefined ? {} : { dataset: flags.dataset }) });
-        const threat = flags.attack === undefined && flags.norm === undefined && flags.eps === undefined
-          ? undefined
-          : { ...(flags.attack === undefined ? {} : { attack: flags.attack }), ...(flags.norm === undefined ? {} : { norm: flags.norm }), ...(flags.eps === undefined ? {} : { eps: parseNumber(flags.eps, '--eps') }) };
-        const options = { ...(threat === undefined ? {} : { threat }), resolve: registryResolver(registry) };
-        const rows = leaderboards(runs, (runId) => store.points(runId), options);
-        io.stdout(flags.json ? `${JSON.stringify(rows, null, 2)}\n` : formatLeaderboard(rows));
-      } finally {
-        store.close();
-      }
-    });
+    .action(
+      async (
+        flags: {
+          experiment?: string;
+          dataset?: string;
+          attack?: string;
+          norm?: string;
+          eps?: string;
+          db?: string;
+          json?: boolean;
+        },
+        command: Command,
+      ) => {
+        const registry = (await containerFor(command.optsWithGlobals<GlobalOptions>(), io)).resolve(PluginRegistry);
+        const store = Store.openExisting(flags.db ?? databaseFile(io.env));
+        try {
+          const experimentId =
+            flags.experiment === undefined
+              ? undefined
+              : store.listExperiments().find((e) => e.name === flags.experiment || e.id === flags.experiment)?.id;
+          if (flags.experiment !== undefined && experimentId === undefined)
+            throw new ConfigError(`no experiment '${flags.experiment}' in ${store.file}`);
+          const runs = store.listRuns({
+            ...(experimentId === undefined ? {} : { experimentId }),
+            ...(flags.dataset === undefined ? {} : { dataset: flags.dataset }),
+          });
+          const threat =
+            flags.attack === undefined && flags.norm === undefined && flags.eps === undefined
+              ? undefined
+              : {
+                  ...(flags.attack === undefined ? {} : { attack: flags.attack }),
+                  ...(flags.norm === undefined ? {} : { norm: flags.norm }),
+                  ...(flags.eps === undefined ? {} : { eps: parseNumber(flags.eps, '--eps') }),
+                };
+          const options = { ...(threat === undefined ? {} : { threat }), resolve: registryResolver(registry) };
+          const rows = leaderboards(runs, (runId) => store.points(runId), options);
+          io.stdout(flags.json ? `${JSON.stringify(rows, null, 2)}\n` : formatLeaderboard(rows));
+        } finally {
+          store.close();
+        }
+      },
+    );
 }

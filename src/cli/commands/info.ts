@@ -64,7 +64,10 @@ export function registerInfo(program: Command, io: CliIo): void {
       for (const family of PLUGIN_FAMILIES) {
         const list = plugins[family] ?? [];
         if (list.length === 0) lines.push(`  ${family.padEnd(9)}(none)`);
-        for (const p of list) lines.push(`  ${family.padEnd(9)}${`${p.name}@${p.version}`.padEnd(24)} ${p.origin.padEnd(12)} ${p.description}`);
+        for (const p of list)
+          lines.push(
+            `  ${family.padEnd(9)}${`${p.name}@${p.version}`.padEnd(24)} ${p.origin.padEnd(12)} ${p.description}`,
+          );
       }
       io.stdout(`${lines.join('\n')}\n`);
     });

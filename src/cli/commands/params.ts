@@ -55,10 +55,18 @@ export function registerParams(program: Command, io: CliIo): void {
       const refs = pluginRefs(nameList(options.strategy), parseJsonObject(options.config, '--config'), '--config');
       const uses = refs.map((ref) => resolvePlugin(registry, 'strategy', ref));
       const progress = progressBars();
-      const architecture = await architectureOf(options.model, { numClasses: options.classes, cacheDir: cacheDir(io.env), onProgress: progress });
+      const architecture = await architectureOf(options.model, {
+        numClasses: options.classes,
+        cacheDir: cacheDir(io.env),
+        onProgress: progress,
+      });
       progress.stop();
       const { counts, parameters } = parametersForArchitecture(architecture, uses, Rng.fromSeed(0));
-      const strategies = uses.map((u) => ({ name: u.plugin.meta.name, version: u.plugin.meta.version, config: u.config }));
+      const strategies = uses.map((u) => ({
+        name: u.plugin.meta.name,
+        version: u.plugin.meta.version,
+        config: u.config,
+      }));
       if (options.json) {
         const listed = options.list ? { parameters } : {};
         const report = { model: options.model, architecture, strategies, ...counts, ...listed };

@@ -31,7 +31,8 @@ export function scaffoldPlugin(family: string, name: string, dir: string): void 
   const own = join(TEMPLATE, 'families', family as ScaffoldFamily);
   if (existsSync(own)) {
     cpSync(join(own, 'index.ts'), join(dir, 'src', 'index.ts'));
-    if (existsSync(join(own, 'plugin.test.ts'))) cpSync(join(own, 'plugin.test.ts'), join(dir, 'test', 'plugin.test.ts'));
+    if (existsSync(join(own, 'plugin.test.ts')))
+      cpSync(join(own, 'plugin.test.ts'), join(dir, 'test', 'plugin.test.ts'));
   }
   for (const file of ['package.json', 'README.md', 'src/index.ts', 'test/plugin.test.ts']) {
     const path = join(dir, file);
@@ -49,13 +50,17 @@ export function registerPlugin(program: Command, io: CliIo): void {
   const plugin = program.command('plugin').description('tools for plugin authors');
   plugin
     .command('new')
-    .description('create a TypeScript plugin package: a minimal working plugin, its conformance test, build and publish scripts')
+    .description(
+      'create a TypeScript plugin package: a minimal working plugin, its conformance test, build and publish scripts',
+    )
     .argument('<family>', `the plugin's family: ${SCAFFOLD_FAMILIES.join(', ')}`)
     .argument('<name>', "the plugin's name (lowercase letters, digits, '.', '_', '-')")
     .option('--dir <folder>', 'the folder to create it in (default: ./paretune-plugin-<name>)')
     .action((family: string, name: string, options: { dir?: string }) => {
       const dir = resolve(io.cwd, options.dir ?? `paretune-plugin-${name}`);
       scaffoldPlugin(family, name, dir);
-      io.stdout(`created ${family} plugin '${name}' in ${dir}\nnext: cd ${dir} && npm install && npm run build && npm test\n`);
+      io.stdout(
+        `created ${family} plugin '${name}' in ${dir}\nnext: cd ${dir} && npm install && npm run build && npm test\n`,
+      );
     });
 }

@@ -16,7 +16,19 @@ import type { RunContext } from '../../core/runs/runner.js';
 import { Store } from '../../core/store/store.js';
 import { containerFor } from '../context.js';
 import type { CliIo, GlobalOptions } from '../context.js';
-import { addMeasurementOptions, attackRefs, collect, nameList, parseJsonObject, parseNumber, parseNumberList, parsePositiveInt, pluginRefs, readJsonFile, shiftRefs } from '../options.js';
+import {
+  addMeasurementOptions,
+  attackRefs,
+  collect,
+  nameList,
+  parseJsonObject,
+  parseNumber,
+  parseNumberList,
+  parsePositiveInt,
+  pluginRefs,
+  readJsonFile,
+  shiftRefs,
+} from '../options.js';
 import type { MeasurementFlags } from '../options.js';
 import { progressBars } from '../progress.js';
 
@@ -49,7 +61,8 @@ const sample = (text: string, flag: string): number | 'all' => (text === 'all' ?
 
 /** The run spec from `--spec` (if any) with the flags laid over it. */
 function specFrom(flags: RunFlags): Record<string, unknown> {
-  const spec: Record<string, unknown> = flags.spec === undefined ? {} : readJsonFile(flags.spec, '--spec', 'a JSON run spec');
+  const spec: Record<string, unknown> =
+    flags.spec === undefined ? {} : readJsonFile(flags.spec, '--spec', 'a JSON run spec');
   const training = { ...(spec['training'] as object | undefined) } as Record<string, unknown>;
   const evaluation = { ...(spec['evaluation'] as object | undefined) } as Record<string, unknown>;
   if (flags.model !== undefined) spec['model'] = flags.model;
@@ -57,7 +70,8 @@ function specFrom(flags: RunFlags): Record<string, unknown> {
     const config = parseJsonObject(flags.datasetConfig, '--dataset-config');
     spec['dataset'] = flags.datasetConfig === undefined ? flags.dataset : { name: flags.dataset, config };
   }
-  if (flags.strategy.length > 0) spec['strategies'] = pluginRefs(nameList(flags.strategy), parseJsonObject(flags.config, '--config'), '--config');
+  if (flags.strategy.length > 0)
+    spec['strategies'] = pluginRefs(nameList(flags.strategy), parseJsonObject(flags.config, '--config'), '--config');
   const attacks = attackRefs(flags);
   if (attacks !== undefined) spec['attacks'] = attacks;
   if (flags.shift.length > 0) spec['shifts'] = shiftRefs(flags);
@@ -72,7 +86,10 @@ function specFrom(flags: RunFlags): Record<string, unknown> {
   if (flags.weightDecay !== undefined) training['weightDecay'] = parseNumber(flags.weightDecay, '--weight-decay');
   if (flags.schedule !== undefined) training['schedule'] = flags.schedule;
   if (flags.warmup !== undefined) training['warmupSteps'] = parseNumber(flags.warmup, '--warmup');
-  if (flags.evalSchedule !== undefined) evaluation['schedule'] = /^(code|paper)$/.test(flags.evalSchedule) ? flags.evalSchedule : parseNumberList(flags.evalSchedule, '--eval-schedule');
+  if (flags.evalSchedule !== undefined)
+    evaluation['schedule'] = /^(code|paper)$/.test(flags.evalSchedule)
+      ? flags.evalSchedule
+      : parseNumberList(flags.evalSchedule, '--eval-schedule');
   if (flags.trainSample !== undefined) evaluation['trainSample'] = sample(flags.trainSample, '--train-sample');
   if (flags.testSample !== undefined) evaluation['testSample'] = sample(flags.testSample, '--test-sample');
   if (flags.seed !== undefined) spec['seed'] = parseNumber(flags.seed, '--seed');
@@ -85,7 +102,12 @@ export function summarisePoints(step: number, points: readonly MeasuredPoint[]):
     .filter((p) => p.name === 'accuracy' && p.context['variant'] === undefined)
     .map((p) => {
       const { split, attack, eps, shift, checkpoint } = p.context;
-      const label = attack !== undefined ? `${attack}@${Number(eps).toFixed(4)}` : shift !== undefined ? String(shift) : String(split);
+      const label =
+        attack !== undefined
+          ? `${attack}@${Number(eps).toFixed(4)}`
+          : shift !== undefined
+            ? String(shift)
+            : String(split);
       return `${checkpoint === 'best' ? 'best ' : ''}${label} ${p.value.toFixed(4)}`;
     });
   return `step ${String(step).padStart(6)}  ${parts.join('  ')}`;
@@ -94,9 +116,14 @@ export function summarisePoints(step: number, points: readonly MeasuredPoint[]):
 export function registerRun(program: Command, io: CliIo): void {
   const runCommand = program
     .command('run')
-    .description('fine-tune a backbone with a strategy on a dataset, measuring accuracy, PGD robustness and shifts at scheduled steps')
+    .description(
+      'fine-tune a backbone with a strategy on a dataset, measuring accuracy, PGD robustness and shifts at scheduled steps',
+    )
     .option('--spec <file>', 'run spec (JSON); flags override its fields')
-    .option('--model <source>', 'backbone: preset, safetensors checkpoint or hf:<owner>/<repo> (default vit-base-patch16-224)')
+    .option(
+      '--model <source>',
+      'backbone: preset, safetensors checkpoint or hf:<owner>/<repo> (default vit-base-patch16-224)',
+    )
     .option('--dataset <name>', 'dataset plugin')
     .option('--dataset-config <json>', 'dataset config, e.g. \'{"domain":"sketch"}\'')
     .option('--strategy <name>', 'strategy; stack with + or by repeating', collect, [])
@@ -114,8 +141,14 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--train-sample <n>', "train images for train accuracy, or 'all' (default 1024)")
     .option('--test-sample <n>', "test images, or 'all' (default all)")
     .option('--seed <n>', 'seed of every random choice (default 0)')
-    .option('--save-adaptation <file>', 'save the fine-tuned parameters (best-validation checkpoint) to a safetensors file')
-    .option('--db <file>', 'database to store the run in (default: PARETUNE_DB, else paretune.db in the data directory)')
+    .option(
+      '--save-adaptation <file>',
+      'save the fine-tuned parameters (best-validation checkpoint) to a safetensors file',
+    )
+    .option(
+      '--db <file>',
+      'database to store the run in (default: PARETUNE_DB, else paretune.db in the data directory)',
+    )
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'no progress output')
     .action(async (flags: RunFlags, command: Command) => {
@@ -134,7 +167,9 @@ export function registerRun(program: Command, io: CliIo): void {
 
   program
     .command('resume <run>')
-    .description('continue a run that was interrupted (killed or Ctrl-C) from its last checkpoint, keeping its stored points')
+    .description(
+      'continue a run that was interrupted (killed or Ctrl-C) from its last checkpoint, keeping its stored points',
+    )
     .option('--db <file>', 'database (default: PARETUNE_DB, else paretune.db in the data directory)')
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'no progress output')
@@ -146,15 +181,29 @@ export function registerRun(program: Command, io: CliIo): void {
           const stored = store.getRun(id);
           if (stored === undefined) throw new ConfigError(`no run '${id}' in ${store.file}`);
           if (stored.status === 'finished') throw new ConfigError(`run ${id} already finished; nothing to resume`);
-          if (stored.status === 'failed') throw new ConfigError(`run ${id} failed (${stored.error}); resuming would fail again, start a new run`);
-          if (stored.status === 'running' && !stored.interrupted) throw new ConfigError(`run ${id} is running in another process; stop it there first`);
+          if (stored.status === 'failed')
+            throw new ConfigError(`run ${id} failed (${stored.error}); resuming would fail again, start a new run`);
+          if (stored.status === 'running' && !stored.interrupted)
+            throw new ConfigError(`run ${id} is running in another process; stop it there first`);
           const checkpoint = store.latestCheckpoint(id);
-          if (checkpoint === undefined) throw new ConfigError(`run ${id} stopped before its first checkpoint (written after each evaluation); start it again with paretune run`);
-          if (!store.takeOver(id)) throw new ConfigError(`run ${id} is running in another process; stop it there first`);
+          if (checkpoint === undefined)
+            throw new ConfigError(
+              `run ${id} stopped before its first checkpoint (written after each evaluation); start it again with paretune run`,
+            );
+          if (!store.takeOver(id))
+            throw new ConfigError(`run ${id} is running in another process; stop it there first`);
           // Points measured after the checkpoint are measured again (and overwrite the stored ones).
           return { run: stored, resume: resumeOf(store, id, checkpoint) };
         });
-        await executeRun({ spec: run.spec, runId: id, store, flags, global: command.optsWithGlobals<GlobalOptions>(), io, resume });
+        await executeRun({
+          spec: run.spec,
+          runId: id,
+          store,
+          flags,
+          global: command.optsWithGlobals<GlobalOptions>(),
+          io,
+          resume,
+        });
       } finally {
         store.close();
       }
@@ -176,7 +225,17 @@ export interface Execution {
 }
 
 /** Runs (or resumes) a run with progress output, storing it as it goes and checkpointing after every evaluation. */
-export async function executeRun({ spec, runId, store, experimentId, flags, global, io, resume, saveModel }: Execution): Promise<void> {
+export async function executeRun({
+  spec,
+  runId,
+  store,
+  experimentId,
+  flags,
+  global,
+  io,
+  resume,
+  saveModel,
+}: Execution): Promise<void> {
   const di = await containerFor(global, io);
   const downloads = progressBars(process.stderr, flags.quiet === true);
   const tty = process.stderr.isTTY && flags.quiet !== true;
@@ -196,7 +255,14 @@ export async function executeRun({ spec, runId, store, experimentId, flags, glob
           `trainable ${p.trainable.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} parameters (${p.trainablePercent.toFixed(3)}%); ${event.totalSteps} steps; ${event.evaluationSteps.length} evaluation points\n`,
       );
       if (tty) {
-        bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'training [{bar}] {value}/{total} steps | loss {loss} | lr {lr} | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic);
+        bar = new cliProgress.SingleBar(
+          {
+            stream: process.stderr,
+            format: 'training [{bar}] {value}/{total} steps | loss {loss} | lr {lr} | ETA {eta_formatted}',
+            hideCursor: true,
+          },
+          cliProgress.Presets.shades_classic,
+        );
         bar.start(event.totalSteps, 0, { loss: '-', lr: '-' });
       }
     } else if (event.type === 'step') {
@@ -209,7 +275,13 @@ export async function executeRun({ spec, runId, store, experimentId, flags, glob
     }
   };
   try {
-    const job: RunJob = { runId, spec, queuedAt: new Date().toISOString(), ...(experimentId === undefined ? {} : { experimentId }), ...(resume === undefined ? {} : { resume }) };
+    const job: RunJob = {
+      runId,
+      spec,
+      queuedAt: new Date().toISOString(),
+      ...(experimentId === undefined ? {} : { experimentId }),
+      ...(resume === undefined ? {} : { resume }),
+    };
     const context = {
       registry: di.resolve(PluginRegistry),
       cacheDir: cacheDir(io.env),
@@ -219,7 +291,12 @@ export async function executeRun({ spec, runId, store, experimentId, flags, glob
       ...(flags.saveAdaptation === undefined ? {} : { saveAdaptation: flags.saveAdaptation }),
       ...(saveModel === undefined ? {} : { saveModel }),
     };
-    const result = await executeStoredRun(store, job, (onJobEvent) => runJob(job, { ...context, onEvent: onJobEvent }), onEvent);
+    const result = await executeStoredRun(
+      store,
+      job,
+      (onJobEvent) => runJob(job, { ...context, onEvent: onJobEvent }),
+      onEvent,
+    );
     bar?.stop();
     if (flags.report === false) return;
     if (flags.json) {
@@ -229,7 +306,9 @@ export async function executeRun({ spec, runId, store, experimentId, flags, glob
     io.stdout(
       [
         `best-validation checkpoint: step ${result.bestStep} (last step ${result.lastStep})`,
-        result.frontier === undefined ? 'no attack configured: no frontier' : `AUPF ${result.frontier.hypervolume.toFixed(4)} (frontier of ${result.frontier.points.length} of the logged steps: ${result.frontier.points.map((p) => p.item.step).join(', ')})`,
+        result.frontier === undefined
+          ? 'no attack configured: no frontier'
+          : `AUPF ${result.frontier.hypervolume.toFixed(4)} (frontier of ${result.frontier.points.length} of the logged steps: ${result.frontier.points.map((p) => p.item.step).join(', ')})`,
         `${result.points.length} metric points in ${result.seconds.total.toFixed(1)} s (${result.seconds.evaluation.toFixed(1)} s evaluating)`,
         ...(flags.saveAdaptation === undefined ? [] : [`fine-tuned parameters saved to ${flags.saveAdaptation}`]),
         `run ${runId} stored in ${store.file} (paretune runs ${runId})`,
@@ -243,7 +322,10 @@ export async function executeRun({ spec, runId, store, experimentId, flags, glob
       throw cause;
     }
     // A run that fails before it starts (an unreadable checkpoint to resume from) measured nothing new.
-    if (error instanceof RunFailedError && started) io.stderr(`paretune: ${error.points.length} metric points were measured and stored (run ${runId}) before the failure\n`);
+    if (error instanceof RunFailedError && started)
+      io.stderr(
+        `paretune: ${error.points.length} metric points were measured and stored (run ${runId}) before the failure\n`,
+      );
     throw error;
   } finally {
     process.off('SIGINT', onInterrupt);

@@ -27,12 +27,17 @@ interface ServeFlags {
 export function registerServe(program: Command, io: CliIo): void {
   program
     .command('serve')
-    .description('serve runs, histories, frontiers and leaderboards over GraphQL (HTTP and graphql-ws at /graphql); mutations need PARETUNE_API_TOKEN')
+    .description(
+      'serve runs, histories, frontiers and leaderboards over GraphQL (HTTP and graphql-ws at /graphql); mutations need PARETUNE_API_TOKEN',
+    )
     .option('--port <n>', 'port (0 picks a free one)', '4000')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--db <file>', 'database (default: PARETUNE_DB, else paretune.db in the data directory)')
     .option('--workers <n>', 'runs executing at a time, each on its own worker thread', '1')
-    .option('--redis <url>', 'run started runs on `paretune worker` processes through Redis (default: PARETUNE_REDIS_URL when set; else on worker threads)')
+    .option(
+      '--redis <url>',
+      'run started runs on `paretune worker` processes through Redis (default: PARETUNE_REDIS_URL when set; else on worker threads)',
+    )
     .option('--cors <origins>', "comma-separated origins browsers may call from, or '*' (default: none)")
     .option('--debug', 'include stack traces in error responses')
     .option('--max-depth <n>', 'deepest query accepted', String(LIMITS.maxDepth))
@@ -56,7 +61,9 @@ export function registerServe(program: Command, io: CliIo): void {
       const threads = parsePositiveInt(flags.workers, '--workers');
       // Runs execute off the event loop that answers queries: on worker threads here, or on workers through Redis.
       const executor = await executorFor(
-        redis === undefined ? { store, threads, setup: workerSetup(global, io) } : { store, redis: { url: redis, onConnection: (line) => io.stderr(line) } },
+        redis === undefined
+          ? { store, threads, setup: workerSetup(global, io) }
+          : { store, redis: { url: redis, onConnection: (line) => io.stderr(line) } },
       );
       let server: ApiServer;
       try {
@@ -76,7 +83,9 @@ export function registerServe(program: Command, io: CliIo): void {
       }
       io.stdout(
         `paretune API at ${server.url} (database ${store.file}; runs execute ${executor.where})\n` +
-          (token === undefined ? 'read-only: set PARETUNE_API_TOKEN to allow startRun, startExperiment, cancelRun and deleteRun\n' : 'mutations need "Authorization: Bearer $PARETUNE_API_TOKEN"\n'),
+          (token === undefined
+            ? 'read-only: set PARETUNE_API_TOKEN to allow startRun, startExperiment, cancelRun and deleteRun\n'
+            : 'mutations need "Authorization: Bearer $PARETUNE_API_TOKEN"\n'),
       );
       // Serve until SIGINT or SIGTERM; a run in progress stops after its current step and stays resumable.
       await new Promise<void>((resolve) => {

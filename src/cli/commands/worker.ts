@@ -15,10 +15,16 @@ export function redisUrl(flag: string | undefined, env: NodeJS.ProcessEnv): stri
 export function registerWorker(program: Command, io: CliIo): void {
   program
     .command('worker')
-    .description('take run jobs from Redis (queued by `experiment --redis` or the API server) and execute them here; needs the datasets and checkpoints the runs name')
+    .description(
+      'take run jobs from Redis (queued by `experiment --redis` or the API server) and execute them here; needs the datasets and checkpoints the runs name',
+    )
     .option('--redis <url>', 'Redis URL (default: PARETUNE_REDIS_URL)')
     .option('--concurrency <n>', 'runs at a time in this process', '1')
-    .option('--lock-duration <ms>', 'how long a job stays locked without a heartbeat before it counts as stalled and is retried elsewhere', '30000')
+    .option(
+      '--lock-duration <ms>',
+      'how long a job stays locked without a heartbeat before it counts as stalled and is retried elsewhere',
+      '30000',
+    )
     .action(async (flags: { redis?: string; concurrency: string; lockDuration: string }, command: Command) => {
       const url = redisUrl(flags.redis, io.env);
       if (url === undefined) throw new ConfigError('paretune worker needs --redis <url> or PARETUNE_REDIS_URL');
@@ -38,7 +44,9 @@ export function registerWorker(program: Command, io: CliIo): void {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
-      io.stderr('paretune worker: finishing; a run in progress is retried from its last checkpoint by another worker\n');
+      io.stderr(
+        'paretune worker: finishing; a run in progress is retried from its last checkpoint by another worker\n',
+      );
       await worker.close();
     });
 }

@@ -114,7 +114,10 @@ export function leaderboards(
   options: { threat?: ThreatSelector; resolve?: ConfigResolver } = {},
 ): LeaderboardBoard[] {
   type Pooled = { setting: Record<string, unknown>; members: Member[] };
-  const boards = new Map<string, { dataset: string; protocol: Protocol; robust: string; entries: Map<string, Pooled> }>();
+  const boards = new Map<
+    string,
+    { dataset: string; protocol: Protocol; robust: string; entries: Map<string, Pooled> }
+  >();
   for (const run of runs) {
     if (run.status !== 'finished') continue;
     const points = pointsOf(run.id);
@@ -130,7 +133,10 @@ export function leaderboards(
     entry.members.push({
       run,
       aupf: frontier.hypervolume,
-      frontierBest: [0, 1].map((i) => Math.max(0, ...frontier.points.map((p) => p.values[i] as number))) as [number, number],
+      frontierBest: [0, 1].map((i) => Math.max(0, ...frontier.points.map((p) => p.values[i] as number))) as [
+        number,
+        number,
+      ],
       bestCheckpoint: bestCheckpointAccuracy(points, robust),
     });
     board.entries.set(keyOf(setting), entry);
@@ -154,9 +160,13 @@ export function leaderboards(
     b.protocol.accuracyVersion.localeCompare(a.protocol.accuracyVersion, 'en', { numeric: true });
   return result.sort((a, b) =>
     a.dataset !== b.dataset
-      ? a.dataset < b.dataset ? -1 : 1
+      ? a.dataset < b.dataset
+        ? -1
+        : 1
       : a.robustContext !== b.robustContext
-        ? a.robustContext < b.robustContext ? -1 : 1
+        ? a.robustContext < b.robustContext
+          ? -1
+          : 1
         : byVersion(a, b) || keyOf(a.protocol).localeCompare(keyOf(b.protocol)),
   );
 }

@@ -36,7 +36,10 @@ export function measurements(
   resolve?: ConfigResolver,
 ): DatasetMeasurements[] {
   type Shift = { variants: Set<string>; runs: Set<string> };
-  const byDataset = new Map<string, { runs: number; threats: Map<string, MeasuredThreat>; shifts: Map<string, Shift> }>();
+  const byDataset = new Map<
+    string,
+    { runs: number; threats: Map<string, MeasuredThreat>; shifts: Map<string, Shift> }
+  >();
   for (const run of runs) {
     const dataset = byDataset.get(run.dataset) ?? { runs: 0, threats: new Map(), shifts: new Map() };
     dataset.runs += 1;
@@ -47,14 +50,22 @@ export function measurements(
       if (c['split'] === 'test' && c['attack'] !== undefined && c['variant'] === undefined) {
         const attack = protocolOf(run, c, resolve).attack;
         const steps = (attack.config as { steps?: unknown }).steps;
-        const threat = { attack: attack.name, norm: attack.norm, eps: attack.eps, steps: typeof steps === 'number' ? steps : null };
+        const threat = {
+          attack: attack.name,
+          norm: attack.norm,
+          eps: attack.eps,
+          steps: typeof steps === 'number' ? steps : null,
+        };
         const key = JSON.stringify(threat);
         if (seen.has(key)) continue;
         seen.add(key);
         const known = dataset.threats.get(key);
         dataset.threats.set(key, { ...threat, label: threatLabel(c), runs: (known?.runs ?? 0) + 1 });
       } else if (c['shift'] !== undefined) {
-        const shift = dataset.shifts.get(String(c['shift'])) ?? { variants: new Set<string>(), runs: new Set<string>() };
+        const shift = dataset.shifts.get(String(c['shift'])) ?? {
+          variants: new Set<string>(),
+          runs: new Set<string>(),
+        };
         const variant = c['variant'] ?? c['domain'];
         if (variant !== undefined) shift.variants.add(String(variant));
         shift.runs.add(run.id);
@@ -69,7 +80,11 @@ export function measurements(
       dataset,
       runs: m.runs,
       threatModels: [...m.threats.values()].sort(
-        (a, b) => a.attack.localeCompare(b.attack) || a.norm.localeCompare(b.norm) || a.eps - b.eps || (a.steps ?? 0) - (b.steps ?? 0),
+        (a, b) =>
+          a.attack.localeCompare(b.attack) ||
+          a.norm.localeCompare(b.norm) ||
+          a.eps - b.eps ||
+          (a.steps ?? 0) - (b.steps ?? 0),
       ),
       shifts: [...m.shifts]
         .map(([shift, s]) => ({ shift, variants: [...s.variants].sort(), runs: s.runs.size }))

@@ -21,7 +21,11 @@ export const registryResolver =
     registry.parseConfig(family, name, config);
 
 /** A plugin reference as `{ name, config }`, its config completed by `resolve` where it can be. */
-function normalisedRef(family: PluginFamily, ref: unknown, resolve?: ConfigResolver): { name: string; config: unknown } {
+function normalisedRef(
+  family: PluginFamily,
+  ref: unknown,
+  resolve?: ConfigResolver,
+): { name: string; config: unknown } {
   const { name, config } =
     typeof ref === 'string' ? { name: ref, config: undefined } : (ref as { name: string; config?: unknown });
   let full: unknown;
@@ -121,7 +125,6 @@ export function settingOf(run: RunRecord, resolve?: ConfigResolver): Record<stri
   };
 }
 
-
 /**
  * The dotted paths (e.g. `strategies`, `training.learningRate`) at which some of the values differ: what tells a
  * board's entries apart. Arrays are compared whole.
@@ -136,7 +139,10 @@ export function differences(values: readonly unknown[]): string[] {
     }
     const fields = new Set(items.flatMap((v) => Object.keys(v as object)));
     for (const field of fields) {
-      walk(items.map((v) => (v as Record<string, unknown>)[field] ?? null), path === '' ? field : `${path}.${field}`);
+      walk(
+        items.map((v) => (v as Record<string, unknown>)[field] ?? null),
+        path === '' ? field : `${path}.${field}`,
+      );
     }
   };
   if (values.length > 1) walk(values, '');

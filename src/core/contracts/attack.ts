@@ -79,7 +79,11 @@ export function checkRadii(
   radiiOf(config.eps).forEach((eps, i) => {
     if (eps > 1) {
       const path = typeof config.eps === 'number' ? ['eps'] : ['eps', i];
-      ctx.addIssue({ code: 'custom', path, message: `an L-inf radius must be at most 1 (the whole [0,1] pixel range), got ${eps}` });
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `an L-inf radius must be at most 1 (the whole [0,1] pixel range), got ${eps}`,
+      });
     }
   });
 }

@@ -80,7 +80,8 @@ function formatPath(path: readonly PropertyKey[]): string {
 /** The value at `path` in `input`, or undefined where the path leaves it. */
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let node = input;
-  for (const key of path) node = typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+  for (const key of path)
+    node = typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[key] : undefined;
   return node;
 }
 
@@ -93,7 +94,12 @@ export function describeIssues(error: z.ZodError, input?: unknown): string {
     .map((issue) => {
       let message = issue.message.replace(/^Invalid input: /, '');
       const value = issue.path.length === 0 ? input : valueAt(input, issue.path);
-      if (input !== undefined && issue.path.length > 0 && (value === undefined || value === null) && issue.code !== 'unrecognized_keys') {
+      if (
+        input !== undefined &&
+        issue.path.length > 0 &&
+        (value === undefined || value === null) &&
+        issue.code !== 'unrecognized_keys'
+      ) {
         message = `required${value === null ? ', got null' : ''}${issue.code === 'invalid_type' ? ` (expected ${issue.expected})` : ''}`;
       }
       return issue.path.length === 0 ? message : `field '${formatPath(issue.path)}': ${message}`;

@@ -21,7 +21,11 @@ export interface DatasetDescription {
 }
 
 /** Progress of long work (downloads, decoding), for progress bars. */
-export type ProgressListener = (event: { readonly task: string; readonly done: number; readonly total?: number }) => void;
+export type ProgressListener = (event: {
+  readonly task: string;
+  readonly done: number;
+  readonly total?: number;
+}) => void;
 
 /** A file a dataset needs, and where it can come from. */
 export interface FileSource {
@@ -110,7 +114,11 @@ export interface DatasetFiles {
    * Streams a tar archive (plain or gzip-compressed) file by file, never holding the archive in memory: `visit`
    * gets each file that `accept` (default: every file) takes, a few at a time.
    */
-  readTar(path: string, visit: (entry: ArchiveEntry) => Promise<void> | void, accept?: (path: string) => boolean): Promise<void>;
+  readTar(
+    path: string,
+    visit: (entry: ArchiveEntry) => Promise<void> | void,
+    accept?: (path: string) => boolean,
+  ): Promise<void>;
   /**
    * Streams a zip archive (stored or deflated entries; ZIP64 archives over 4 GB included) file by file in
    * central-directory order, never holding the archive in memory: only the directory entries are walked, and only
@@ -119,7 +127,11 @@ export interface DatasetFiles {
    * against the directory's size and CRC-32 (as {@link ZipArchive.read}). A truncated or corrupt archive rejects
    * with an error naming the file (and the entry); so does the first failing `visit`, after which reading stops.
    */
-  readZip(path: string, visit: (entry: ArchiveEntry) => Promise<void> | void, accept?: (path: string) => boolean): Promise<void>;
+  readZip(
+    path: string,
+    visit: (entry: ArchiveEntry) => Promise<void> | void,
+    accept?: (path: string) => boolean,
+  ): Promise<void>;
   /**
    * Opens a zip archive for random access: its file list up front, any file's contents on demand
    * ({@link ZipArchive}). Memory grows with the number of files (the index), not with the archive's size.
@@ -155,7 +167,11 @@ export interface DatasetFiles {
    * split that reads images from disk by index, so splits larger than memory work. On a miss, `build` writes every
    * image `0..count-1` (size x size RGB) through `write` and returns the labels; a second run decodes nothing.
    */
-  cachedImages(key: string, shape: { readonly count: number; readonly size: number }, build: (write: ImageWriter) => Promise<Int32Array>): Promise<DatasetSplit>;
+  cachedImages(
+    key: string,
+    shape: { readonly count: number; readonly size: number },
+    build: (write: ImageWriter) => Promise<Int32Array>,
+  ): Promise<DatasetSplit>;
 }
 
 /** Stores one decoded image (size x size RGB, uint8) at position `index` of an image cache being built. */
@@ -247,11 +263,14 @@ export function memorySplit(
  */
 export function checkSplitLabels(split: DatasetSplit, numClasses: number, where: string): DatasetSplit {
   const from = split.source === undefined ? '' : ` (${split.source})`;
-  if (split.labels.length !== split.size) throw new ConfigError(`${where}${from}: ${split.size} images but ${split.labels.length} labels`);
+  if (split.labels.length !== split.size)
+    throw new ConfigError(`${where}${from}: ${split.size} images but ${split.labels.length} labels`);
   for (let i = 0; i < split.labels.length; i++) {
     const label = split.labels[i] as number;
     if (!(label >= 0 && label < numClasses)) {
-      throw new ConfigError(`${where}${from}: label ${label} of image ${i} is not a class (expected 0 to ${numClasses - 1})`);
+      throw new ConfigError(
+        `${where}${from}: label ${label} of image ${i} is not a class (expected 0 to ${numClasses - 1})`,
+      );
     }
   }
   return split;

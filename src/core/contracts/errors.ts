@@ -41,7 +41,8 @@ export const pathError = (subject: string, problem: string, expected: string, op
   new FileError(`${subject}: ${problem}; expected ${expected}`, options);
 
 /** A directory given where a file is expected, worded as a failed call on it (EISDIR) is. */
-export const isDirectoryError = (subject: string, expected: string): FileError => pathError(subject, PROBLEMS['EISDIR'] as string, expected);
+export const isDirectoryError = (subject: string, expected: string): FileError =>
+  pathError(subject, PROBLEMS['EISDIR'] as string, expected);
 
 /** A file met where a folder is expected (itself, or one on the way to a path). */
 export const NOT_A_FOLDER = 'is a file, not a folder';

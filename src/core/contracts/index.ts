@@ -13,12 +13,42 @@ export type { PluginFamily, PluginMeta } from './meta.js';
 export { definePlugin, isPluginLike, PluginError, validatePlugin } from './plugin.js';
 export type { Plugin, PluginBase, PluginOf } from './plugin.js';
 export { BLOCK_LINEAR_SITES, blockPrefix, linearName, linearShape } from './model.js';
-export type { AdaptableModel, Classifier, LinearSite, ModelArchitecture, ParameterInfo, ResidualSite } from './model.js';
+export type {
+  AdaptableModel,
+  Classifier,
+  LinearSite,
+  ModelArchitecture,
+  ParameterInfo,
+  ResidualSite,
+} from './model.js';
 export type { Adaptation, AdaptationHooks, StrategyPlugin } from './strategy.js';
 export { checkRadii, epsSchema, radiiOf, radiusSchema } from './attack.js';
 export type { AttackInput, AttackPlugin, AttackResult, ThreatModel } from './attack.js';
 export type { PixelShiftPlugin, ShiftPlugin, ShiftVariant, SplitShiftPlugin } from './shift.js';
 export { memorySplit } from './dataset.js';
-export type { ArchiveEntry, DatasetAvailability, DatasetDescription, DatasetFiles, DatasetPlugin, DatasetSplit, FileSource, ImageBatch, ImageWriter, OpenOptions, ParquetInfo, ParquetRow, ProgressListener, ZipArchive, ZipEntryStat } from './dataset.js';
-export type { AggregateMetricPlugin, MetricContext, MetricPlugin, MetricPoint, PointMetricPlugin, PredictionSet } from './metric.js';
+export type {
+  ArchiveEntry,
+  DatasetAvailability,
+  DatasetDescription,
+  DatasetFiles,
+  DatasetPlugin,
+  DatasetSplit,
+  FileSource,
+  ImageBatch,
+  ImageWriter,
+  OpenOptions,
+  ParquetInfo,
+  ParquetRow,
+  ProgressListener,
+  ZipArchive,
+  ZipEntryStat,
+} from './dataset.js';
+export type {
+  AggregateMetricPlugin,
+  MetricContext,
+  MetricPlugin,
+  MetricPoint,
+  PointMetricPlugin,
+  PredictionSet,
+} from './metric.js';
 export type { Rng, RngState } from '../tensor/rng.js';

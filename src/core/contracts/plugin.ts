@@ -33,16 +33,17 @@ export class PluginError extends UserError {
   override readonly name = 'PluginError';
 }
 
-const fn = z.custom<(...args: unknown[]) => unknown>((v) => typeof v === 'function', { message: 'expected a function' });
+const fn = z.custom<(...args: unknown[]) => unknown>((v) => typeof v === 'function', {
+  message: 'expected a function',
+});
 
 /** What a plugin name may be: it is typed on command lines and in configs. */
 export const PLUGIN_NAME = /^[a-z0-9][a-z0-9._-]*$/;
-export const PLUGIN_NAME_EXPECTED = 'expected lowercase letters, digits, ".", "_" or "-", starting with a letter or digit';
+export const PLUGIN_NAME_EXPECTED =
+  'expected lowercase letters, digits, ".", "_" or "-", starting with a letter or digit';
 
 const metaSchema = z.object({
-  name: z
-    .string()
-    .regex(PLUGIN_NAME, PLUGIN_NAME_EXPECTED),
+  name: z.string().regex(PLUGIN_NAME, PLUGIN_NAME_EXPECTED),
   version: z.string().regex(/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/, 'expected a semantic version like 1.2.3'),
   apiVersion: z.number().int().positive(),
   description: z.string().min(1, 'expected a non-empty description'),
@@ -84,11 +85,15 @@ export function isPluginLike(value: unknown): value is { family: unknown; meta: 
 export function validatePlugin(value: unknown, origin: string): Plugin {
   const meta = (value as { meta?: { name?: unknown; version?: unknown } } | null)?.meta;
   const label =
-    typeof meta?.name === 'string' ? `plugin '${meta.name}'${typeof meta.version === 'string' ? `@${meta.version}` : ''}` : 'plugin';
+    typeof meta?.name === 'string'
+      ? `plugin '${meta.name}'${typeof meta.version === 'string' ? `@${meta.version}` : ''}`
+      : 'plugin';
   const where = `${label} from '${origin}'`;
   const family = (value as { family?: unknown } | null)?.family;
   if (!(PLUGIN_FAMILIES as readonly unknown[]).includes(family)) {
-    throw new PluginError(`${where} is invalid: field 'family': expected one of ${PLUGIN_FAMILIES.join(', ')}, received ${JSON.stringify(family)}`);
+    throw new PluginError(
+      `${where} is invalid: field 'family': expected one of ${PLUGIN_FAMILIES.join(', ')}, received ${JSON.stringify(family)}`,
+    );
   }
   const parsed = familySchemas[family as PluginFamily].safeParse(value);
   if (!parsed.success) throw new PluginError(`${where} is invalid: ${describeIssues(parsed.error)}`);

@@ -14,7 +14,11 @@ export class ArchiveError extends UserError {
 }
 
 /** Streams a tar or tar.gz archive file by file; see DatasetFiles.readTar. */
-export async function readTar(path: string, visit: (entry: ArchiveEntry) => Promise<void> | void, accept: (path: string) => boolean = () => true): Promise<void> {
+export async function readTar(
+  path: string,
+  visit: (entry: ArchiveEntry) => Promise<void> | void,
+  accept: (path: string) => boolean = () => true,
+): Promise<void> {
   const pending = new Set<Promise<void>>();
   let failure: unknown;
   const parser = new Parser({

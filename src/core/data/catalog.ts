@@ -21,7 +21,11 @@ export interface DatasetEntry {
 }
 
 /** Every dataset plugin with its classes, splits and local availability, using `configs[name]` where given. */
-export function datasetCatalog(registry: PluginRegistry, dataDir: string, configs: Readonly<Record<string, unknown>> = {}): DatasetEntry[] {
+export function datasetCatalog(
+  registry: PluginRegistry,
+  dataDir: string,
+  configs: Readonly<Record<string, unknown>> = {},
+): DatasetEntry[] {
   return registry.list('dataset').map(({ plugin, origin }) => {
     const name = plugin.meta.name;
     const entry = { name, version: plugin.meta.version, origin, description: plugin.meta.description };
@@ -29,7 +33,10 @@ export function datasetCatalog(registry: PluginRegistry, dataDir: string, config
     if (!parsed.success) return { ...entry, configured: false, present: false, detail: 'needs a config' };
     try {
       const d = plugin.describe(parsed.data);
-      const availability = plugin.availability?.(parsed.data, datasetFiles(dataDir, name)) ?? { present: false, detail: 'the plugin does not report availability' };
+      const availability = plugin.availability?.(parsed.data, datasetFiles(dataDir, name)) ?? {
+        present: false,
+        detail: 'the plugin does not report availability',
+      };
       return {
         ...entry,
         configured: true,

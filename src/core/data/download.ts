@@ -48,7 +48,9 @@ export async function download(url: string, target: string, options: DownloadOpt
     response = await fetch(url, { headers, redirect: 'follow' });
   } catch (error) {
     const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
-    throw new DownloadError(`cannot download ${url}: ${cause}.${options.offlineHint === undefined ? '' : ` ${options.offlineHint}`}`);
+    throw new DownloadError(
+      `cannot download ${url}: ${cause}.${options.offlineHint === undefined ? '' : ` ${options.offlineHint}`}`,
+    );
   }
   if (response.status === 404 && options.optional) return false;
   if (response.status === 416 && have > 0) {
@@ -56,7 +58,12 @@ export async function download(url: string, target: string, options: DownloadOpt
     return true;
   }
   if (!response.ok || response.body === null) {
-    const hint = response.status === 401 || response.status === 403 ? ' (private or gated: credentials needed)' : response.status === 404 ? ' (not found)' : '';
+    const hint =
+      response.status === 401 || response.status === 403
+        ? ' (private or gated: credentials needed)'
+        : response.status === 404
+          ? ' (not found)'
+          : '';
     throw new DownloadError(`cannot download ${url}: HTTP ${response.status}${hint}`);
   }
   const resumed = response.status === 206;
@@ -70,14 +77,17 @@ export async function download(url: string, target: string, options: DownloadOpt
     options.onProgress?.({ task, done, total });
   });
   await pipeline(body, createWriteStream(part, { flags: resumed ? 'a' : 'w' }));
-  if (total !== undefined && done !== total) throw new DownloadError(`download of ${url} ended after ${done} of ${total} bytes; run again to resume`);
+  if (total !== undefined && done !== total)
+    throw new DownloadError(`download of ${url} ended after ${done} of ${total} bytes; run again to resume`);
   for (const algorithm of ['md5', 'sha256'] as const) {
     const expected = options[algorithm];
     if (expected === undefined) continue;
     const actual = await fileDigest(part, algorithm);
     if (actual !== expected.toLowerCase()) {
       unlinkSync(part);
-      throw new DownloadError(`${url}: ${algorithm} ${actual} does not match the expected ${expected}; the partial file was removed, run again`);
+      throw new DownloadError(
+        `${url}: ${algorithm} ${actual} does not match the expected ${expected}; the partial file was removed, run again`,
+      );
     }
   }
   renameSync(part, target);

@@ -55,7 +55,12 @@ export function datasetFiles(dataDir: string, dataset: string, onProgress?: Prog
     decodeImage,
     resizeImages,
     cachedImages(key, { count, size }, build) {
-      return cachedImageSplit(join(dir, 'cache', createHash('sha256').update(key).digest('hex').slice(0, 32)), count, size, build);
+      return cachedImageSplit(
+        join(dir, 'cache', createHash('sha256').update(key).digest('hex').slice(0, 32)),
+        count,
+        size,
+        build,
+      );
     },
   };
 }

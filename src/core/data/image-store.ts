@@ -1,4 +1,15 @@
-import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatasetSplit, ImageWriter } from '../contracts/dataset.js';
 import { makeDir } from '../user-files.js';
@@ -46,7 +57,12 @@ function openCached(base: string, count: number, size: number): DatasetSplit | u
  * into a preallocated file and returns the labels. Files are written under temporary names and renamed, so a killed
  * process never leaves a half-written cache entry.
  */
-export async function cachedImageSplit(base: string, count: number, size: number, build: (write: ImageWriter) => Promise<Int32Array>): Promise<DatasetSplit> {
+export async function cachedImageSplit(
+  base: string,
+  count: number,
+  size: number,
+  build: (write: ImageWriter) => Promise<Int32Array>,
+): Promise<DatasetSplit> {
   const cached = openCached(base, count, size);
   if (cached !== undefined) return cached;
   makeDir(dirname(base), 'image cache folder (in PARETUNE_CACHE_DIR)');
@@ -56,14 +72,17 @@ export async function cachedImageSplit(base: string, count: number, size: number
   try {
     ftruncateSync(fd, count * bytes);
     labels = await build((index, pixels) => {
-      if (!(index >= 0 && index < count)) throw new RangeError(`image index ${index} is outside the cache (0..${count - 1})`);
-      if (pixels.length !== bytes) throw new RangeError(`image ${index} has ${pixels.length} bytes, expected ${bytes} (${size}x${size} RGB)`);
+      if (!(index >= 0 && index < count))
+        throw new RangeError(`image index ${index} is outside the cache (0..${count - 1})`);
+      if (pixels.length !== bytes)
+        throw new RangeError(`image ${index} has ${pixels.length} bytes, expected ${bytes} (${size}x${size} RGB)`);
       writeSync(fd, pixels, 0, bytes, index * bytes);
     });
   } finally {
     closeSync(fd);
   }
-  if (labels.length !== count) throw new RangeError(`the cache was built with ${labels.length} labels for ${count} images`);
+  if (labels.length !== count)
+    throw new RangeError(`the cache was built with ${labels.length} labels for ${count} images`);
   writeFileSync(`${base}.labels.part`, new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength));
   renameSync(`${base}.pixels.part`, `${base}.pixels`);
   renameSync(`${base}.labels.part`, `${base}.labels`);

@@ -29,13 +29,22 @@ export async function decodeImage(bytes: Uint8Array, size: number, origin: strin
 }
 
 /** Resizes uint8 RGB images (NHWC) with the same resampling as {@link decodeImage}. */
-export async function resizeImages(pixels: Uint8Array, count: number, height: number, width: number, size: number): Promise<Uint8Array> {
+export async function resizeImages(
+  pixels: Uint8Array,
+  count: number,
+  height: number,
+  width: number,
+  size: number,
+): Promise<Uint8Array> {
   if (height === size && width === size) return pixels;
   const inSize = height * width * 3;
   const out = new Uint8Array(count * size * size * 3);
   for (let i = 0; i < count; i++) {
     const image = pixels.subarray(i * inSize, (i + 1) * inSize);
-    const resized = await sharp(image, { raw: { width, height, channels: 3 } }).resize(size, size, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+    const resized = await sharp(image, { raw: { width, height, channels: 3 } })
+      .resize(size, size, { fit: 'fill', kernel: 'linear' })
+      .raw()
+      .toBuffer();
     out.set(resized, i * size * size * 3);
   }
   return out;

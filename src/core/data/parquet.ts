@@ -38,7 +38,8 @@ export async function parquetInfo(path: string): Promise<ParquetInfo> {
 
 /** INT64 values as numbers where exact, binary as Uint8Array, structs (e.g. HF images) converted field by field. */
 function plain(value: unknown): unknown {
-  if (typeof value === 'bigint') return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  if (typeof value === 'bigint')
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
   if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
   if (Array.isArray(value)) return value.map(plain);
   const out: Record<string, unknown> = {};
@@ -55,7 +56,10 @@ export async function readParquet(
 ): Promise<ParquetInfo> {
   const { file, metadata, info } = await open(path);
   const absent = columns.filter((c) => !info.columns.includes(c));
-  if (absent.length > 0) throw new ParquetError(`${path}: no column ${absent.map((c) => `'${c}'`).join(', ')} (columns: ${info.columns.join(', ')})`);
+  if (absent.length > 0)
+    throw new ParquetError(
+      `${path}: no column ${absent.map((c) => `'${c}'`).join(', ')} (columns: ${info.columns.join(', ')})`,
+    );
   let rowStart = 0;
   for (const groupRows of info.rowGroups) {
     const rowEnd = rowStart + groupRows;
@@ -77,8 +81,14 @@ export async function readParquet(
       } catch (error) {
         throw new ParquetError(`${path}: rows ${rowStart}..${rowEnd - 1} cannot be read (${(error as Error).message})`);
       }
-      if (rows.length !== groupRows) throw new ParquetError(`${path}: rows ${rowStart}..${rowEnd - 1}: read ${rows.length} rows, the footer says ${groupRows}`);
-      await visit(rows.map((row) => plain(row) as ParquetRow), rowStart);
+      if (rows.length !== groupRows)
+        throw new ParquetError(
+          `${path}: rows ${rowStart}..${rowEnd - 1}: read ${rows.length} rows, the footer says ${groupRows}`,
+        );
+      await visit(
+        rows.map((row) => plain(row) as ParquetRow),
+        rowStart,
+      );
     }
     rowStart = rowEnd;
   }

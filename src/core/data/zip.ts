@@ -46,7 +46,8 @@ async function readExactly(handle: FileHandle, path: string, length: number, pos
   let done = 0;
   while (done < length) {
     const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
-    if (bytesRead === 0) throw new ArchiveError(`${path}: unexpected end of file at byte ${position + done} (the archive is truncated)`);
+    if (bytesRead === 0)
+      throw new ArchiveError(`${path}: unexpected end of file at byte ${position + done} (the archive is truncated)`);
     done += bytesRead;
   }
   return buffer;
@@ -60,15 +61,19 @@ async function readExactly(handle: FileHandle, path: string, length: number, pos
 async function readContents(handle: FileHandle, path: string, fileSize: number, file: Located): Promise<Buffer> {
   const where = `${path}: ${file.name}`;
   if (file.encrypted) throw new ArchiveError(`${where}: encrypted entries are not supported`);
-  if (file.method !== 0 && file.method !== 8) throw new ArchiveError(`${where}: unsupported compression method ${file.method} (only stored and deflated)`);
+  if (file.method !== 0 && file.method !== 8)
+    throw new ArchiveError(`${where}: unsupported compression method ${file.method} (only stored and deflated)`);
   if (file.size > bufferConstants.MAX_LENGTH || file.compressedSize > bufferConstants.MAX_LENGTH) {
     throw new ArchiveError(`${where}: ${file.size} bytes is too large to read into memory`);
   }
   const header = await readExactly(handle, path, LOCAL_HEADER_SIZE, file.localHeaderOffset);
-  if (header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) throw new ArchiveError(`${where}: invalid local file header (the archive is corrupt)`);
+  if (header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE)
+    throw new ArchiveError(`${where}: invalid local file header (the archive is corrupt)`);
   const dataStart = file.localHeaderOffset + LOCAL_HEADER_SIZE + header.readUInt16LE(26) + header.readUInt16LE(28);
   if (dataStart + file.compressedSize > fileSize) {
-    throw new ArchiveError(`${where}: data runs past the end of the file (${dataStart + file.compressedSize} > ${fileSize} bytes; the archive is truncated)`);
+    throw new ArchiveError(
+      `${where}: data runs past the end of the file (${dataStart + file.compressedSize} > ${fileSize} bytes; the archive is truncated)`,
+    );
   }
   const raw = await readExactly(handle, path, file.compressedSize, dataStart);
   let bytes: Buffer;
@@ -80,8 +85,12 @@ async function readContents(handle: FileHandle, path: string, fileSize: number, 
       throw new ArchiveError(`${where}: corrupt deflate data (${(error as Error).message})`);
     }
   }
-  if (bytes.length !== file.size) throw new ArchiveError(`${where}: ${bytes.length} bytes where the directory says ${file.size} (the archive is corrupt)`);
-  if (crc32 !== undefined && crc32(bytes) >>> 0 !== file.crc) throw new ArchiveError(`${where}: CRC-32 mismatch (the archive is corrupt)`);
+  if (bytes.length !== file.size)
+    throw new ArchiveError(
+      `${where}: ${bytes.length} bytes where the directory says ${file.size} (the archive is corrupt)`,
+    );
+  if (crc32 !== undefined && crc32(bytes) >>> 0 !== file.crc)
+    throw new ArchiveError(`${where}: CRC-32 mismatch (the archive is corrupt)`);
   return bytes;
 }
 
@@ -96,11 +105,18 @@ async function openDirectory(path: string): Promise<{ handle: FileHandle; zip: y
   try {
     // The descriptor is this module's: autoClose false, and the ZipFile is never close()d (that would close the
     // descriptor under the FileHandle); the caller closes the handle. lazyEntries: one directory entry at a time.
-    const zip = await yauzl.fromFdPromise(handle.fd, { lazyEntries: true, autoClose: false, decodeStrings: true, strictFileNames: false });
+    const zip = await yauzl.fromFdPromise(handle.fd, {
+      lazyEntries: true,
+      autoClose: false,
+      decodeStrings: true,
+      strictFileNames: false,
+    });
     return { handle, zip };
   } catch (error) {
     await handle.close();
-    throw new ArchiveError(`${path}: not a readable zip archive (${(error as Error).message}; the file may be truncated or corrupt)`);
+    throw new ArchiveError(
+      `${path}: not a readable zip archive (${(error as Error).message}; the file may be truncated or corrupt)`,
+    );
   }
 }
 
@@ -120,7 +136,11 @@ async function* directory(path: string, zip: yauzl.ZipFile): AsyncGenerator<yauz
 }
 
 /** Streams a zip archive's files; see DatasetFiles.readZip. */
-export async function readZip(path: string, visit: (entry: ArchiveEntry) => Promise<void> | void, accept: (path: string) => boolean = () => true): Promise<void> {
+export async function readZip(
+  path: string,
+  visit: (entry: ArchiveEntry) => Promise<void> | void,
+  accept: (path: string) => boolean = () => true,
+): Promise<void> {
   const { handle, zip } = await openDirectory(path);
   const pending = new Set<Promise<void>>();
   let failure: unknown;

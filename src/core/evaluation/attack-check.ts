@@ -36,7 +36,10 @@ export async function attackViolations(
   const reported = results.map((r) => r.threat);
   if (reported.length !== declared.length || reported.some((t, i) => !sameThreat(t, declared[i] as ThreatModel))) {
     const list = (threats: readonly ThreatModel[]): string => `[${threats.map(describeThreat).join(', ')}]`;
-    problem('threat-models', `it returned results for ${list(reported)} but its threatModels() declare ${list(declared)}`);
+    problem(
+      'threat-models',
+      `it returned results for ${list(reported)} but its threatModels() declare ${list(declared)}`,
+    );
   }
   const shaped = results.filter((r) => r.pixels.shape.join() === clean.shape.join());
   for (const { threat, pixels } of results) {

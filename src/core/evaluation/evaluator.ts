@@ -62,7 +62,10 @@ export function pixelsOf(images: ImageBatch, start = 0, end = images.count): tf.
 
 /** Predictions accumulated over batches, keyed by context. */
 class Collector {
-  private readonly parts = new Map<string, { context: MetricContext; logits: Float32Array[]; labels: Int32Array[]; seconds: number }>();
+  private readonly parts = new Map<
+    string,
+    { context: MetricContext; logits: Float32Array[]; labels: Int32Array[]; seconds: number }
+  >();
 
   add(context: MetricContext, logits: Float32Array, labels: Int32Array, seconds: number): void {
     const key = JSON.stringify(context);
@@ -73,13 +76,32 @@ class Collector {
     this.parts.set(key, entry);
   }
 
-  points(step: number, epoch: number, numClasses: number, metrics: readonly Configured<PointMetricPlugin>[]): MeasuredPoint[] {
+  points(
+    step: number,
+    epoch: number,
+    numClasses: number,
+    metrics: readonly Configured<PointMetricPlugin>[],
+  ): MeasuredPoint[] {
     const out: MeasuredPoint[] = [];
     for (const { context, logits, labels, seconds } of this.parts.values()) {
       const allLabels = concat(labels, Int32Array);
-      const predictions = { logits: concat(logits, Float32Array), labels: allLabels, count: allLabels.length, numClasses, context };
+      const predictions = {
+        logits: concat(logits, Float32Array),
+        labels: allLabels,
+        count: allLabels.length,
+        numClasses,
+        context,
+      };
       for (const { plugin, config } of metrics) {
-        out.push({ step, epoch, name: plugin.meta.name, context, value: plugin.compute(predictions, config), count: allLabels.length, seconds });
+        out.push({
+          step,
+          epoch,
+          name: plugin.meta.name,
+          context,
+          value: plugin.compute(predictions, config),
+          count: allLabels.length,
+          seconds,
+        });
       }
     }
     return out;
@@ -121,7 +143,12 @@ function passSizes(model: VisionTransformer, plan: EvaluationPlan): { forward: n
  * frozen throughout, so attack gradients cost no weight-gradient work. Batches run in micro-batches that fit the
  * backend's memory; per-image results do not depend on them.
  */
-export async function evaluate(model: VisionTransformer, plan: EvaluationPlan, step: number, epoch: number): Promise<MeasuredPoint[]> {
+export async function evaluate(
+  model: VisionTransformer,
+  plan: EvaluationPlan,
+  step: number,
+  epoch: number,
+): Promise<MeasuredPoint[]> {
   return model.withFrozenWeights(async () => {
     const sizes = passSizes(model, plan);
     const collector = new Collector();
@@ -146,19 +173,31 @@ export async function evaluate(model: VisionTransformer, plan: EvaluationPlan, s
             await checkAttackResults(plugin, config, pixels, results);
             for (const { threat, pixels: adversarial } of results) {
               const logits = await logitsOf(model, adversarial, sizes.forward);
-              collector.add({ ...context, attack: plugin.meta.name, norm: threat.norm, eps: threat.eps }, logits, labels, seconds);
+              collector.add(
+                { ...context, attack: plugin.meta.name, norm: threat.norm, eps: threat.eps },
+                logits,
+                labels,
+                seconds,
+              );
               adversarial.dispose();
             }
           }
           for (const { plugin, config } of plan.shifts) {
             for (const variant of plugin.variants(config)) {
               t0 = performance.now();
-              const rng = plan.rng.fork(`${JSON.stringify(context)}/shift/${plugin.meta.name}/${variant.name}/${variant.severity}/${batch}`);
+              const rng = plan.rng.fork(
+                `${JSON.stringify(context)}/shift/${plugin.meta.name}/${variant.name}/${variant.severity}/${batch}`,
+              );
               const shifted = await plugin.apply(pixels, variant, config, rng);
               const logits = await logitsOf(model, shifted, sizes.forward);
               shifted.dispose();
               const seconds = (performance.now() - t0) / 1000;
-              const detail = { ...context, shift: plugin.meta.name, variant: variant.name, ...(variant.severity === undefined ? {} : { severity: variant.severity }) };
+              const detail = {
+                ...context,
+                shift: plugin.meta.name,
+                variant: variant.name,
+                ...(variant.severity === undefined ? {} : { severity: variant.severity }),
+              };
               collector.add(detail, logits, labels, seconds);
               collector.add({ ...context, shift: plugin.meta.name }, logits, labels, seconds);
             }

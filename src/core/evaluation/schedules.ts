@@ -37,7 +37,8 @@ export function stepListProblem(steps: readonly number[]): string | undefined {
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i] as number;
     if (!Number.isInteger(step) || step < 0) return `step ${i} (${step}) is not a non-negative integer`;
-    if (i > 0 && step <= (steps[i - 1] as number)) return `steps must be strictly increasing: step ${i} (${step}) follows ${steps[i - 1]}`;
+    if (i > 0 && step <= (steps[i - 1] as number))
+      return `steps must be strictly increasing: step ${i} (${step}) follows ${steps[i - 1]}`;
   }
   return undefined;
 }
@@ -52,7 +53,8 @@ export function evaluationSteps(schedule: EvaluationSchedule, totalSteps: number
   const steps = new Set<number>([0, totalSteps]);
   if (typeof schedule === 'string') {
     const bands = NAMED_SCHEDULES[schedule];
-    if (bands === undefined) throw new ConfigError(`unknown evaluation schedule '${schedule}'; expected code, paper or a list of steps`);
+    if (bands === undefined)
+      throw new ConfigError(`unknown evaluation schedule '${schedule}'; expected code, paper or a list of steps`);
     for (let step = 1; step <= totalSteps; step++) {
       const band = bands.find((b) => step <= b.upTo) as Band;
       if (step % band.every === 0) steps.add(step);
@@ -63,7 +65,9 @@ export function evaluationSteps(schedule: EvaluationSchedule, totalSteps: number
     const beyond = schedule.filter((step) => step > totalSteps);
     if (beyond.length > 0) {
       const which = beyond.length === 1 ? `step ${beyond[0]} is` : `steps ${beyond.join(', ')} are`;
-      throw new ConfigError(`evaluation schedule: ${which} beyond the last training step (${totalSteps}); train longer or drop them`);
+      throw new ConfigError(
+        `evaluation schedule: ${which} beyond the last training step (${totalSteps}); train longer or drop them`,
+      );
     }
     for (const step of schedule) steps.add(step);
   }

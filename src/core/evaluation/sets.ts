@@ -13,7 +13,8 @@ export const allIndices = (split: DatasetSplit): Int32Array => Int32Array.from({
 /** Reads a fixed set of images once, in batches, so every evaluation point reuses them. */
 export async function readImages(split: DatasetSplit, indices: Int32Array, batch = 512): Promise<ImageBatch> {
   const parts: ImageBatch[] = [];
-  for (let start = 0; start < indices.length; start += batch) parts.push(await split.read(indices.subarray(start, start + batch)));
+  for (let start = 0; start < indices.length; start += batch)
+    parts.push(await split.read(indices.subarray(start, start + batch)));
   const first = parts[0];
   if (first === undefined) throw new RangeError('an evaluation set is empty');
   const pixels = new Uint8Array(parts.reduce((n, p) => n + p.pixels.length, 0));

@@ -33,7 +33,12 @@ type QueuedJob = RunJob & { readonly reportTo: string };
  * How run jobs are queued. Ended jobs stay a week, so that a run whose job Redis no longer has was lost by Redis
  * (a restart without persistence) rather than ended while its report was still on the way.
  */
-const RUN_JOB_OPTIONS = { attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 7 * 86_400 }, removeOnFail: { age: 7 * 86_400 } } as const;
+const RUN_JOB_OPTIONS = {
+  attempts: 3,
+  backoff: { type: 'fixed', delay: 1000 },
+  removeOnComplete: { age: 7 * 86_400 },
+  removeOnFail: { age: 7 * 86_400 },
+} as const;
 
 /** Starts the failure reason of a job whose worker reported its failure: the coordinator settles it from the report. */
 const REPORTED = 'reported: ';
@@ -48,7 +53,15 @@ export const MAX_CHECKPOINT_BYTES_IN_REDIS = 256 * 1024 * 1024;
 export type Report =
   | { readonly runId: string; readonly experimentId?: string; readonly kind: 'event'; readonly event: JobEvent }
   | { readonly runId: string; readonly experimentId?: string; readonly kind: 'finished'; readonly result: RunResult }
-  | { readonly runId: string; readonly experimentId?: string; readonly kind: 'failed'; readonly name: string; readonly message: string; readonly userError?: boolean; readonly stoppedAt?: number };
+  | {
+      readonly runId: string;
+      readonly experimentId?: string;
+      readonly kind: 'failed';
+      readonly name: string;
+      readonly message: string;
+      readonly userError?: boolean;
+      readonly stoppedAt?: number;
+    };
 
 export class RedisUnreachableError extends UserError {
   override readonly name = 'RedisUnreachableError';
@@ -77,15 +90,24 @@ const keys = {
  * Opens a Redis connection, failing within seconds (with the URL and the reason) when Redis cannot be reached. Once
  * connected it reconnects for ever, telling `onConnection` when the connection is lost and when it is back.
  */
-export async function connectRedis(url: string, onConnection: (line: string) => void = () => undefined): Promise<Redis> {
+export async function connectRedis(
+  url: string,
+  onConnection: (line: string) => void = () => undefined,
+): Promise<Redis> {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new ConfigError(`'${url}' is not a Redis URL (expected redis://host:port)`);
   }
-  if (!/^rediss?:$/.test(parsed.protocol)) throw new ConfigError(`'${url}' is not a Redis URL (expected redis://host:port)`);
-  const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: 5000, retryStrategy: (attempt) => (attempt > 3 ? null : 200 * attempt) });
+  if (!/^rediss?:$/.test(parsed.protocol))
+    throw new ConfigError(`'${url}' is not a Redis URL (expected redis://host:port)`);
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: null,
+    lazyConnect: true,
+    connectTimeout: 5000,
+    retryStrategy: (attempt) => (attempt > 3 ? null : 200 * attempt),
+  });
   // Connection errors reach the caller through the failed commands below (and later through reconnects), not as
   // unhandled 'error' events printed by ioredis.
   redis.on('error', () => undefined);
@@ -94,13 +116,16 @@ export async function connectRedis(url: string, onConnection: (line: string) => 
     await redis.ping();
   } catch (error) {
     redis.disconnect();
-    throw new RedisUnreachableError(`cannot reach Redis at ${url}: ${(error as Error).message}; start redis-server or fix --redis / PARETUNE_REDIS_URL`);
+    throw new RedisUnreachableError(
+      `cannot reach Redis at ${url}: ${(error as Error).message}; start redis-server or fix --redis / PARETUNE_REDIS_URL`,
+    );
   }
   // After the first connection, reconnect for ever: queued work waits in Redis while it is away.
   redis.options.retryStrategy = (attempt) => Math.min(5000, 200 * attempt);
   let lost = false;
   redis.on('reconnecting', () => {
-    if (!lost) onConnection(`lost the connection to Redis at ${url}; reconnecting (queued runs and reports wait in Redis)\n`);
+    if (!lost)
+      onConnection(`lost the connection to Redis at ${url}; reconnecting (queued runs and reports wait in Redis)\n`);
     lost = true;
   });
   redis.on('ready', () => {
@@ -116,7 +141,11 @@ const connection = (redis: Redis): ConnectionOptions => redis as unknown as Conn
  * BullMQ prints the errors nobody listens to, stack and all, once per reconnection attempt. Connection errors
  * (socket errors, or any while Redis is away) repeat what `connectRedis` says once; others are told in one line.
  */
-function tellErrors(redis: Redis, say: (line: string) => void, ...emitters: readonly { on(event: 'error', listener: (error: Error) => void): unknown }[]): void {
+function tellErrors(
+  redis: Redis,
+  say: (line: string) => void,
+  ...emitters: readonly { on(event: 'error', listener: (error: Error) => void): unknown }[]
+): void {
   const listener = (error: Error): void => {
     if (redis.status === 'ready' && !('syscall' in error)) say(`Redis: ${error.message}\n`);
   };
@@ -125,7 +154,9 @@ function tellErrors(redis: Redis, say: (line: string) => void, ...emitters: read
 
 /** Rebuilds a worker's error on the coordinator: stopped runs stay recognisable as such. */
 const errorOf = (report: Extract<Report, { kind: 'failed' }>): Error =>
-  report.stoppedAt !== undefined ? new RunStoppedError(report.stoppedAt) : remoteFailure(report.runId, report.name, `${report.name}: ${report.message}`, report.userError === true);
+  report.stoppedAt !== undefined
+    ? new RunStoppedError(report.stoppedAt)
+    : remoteFailure(report.runId, report.name, `${report.name}: ${report.message}`, report.userError === true);
 
 /**
  * The coordinator's side: queues runs for workers on Redis, records what workers report into the store (this
@@ -133,7 +164,10 @@ const errorOf = (report: Extract<Report, { kind: 'failed' }>): Error =>
  * coordinator that queued a run last; one that queues a run again after another has gone takes its reports over.
  */
 export class DistributedCoordinator {
-  private readonly pending = new Map<string, { job: RunJob; resolve: (r: RunResult) => void; reject: (e: Error) => void; onEvent: (e: JobEvent) => void }>();
+  private readonly pending = new Map<
+    string,
+    { job: RunJob; resolve: (r: RunResult) => void; reject: (e: Error) => void; onEvent: (e: JobEvent) => void }
+  >();
   private readonly recorders = new Map<string, (event: JobEvent) => void>();
   /** Keys of settled runs being removed from Redis. */
   private cleanup: Promise<unknown> = Promise.resolve();
@@ -157,7 +191,11 @@ export class DistributedCoordinator {
     let coordinator: DistributedCoordinator | undefined;
     // One report at a time, in order: a run's events are recorded in the order its worker sent them.
     const reportsQueue = `${REPORTS_QUEUE_PREFIX}-${randomUUID()}`;
-    const reports = new Worker<Report>(reportsQueue, async (job) => coordinator?.receive(job.data), { connection: connection(connections[1]), concurrency: 1, autorun: false });
+    const reports = new Worker<Report>(reportsQueue, async (job) => coordinator?.receive(job.data), {
+      connection: connection(connections[1]),
+      concurrency: 1,
+      autorun: false,
+    });
     const say = settings.onConnection ?? (() => undefined);
     coordinator = new DistributedCoordinator(redis, connections, store, runs, reports, events, reportsQueue, say);
     tellErrors(redis, say, runs, reports, events);
@@ -182,8 +220,13 @@ export class DistributedCoordinator {
    * result when its worker reports it finished.
    */
   async submit(job: RunJob, signal: AbortSignal, onEvent: (event: JobEvent) => void): Promise<RunResult> {
-    this.recorders.set(job.runId, recordRun(this.store, job.runId, job.experimentId === undefined ? {} : { experimentId: job.experimentId }));
-    const outcome = new Promise<RunResult>((resolve, reject) => this.pending.set(job.runId, { job, resolve, reject, onEvent }));
+    this.recorders.set(
+      job.runId,
+      recordRun(this.store, job.runId, job.experimentId === undefined ? {} : { experimentId: job.experimentId }),
+    );
+    const outcome = new Promise<RunResult>((resolve, reject) =>
+      this.pending.set(job.runId, { job, resolve, reject, onEvent }),
+    );
     // Reports of the run come here from now on; those sent to an earlier coordinator that has gone are taken over.
     const previous = await this.redis.getset(keys.reportTo(job.runId), this.reportsQueue);
     if (previous !== null && previous !== this.reportsQueue) await this.takeOver(previous, job.runId);
@@ -195,8 +238,14 @@ export class DistributedCoordinator {
     if (earlier !== undefined && ['completed', 'failed'].includes(await earlier.getState())) await earlier.remove();
     await this.redis.del(keys.cancel(job.runId));
     // Acknowledged by Redis before this returns: from here the run survives a coordinator restart.
-    await this.runs.add('run', { ...job, reportTo: this.reportsQueue } satisfies QueuedJob, { jobId: job.runId, ...RUN_JOB_OPTIONS });
-    const cancel = (): void => void this.cancel(job.runId).catch((error: Error) => this.say(`cannot cancel run ${job.runId}: ${error.message}\n`));
+    await this.runs.add('run', { ...job, reportTo: this.reportsQueue } satisfies QueuedJob, {
+      jobId: job.runId,
+      ...RUN_JOB_OPTIONS,
+    });
+    const cancel = (): void =>
+      void this.cancel(job.runId).catch((error: Error) =>
+        this.say(`cannot cancel run ${job.runId}: ${error.message}\n`),
+      );
     // A cancel that came while the job was being queued reaches it too.
     if (signal.aborted) cancel();
     else signal.addEventListener('abort', cancel, { once: true });
@@ -236,7 +285,10 @@ export class DistributedCoordinator {
       if ((await this.runs.getJob(runId)) !== undefined || !this.pending.has(runId)) continue;
       this.say(`Redis no longer has run ${runId} (restarted without persistence?); queueing it again\n`);
       await this.redis.set(keys.reportTo(runId), this.reportsQueue);
-      await this.runs.add('run', { ...job, reportTo: this.reportsQueue } satisfies QueuedJob, { jobId: runId, ...RUN_JOB_OPTIONS });
+      await this.runs.add('run', { ...job, reportTo: this.reportsQueue } satisfies QueuedJob, {
+        jobId: runId,
+        ...RUN_JOB_OPTIONS,
+      });
     }
   }
 
@@ -255,7 +307,13 @@ export class DistributedCoordinator {
   }
 
   private receive(report: Report): void {
-    const record = this.recorders.get(report.runId) ?? recordRun(this.store, report.runId, report.experimentId === undefined ? {} : { experimentId: report.experimentId });
+    const record =
+      this.recorders.get(report.runId) ??
+      recordRun(
+        this.store,
+        report.runId,
+        report.experimentId === undefined ? {} : { experimentId: report.experimentId },
+      );
     this.recorders.set(report.runId, record);
     if (report.kind === 'event') {
       record(report.event);
@@ -275,7 +333,9 @@ export class DistributedCoordinator {
   private settle(runId: string, outcome: { result: RunResult } | { error: Error }): void {
     recordOutcome(this.store, runId, outcome);
     this.recorders.delete(runId);
-    this.cleanup = this.cleanup.then(() => this.redis.del(keys.reportTo(runId))).catch((error: Error) => this.say(`Redis: ${error.message}\n`));
+    this.cleanup = this.cleanup
+      .then(() => this.redis.del(keys.reportTo(runId)))
+      .catch((error: Error) => this.say(`Redis: ${error.message}\n`));
     const waiting = this.pending.get(runId);
     this.pending.delete(runId);
     if ('result' in outcome) waiting?.resolve(outcome.result);
@@ -351,7 +411,12 @@ class ReportChannel {
 }
 
 /** Executes one run job on this worker, reporting its events and outcome; throws to have BullMQ retry it. */
-async function executeQueuedJob(job: Job<QueuedJob>, options: WorkerOptions, redis: Redis, channel: ReportChannel): Promise<void> {
+async function executeQueuedJob(
+  job: Job<QueuedJob>,
+  options: WorkerOptions,
+  redis: Redis,
+  channel: ReportChannel,
+): Promise<void> {
   const { runId } = job.data;
   const log = options.log ?? (() => undefined);
   // A run queued again after Redis lost its job may have been finished since by the worker that had it.
@@ -360,24 +425,47 @@ async function executeQueuedJob(job: Job<QueuedJob>, options: WorkerOptions, red
     return;
   }
   const resume = (await resumeFromRedis(redis, runId, options.dataDir)) ?? job.data.resume;
-  log(`${resume === undefined ? 'starting' : `resuming from step ${resume.points.at(-1)?.step ?? 0}`} run ${runId} (attempt ${job.attemptsMade + 1})\n`);
+  log(
+    `${resume === undefined ? 'starting' : `resuming from step ${resume.points.at(-1)?.step ?? 0}`} run ${runId} (attempt ${job.attemptsMade + 1})\n`,
+  );
   const stop = new AbortController();
-  const poll = setInterval(() => void redis.get(keys.cancel(runId)).then((flag) => flag !== null && stop.abort()), 1000);
+  const poll = setInterval(
+    () => void redis.get(keys.cancel(runId)).then((flag) => flag !== null && stop.abort()),
+    1000,
+  );
   try {
     const { registry, cacheDir, dataDir } = options;
-    const context = { registry, cacheDir, dataDir, signal: stop.signal, onEvent: (event: JobEvent) => channel.forward(event) };
+    const context = {
+      registry,
+      cacheDir,
+      dataDir,
+      signal: stop.signal,
+      onEvent: (event: JobEvent) => channel.forward(event),
+    };
     const result = await runJob({ ...job.data, ...(resume === undefined ? {} : { resume }) }, context);
     channel.send({ kind: 'finished', result });
     await channel.sent();
-    await redis.multi().del(keys.checkpoint(runId), keys.checkpointStep(runId), keys.points(runId), keys.cancel(runId)).set(keys.finished(runId), '1', 'EX', 7 * 86_400).exec();
+    await redis
+      .multi()
+      .del(keys.checkpoint(runId), keys.checkpointStep(runId), keys.points(runId), keys.cancel(runId))
+      .set(keys.finished(runId), '1', 'EX', 7 * 86_400)
+      .exec();
     log(`finished run ${runId}\n`);
   } catch (error) {
     await channel.sent();
     const cause = error instanceof RunFailedError ? error.cause : (error as Error);
     const final = isFinal(cause) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    log(`run ${runId} ${cause instanceof RunStoppedError ? 'cancelled' : `failed${final ? '' : ', to be retried'}`}: ${cause.message}\n`);
+    log(
+      `run ${runId} ${cause instanceof RunStoppedError ? 'cancelled' : `failed${final ? '' : ', to be retried'}`}: ${cause.message}\n`,
+    );
     if (!final) throw cause;
-    await channel.report({ kind: 'failed', name: cause.name, message: cause.message, userError: isUserError(cause), ...(cause instanceof RunStoppedError ? { stoppedAt: cause.step } : {}) });
+    await channel.report({
+      kind: 'failed',
+      name: cause.name,
+      message: cause.message,
+      userError: isUserError(cause),
+      ...(cause instanceof RunStoppedError ? { stoppedAt: cause.step } : {}),
+    });
     throw new UnrecoverableError(`${REPORTED}${cause.message}`);
   } finally {
     clearInterval(poll);
@@ -401,7 +489,8 @@ export async function startWorker(options: WorkerOptions): Promise<{ close(): Pr
     }
     return queue;
   };
-  const execute = (job: Job<QueuedJob>): Promise<void> => executeQueuedJob(job, options, redis, new ReportChannel(redis, reportsTo, job.data));
+  const execute = (job: Job<QueuedJob>): Promise<void> =>
+    executeQueuedJob(job, options, redis, new ReportChannel(redis, reportsTo, job.data));
 
   const lockDuration = options.lockDurationMs ?? 30_000;
   const blocking = redis.duplicate();
@@ -434,17 +523,27 @@ async function saveToRedis(redis: Redis, runId: string, bytes: Buffer, step: num
 /** Keeps a run's measured points in Redis, one hash field per point identity (a point measured again replaces itself). */
 async function savePoints(redis: Redis, runId: string, points: readonly MeasuredPoint[]): Promise<void> {
   if (points.length === 0) return;
-  await redis.hset(keys.points(runId), Object.fromEntries(points.map((p) => [`${p.step} ${p.name} ${canonicalJson(p.context)}`, JSON.stringify(p)])));
+  await redis.hset(
+    keys.points(runId),
+    Object.fromEntries(points.map((p) => [`${p.step} ${p.name} ${canonicalJson(p.context)}`, JSON.stringify(p)])),
+  );
 }
 
 /** The checkpoint and points an earlier attempt left in Redis, written to this worker's disk; undefined when none. */
 async function resumeFromRedis(redis: Redis, runId: string, dataDir: string): Promise<RunResume | undefined> {
-  const [bytes, step] = await Promise.all([redis.getBuffer(keys.checkpoint(runId)), redis.get(keys.checkpointStep(runId))]);
+  const [bytes, step] = await Promise.all([
+    redis.getBuffer(keys.checkpoint(runId)),
+    redis.get(keys.checkpointStep(runId)),
+  ]);
   if (bytes === null || step === null) return undefined;
   const file = checkpointFileOf(dataDir, runId);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, bytes);
-  const stored = Object.values(await redis.hgetall(keys.points(runId))).map((text) => JSON.parse(text) as MeasuredPoint);
-  const points = stored.filter((p) => p.step <= Number(step) && p.context['checkpoint'] === undefined).sort((a, b) => a.step - b.step);
+  const stored = Object.values(await redis.hgetall(keys.points(runId))).map(
+    (text) => JSON.parse(text) as MeasuredPoint,
+  );
+  const points = stored
+    .filter((p) => p.step <= Number(step) && p.context['checkpoint'] === undefined)
+    .sort((a, b) => a.step - b.step);
   return { file, points };
 }

@@ -36,7 +36,13 @@ export async function executorFor(options: ExecutorOptions): Promise<RunExecutor
   if ('redis' in options) {
     const coordinator = await DistributedCoordinator.connect(options.redis, store);
     // Every run goes to Redis at once; the workers pace them.
-    return { execute: coordinator.executor(), concurrency: Number.MAX_SAFE_INTEGER, where: `on workers through ${options.redis.url}`, detached: true, close: () => coordinator.close() };
+    return {
+      execute: coordinator.executor(),
+      concurrency: Number.MAX_SAFE_INTEGER,
+      where: `on workers through ${options.redis.url}`,
+      detached: true,
+      close: () => coordinator.close(),
+    };
   }
   const pool = await ThreadPool.start(options.threads, options.setup);
   return {

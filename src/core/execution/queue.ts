@@ -94,7 +94,9 @@ export class RunQueue {
       return;
     }
     // Listening before the first state is handed out: an update made while it is being sent is not missed.
-    const updates = on(this.events, 'progress', signal === undefined ? {} : { signal }) as AsyncIterableIterator<[RunProgress]>;
+    const updates = on(this.events, 'progress', signal === undefined ? {} : { signal }) as AsyncIterableIterator<
+      [RunProgress]
+    >;
     try {
       if (first !== undefined) yield first;
       for await (const [progress] of updates) {
@@ -156,13 +158,19 @@ export class RunQueue {
     try {
       await this.execute(job, stop.signal, (event) => {
         if (event.type === 'started') this.update({ ...state(), totalSteps: event.totalSteps });
-        else if (event.type === 'step') this.update({ ...state(), step: event.step, loss: event.loss, learningRate: event.learningRate });
-        else if (event.type === 'evaluation' && !onlyLosses(event.points)) this.update({ ...state(), evaluatedStep: event.step });
+        else if (event.type === 'step')
+          this.update({ ...state(), step: event.step, loss: event.loss, learningRate: event.learningRate });
+        else if (event.type === 'evaluation' && !onlyLosses(event.points))
+          this.update({ ...state(), evaluatedStep: event.step });
       });
       this.update({ ...state(), status: 'finished' });
     } catch (error) {
       const cause = error instanceof RunFailedError ? error.cause : (error as Error);
-      this.update({ ...state(), status: cause instanceof RunStoppedError ? 'cancelled' : 'failed', error: cause.message });
+      this.update({
+        ...state(),
+        status: cause instanceof RunStoppedError ? 'cancelled' : 'failed',
+        error: cause.message,
+      });
     }
   }
 }

@@ -18,7 +18,8 @@ export interface JobContext {
 }
 
 /** Where a run keeps its training checkpoint, under the data directory. */
-export const checkpointFileOf = (dataDir: string, runId: string): string => join(dataDir, 'checkpoints', runId, 'training.safetensors');
+export const checkpointFileOf = (dataDir: string, runId: string): string =>
+  join(dataDir, 'checkpoints', runId, 'training.safetensors');
 
 /**
  * Executes a job here (this process or thread), writing a training checkpoint after every evaluation and reporting

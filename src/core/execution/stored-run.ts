@@ -61,7 +61,12 @@ export function validateExperiment(experiment: Experiment, registry: PluginRegis
  * planning the same experiment at once waits for it and then leaves them to this one. Claims that never start are
  * given back when the store closes.
  */
-export function planExperiment(experiment: Experiment, store: Store, registry: PluginRegistry, live: readonly RunJob[] = []): { id: string; runs: PlannedRun[] } {
+export function planExperiment(
+  experiment: Experiment,
+  store: Store,
+  registry: PluginRegistry,
+  live: readonly RunJob[] = [],
+): { id: string; runs: PlannedRun[] } {
   const runs = validateExperiment(experiment, registry);
   return store.exclusively(() => {
     const { id } = store.experiment(experiment.name, stableJson(experiment));
@@ -88,5 +93,8 @@ export function planExperiment(experiment: Experiment, store: Store, registry: P
 
 /** What a run needs to resume from its checkpoint: the file and the points measured up to it. */
 export function resumeOf(store: Store, runId: string, checkpoint: { step: number; path: string }): RunResume {
-  return { file: checkpoint.path, points: store.points(runId).filter((p) => p.step <= checkpoint.step && p.context['checkpoint'] === undefined) };
+  return {
+    file: checkpoint.path,
+    points: store.points(runId).filter((p) => p.step <= checkpoint.step && p.context['checkpoint'] === undefined),
+  };
 }

@@ -17,13 +17,21 @@ export interface WorkerSetup {
 }
 
 /** Messages between the pool and its threads. */
-export type ToWorker = { readonly type: 'run'; readonly job: RunJob } | { readonly type: 'cancel'; readonly runId: string };
+export type ToWorker =
+  { readonly type: 'run'; readonly job: RunJob } | { readonly type: 'cancel'; readonly runId: string };
 export type FromWorker =
   | { readonly type: 'ready'; readonly backend: string }
   | { readonly type: 'setup-failed'; readonly error: string }
   | { readonly type: 'event'; readonly runId: string; readonly event: JobEvent }
   | { readonly type: 'done'; readonly runId: string; readonly result: RunResult }
-  | { readonly type: 'failed'; readonly runId: string; readonly name: string; readonly message: string; readonly userError: boolean; readonly stoppedAt?: number };
+  | {
+      readonly type: 'failed';
+      readonly runId: string;
+      readonly name: string;
+      readonly message: string;
+      readonly userError: boolean;
+      readonly stoppedAt?: number;
+    };
 
 /** A run that failed on a worker thread or a remote worker, with the original error's name and message. */
 export class RemoteRunError extends UserError {
@@ -43,7 +51,12 @@ export const remoteFailure = (runId: string, name: string, message: string, user
 
 interface Slot {
   readonly worker: Worker;
-  busy?: { runId: string; onEvent: (event: JobEvent) => void; resolve: (r: RunResult) => void; reject: (e: Error) => void };
+  busy?: {
+    runId: string;
+    onEvent: (event: JobEvent) => void;
+    resolve: (r: RunResult) => void;
+    reject: (e: Error) => void;
+  };
   /** The uncaught error that is ending the thread, if any ('exit' follows it). */
   crash?: Error;
 }
@@ -97,7 +110,9 @@ export class ThreadPool {
   /** Runs a job on the next free thread; `signal` stops it after its current step (RunStoppedError). */
   async run(job: RunJob, signal: AbortSignal, onEvent: (event: JobEvent) => void): Promise<RunResult> {
     if (this.slots.length === 0 && this.replacing === 0) throw new Error('no worker thread is left to run on');
-    const slot = this.slots.find((s) => s.busy === undefined) ?? (await new Promise<Slot>((resolve, reject) => this.waiting.push({ job, slot: resolve, fail: reject })));
+    const slot =
+      this.slots.find((s) => s.busy === undefined) ??
+      (await new Promise<Slot>((resolve, reject) => this.waiting.push({ job, slot: resolve, fail: reject })));
     if (signal.aborted) throw new RunStoppedError(0);
     return new Promise<RunResult>((resolve, reject) => {
       slot.busy = { runId: job.runId, onEvent, resolve, reject };
@@ -127,14 +142,21 @@ export class ThreadPool {
     this.slots.splice(this.slots.indexOf(dead), 1);
     const busy = dead.busy;
     dead.busy = undefined;
-    busy?.reject(new RemoteRunError(busy.runId, 'WorkerThreadExited', `its worker thread stopped (exit code ${code})${dead.crash === undefined ? '' : `: ${dead.crash.message}`}`));
+    busy?.reject(
+      new RemoteRunError(
+        busy.runId,
+        'WorkerThreadExited',
+        `its worker thread stopped (exit code ${code})${dead.crash === undefined ? '' : `: ${dead.crash.message}`}`,
+      ),
+    );
     let slot: Slot;
     this.replacing += 1;
     try {
       slot = await startThread(this.setup);
     } catch (error) {
       // Without a thread left, nothing would ever take the waiting runs.
-      if (this.slots.length === 0 && this.replacing === 1) for (const waiter of this.waiting.splice(0)) waiter.fail(error as Error);
+      if (this.slots.length === 0 && this.replacing === 1)
+        for (const waiter of this.waiting.splice(0)) waiter.fail(error as Error);
       return;
     } finally {
       this.replacing -= 1;
@@ -157,7 +179,12 @@ export class ThreadPool {
     }
     slot.busy = undefined;
     if (message.type === 'done') busy.resolve(message.result);
-    else if (message.type === 'failed') busy.reject(message.stoppedAt !== undefined ? new RunStoppedError(message.stoppedAt) : remoteFailure(message.runId, message.name, message.message, message.userError));
+    else if (message.type === 'failed')
+      busy.reject(
+        message.stoppedAt !== undefined
+          ? new RunStoppedError(message.stoppedAt)
+          : remoteFailure(message.runId, message.name, message.message, message.userError),
+      );
     this.waiting.shift()?.slot(slot);
   }
 }

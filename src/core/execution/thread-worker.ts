@@ -16,7 +16,12 @@ const send = (message: FromWorker): void => port.postMessage(message);
 
 try {
   const builtins = ((await import(setup.builtinsModule)) as { builtinPlugins: readonly Plugin[] }).builtinPlugins;
-  const container = await createContainer({ builtins, cwd: setup.cwd, plugins: setup.plugins, ...(setup.backend === undefined ? {} : { backend: setup.backend }) });
+  const container = await createContainer({
+    builtins,
+    cwd: setup.cwd,
+    plugins: setup.plugins,
+    ...(setup.backend === undefined ? {} : { backend: setup.backend }),
+  });
   const registry = container.resolve(PluginRegistry);
   const stops = new Map<string, AbortController>();
   port.on('message', (message: ToWorker) => {
@@ -27,11 +32,24 @@ try {
     const { job } = message;
     const stop = new AbortController();
     stops.set(job.runId, stop);
-    runJob(job, { registry, cacheDir: setup.cacheDir, dataDir: setup.dataDir, signal: stop.signal, onEvent: (event) => send({ type: 'event', runId: job.runId, event }) })
+    runJob(job, {
+      registry,
+      cacheDir: setup.cacheDir,
+      dataDir: setup.dataDir,
+      signal: stop.signal,
+      onEvent: (event) => send({ type: 'event', runId: job.runId, event }),
+    })
       .then((result) => send({ type: 'done', runId: job.runId, result }))
       .catch((error: unknown) => {
         const cause = error instanceof RunFailedError ? error.cause : (error as Error);
-        send({ type: 'failed', runId: job.runId, name: cause.name, message: cause.message, userError: isUserError(cause), ...(cause instanceof RunStoppedError ? { stoppedAt: cause.step } : {}) });
+        send({
+          type: 'failed',
+          runId: job.runId,
+          name: cause.name,
+          message: cause.message,
+          userError: isUserError(cause),
+          ...(cause instanceof RunStoppedError ? { stoppedAt: cause.step } : {}),
+        });
       })
       .finally(() => stops.delete(job.runId));
   });

@@ -22,9 +22,13 @@ export function pearson(x: readonly number[], y: readonly number[]): number {
 function ranks(values: readonly number[]): number[] {
   const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
   const out = new Array<number>(values.length);
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     let end = start;
-    while (end + 1 < order.length && (order[end + 1] as readonly [number, number])[0] === (order[start] as readonly [number, number])[0]) end++;
+    while (
+      end + 1 < order.length &&
+      (order[end + 1] as readonly [number, number])[0] === (order[start] as readonly [number, number])[0]
+    )
+      end++;
     for (let k = start; k <= end; k++) out[(order[k] as readonly [number, number])[1]] = (start + end) / 2 + 1;
     start = end + 1;
   }

@@ -62,7 +62,10 @@ export function nonDominated(points: readonly (readonly [number, number])[]): nu
 }
 
 /** Hypervolume of maximised points against `reference`; points not above the reference add nothing. */
-export function hypervolume2d(points: readonly (readonly [number, number])[], reference: readonly [number, number] = [0, 0]): number {
+export function hypervolume2d(
+  points: readonly (readonly [number, number])[],
+  reference: readonly [number, number] = [0, 0],
+): number {
   const front = nonDominated(points)
     .map((i) => points[i] as readonly [number, number])
     .filter((p) => p[0] > reference[0] && p[1] > reference[1])
@@ -98,7 +101,12 @@ export function paretoFrontier<T>(
     definition: { name: 'hypervolume-2d', description: AUPF_DEFINITION_TEXT, objectives, referencePoint },
     points: front.map((i) => ({
       ...(inputs[i] as FrontierInput<T>),
-      contribution: total - hypervolume2d(points.filter((_, j) => j !== i), reference),
+      contribution:
+        total -
+        hypervolume2d(
+          points.filter((_, j) => j !== i),
+          reference,
+        ),
     })),
     hypervolume: total,
   };

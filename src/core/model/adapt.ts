@@ -23,13 +23,20 @@ export function adaptModel(model: VisionTransformer, strategies: readonly Strate
   return adaptations;
 }
 
-function createAdaptations(model: AdaptableModel, strategies: readonly StrategyUse[], rng: Rng, existing: Iterable<string> = []): Adaptation[] {
+function createAdaptations(
+  model: AdaptableModel,
+  strategies: readonly StrategyUse[],
+  rng: Rng,
+  existing: Iterable<string> = [],
+): Adaptation[] {
   const seen = new Set<string>(existing);
   return strategies.map(({ plugin, config }, i) => {
     const adaptation = plugin.adapt(model, config, rng.fork(`strategy/${i}/${plugin.meta.name}`));
     const clash = clashingAddedName(model, adaptation, seen);
     if (clash !== undefined) {
-      throw new ConfigError(`strategy '${plugin.meta.name}' adds parameter '${clash}', which already exists; stacked strategies must add distinct parameters`);
+      throw new ConfigError(
+        `strategy '${plugin.meta.name}' adds parameter '${clash}', which already exists; stacked strategies must add distinct parameters`,
+      );
     }
     for (const name of adaptation.added.keys()) seen.add(name);
     if (!trainsBeyondHead(model, adaptation) && adaptation.headOnly !== true) {
@@ -49,8 +56,14 @@ export function trainsBeyondHead(model: AdaptableModel, adaptation: Adaptation):
 }
 
 /** The first parameter an adaptation adds under a name the model or an earlier adaptation (`existing`) has. */
-export function clashingAddedName(model: AdaptableModel, adaptation: Adaptation, existing: ReadonlySet<string>): string | undefined {
-  return [...adaptation.added.keys()].find((name) => existing.has(name) || model.parameters.some((p) => p.name === name));
+export function clashingAddedName(
+  model: AdaptableModel,
+  adaptation: Adaptation,
+  existing: ReadonlySet<string>,
+): string | undefined {
+  return [...adaptation.added.keys()].find(
+    (name) => existing.has(name) || model.parameters.some((p) => p.name === name),
+  );
 }
 
 /** Parameter counts of an adapted model, as the reference code's `print_trainable_parameters` reports them. */
@@ -75,7 +88,12 @@ export function countParameters(model: AdaptableModel, adaptations: readonly Ada
   }
   let added = 0;
   for (const a of adaptations) for (const v of a.added.values()) added += v.size;
-  return { trainable: trainable + added, added, total: base + added, trainablePercent: (100 * (trainable + added)) / (base + added) };
+  return {
+    trainable: trainable + added,
+    added,
+    total: base + added,
+    trainablePercent: (100 * (trainable + added)) / (base + added),
+  };
 }
 
 /** One parameter of an adapted model: base parameters in PyTorch shapes, added ones as their strategy made them. */

@@ -18,13 +18,18 @@ export interface RecordedStrategy {
  * every added parameter. With the base checkpoint, this small file reproduces the fine-tuned model.
  * @param strategies - recorded in the metadata, e.g. `[{"name":"lora","version":"0.1.0","config":{...}}]`.
  */
-export async function saveAdaptation(model: VisionTransformer, file: string, strategies: readonly RecordedStrategy[]): Promise<void> {
+export async function saveAdaptation(
+  model: VisionTransformer,
+  file: string,
+  strategies: readonly RecordedStrategy[],
+): Promise<void> {
   const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
   for (const name of model.trainableBaseNames()) {
     const info = model.parameters.find((p) => p.name === name);
     if (info !== undefined) tensors.set(name, { shape: info.shape, data: await model.read(name) });
   }
-  for (const [name, v] of model.addedVariables()) tensors.set(name, { shape: v.shape, data: (await v.data()) as Float32Array });
+  for (const [name, v] of model.addedVariables())
+    tensors.set(name, { shape: v.shape, data: (await v.data()) as Float32Array });
   mkdirSync(dirname(file), { recursive: true });
   writeSafetensors(file, tensors, {
     format: FORMAT,
@@ -40,17 +45,25 @@ export async function saveAdaptation(model: VisionTransformer, file: string, str
 export function loadAdaptation(model: VisionTransformer, file: string): void {
   const header = readSafetensorsHeader(file);
   if (header.metadata['format'] !== FORMAT) {
-    throw new CheckpointError(`${file}: not a paretune adaptation file (metadata format is ${JSON.stringify(header.metadata['format'])}, expected '${FORMAT}')`);
+    throw new CheckpointError(
+      `${file}: not a paretune adaptation file (metadata format is ${JSON.stringify(header.metadata['format'])}, expected '${FORMAT}')`,
+    );
   }
   const expected = new Map<string, readonly number[]>();
-  for (const name of model.trainableBaseNames()) expected.set(name, model.parameters.find((p) => p.name === name)?.shape ?? []);
+  for (const name of model.trainableBaseNames())
+    expected.set(name, model.parameters.find((p) => p.name === name)?.shape ?? []);
   const added = model.addedVariables();
   for (const [name, v] of added) expected.set(name, v.shape);
   for (const [name, shape] of expected) {
     const entry = header.tensors.get(name);
-    if (entry === undefined) throw new CheckpointError(`${file}: missing tensor '${name}' (shape [${shape.join(', ')}]); was it saved with the same strategies?`);
+    if (entry === undefined)
+      throw new CheckpointError(
+        `${file}: missing tensor '${name}' (shape [${shape.join(', ')}]); was it saved with the same strategies?`,
+      );
     if (entry.shape.join() !== shape.join()) {
-      throw new CheckpointError(`${file}: tensor '${name}' has shape [${entry.shape.join(', ')}], expected [${shape.join(', ')}]`);
+      throw new CheckpointError(
+        `${file}: tensor '${name}' has shape [${entry.shape.join(', ')}], expected [${shape.join(', ')}]`,
+      );
     }
   }
   for (const name of expected.keys()) {
@@ -69,7 +82,9 @@ export function loadAdaptation(model: VisionTransformer, file: string): void {
 export function adaptationStrategies(file: string): RecordedStrategy[] {
   const header = readSafetensorsHeader(file, 'an adaptation file saved by paretune run --save-adaptation');
   if (header.metadata['format'] !== FORMAT) {
-    throw new CheckpointError(`${file}: not a paretune adaptation file (metadata format is ${JSON.stringify(header.metadata['format'])}, expected '${FORMAT}')`);
+    throw new CheckpointError(
+      `${file}: not a paretune adaptation file (metadata format is ${JSON.stringify(header.metadata['format'])}, expected '${FORMAT}')`,
+    );
   }
   try {
     return JSON.parse(header.metadata['strategies'] ?? '[]') as RecordedStrategy[];

@@ -28,7 +28,10 @@ export function baseParameters(a: ModelArchitecture): ParameterInfo[] {
   };
   for (let i = 0; i < a.numLayers; i++) {
     const p = blockPrefix(i);
-    params.push({ name: `${p}.layernorm_before.weight`, shape: [d] }, { name: `${p}.layernorm_before.bias`, shape: [d] });
+    params.push(
+      { name: `${p}.layernorm_before.weight`, shape: [d] },
+      { name: `${p}.layernorm_before.bias`, shape: [d] },
+    );
     for (const site of ['query', 'key', 'value', 'attn_out'] as const) linear(linearName(site, i), d, d);
     params.push({ name: `${p}.layernorm_after.weight`, shape: [d] }, { name: `${p}.layernorm_after.bias`, shape: [d] });
     linear(linearName('intermediate', i), a.intermediateSize, d);
@@ -54,8 +57,25 @@ export interface Preset {
 }
 
 const HALF = [0.5, 0.5, 0.5];
-const vit = (imageSize: number, patchSize: number, hiddenSize: number, numLayers: number, numHeads: number, intermediateSize: number, layerNormEps: number) => ({
-  imageSize, patchSize, numChannels: 3, hiddenSize, numLayers, numHeads, intermediateSize, layerNormEps, mean: HALF, std: HALF,
+const vit = (
+  imageSize: number,
+  patchSize: number,
+  hiddenSize: number,
+  numLayers: number,
+  numHeads: number,
+  intermediateSize: number,
+  layerNormEps: number,
+) => ({
+  imageSize,
+  patchSize,
+  numChannels: 3,
+  hiddenSize,
+  numLayers,
+  numHeads,
+  intermediateSize,
+  layerNormEps,
+  mean: HALF,
+  std: HALF,
 });
 
 /** Built-in presets; `vit-base-patch16-224` is the reference study's backbone. */
@@ -85,12 +105,14 @@ export const PRESETS: readonly Preset[] = [
   },
   {
     name: 'vit-micro-28',
-    description: 'small CPU model for 28 px images (Fashion-MNIST): patch 4, dim 64, depth 4, 4 heads (random initialisation)',
+    description:
+      'small CPU model for 28 px images (Fashion-MNIST): patch 4, dim 64, depth 4, 4 heads (random initialisation)',
     config: vit(28, 4, 64, 4, 4, 128, 1e-12),
   },
   {
     name: 'vit-demo-28',
-    description: "the demo's model for 28 px images: patch 7 (16 patches), dim 64, depth 4, 4 heads, MLP 128 (random initialisation)",
+    description:
+      "the demo's model for 28 px images: patch 7 (16 patches), dim 64, depth 4, 4 heads, MLP 128 (random initialisation)",
     config: vit(28, 7, 64, 4, 4, 128, 1e-12),
   },
 ];

@@ -57,7 +57,11 @@ function sourceOf(layout: CheckpointLayout, name: string): Source {
   if (match === null) throw new CheckpointError(`no timm name for '${name}'`);
   const [, layer, rest, kind] = match;
   const qkv = /^attention\.attention\.(query|key|value)$/.exec(rest as string);
-  if (qkv !== null) return { tensor: `blocks.${layer}.attn.qkv.${kind}`, third: (['query', 'key', 'value'] as const).indexOf(qkv[1] as 'query') as 0 | 1 | 2 };
+  if (qkv !== null)
+    return {
+      tensor: `blocks.${layer}.attn.qkv.${kind}`,
+      third: (['query', 'key', 'value'] as const).indexOf(qkv[1] as 'query') as 0 | 1 | 2,
+    };
   const pair = TIMM_BLOCK.find(([, hf]) => hf === rest);
   if (pair === undefined) throw new CheckpointError(`no timm name for '${name}'`);
   return { tensor: `blocks.${layer}.${pair[0]}.${kind}` };
@@ -104,9 +108,12 @@ export function inspectCheckpoint(path: string, overrides: Partial<ViTConfig> = 
   const [, numChannels, patchSize] = shape('embeddings.patch_embeddings.projection.weight') as number[];
   const tokens = (shape('embeddings.position_embeddings')[1] as number) - 1;
   const side = Math.round(Math.sqrt(tokens));
-  if (side * side !== tokens) throw new CheckpointError(`${file}: position embeddings hold ${tokens} patches, not a square grid`);
+  if (side * side !== tokens)
+    throw new CheckpointError(`${file}: position embeddings hold ${tokens} patches, not a square grid`);
   const layerIndex = layout === 'timm' ? /^blocks\.(\d+)\./ : /^(?:vit\.)?encoder\.layer\.(\d+)\./;
-  const numLayers = new Set([...header.tensors.keys()].map((n) => layerIndex.exec(n)?.[1]).filter((x) => x !== undefined)).size;
+  const numLayers = new Set(
+    [...header.tensors.keys()].map((n) => layerIndex.exec(n)?.[1]).filter((x) => x !== undefined),
+  ).size;
   const intermediateSize = shape(`${linearName('intermediate', 0)}.weight`)[0] as number;
   const hasHead = header.tensors.has(sourceOf(layout, 'classifier.weight').tensor);
 
@@ -139,9 +146,16 @@ export function inspectCheckpoint(path: string, overrides: Partial<ViTConfig> = 
     ...overrides,
   };
   for (const key of ['image_size', 'patch_size', 'hidden_size', 'num_hidden_layers'] as const) {
-    const mine = { image_size: config.imageSize, patch_size: config.patchSize, hidden_size: hiddenSize, num_hidden_layers: numLayers }[key];
+    const mine = {
+      image_size: config.imageSize,
+      patch_size: config.patchSize,
+      hidden_size: hiddenSize,
+      num_hidden_layers: numLayers,
+    }[key];
     if (typeof json[key] === 'number' && json[key] !== mine) {
-      throw new CheckpointError(`${file}: config.json says ${key} = ${String(json[key])}, but the tensors give ${mine}`);
+      throw new CheckpointError(
+        `${file}: config.json says ${key} = ${String(json[key])}, but the tensors give ${mine}`,
+      );
     }
   }
   return { file, layout, config, hasHead, notes, header };
@@ -152,11 +166,15 @@ function readParameter(info: CheckpointInfo, name: string, expected: readonly nu
   const source = sourceOf(info.layout, name);
   const entry = info.header.tensors.get(source.tensor);
   if (entry === undefined) {
-    throw new CheckpointError(`${info.file}: missing tensor '${source.tensor}' (parameter '${name}', shape [${expected.join(', ')}])`);
+    throw new CheckpointError(
+      `${info.file}: missing tensor '${source.tensor}' (parameter '${name}', shape [${expected.join(', ')}])`,
+    );
   }
   const want = source.third === undefined ? expected : [3 * (expected[0] as number), ...expected.slice(1)];
   if (entry.shape.length !== want.length || entry.shape.some((d, i) => d !== want[i])) {
-    throw new CheckpointError(`${info.file}: tensor '${source.tensor}' has shape [${entry.shape.join(', ')}], expected [${want.join(', ')}]`);
+    throw new CheckpointError(
+      `${info.file}: tensor '${source.tensor}' has shape [${entry.shape.join(', ')}], expected [${want.join(', ')}]`,
+    );
   }
   const data = readTensor(info.header, source.tensor);
   if (source.third === undefined) return data;
@@ -173,7 +191,10 @@ export interface LoadOptions {
 }
 
 /** Loads a ViT from a safetensors checkpoint in any supported layout. */
-export function loadCheckpoint(path: string, options: LoadOptions): { model: VisionTransformer; info: CheckpointInfo; freshHead: boolean } {
+export function loadCheckpoint(
+  path: string,
+  options: LoadOptions,
+): { model: VisionTransformer; info: CheckpointInfo; freshHead: boolean } {
   const info = inspectCheckpoint(path, options.overrides);
   const numClasses = options.numClasses ?? info.config.numClasses;
   if (numClasses < 1) throw new CheckpointError(`${info.file} has no classification head: give the number of classes`);
@@ -194,11 +215,16 @@ export function loadCheckpoint(path: string, options: LoadOptions): { model: Vis
  * layout like the in21k checkpoints, so that a model loaded from it gets a fresh head whatever its class count.
  * Strategy parameters are not included (see saveAdaptation).
  */
-export async function saveCheckpoint(model: VisionTransformer, dir: string, { head = true }: { head?: boolean } = {}): Promise<string> {
+export async function saveCheckpoint(
+  model: VisionTransformer,
+  dir: string,
+  { head = true }: { head?: boolean } = {},
+): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const kept = model.parameters.filter((p) => head || !isHead(p.name));
   const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
-  for (const p of kept) tensors.set(isHead(p.name) || !head ? p.name : `vit.${p.name}`, { shape: p.shape, data: await model.read(p.name) });
+  for (const p of kept)
+    tensors.set(isHead(p.name) || !head ? p.name : `vit.${p.name}`, { shape: p.shape, data: await model.read(p.name) });
   const file = join(dir, 'model.safetensors');
   writeSafetensors(file, tensors, { format: 'pt' });
   const a = model.architecture;

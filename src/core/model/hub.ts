@@ -19,7 +19,8 @@ export interface HubOptions {
 /** `owner/name[@revision]` from an `hf:` source. */
 export function parseHubSource(source: string): { repo: string; revision: string } {
   const match = /^hf:([\w.-]+(?:\/[\w.-]+)?)(?:@([\w./-]+))?$/.exec(source);
-  if (match === null) throw new CheckpointError(`'${source}' is not a Hugging Face source: expected hf:<owner>/<repo>[@revision]`);
+  if (match === null)
+    throw new CheckpointError(`'${source}' is not a Hugging Face source: expected hf:<owner>/<repo>[@revision]`);
   return { repo: match[1] as string, revision: match[2] ?? 'main' };
 }
 
@@ -46,7 +47,11 @@ export async function downloadFromHub(source: string, options: HubOptions): Prom
     await download(url('model.safetensors'), checkpoint, common);
   } catch (error) {
     if (!(error instanceof DownloadError)) throw error;
-    const hint = /HTTP 40[13]/.test(error.message) ? '; set HF_TOKEN for gated or private repositories' : /HTTP 404/.test(error.message) ? '; check the repository and revision' : '';
+    const hint = /HTTP 40[13]/.test(error.message)
+      ? '; set HF_TOKEN for gated or private repositories'
+      : /HTTP 404/.test(error.message)
+        ? '; check the repository and revision'
+        : '';
     throw new CheckpointError(`${error.message}${hint}`);
   }
   return checkpoint;

@@ -66,16 +66,21 @@ export function readSafetensorsHeader(file: string, expected = 'a safetensors fi
   const fd = openFile(file, 'r', expected);
   try {
     const size = fstatSync(fd).size;
-    if (size < 8) throw new CheckpointError(`${file}: not a safetensors file (${size} bytes, the 8-byte header length is missing)`);
+    if (size < 8)
+      throw new CheckpointError(`${file}: not a safetensors file (${size} bytes, the 8-byte header length is missing)`);
     const headerLength = Number(readExactly(fd, 8, 0).readBigUInt64LE(0));
     if (8 + headerLength > size) {
-      throw new CheckpointError(`${file}: truncated or not safetensors: header of ${headerLength} bytes at byte offset 8 exceeds the file size ${size}`);
+      throw new CheckpointError(
+        `${file}: truncated or not safetensors: header of ${headerLength} bytes at byte offset 8 exceeds the file size ${size}`,
+      );
     }
     let json: Record<string, unknown>;
     try {
       json = JSON.parse(readExactly(fd, headerLength, 8).toString('utf8')) as Record<string, unknown>;
     } catch (error) {
-      throw new CheckpointError(`${file}: the header (bytes 8-${8 + headerLength}) is not valid JSON: ${(error as Error).message}`);
+      throw new CheckpointError(
+        `${file}: the header (bytes 8-${8 + headerLength}) is not valid JSON: ${(error as Error).message}`,
+      );
     }
     const dataStart = 8 + headerLength;
     const tensors = new Map<string, TensorEntry>();
@@ -158,7 +163,10 @@ export function writeSafetensors(
   let offset = 0;
   for (const [name, { shape, data }] of tensors) {
     const count = shape.reduce((a, b) => a * b, 1);
-    if (count !== data.length) throw new CheckpointError(`tensor '${name}': shape [${shape.join(', ')}] holds ${count} values, got ${data.length}`);
+    if (count !== data.length)
+      throw new CheckpointError(
+        `tensor '${name}': shape [${shape.join(', ')}] holds ${count} values, got ${data.length}`,
+      );
     header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + data.byteLength] };
     offset += data.byteLength;
   }
@@ -171,7 +179,8 @@ export function writeSafetensors(
   try {
     writeSync(fd, length);
     writeSync(fd, headerBytes);
-    for (const { data } of tensors.values()) writeSync(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    for (const { data } of tensors.values())
+      writeSync(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   } finally {
     closeSync(fd);
   }

@@ -44,9 +44,13 @@ async function checkpointPath(source: string, options: ModelSourceOptions): Prom
  */
 export async function architectureOf(source: string, options: ModelSourceOptions): Promise<ViTConfig> {
   const preset = findPreset(source);
-  const config = preset !== undefined ? { ...preset.config, numClasses: 0 } : inspectCheckpoint(await checkpointPath(source, options)).config;
+  const config =
+    preset !== undefined
+      ? { ...preset.config, numClasses: 0 }
+      : inspectCheckpoint(await checkpointPath(source, options)).config;
   const numClasses = options.numClasses ?? config.numClasses;
-  if (numClasses < 1) throw new CheckpointError(`model '${source}' has no classification head: give the number of classes`);
+  if (numClasses < 1)
+    throw new CheckpointError(`model '${source}' has no classification head: give the number of classes`);
   return { ...config, numClasses };
 }
 
@@ -62,8 +66,16 @@ export async function loadModel(source: string, rng: Rng, options: ModelSourceOp
     return { model, id: preset.name, description: `${preset.name}: ${preset.description}` };
   }
   const path = await checkpointPath(preset?.weights ?? source, options);
-  const { model, info, freshHead } = loadCheckpoint(path, { numClasses: options.numClasses, rng, overrides: preset?.config });
+  const { model, info, freshHead } = loadCheckpoint(path, {
+    numClasses: options.numClasses,
+    rng,
+    overrides: preset?.config,
+  });
   const head = freshHead ? `new ${model.numClasses}-class head` : 'its own head';
   const id = preset?.name ?? modelId(source) ?? `sha256:${fileDigest(info.file)}`;
-  return { model, id, description: `${modelSourceName(preset?.name ?? source)} (${info.layout} checkpoint ${basename(info.file)}, ${head})` };
+  return {
+    model,
+    id,
+    description: `${modelSourceName(preset?.name ?? source)} (${info.layout} checkpoint ${basename(info.file)}, ${head})`,
+  };
 }

@@ -54,7 +54,8 @@ function initialValues(info: ParameterInfo, rng: Rng): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     let z: number;
-    do z = rng.normal(); while (Math.abs(z) > 2);
+    do z = rng.normal();
+    while (Math.abs(z) > 2);
     out[i] = 0.02 * z;
   }
   return out;
@@ -93,14 +94,19 @@ export class VisionTransformer implements AdaptableModel, Classifier {
     values: ReadonlyMap<string, Float32Array>,
   ) {
     const { hiddenSize, numHeads, imageSize, patchSize } = architecture;
-    if (hiddenSize % numHeads !== 0) throw new ConfigError(`model config: hidden size ${hiddenSize} is not divisible by ${numHeads} heads`);
-    if (imageSize % patchSize !== 0) throw new ConfigError(`model config: image size ${imageSize} is not divisible by patch size ${patchSize}`);
+    if (hiddenSize % numHeads !== 0)
+      throw new ConfigError(`model config: hidden size ${hiddenSize} is not divisible by ${numHeads} heads`);
+    if (imageSize % patchSize !== 0)
+      throw new ConfigError(`model config: image size ${imageSize} is not divisible by patch size ${patchSize}`);
     this.parameters = baseParameters(architecture);
     this.infos = new Map(this.parameters.map((p) => [p.name, p]));
     for (const info of this.parameters) {
       const data = values.get(info.name);
       if (data === undefined) throw new RangeError(`no value for parameter '${info.name}'`);
-      this.variables.set(info.name, tf.tidy(() => tf.variable(toInternal(info, data), isHead(info.name))));
+      this.variables.set(
+        info.name,
+        tf.tidy(() => tf.variable(toInternal(info, data), isHead(info.name))),
+      );
     }
     this.mean = tf.tensor1d([...architecture.mean]);
     this.std = tf.tensor1d([...architecture.std]);
@@ -183,7 +189,9 @@ export class VisionTransformer implements AdaptableModel, Classifier {
   write(name: string, values: Float32Array): void {
     const info = this.info(name);
     if (values.length !== sizeOf(info.shape)) {
-      throw new RangeError(`parameter '${name}' holds ${sizeOf(info.shape)} values [${info.shape.join(', ')}], got ${values.length}`);
+      throw new RangeError(
+        `parameter '${name}' holds ${sizeOf(info.shape)} values [${info.shape.join(', ')}], got ${values.length}`,
+      );
     }
     const t = toInternal(info, values);
     (this.variables.get(name) as tf.Variable).assign(t);
@@ -224,7 +232,9 @@ export class VisionTransformer implements AdaptableModel, Classifier {
     const { patchSize: p, imageSize, numChannels: c } = this.architecture;
     const [batch, height, width, channels] = pixels.shape;
     if (height !== imageSize || width !== imageSize || channels !== c) {
-      throw new RangeError(`expected pixels [batch, ${imageSize}, ${imageSize}, ${c}], got [${pixels.shape.join(', ')}]`);
+      throw new RangeError(
+        `expected pixels [batch, ${imageSize}, ${imageSize}, ${c}], got [${pixels.shape.join(', ')}]`,
+      );
     }
     const g = imageSize / p;
     const normalised = tf.div(tf.sub(pixels, this.mean), this.std);
@@ -233,11 +243,20 @@ export class VisionTransformer implements AdaptableModel, Classifier {
   }
 
   /** Multi-head attention of queries `[B*T, D]` over keys/values `[B, Tk, D]`; returns `[B*T, D]`. */
-  private attention(q: tf.Tensor2D, keys: tf.Tensor3D, values: tf.Tensor3D, batch: number, tokens: number): tf.Tensor2D {
+  private attention(
+    q: tf.Tensor2D,
+    keys: tf.Tensor3D,
+    values: tf.Tensor3D,
+    batch: number,
+    tokens: number,
+  ): tf.Tensor2D {
     const { hiddenSize: d, numHeads: h } = this.architecture;
     const dh = d / h;
     const tk = keys.shape[1];
-    const qh = tf.reshape(tf.transpose(tf.reshape(tf.mul(q, 1 / Math.sqrt(dh)), [batch, tokens, h, dh]), [0, 2, 1, 3]), [batch * h, tokens, dh]);
+    const qh = tf.reshape(
+      tf.transpose(tf.reshape(tf.mul(q, 1 / Math.sqrt(dh)), [batch, tokens, h, dh]), [0, 2, 1, 3]),
+      [batch * h, tokens, dh],
+    );
     const khT = tf.reshape(tf.transpose(tf.reshape(keys, [batch, tk, h, dh]), [0, 2, 3, 1]), [batch * h, dh, tk]);
     const vh = tf.reshape(tf.transpose(tf.reshape(values, [batch, tk, h, dh]), [0, 2, 1, 3]), [batch * h, tk, dh]);
     const probs = tf.softmax(tf.matMul(qh, khT));
@@ -253,7 +272,8 @@ export class VisionTransformer implements AdaptableModel, Classifier {
     const q = this.linear('query', layer, h);
     let keys = tf.reshape(this.linear('key', layer, h), [batch, tokens, d]) as tf.Tensor3D;
     let values = tf.reshape(this.linear('value', layer, h), [batch, tokens, d]) as tf.Tensor3D;
-    for (const a of this.adaptations) if (a.hooks.keysValues) ({ keys, values } = a.hooks.keysValues(layer, keys, values));
+    for (const a of this.adaptations)
+      if (a.hooks.keysValues) ({ keys, values } = a.hooks.keysValues(layer, keys, values));
     const attended = this.linear('attn_out', layer, this.attention(q, keys, values, batch, tokens));
     const mid = tf.add(x, this.residual('attn_out', layer, attended)) as tf.Tensor2D;
     const h2 = this.layerNorm(mid, `${prefix}.layernorm_after`);
@@ -268,7 +288,16 @@ export class VisionTransformer implements AdaptableModel, Classifier {
     const n = numPatches(this.architecture);
     const patchW = this.variables.get(PATCH_WEIGHT) as tf.Variable;
     const patchB = this.variables.get('embeddings.patch_embeddings.projection.bias') as tf.Variable;
-    const embedded = tf.reshape(dense(this.patches(pixels), patchW as tf.Tensor2D, patchB as tf.Tensor1D, this.trains(patchW), this.trains(patchB)), [batch, n, d]);
+    const embedded = tf.reshape(
+      dense(
+        this.patches(pixels),
+        patchW as tf.Tensor2D,
+        patchB as tf.Tensor1D,
+        this.trains(patchW),
+        this.trains(patchB),
+      ),
+      [batch, n, d],
+    );
     const cls = tf.broadcastTo(this.v<tf.Tensor3D>('embeddings.cls_token'), [batch, 1, d]);
     let sequence = tf.add(tf.concat([cls, embedded], 1), this.v('embeddings.position_embeddings')) as tf.Tensor3D;
     for (const a of this.adaptations) if (a.hooks.tokens) sequence = a.hooks.tokens(sequence);
@@ -279,7 +308,10 @@ export class VisionTransformer implements AdaptableModel, Classifier {
     // (under a gradient tape the tensors a backward pass needs are kept by the tape).
     for (let i = 0; i < numLayers; i++) x = tf.tidy(() => this.block(i, x, batch, tokens));
     // LayerNorm is per token, so normalising only the CLS rows gives the same features.
-    const clsRows = tf.reshape(tf.slice(tf.reshape(x, [batch, tokens, d]), [0, 0, 0], [batch, 1, d]), [batch, d]) as tf.Tensor2D;
+    const clsRows = tf.reshape(tf.slice(tf.reshape(x, [batch, tokens, d]), [0, 0, 0], [batch, 1, d]), [
+      batch,
+      d,
+    ]) as tf.Tensor2D;
     const features = this.layerNorm(clsRows, 'layernorm');
     return { logits: this.linear('head', undefined, features), cls: features };
   }

@@ -77,7 +77,11 @@ function resolveSpecifier(specifier: string, baseDir: string, requestedBy: strin
 
 /** The plugins a module exports: a default export (a plugin or an array), or a `plugins` array export. */
 function pluginsOf(exports: Record<string, unknown>): unknown[] | undefined {
-  const candidates = [exports['default'], exports['plugins'], (exports['default'] as { plugins?: unknown } | undefined)?.plugins];
+  const candidates = [
+    exports['default'],
+    exports['plugins'],
+    (exports['default'] as { plugins?: unknown } | undefined)?.plugins,
+  ];
   for (const candidate of candidates) {
     if (isPluginLike(candidate)) return [candidate];
     if (Array.isArray(candidate) && candidate.length > 0 && candidate.every(isPluginLike)) return candidate;
@@ -121,8 +125,9 @@ const reportedCopies = new Set<string>();
 
 /** What tfjs-core prints for each kernel, gradient, backend or platform registered a second time. */
 const DUPLICATE_REGISTRATION = new RegExp(
-  ['is already registered', '^Overriding the gradient', 'has already been set', 'backend was already registered']
-    .join('|'),
+  ['is already registered', '^Overriding the gradient', 'has already been set', 'backend was already registered'].join(
+    '|',
+  ),
 );
 
 /** A module's exports and how many duplicate-registration warnings tfjs printed while it loaded. */
@@ -168,7 +173,11 @@ function warnSecondTfjs(specifier: string, file: string, duplicates: number): vo
 }
 
 /** Imports plugin modules and returns the plugins they export, in order. */
-export async function loadPluginModules(specifiers: readonly string[], baseDir: string, requestedBy: string): Promise<LoadedPlugin[]> {
+export async function loadPluginModules(
+  specifiers: readonly string[],
+  baseDir: string,
+  requestedBy: string,
+): Promise<LoadedPlugin[]> {
   const loaded: LoadedPlugin[] = [];
   for (const specifier of specifiers) {
     const file = resolveSpecifier(specifier, baseDir, requestedBy);

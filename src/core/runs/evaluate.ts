@@ -46,7 +46,12 @@ export interface EvaluationResult {
 /** Measures clean accuracy, every attack and every shift on a model as it is ("evaluate my own model"). */
 export async function evaluateModel(
   input: unknown,
-  context: { readonly registry: PluginRegistry; readonly cacheDir: string; readonly dataDir: string; readonly onProgress?: ProgressListener },
+  context: {
+    readonly registry: PluginRegistry;
+    readonly cacheDir: string;
+    readonly dataDir: string;
+    readonly onProgress?: ProgressListener;
+  },
 ): Promise<EvaluationResult> {
   const started = performance.now();
   const spec = parseConfig(evaluationSpecSchema, input, 'evaluation spec');
@@ -57,15 +62,25 @@ export async function evaluateModel(
     shifts: spec.shifts.map((s) => resolvePlugin(registry, 'shift', s)),
     metrics: spec.metrics.map((m) => resolvePlugin(registry, 'metric', m)),
   };
-  const strategies = spec.adaptation === undefined ? [] : adaptationStrategies(spec.adaptation).map((s) => resolvePlugin(registry, 'strategy', { name: s.name, config: s.config as Record<string, unknown> }));
+  const strategies =
+    spec.adaptation === undefined
+      ? []
+      : adaptationStrategies(spec.adaptation).map((s) =>
+          resolvePlugin(registry, 'strategy', { name: s.name, config: s.config as Record<string, unknown> }),
+        );
   const description = dataset.plugin.describe(dataset.config);
   const splitName = spec.split ?? (description.splits.includes('all') ? 'all' : 'test');
   if (!description.splits.includes(splitName)) {
     const splits = description.splits.join(', ');
-    throw new ConfigError(`evaluation spec: dataset '${dataset.plugin.meta.name}' has no split '${splitName}' (splits: ${splits})`);
+    throw new ConfigError(
+      `evaluation spec: dataset '${dataset.plugin.meta.name}' has no split '${splitName}' (splits: ${splits})`,
+    );
   }
   const rng = Rng.fromSeed(spec.seed);
-  const { model, description: modelDescription } = await loadModel(spec.model, rng.fork('model'), { cacheDir: context.cacheDir, onProgress: context.onProgress });
+  const { model, description: modelDescription } = await loadModel(spec.model, rng.fork('model'), {
+    cacheDir: context.cacheDir,
+    onProgress: context.onProgress,
+  });
   try {
     if (model.numClasses !== description.numClasses) {
       throw new ConfigError(
@@ -89,7 +104,12 @@ export async function evaluateModel(
     const plan = evaluationPlan(measurements, sets, spec.batchSize, rng.fork('evaluation'), spec.microBatch);
     const points = await evaluate(model, plan, 0, 0);
     const used = [dataset, ...strategies, ...measurements.attacks, ...measurements.shifts, ...measurements.metrics];
-    return { model: modelDescription, plugins: used.map(({ plugin }) => `${plugin.meta.name}@${plugin.meta.version}`), points, seconds: (performance.now() - started) / 1000 };
+    return {
+      model: modelDescription,
+      plugins: used.map(({ plugin }) => `${plugin.meta.name}@${plugin.meta.version}`),
+      points,
+      seconds: (performance.now() - started) / 1000,
+    };
   } finally {
     model.dispose();
   }

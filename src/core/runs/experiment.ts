@@ -3,7 +3,9 @@ import { parseConfig } from '../contracts/config.js';
 import { parseObject, readUserFile } from '../user-files.js';
 import { pluginRef, runSpecSchema } from './spec.js';
 
-const dottedPath = z.string().regex(/^[A-Za-z]\w*(\.[A-Za-z]\w*)*$/, 'expected a dotted run-spec path like training.learningRate');
+const dottedPath = z
+  .string()
+  .regex(/^[A-Za-z]\w*(\.[A-Za-z]\w*)*$/, 'expected a dotted run-spec path like training.learningRate');
 const refName = (ref: z.infer<typeof pluginRef>): string => (typeof ref === 'string' ? ref : ref.name);
 
 /**
@@ -24,7 +26,12 @@ export const experimentSchema = z
   .superRefine((experiment, ctx) => {
     const names = new Set(experiment.strategies.flatMap((s) => (Array.isArray(s) ? s : [s]).map(refName)));
     for (const name of Object.keys(experiment.perStrategy)) {
-      if (!names.has(name)) ctx.addIssue({ code: 'custom', path: ['perStrategy', name], message: `'${name}' is not among the experiment's strategies (${[...names].join(', ')})` });
+      if (!names.has(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['perStrategy', name],
+          message: `'${name}' is not among the experiment's strategies (${[...names].join(', ')})`,
+        });
     }
   });
 
@@ -43,7 +50,10 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
   let node = target;
   for (const key of keys.slice(0, -1)) {
     const next = node[key];
-    node = (node[key] = typeof next === 'object' && next !== null ? { ...(next as object) } : {}) as Record<string, unknown>;
+    node = (node[key] = typeof next === 'object' && next !== null ? { ...(next as object) } : {}) as Record<
+      string,
+      unknown
+    >;
   }
   node[keys.at(-1) as string] = value;
 }
@@ -66,7 +76,10 @@ export function stableJson(value: unknown): string {
  */
 export function expandExperiment(experiment: Experiment): { spec: unknown; key: string }[] {
   const gridEntries = Object.entries(experiment.grid);
-  const combos = gridEntries.reduce<Record<string, unknown>[]>((acc, [path, values]) => acc.flatMap((c) => values.map((v) => ({ ...c, [path]: v }))), [{}]);
+  const combos = gridEntries.reduce<Record<string, unknown>[]>(
+    (acc, [path, values]) => acc.flatMap((c) => values.map((v) => ({ ...c, [path]: v }))),
+    [{}],
+  );
   const specs: { spec: unknown; key: string }[] = [];
   for (const dataset of experiment.datasets) {
     for (const strategy of experiment.strategies) {
@@ -77,10 +90,15 @@ export function expandExperiment(experiment: Experiment): { spec: unknown; key: 
           spec['strategies'] = Array.isArray(strategy) ? strategy : [strategy];
           spec['seed'] = seed;
           for (const ref of spec['strategies'] as z.infer<typeof pluginRef>[]) {
-            for (const [path, value] of Object.entries(experiment.perStrategy[refName(ref)] ?? {})) setPath(spec, path, value);
+            for (const [path, value] of Object.entries(experiment.perStrategy[refName(ref)] ?? {}))
+              setPath(spec, path, value);
           }
           for (const [path, value] of Object.entries(combo)) setPath(spec, path, value);
-          const parsed = parseConfig(runSpecSchema, spec, `experiment '${experiment.name}' run (${stableJson({ dataset, strategy, seed, ...combo })})`);
+          const parsed = parseConfig(
+            runSpecSchema,
+            spec,
+            `experiment '${experiment.name}' run (${stableJson({ dataset, strategy, seed, ...combo })})`,
+          );
           specs.push({ spec: parsed, key: stableJson(parsed) });
         }
       }

@@ -46,10 +46,17 @@ interface StoredFrontier {
  * first threat model); with one, test accuracy against the selected robust accuracy. Undefined when the run
  * measured no such robust accuracy.
  */
-export function runObjectives(run: RunRecord, points: readonly MeasuredPoint[], threat?: ThreatSelector): [Objective, Objective] | undefined {
+export function runObjectives(
+  run: RunRecord,
+  points: readonly MeasuredPoint[],
+  threat?: ThreatSelector,
+): [Objective, Objective] | undefined {
   if (threat === undefined) {
     const objectives = (run.result as StoredFrontier | null)?.frontier?.definition.objectives;
-    return objectives?.map((o) => ({ ...o, context: o.context === undefined ? undefined : canonicalJson(JSON.parse(o.context) as MetricContext) })) as [Objective, Objective] | undefined;
+    return objectives?.map((o) => ({
+      ...o,
+      context: o.context === undefined ? undefined : canonicalJson(JSON.parse(o.context) as MetricContext),
+    })) as [Objective, Objective] | undefined;
   }
   const robust = points.find((p) => isRobust(p, threat));
   return robust === undefined ? undefined : accuracyObjectives(robust.context);
@@ -66,7 +73,10 @@ export function metricVersion(run: Pick<RunRecord, 'plugins'>, name: string): st
 
 /** A readable name of a robust-accuracy context, e.g. `pgd Linf eps 8/255`. */
 export function threatLabel(context: MetricContext): string {
-  return `${String(context['attack'])} ${String(context['norm'] ?? '')} eps ${radiusLabel(Number(context['eps']))}`.replace('  ', ' ');
+  return `${String(context['attack'])} ${String(context['norm'] ?? '')} eps ${radiusLabel(Number(context['eps']))}`.replace(
+    '  ',
+    ' ',
+  );
 }
 
 /** A radius as `k/255` where it is a whole number of 8-bit pixel levels, else as the number (e.g. `0.03`). */
@@ -76,11 +86,20 @@ export function radiusLabel(eps: number): string {
 }
 
 /** The frontier over a run's logged steps for two objectives (points of the final best-checkpoint pass excluded). */
-export function runFrontier(points: readonly MeasuredPoint[], objectives: readonly [Objective, Objective]): FrontierResult<{ step: number }> {
+export function runFrontier(
+  points: readonly MeasuredPoint[],
+  objectives: readonly [Objective, Objective],
+): FrontierResult<{ step: number }> {
   const trajectory = points.filter((p) => p.context['checkpoint'] === undefined);
   const valueAt = (objective: Objective): Map<number, number> =>
-    new Map(trajectory.filter((p) => p.name === objective.metric && canonicalJson(p.context) === objective.context).map((p) => [p.step, p.value]));
+    new Map(
+      trajectory
+        .filter((p) => p.name === objective.metric && canonicalJson(p.context) === objective.context)
+        .map((p) => [p.step, p.value]),
+    );
   const [x, y] = objectives.map(valueAt) as [Map<number, number>, Map<number, number>];
-  const inputs = [...x].filter(([step]) => y.has(step)).map(([step, value]) => ({ values: [value, y.get(step) as number] as [number, number], item: { step } }));
+  const inputs = [...x]
+    .filter(([step]) => y.has(step))
+    .map(([step, value]) => ({ values: [value, y.get(step) as number] as [number, number], item: { step } }));
   return paretoFrontier(inputs, objectives);
 }

@@ -6,7 +6,10 @@ import { ConfigError } from '../contracts/config.js';
  * @throws {@link ConfigError} when `samples` < 4.
  */
 export function downsample<T extends { readonly value: number }>(series: readonly T[], samples: number): T[] {
-  if (!Number.isInteger(samples) || samples < 4) throw new ConfigError(`samples must be an integer of at least 4 (the first, last, lowest and highest points are always kept), got ${samples}`);
+  if (!Number.isInteger(samples) || samples < 4)
+    throw new ConfigError(
+      `samples must be an integer of at least 4 (the first, last, lowest and highest points are always kept), got ${samples}`,
+    );
   if (series.length <= samples) return [...series];
   const last = series.length - 1;
   let low = 0;

@@ -22,7 +22,8 @@ export function assertWritable(path: string, kind: 'file' | 'folder', what: stri
   };
   if (existsSync(path)) {
     const folder = statSync(path).isDirectory();
-    if (kind === 'file' && folder) throw isDirectoryError(subject, `a file name such as ${join(path, 'adaptation.safetensors')}`);
+    if (kind === 'file' && folder)
+      throw isDirectoryError(subject, `a file name such as ${join(path, 'adaptation.safetensors')}`);
     if (kind === 'folder' && !folder) refuse(NOT_A_FOLDER);
     if (!writable(path)) refuse('is not writable (permission denied)');
     return;

@@ -28,7 +28,11 @@ export interface PlotOptions {
 }
 
 type Row = Record<string, unknown>;
-type Plotted = { run: RunRecord; points: readonly MeasuredPoint[]; objectives: NonNullable<ReturnType<typeof runObjectives>> };
+type Plotted = {
+  run: RunRecord;
+  points: readonly MeasuredPoint[];
+  objectives: NonNullable<ReturnType<typeof runObjectives>>;
+};
 
 /** Accuracy at one step: clean and robust (the run's objectives) and pooled shifted accuracy. */
 type StepAccuracy = { clean?: number; robust?: number; shifted?: number };
@@ -43,7 +47,12 @@ function accuracyBySteps({ points, objectives }: Plotted): [number, StepAccuracy
     if (key === clean) entry.clean = p.value;
     else if (key === robust) entry.robust = p.value;
     // Pooled shifted accuracy: out-of-distribution domains together, or every corruption together.
-    else if (p.context['shift'] !== undefined && p.context['variant'] === undefined && p.context['domain'] === undefined) entry.shifted = p.value;
+    else if (
+      p.context['shift'] !== undefined &&
+      p.context['variant'] === undefined &&
+      p.context['domain'] === undefined
+    )
+      entry.shifted = p.value;
     byStep.set(p.step, entry);
   }
   return [...byStep].sort((a, b) => a[0] - b[0]);
@@ -57,12 +66,15 @@ function plotRows(members: readonly Plotted[]): { trajectory: Row[]; frontier: R
   for (const member of members) {
     const { run, points, objectives } = member;
     for (const [step, v] of accuracyBySteps(member)) {
-      if (v.clean !== undefined && v.robust !== undefined) trajectory.push({ strategy: run.strategy, run: run.id, step, clean: v.clean, robust: v.robust });
+      if (v.clean !== undefined && v.robust !== undefined)
+        trajectory.push({ strategy: run.strategy, run: run.id, step, clean: v.clean, robust: v.robust });
       for (const measure of ['clean', 'robust', 'shifted'] as const) {
-        if (v[measure] !== undefined) curves.push({ strategy: run.strategy, run: run.id, step, measure, accuracy: v[measure] });
+        if (v[measure] !== undefined)
+          curves.push({ strategy: run.strategy, run: run.id, step, measure, accuracy: v[measure] });
       }
     }
-    for (const p of runFrontier(points, objectives).points) frontier.push({ strategy: run.strategy, run: run.id, clean: p.values[0], robust: p.values[1] });
+    for (const p of runFrontier(points, objectives).points)
+      frontier.push({ strategy: run.strategy, run: run.id, clean: p.values[0], robust: p.values[1] });
   }
   return { trajectory, frontier, curves };
 }
@@ -81,12 +93,24 @@ function paretoSpec(dataset: string, threatText: string, trajectory: Row[], fron
       {
         data: { values: trajectory },
         mark: { type: 'line', opacity: 0.3, point: { opacity: 0.3, size: 12 } },
-        encoding: { x: { field: 'clean', type: 'quantitative', title: 'test accuracy' }, y: { field: 'robust', type: 'quantitative', title: `robust accuracy (${threatText})` }, color, detail: { field: 'run' }, order: { field: 'step' } },
+        encoding: {
+          x: { field: 'clean', type: 'quantitative', title: 'test accuracy' },
+          y: { field: 'robust', type: 'quantitative', title: `robust accuracy (${threatText})` },
+          color,
+          detail: { field: 'run' },
+          order: { field: 'step' },
+        },
       },
       {
         data: { values: frontier },
         mark: { type: 'line', strokeWidth: 3, point: { size: 40 } },
-        encoding: { x: { field: 'clean', type: 'quantitative' }, y: { field: 'robust', type: 'quantitative' }, color, detail: { field: 'run' }, order: { field: 'clean' } },
+        encoding: {
+          x: { field: 'clean', type: 'quantitative' },
+          y: { field: 'robust', type: 'quantitative' },
+          color,
+          detail: { field: 'run' },
+          order: { field: 'clean' },
+        },
       },
     ],
   };
@@ -116,7 +140,12 @@ function curvesSpec(dataset: string, curves: Row[]): TopLevelSpec {
  * faint, and its frontier, bold, coloured by strategy) and accuracy-vs-step curves (clean, robust, and pooled shifted
  * accuracy when measured). Written as SVG and PNG into `dir`; returns the files.
  */
-export async function writePlots(runs: readonly RunRecord[], pointsOf: (runId: string) => readonly MeasuredPoint[], dir: string, { threat }: PlotOptions = {}): Promise<string[]> {
+export async function writePlots(
+  runs: readonly RunRecord[],
+  pointsOf: (runId: string) => readonly MeasuredPoint[],
+  dir: string,
+  { threat }: PlotOptions = {},
+): Promise<string[]> {
   makeDir(dir, 'plot folder');
   const files: string[] = [];
   const plotted = runs.flatMap((run): Plotted[] => {

@@ -148,16 +148,27 @@ function warnEmptyFrontier(robustContext: string | undefined): void {
 export async function runFineTuning(input: unknown, context: RunContext): Promise<RunResult> {
   const started = performance.now();
   const run = resolveRun(input, context.registry);
-  if (context.saveAdaptation !== undefined) assertWritable(context.saveAdaptation, 'file', 'cannot save the fine-tuned parameters to');
+  if (context.saveAdaptation !== undefined)
+    assertWritable(context.saveAdaptation, 'file', 'cannot save the fine-tuned parameters to');
   if (context.saveModel !== undefined) assertWritable(context.saveModel.dir, 'folder', 'cannot save the model to');
   const { spec, training } = run;
   const objectives = frontierObjectives(run);
-  const plugins = [run.dataset, ...run.strategies, ...run.attacks, ...run.shifts, ...run.metrics].map(({ plugin }) => `${plugin.meta.name}@${plugin.meta.version}`);
+  const plugins = [run.dataset, ...run.strategies, ...run.attacks, ...run.shifts, ...run.metrics].map(
+    ({ plugin }) => `${plugin.meta.name}@${plugin.meta.version}`,
+  );
   const rng = Rng.fromSeed(spec.seed);
   const datasetPlugin = run.dataset.plugin;
   const description = datasetPlugin.describe(run.dataset.config);
-  const shiftSplits = run.shifts.flatMap(({ plugin, config }) => (plugin.kind === 'split' ? plugin.splits(description, config).map((name) => ({ shift: plugin.meta.name, name })) : []));
-  const architecture = await architectureOf(spec.model, { numClasses: description.numClasses, cacheDir: context.cacheDir, onProgress: context.onProgress });
+  const shiftSplits = run.shifts.flatMap(({ plugin, config }) =>
+    plugin.kind === 'split'
+      ? plugin.splits(description, config).map((name) => ({ shift: plugin.meta.name, name }))
+      : [],
+  );
+  const architecture = await architectureOf(spec.model, {
+    numClasses: description.numClasses,
+    cacheDir: context.cacheDir,
+    onProgress: context.onProgress,
+  });
   const openOptions = {
     imageSize: architecture.imageSize,
     dataDir: context.dataDir,
@@ -169,15 +180,26 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
   // A plugin stopped while it loads (signal.throwIfAborted) stops the run as a stop between steps does: resumable.
   const open = (split: string): ReturnType<typeof datasetPlugin.open> =>
     datasetPlugin.open(split, run.dataset.config, openOptions).then(
-      (opened) => checkSplitLabels(opened, description.numClasses, `dataset '${datasetPlugin.meta.name}' split '${split}'`),
+      (opened) =>
+        checkSplitLabels(opened, description.numClasses, `dataset '${datasetPlugin.meta.name}' split '${split}'`),
       (error: unknown) => {
-        throw context.signal?.aborted === true ? new RunStoppedError(context.checkpoint?.resume?.points.at(-1)?.step ?? 0) : error;
+        throw context.signal?.aborted === true
+          ? new RunStoppedError(context.checkpoint?.resume?.points.at(-1)?.step ?? 0)
+          : error;
       },
     );
   const trainData = await open('train');
   const testData = await open('test');
 
-  const { model, id: modelId, description: modelDescription } = await loadModel(spec.model, rng.fork('model'), { numClasses: description.numClasses, cacheDir: context.cacheDir, onProgress: context.onProgress });
+  const {
+    model,
+    id: modelId,
+    description: modelDescription,
+  } = await loadModel(spec.model, rng.fork('model'), {
+    numClasses: description.numClasses,
+    cacheDir: context.cacheDir,
+    onProgress: context.onProgress,
+  });
   const points: MeasuredPoint[] = [...(context.checkpoint?.resume?.points ?? [])];
   let evaluationSeconds = 0;
   try {
@@ -187,33 +209,72 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
     const resume = checkpoint?.resume === undefined ? undefined : loadTrainingCheckpoint(checkpoint.file, model);
     const parts = stratifiedSplit(trainData.labels, training.validationFraction, rng.fork('split'));
     const validationIndices = parts.second;
-    const trainIndices = training.subset === undefined ? parts.first : subsetIndices(parts.first, trainData.labels, training.subset, rng.fork('subset'));
-    const sample = (from: Int32Array, size: number | 'all', label: string): Int32Array => sampleIndices(from, size, rng.fork(`evaluation/${label}`));
+    const trainIndices =
+      training.subset === undefined
+        ? parts.first
+        : subsetIndices(parts.first, trainData.labels, training.subset, rng.fork('subset'));
+    const sample = (from: Int32Array, size: number | 'all', label: string): Int32Array =>
+      sampleIndices(from, size, rng.fork(`evaluation/${label}`));
     const sets: EvaluationSet[] = [
-      { context: { split: 'train' }, images: await readImages(trainData, sample(trainIndices, spec.evaluation.trainSample, 'train')), robustness: false },
+      {
+        context: { split: 'train' },
+        images: await readImages(trainData, sample(trainIndices, spec.evaluation.trainSample, 'train')),
+        robustness: false,
+      },
       ...(validationIndices.length > 0
-        ? [{ context: { split: 'validation' }, images: await readImages(trainData, sample(validationIndices, spec.evaluation.validationSample, 'validation')), robustness: false }]
+        ? [
+            {
+              context: { split: 'validation' },
+              images: await readImages(
+                trainData,
+                sample(validationIndices, spec.evaluation.validationSample, 'validation'),
+              ),
+              robustness: false,
+            },
+          ]
         : []),
-      { context: { split: 'test' }, images: await readImages(testData, sample(allIndices(testData), spec.evaluation.testSample, 'test')), robustness: true },
+      {
+        context: { split: 'test' },
+        images: await readImages(testData, sample(allIndices(testData), spec.evaluation.testSample, 'test')),
+        robustness: true,
+      },
     ];
     // Dataset-provided shifts: each out-of-distribution split measured on its own and pooled per shift.
     for (const { shift, name } of shiftSplits) {
       const split = await open(name);
       const images = await readImages(split, sample(allIndices(split), spec.evaluation.testSample, name));
-      sets.push({ context: { split: name, shift, domain: name.replace(/\/test$/, '') }, images, robustness: false, pools: [{ split: 'ood', shift }] });
+      sets.push({
+        context: { split: name, shift, domain: name.replace(/\/test$/, '') },
+        images,
+        robustness: false,
+        pools: [{ split: 'ood', shift }],
+      });
     }
     const { batchSize: evaluationBatch, microBatch } = spec.evaluation;
     const plan = evaluationPlan(run, sets, evaluationBatch, rng.fork('evaluation'), microBatch);
     const perEpoch = stepsPerEpoch(trainIndices.length, training.batchSize);
     const totalSteps = training.steps ?? Math.round(training.epochs * perEpoch);
     const steps = evaluationSteps(spec.evaluation.schedule, totalSteps);
-    context.onEvent?.({ type: 'started', backend: tf.getBackend(), spec, plugins, totalSteps, evaluationSteps: steps, modelId, model: modelDescription, parameters });
+    context.onEvent?.({
+      type: 'started',
+      backend: tf.getBackend(),
+      spec,
+      plugins,
+      totalSteps,
+      evaluationSteps: steps,
+      modelId,
+      model: modelDescription,
+      parameters,
+    });
 
     const lossInterval = training.lossInterval ?? LOSS_INTERVAL;
     const evaluateAt = new Set(steps);
     const measure = async (step: number, epoch: number, extra: MetricContext = {}): Promise<MeasuredPoint[]> => {
       const t0 = performance.now();
-      const measured = (await evaluate(model, plan, step, epoch)).map((p) => ({ ...p, context: { ...p.context, ...extra } }));
+      const measured = (await evaluate(model, plan, step, epoch)).map((p) => ({
+        ...p,
+        context: { ...p.context, ...extra },
+      }));
       evaluationSeconds += (performance.now() - t0) / 1000;
       points.push(...measured);
       context.onEvent?.({ type: 'evaluation', step, points: measured });
@@ -221,7 +282,8 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
     };
     const validationContext = canonicalJson({ split: validationIndices.length > 0 ? 'validation' : 'train' });
     const validationAccuracy = (measured: readonly MeasuredPoint[]): number =>
-      measured.find((p) => p.name === 'accuracy' && canonicalJson(p.context) === validationContext)?.value ?? Number.NaN;
+      measured.find((p) => p.name === 'accuracy' && canonicalJson(p.context) === validationContext)?.value ??
+      Number.NaN;
 
     const outcome = await train({
       model,
@@ -238,7 +300,15 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       onStep: (event) => {
         context.onEvent?.({ type: 'step', ...event });
         if (event.step % lossInterval === 0 || evaluateAt.has(event.step)) {
-          const loss = { step: event.step, epoch: event.epoch, name: TRAINING_LOSS, context: { split: 'train' }, value: event.loss, count: event.images, seconds: 0 };
+          const loss = {
+            step: event.step,
+            epoch: event.epoch,
+            name: TRAINING_LOSS,
+            context: { split: 'train' },
+            value: event.loss,
+            count: event.images,
+            seconds: 0,
+          };
           points.push(loss);
           context.onEvent?.({ type: 'evaluation', step: event.step, points: [loss] });
         }
@@ -257,26 +327,46 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
     });
     // The restored best weights are exactly those measured at bestStep, and an evaluation depends only on the weights
     // (its samples and random streams never depend on the step), so the final points repeat bestStep's.
-    const atBest = points.filter((p) => p.step === outcome.bestStep && p.context['checkpoint'] === undefined && p.name !== TRAINING_LOSS);
+    const atBest = points.filter(
+      (p) => p.step === outcome.bestStep && p.context['checkpoint'] === undefined && p.name !== TRAINING_LOSS,
+    );
     if (atBest.length === 0) {
-      await measure(outcome.lastStep, Math.floor(outcome.lastStep / perEpoch), { checkpoint: 'best', bestStep: outcome.bestStep });
+      await measure(outcome.lastStep, Math.floor(outcome.lastStep / perEpoch), {
+        checkpoint: 'best',
+        bestStep: outcome.bestStep,
+      });
     } else {
-      const final = atBest.map((p) => ({ ...p, step: outcome.lastStep, epoch: Math.floor(outcome.lastStep / perEpoch), context: { ...p.context, checkpoint: 'best', bestStep: outcome.bestStep } }));
+      const final = atBest.map((p) => ({
+        ...p,
+        step: outcome.lastStep,
+        epoch: Math.floor(outcome.lastStep / perEpoch),
+        context: { ...p.context, checkpoint: 'best', bestStep: outcome.bestStep },
+      }));
       points.push(...final);
       context.onEvent?.({ type: 'evaluation', step: outcome.lastStep, points: final });
     }
     const frontier = objectives === undefined ? undefined : runFrontier(points, objectives);
     if (frontier !== undefined && frontier.points.length === 0) warnEmptyFrontier(objectives?.[1].context);
     if (context.saveAdaptation !== undefined) {
-      await saveAdaptation(model, context.saveAdaptation, run.strategies.map(({ plugin, config }) => ({ name: plugin.meta.name, version: plugin.meta.version, config })));
+      await saveAdaptation(
+        model,
+        context.saveAdaptation,
+        run.strategies.map(({ plugin, config }) => ({ name: plugin.meta.name, version: plugin.meta.version, config })),
+      );
     }
-    if (context.saveModel !== undefined) await saveCheckpoint(model, context.saveModel.dir, { head: context.saveModel.head });
+    if (context.saveModel !== undefined)
+      await saveCheckpoint(model, context.saveModel.dir, { head: context.saveModel.head });
     return {
       spec,
       plugins,
       modelId,
       model: modelDescription,
-      architecture: { imageSize: architecture.imageSize, patchSize: architecture.patchSize, hiddenSize: architecture.hiddenSize, numLayers: architecture.numLayers },
+      architecture: {
+        imageSize: architecture.imageSize,
+        patchSize: architecture.patchSize,
+        hiddenSize: architecture.hiddenSize,
+        numLayers: architecture.numLayers,
+      },
       parameters,
       points,
       lastStep: outcome.lastStep,
@@ -300,9 +390,12 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       },
     };
   } catch (caught) {
-    const error = caught instanceof GpuMemoryError
-      ? new GpuMemoryError(`${caught.message}: training.batchSize is ${training.batchSize}, evaluation.batchSize ${spec.evaluation.batchSize}`)
-      : caught;
+    const error =
+      caught instanceof GpuMemoryError
+        ? new GpuMemoryError(
+            `${caught.message}: training.batchSize is ${training.batchSize}, evaluation.batchSize ${spec.evaluation.batchSize}`,
+          )
+        : caught;
     throw points.length > 0 ? new RunFailedError(error as Error, points) : error;
   } finally {
     model.dispose();

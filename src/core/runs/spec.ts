@@ -6,7 +6,10 @@ import { stepListProblem } from '../evaluation/schedules.js';
 import type { PluginRegistry } from '../registry/registry.js';
 
 /** A plugin by name, with an optional config (validated by the plugin's own schema). */
-export const pluginRef = z.union([z.string().min(1), z.strictObject({ name: z.string().min(1), config: z.record(z.string(), z.unknown()).optional() })]);
+export const pluginRef = z.union([
+  z.string().min(1),
+  z.strictObject({ name: z.string().min(1), config: z.record(z.string(), z.unknown()).optional() }),
+]);
 export const sampleSize = z.union([z.number().int().positive(), z.literal('all')]);
 
 /**
@@ -48,7 +51,12 @@ export const runSpecSchema = z.strictObject({
       /** Record the training loss every this many steps, besides at every evaluation step (default {@link LOSS_INTERVAL}). */
       lossInterval: z.number().int().positive().optional(),
       /** Train on a seeded subset of the training part: `{ perClass: n }` or `{ total: n }` (quick experiments). */
-      subset: z.union([z.strictObject({ perClass: z.number().int().positive() }), z.strictObject({ total: z.number().int().positive() })]).optional(),
+      subset: z
+        .union([
+          z.strictObject({ perClass: z.number().int().positive() }),
+          z.strictObject({ total: z.number().int().positive() }),
+        ])
+        .optional(),
     })
     .prefault({}),
   evaluation: z
@@ -80,7 +88,12 @@ export type RunSpecInput = z.input<typeof runSpecSchema>;
 export type RunSpec = z.output<typeof runSpecSchema>;
 
 /** Strategy-dependent defaults of the reference study (protocol.md §3). */
-export function trainingDefaults(strategyNames: readonly string[]): { learningRate: number; weightDecay: number; schedule: 'linear' | 'cosine'; warmupSteps: number } {
+export function trainingDefaults(strategyNames: readonly string[]): {
+  learningRate: number;
+  weightDecay: number;
+  schedule: 'linear' | 'cosine';
+  warmupSteps: number;
+} {
   return strategyNames.includes('full')
     ? { learningRate: 2e-5, weightDecay: 0.01, schedule: 'linear', warmupSteps: 0 }
     : { learningRate: 5e-3, weightDecay: 0, schedule: 'cosine', warmupSteps: 800 };
@@ -89,7 +102,11 @@ export function trainingDefaults(strategyNames: readonly string[]): { learningRa
 export type PluginRef = z.infer<typeof pluginRef>;
 
 /** Looks a plugin reference up and validates its config. */
-export function resolvePlugin<F extends PluginFamily>(registry: PluginRegistry, family: F, ref: PluginRef): ResolvedPlugin<F> {
+export function resolvePlugin<F extends PluginFamily>(
+  registry: PluginRegistry,
+  family: F,
+  ref: PluginRef,
+): ResolvedPlugin<F> {
   const { name, config } = typeof ref === 'string' ? { name: ref, config: undefined } : ref;
   return { plugin: registry.get(family, name), config: registry.parseConfig(family, name, config) };
 }
@@ -118,12 +135,16 @@ export interface ResolvedRun {
  */
 export function resolveRun(input: unknown, registry: PluginRegistry): ResolvedRun {
   const spec = parseConfig(runSpecSchema, input, 'run spec');
-  const resolve = <F extends PluginFamily>(family: F, ref: PluginRef): ResolvedPlugin<F> => resolvePlugin(registry, family, ref);
+  const resolve = <F extends PluginFamily>(family: F, ref: PluginRef): ResolvedPlugin<F> =>
+    resolvePlugin(registry, family, ref);
   const strategies = spec.strategies.map((s) => resolve('strategy', s));
   const names = strategies.map((s) => s.plugin.meta.name);
   const twice = names.find((name, i) => names.indexOf(name) !== i);
   // a strategy's parameters would clash with its own: stacking is for different strategies
-  if (twice !== undefined) throw new ConfigError(`run spec is invalid: field 'strategies': '${twice}' is listed more than once (${names.join('+')})`);
+  if (twice !== undefined)
+    throw new ConfigError(
+      `run spec is invalid: field 'strategies': '${twice}' is listed more than once (${names.join('+')})`,
+    );
   const defaults = trainingDefaults(strategies.map((s) => s.plugin.meta.name));
   return {
     spec,

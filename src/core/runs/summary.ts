@@ -33,9 +33,12 @@ const trajectoryContext = (context: MetricContext): string => {
 export function summariseRun(run: RunRecord, finalPoints: readonly MeasuredPoint[]): RunSummary {
   const result = (run.result ?? {}) as StoredResult;
   const accuracy = finalPoints.filter((p) => p.name === 'accuracy');
-  const valueOf = (context: string | undefined): number | undefined => accuracy.find((p) => trajectoryContext(p.context) === context)?.value;
+  const valueOf = (context: string | undefined): number | undefined =>
+    accuracy.find((p) => trajectoryContext(p.context) === context)?.value;
   const robust = runObjectives(run, [])?.[1].context;
-  const shifted = accuracy.find((p) => p.context['shift'] !== undefined && p.context['variant'] === undefined && p.context['domain'] === undefined);
+  const shifted = accuracy.find(
+    (p) => p.context['shift'] !== undefined && p.context['variant'] === undefined && p.context['domain'] === undefined,
+  );
   const summary = {
     testAccuracy: valueOf(canonicalJson({ split: 'test' })),
     robustAccuracy: robust === undefined ? undefined : valueOf(robust),

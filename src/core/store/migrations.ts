@@ -18,9 +18,14 @@ function identifyModel(spec: string, display: string | null): { id: string | nul
     }
   }
   // "<source> (<layout> checkpoint <file>, <head>)" named server paths: keep their last parts.
-  const checkpoint = display === null ? null : /^(.*) \((\S+) checkpoint (.*), (new \d+-class head|its own head)\)$/.exec(display);
-  const name = (text: string): string => (findPreset(text) !== undefined || text.startsWith('hf:') ? text : basename(text));
-  const shown = checkpoint === null ? display : `${name(checkpoint[1] as string)} (${checkpoint[2]} checkpoint ${basename(checkpoint[3] as string)}, ${checkpoint[4]})`;
+  const checkpoint =
+    display === null ? null : /^(.*) \((\S+) checkpoint (.*), (new \d+-class head|its own head)\)$/.exec(display);
+  const name = (text: string): string =>
+    findPreset(text) !== undefined || text.startsWith('hf:') ? text : basename(text);
+  const shown =
+    checkpoint === null
+      ? display
+      : `${name(checkpoint[1] as string)} (${checkpoint[2]} checkpoint ${basename(checkpoint[3] as string)}, ${checkpoint[4]})`;
   return { id, display: shown };
 }
 
@@ -88,7 +93,11 @@ export const MIGRATIONS: readonly Migration[] = [
   (db) => {
     db.exec('ALTER TABLE runs ADD COLUMN model_id TEXT; CREATE INDEX runs_by_model ON runs (model_id);');
     const update = db.prepare('UPDATE runs SET model_id = ?, model = ? WHERE id = ?');
-    for (const row of db.prepare('SELECT id, spec, model FROM runs').all() as { id: string; spec: string; model: string | null }[]) {
+    for (const row of db.prepare('SELECT id, spec, model FROM runs').all() as {
+      id: string;
+      spec: string;
+      model: string | null;
+    }[]) {
       const { id, display } = identifyModel(row.spec, row.model);
       update.run(id, display, row.id);
     }

@@ -7,9 +7,27 @@ import { PARETUNE_VERSION } from '../version.js';
 import type { NewRun, Store } from './store.js';
 
 /** The row of a new run with this spec (validated), claimed by the store that records it. */
-export function newRunOf(runId: string, spec: RunSpec, details: { experimentId?: string; modelId?: string; model?: string; backend?: string; plugins?: readonly string[] } = {}): NewRun {
+export function newRunOf(
+  runId: string,
+  spec: RunSpec,
+  details: {
+    experimentId?: string;
+    modelId?: string;
+    model?: string;
+    backend?: string;
+    plugins?: readonly string[];
+  } = {},
+): NewRun {
   const name = (ref: string | { name: string }): string => (typeof ref === 'string' ? ref : ref.name);
-  return { id: runId, spec, seed: spec.seed, strategy: spec.strategies.map(name).join('+'), dataset: name(spec.dataset), paretuneVersion: PARETUNE_VERSION, ...details };
+  return {
+    id: runId,
+    spec,
+    seed: spec.seed,
+    strategy: spec.strategies.map(name).join('+'),
+    dataset: name(spec.dataset),
+    paretuneVersion: PARETUNE_VERSION,
+    ...details,
+  };
 }
 
 /**
@@ -18,13 +36,20 @@ export function newRunOf(runId: string, spec: RunSpec, details: { experimentId?:
  * and each training checkpoint it writes. Points are keyed by run, step, metric and context, so an event delivered
  * twice (a retried job) stores nothing twice.
  */
-export function recordRun(store: Store, runId: string, options: { experimentId?: string } = {}): (event: JobEvent) => void {
+export function recordRun(
+  store: Store,
+  runId: string,
+  options: { experimentId?: string } = {},
+): (event: JobEvent) => void {
   const { experimentId } = options;
   return (event) => {
     if (event.type === 'started') {
       const details = { modelId: event.modelId, model: event.model, backend: event.backend, plugins: event.plugins };
       if (store.getRun(runId) !== undefined) store.markStarted(runId, details);
-      else store.createRun(newRunOf(runId, event.spec, { ...(experimentId === undefined ? {} : { experimentId }), ...details }));
+      else
+        store.createRun(
+          newRunOf(runId, event.spec, { ...(experimentId === undefined ? {} : { experimentId }), ...details }),
+        );
     } else if (event.type === 'evaluation') {
       store.recordPoints(runId, event.points);
     } else if (event.type === 'checkpoint') {
@@ -37,7 +62,12 @@ export function recordRun(store: Store, runId: string, options: { experimentId?:
 export function recordOutcome(store: Store, runId: string, outcome: { result: RunResult } | { error: unknown }): void {
   if ('result' in outcome) {
     const { points: _points, ...summary } = outcome.result;
-    store.finishRun(runId, { bestStep: summary.bestStep, lastStep: summary.lastStep, seconds: summary.seconds.total, result: summary });
+    store.finishRun(runId, {
+      bestStep: summary.bestStep,
+      lastStep: summary.lastStep,
+      seconds: summary.seconds.total,
+      result: summary,
+    });
     return;
   }
   // Ended before it started (refused, or its checkpoint unreadable): it did nothing, so it stays as it was.

@@ -108,7 +108,15 @@ interface PointRow {
   seconds: number;
 }
 
-const pointOf = (r: PointRow): MeasuredPoint => ({ step: r.step, epoch: r.epoch, name: r.name, context: JSON.parse(r.context) as MetricContext, value: r.value ?? Number.NaN, count: r.sample_count, seconds: r.seconds });
+const pointOf = (r: PointRow): MeasuredPoint => ({
+  step: r.step,
+  epoch: r.epoch,
+  name: r.name,
+  context: JSON.parse(r.context) as MetricContext,
+  value: r.value ?? Number.NaN,
+  count: r.sample_count,
+  seconds: r.seconds,
+});
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
@@ -132,12 +140,16 @@ function assertSqliteFile(file: string): void {
     } finally {
       closeSync(fd);
     }
-    if (header.toString('latin1') !== SQLITE_MAGIC) throw new StoreError(`${file} is not a paretune database (not an SQLite file); nothing was changed`);
+    if (header.toString('latin1') !== SQLITE_MAGIC)
+      throw new StoreError(`${file} is not a paretune database (not an SQLite file); nothing was changed`);
     accessSync(file, constants.W_OK);
   } catch (error) {
     if (error instanceof StoreError) throw error;
     const { code } = error as { code?: string };
-    if (code === 'EACCES' || code === 'EROFS') throw new StoreError(`database ${file}: is read-only; expected a writable SQLite database file`, { cause: error });
+    if (code === 'EACCES' || code === 'EROFS')
+      throw new StoreError(`database ${file}: is read-only; expected a writable SQLite database file`, {
+        cause: error,
+      });
     const userError = fileError(error, `database ${file}`, EXPECTED_FILE);
     throw userError instanceof FileError ? new StoreError(userError.message, { cause: error }) : userError;
   }
@@ -209,7 +221,9 @@ export class Store {
     try {
       db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
       const newer = (version: number): StoreError =>
-        new StoreError(`${file} was written by a newer paretune (schema ${version}; this one knows up to ${SCHEMA_VERSION}); upgrade paretune. Nothing was changed`);
+        new StoreError(
+          `${file} was written by a newer paretune (schema ${version}; this one knows up to ${SCHEMA_VERSION}); upgrade paretune. Nothing was changed`,
+        );
       const version = db.pragma('user_version', { simple: true }) as number;
       if (version > SCHEMA_VERSION) {
         db.close();
@@ -233,7 +247,12 @@ export class Store {
     } catch (error) {
       if (error instanceof StoreError) throw error;
       const userError = fileError(error, `database ${file}`, EXPECTED_FILE);
-      throw new StoreError(userError instanceof FileError ? userError.message : `${file} cannot be used as a paretune database: ${(error as Error).message}`, { cause: error });
+      throw new StoreError(
+        userError instanceof FileError
+          ? userError.message
+          : `${file} cannot be used as a paretune database: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     return new Store(file, db);
   }
@@ -247,7 +266,9 @@ export class Store {
       let parent = dirname(resolve(file));
       while (!existsSync(parent)) parent = dirname(parent);
       const problem = statSync(parent).isDirectory() ? 'does not exist' : `${parent} ${NOT_A_FOLDER}`;
-      throw new StoreError(`database ${file}: ${problem}; expected ${EXPECTED_FILE} (paretune run, experiment and serve create one)`);
+      throw new StoreError(
+        `database ${file}: ${problem}; expected ${EXPECTED_FILE} (paretune run, experiment and serve create one)`,
+      );
     }
     return Store.open(file);
   }
@@ -260,7 +281,9 @@ export class Store {
     clearInterval(this.heartbeat);
     if (this.db.open) {
       for (const runId of [...this.unstarted.keys()]) this.releaseClaim(runId);
-      this.db.prepare(`UPDATE runs SET pid = NULL, owner = NULL WHERE owner = ? AND status = 'running'`).run(this.owner);
+      this.db
+        .prepare(`UPDATE runs SET pid = NULL, owner = NULL WHERE owner = ? AND status = 'running'`)
+        .run(this.owner);
       this.db.close();
     }
   }
@@ -336,7 +359,9 @@ export class Store {
     return this.exclusively(() => {
       const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(runId) as RunRow | undefined;
       if (row === undefined || !(row.status === 'cancelled' || this.record(row).interrupted)) return false;
-      this.db.prepare(`UPDATE runs SET status = 'running', host = ?, pid = ?, owner = ?, heartbeat_at = ? WHERE id = ?`).run(hostname(), process.pid, this.owner, Date.now(), runId);
+      this.db
+        .prepare(`UPDATE runs SET status = 'running', host = ?, pid = ?, owner = ?, heartbeat_at = ? WHERE id = ?`)
+        .run(hostname(), process.pid, this.owner, Date.now(), runId);
       this.unstarted.set(runId, { status: row.status, error: row.error, finished_at: row.finished_at });
       this.keepAlive();
       return true;
@@ -355,7 +380,9 @@ export class Store {
     if (previous === undefined) this.db.prepare('DELETE FROM runs WHERE id = ? AND owner = ?').run(runId, this.owner);
     else {
       this.db
-        .prepare(`UPDATE runs SET status = ?, error = ?, finished_at = ?, pid = NULL, owner = NULL WHERE id = ? AND owner = ?`)
+        .prepare(
+          `UPDATE runs SET status = ?, error = ?, finished_at = ?, pid = NULL, owner = NULL WHERE id = ? AND owner = ?`,
+        )
         .run(previous.status, previous.error, previous.finished_at, runId, this.owner);
     }
     return true;
@@ -365,7 +392,10 @@ export class Store {
    * Marks a run claimed by this store (or an unclaimed one) as started here, recording what it runs on when the
    * row does not say yet. A run another store has taken over is left alone.
    */
-  markStarted(runId: string, details: { modelId: string; model: string; backend: string; plugins: readonly string[] }): void {
+  markStarted(
+    runId: string,
+    details: { modelId: string; model: string; backend: string; plugins: readonly string[] },
+  ): void {
     this.unstarted.delete(runId);
     this.db
       .prepare(
@@ -373,13 +403,25 @@ export class Store {
            model_id = COALESCE(model_id, ?), model = COALESCE(model, ?), backend = COALESCE(backend, ?), plugins = CASE WHEN plugins IS NULL OR plugins = '[]' THEN ? ELSE plugins END
          WHERE id = ? AND (owner IS NULL OR owner = ?)`,
       )
-      .run(hostname(), process.pid, this.owner, Date.now(), details.modelId, details.model, details.backend, JSON.stringify(details.plugins), runId, this.owner);
+      .run(
+        hostname(),
+        process.pid,
+        this.owner,
+        Date.now(),
+        details.modelId,
+        details.model,
+        details.backend,
+        JSON.stringify(details.plugins),
+        runId,
+        this.owner,
+      );
     this.keepAlive();
   }
 
   /** Whether this store may write the run: it owns it, or nobody does (a row of an older paretune, an ended run). */
   private mayWrite(runId: string): boolean {
-    const row = this.db.prepare('SELECT owner FROM runs WHERE id = ?').get(runId) as { owner: string | null } | undefined;
+    const row = this.db.prepare('SELECT owner FROM runs WHERE id = ?').get(runId) as
+      { owner: string | null } | undefined;
     return row === undefined || row.owner === null || row.owner === this.owner;
   }
 
@@ -388,7 +430,9 @@ export class Store {
     if (this.heartbeat !== undefined) return;
     this.heartbeat = setInterval(() => {
       try {
-        this.db.prepare(`UPDATE runs SET heartbeat_at = ? WHERE owner = ? AND status = 'running'`).run(Date.now(), this.owner);
+        this.db
+          .prepare(`UPDATE runs SET heartbeat_at = ? WHERE owner = ? AND status = 'running'`)
+          .run(Date.now(), this.owner);
       } catch {
         // busy beyond the timeout: the next beat tries again, well within the lease
       }
@@ -407,10 +451,22 @@ export class Store {
        ON CONFLICT (run_id, step, name, context) DO UPDATE SET epoch = excluded.epoch, value = excluded.value,
          sample_count = excluded.sample_count, seconds = excluded.seconds`,
     );
-    this.db.transaction(() => {
-      if (!this.mayWrite(runId)) return;
-      for (const p of points) insert.run(runId, p.step, p.epoch, p.name, canonicalJson(p.context), Number.isFinite(p.value) ? p.value : null, p.count, p.seconds);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        if (!this.mayWrite(runId)) return;
+        for (const p of points)
+          insert.run(
+            runId,
+            p.step,
+            p.epoch,
+            p.name,
+            canonicalJson(p.context),
+            Number.isFinite(p.value) ? p.value : null,
+            p.count,
+            p.seconds,
+          );
+      })
+      .immediate();
   }
 
   /** Marks a run finished with its result summary. */
@@ -420,13 +476,23 @@ export class Store {
         `UPDATE runs SET status = 'finished', finished_at = ?, best_step = ?, last_step = ?, seconds = ?, result = ?, pid = NULL, owner = NULL
          WHERE id = ? AND (owner IS NULL OR owner = ?)`,
       )
-      .run(new Date().toISOString(), outcome.bestStep, outcome.lastStep, outcome.seconds, JSON.stringify(outcome.result), runId, this.owner);
+      .run(
+        new Date().toISOString(),
+        outcome.bestStep,
+        outcome.lastStep,
+        outcome.seconds,
+        JSON.stringify(outcome.result),
+        runId,
+        this.owner,
+      );
   }
 
   /** Marks a run failed (or cancelled) with the reason; its points stay. */
   failRun(runId: string, error: string, status: 'failed' | 'cancelled' = 'failed'): void {
     this.db
-      .prepare(`UPDATE runs SET status = ?, finished_at = ?, error = ?, pid = NULL, owner = NULL WHERE id = ? AND (owner IS NULL OR owner = ?)`)
+      .prepare(
+        `UPDATE runs SET status = ?, finished_at = ?, error = ?, pid = NULL, owner = NULL WHERE id = ? AND (owner IS NULL OR owner = ?)`,
+      )
       .run(status, new Date().toISOString(), error, runId, this.owner);
   }
 
@@ -436,19 +502,32 @@ export class Store {
   }
 
   private findOrCreateExperiment(name: string, definition: string): { id: string; created: boolean } {
-    const found = this.db.prepare('SELECT id, spec FROM experiments WHERE name = ?').get(name) as { id: string; spec: string } | undefined;
+    const found = this.db.prepare('SELECT id, spec FROM experiments WHERE name = ?').get(name) as
+      { id: string; spec: string } | undefined;
     if (found !== undefined) {
-      if (found.spec !== definition) throw new StoreError(`experiment '${name}' already exists in ${this.file} with a different definition; give the new one another name`);
+      if (found.spec !== definition)
+        throw new StoreError(
+          `experiment '${name}' already exists in ${this.file} with a different definition; give the new one another name`,
+        );
       return { id: found.id, created: false };
     }
     const id = `${name}-${Date.now().toString(36)}`;
-    this.db.prepare('INSERT INTO experiments (id, name, spec, created_at) VALUES (?, ?, ?, ?)').run(id, name, definition, new Date().toISOString());
+    this.db
+      .prepare('INSERT INTO experiments (id, name, spec, created_at) VALUES (?, ?, ?, ?)')
+      .run(id, name, definition, new Date().toISOString());
     return { id, created: true };
   }
 
   /** Experiments, newest first, with their stored definitions. */
   listExperiments(): { id: string; name: string; createdAt: string; definition: unknown }[] {
-    return (this.db.prepare('SELECT id, name, spec, created_at FROM experiments ORDER BY created_at DESC').all() as { id: string; name: string; spec: string; created_at: string }[]).map((e) => ({
+    return (
+      this.db.prepare('SELECT id, name, spec, created_at FROM experiments ORDER BY created_at DESC').all() as {
+        id: string;
+        name: string;
+        spec: string;
+        created_at: string;
+      }[]
+    ).map((e) => ({
       id: e.id,
       name: e.name,
       createdAt: e.created_at,
@@ -461,27 +540,42 @@ export class Store {
     this.exclusively(() => {
       if (!this.mayWrite(runId)) return;
       this.db
-        .prepare(`INSERT INTO checkpoints (run_id, step, path, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, step) DO UPDATE SET path = excluded.path, created_at = excluded.created_at`)
+        .prepare(
+          `INSERT INTO checkpoints (run_id, step, path, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, step) DO UPDATE SET path = excluded.path, created_at = excluded.created_at`,
+        )
         .run(runId, step, path, new Date().toISOString());
     });
   }
 
   /** The latest checkpoint of a run, if it wrote one. */
   latestCheckpoint(runId: string): { step: number; path: string } | undefined {
-    return this.db.prepare('SELECT step, path FROM checkpoints WHERE run_id = ? ORDER BY step DESC LIMIT 1').get(runId) as { step: number; path: string } | undefined;
+    return this.db
+      .prepare('SELECT step, path FROM checkpoints WHERE run_id = ? ORDER BY step DESC LIMIT 1')
+      .get(runId) as { step: number; path: string } | undefined;
   }
 
   /** Runs, newest first, optionally filtered. */
-  listRuns(filter: { status?: RunStatus | 'interrupted'; strategy?: string; dataset?: string; experimentId?: string } = {}): RunRecord[] {
+  listRuns(
+    filter: { status?: RunStatus | 'interrupted'; strategy?: string; dataset?: string; experimentId?: string } = {},
+  ): RunRecord[] {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.strategy !== undefined) (where.push('strategy = ?'), args.push(filter.strategy));
     if (filter.dataset !== undefined) (where.push('dataset = ?'), args.push(filter.dataset));
     if (filter.experimentId !== undefined) (where.push('experiment_id = ?'), args.push(filter.experimentId));
-    if (filter.status !== undefined) (where.push('status = ?'), args.push(filter.status === 'interrupted' ? 'running' : filter.status));
-    const rows = this.db.prepare(`SELECT * FROM runs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id`).all(...args) as RunRow[];
+    if (filter.status !== undefined)
+      (where.push('status = ?'), args.push(filter.status === 'interrupted' ? 'running' : filter.status));
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM runs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id`,
+      )
+      .all(...args) as RunRow[];
     const records = rows.map((r) => this.record(r));
-    return filter.status === 'interrupted' ? records.filter((r) => r.interrupted) : filter.status === 'running' ? records.filter((r) => !r.interrupted) : records;
+    return filter.status === 'interrupted'
+      ? records.filter((r) => r.interrupted)
+      : filter.status === 'running'
+        ? records.filter((r) => !r.interrupted)
+        : records;
   }
 
   getRun(id: string): RunRecord | undefined {
@@ -494,7 +588,13 @@ export class Store {
     const rows = this.statement(
       `SELECT step, epoch, name, context, value, sample_count, seconds FROM metric_points
        WHERE run_id = ? AND (? IS NULL OR name = ?) AND step >= ? AND step <= ? ORDER BY step, name, context`,
-    ).all(runId, filter.name ?? null, filter.name ?? null, filter.fromStep ?? 0, filter.toStep ?? Number.MAX_SAFE_INTEGER) as PointRow[];
+    ).all(
+      runId,
+      filter.name ?? null,
+      filter.name ?? null,
+      filter.fromStep ?? 0,
+      filter.toStep ?? Number.MAX_SAFE_INTEGER,
+    ) as PointRow[];
     return rows.map(pointOf);
   }
 
@@ -502,18 +602,39 @@ export class Store {
    * One metric of a run in one context (compared in canonical form), in step order, without the name and context
    * that every point shares: what history queries read, so no context is parsed per point.
    */
-  series(runId: string, name: string, context: MetricContext, range: { fromStep?: number; toStep?: number } = {}): SeriesPoint[] {
+  series(
+    runId: string,
+    name: string,
+    context: MetricContext,
+    range: { fromStep?: number; toStep?: number } = {},
+  ): SeriesPoint[] {
     const rows = this.statement(
       `SELECT step, epoch, value, sample_count, seconds FROM metric_points
        WHERE run_id = ? AND name = ? AND context = ? AND step >= ? AND step <= ? ORDER BY step`,
-    ).raw(true).all(runId, name, canonicalJson(context), range.fromStep ?? 0, range.toStep ?? Number.MAX_SAFE_INTEGER) as [number, number, number | null, number, number][];
-    return rows.map(([step, epoch, value, count, seconds]) => ({ step, epoch, value: value ?? Number.NaN, count, seconds }));
+    )
+      .raw(true)
+      .all(runId, name, canonicalJson(context), range.fromStep ?? 0, range.toStep ?? Number.MAX_SAFE_INTEGER) as [
+      number,
+      number,
+      number | null,
+      number,
+      number,
+    ][];
+    return rows.map(([step, epoch, value, count, seconds]) => ({
+      step,
+      epoch,
+      value: value ?? Number.NaN,
+      count,
+      seconds,
+    }));
   }
 
   /** The points of every run's final evaluation (its best-validation checkpoint), by run. */
   finalPoints(): Map<string, MeasuredPoint[]> {
     const rows = this.db
-      .prepare(`SELECT run_id, step, epoch, name, context, value, sample_count, seconds FROM metric_points WHERE context LIKE '%"checkpoint":"best"%'`)
+      .prepare(
+        `SELECT run_id, step, epoch, name, context, value, sample_count, seconds FROM metric_points WHERE context LIKE '%"checkpoint":"best"%'`,
+      )
       .all() as (PointRow & { run_id: string })[];
     const byRun = new Map<string, MeasuredPoint[]>();
     for (const r of rows) byRun.set(r.run_id, [...(byRun.get(r.run_id) ?? []), pointOf(r)]);
@@ -522,7 +643,9 @@ export class Store {
 
   /** Deletes a run with its points and checkpoint records (not a running one); returns its checkpoint files. */
   deleteRun(runId: string): string[] {
-    const paths = (this.db.prepare('SELECT path FROM checkpoints WHERE run_id = ?').all(runId) as { path: string }[]).map((r) => r.path);
+    const paths = (
+      this.db.prepare('SELECT path FROM checkpoints WHERE run_id = ?').all(runId) as { path: string }[]
+    ).map((r) => r.path);
     this.db.prepare('DELETE FROM runs WHERE id = ?').run(runId);
     return paths;
   }
@@ -533,7 +656,11 @@ export class Store {
       experimentId: r.experiment_id,
       spec: JSON.parse(r.spec) as unknown,
       status: r.status,
-      interrupted: r.status === 'running' && (r.pid === null || (r.heartbeat_at !== null && Date.now() - r.heartbeat_at > LEASE_MS) || (r.host === hostname() && !alive(r.pid))),
+      interrupted:
+        r.status === 'running' &&
+        (r.pid === null ||
+          (r.heartbeat_at !== null && Date.now() - r.heartbeat_at > LEASE_MS) ||
+          (r.host === hostname() && !alive(r.pid))),
       seed: r.seed,
       strategy: r.strategy,
       dataset: r.dataset,

@@ -104,7 +104,9 @@ function attempted(backend: BackendName, loaded: string | LoadedBackend): Backen
 
 function assertBackendName(request: BackendRequest): asserts request is BackendRequest & { name: BackendName } {
   if (!(BACKEND_CHAIN as readonly string[]).includes(request.name)) {
-    throw new BackendError(`unknown backend '${request.name}' (from ${request.source}); expected one of: ${BACKEND_CHAIN.join(', ')}`);
+    throw new BackendError(
+      `unknown backend '${request.name}' (from ${request.source}); expected one of: ${BACKEND_CHAIN.join(', ')}`,
+    );
   }
 }
 
@@ -112,14 +114,19 @@ function assertBackendName(request: BackendRequest): asserts request is BackendR
  * Loads and activates a backend: the requested one, or else the first in {@link BACKEND_CHAIN} that loads.
  * Use {@link selectBackend}, which does this once per process; this is the selection logic itself.
  */
-export async function chooseBackend(request: BackendRequest | undefined, loaders: BackendLoaders = defaultLoaders): Promise<BackendSelection> {
+export async function chooseBackend(
+  request: BackendRequest | undefined,
+  loaders: BackendLoaders = defaultLoaders,
+): Promise<BackendSelection> {
   if (request !== undefined) {
     assertBackendName(request);
     try {
       const attempts = [attempted(request.name, await loaders[request.name](true))];
       return { name: request.name, tfBackend: tf.getBackend(), reason: `requested by ${request.source}`, attempts };
     } catch (error) {
-      throw new BackendError(`backend '${request.name}' (requested by ${request.source}) is unavailable: ${explain(error)}`);
+      throw new BackendError(
+        `backend '${request.name}' (requested by ${request.source}) is unavailable: ${explain(error)}`,
+      );
     }
   }
   const attempts: BackendAttempt[] = [];
@@ -131,10 +138,17 @@ export async function chooseBackend(request: BackendRequest | undefined, loaders
       return { name, tfBackend: tf.getBackend(), reason, attempts };
     } catch (error) {
       const adapter = error instanceof WebGpuUnavailableError ? error.adapter : undefined;
-      attempts.push({ backend: name, ok: false, detail: explain(error), ...(adapter === undefined ? {} : { adapter }) });
+      attempts.push({
+        backend: name,
+        ok: false,
+        detail: explain(error),
+        ...(adapter === undefined ? {} : { adapter }),
+      });
     }
   }
-  throw new BackendError(`no TensorFlow.js backend could be started: ${attempts.map((a) => `${a.backend}: ${a.detail}`).join('; ')}`);
+  throw new BackendError(
+    `no TensorFlow.js backend could be started: ${attempts.map((a) => `${a.backend}: ${a.detail}`).join('; ')}`,
+  );
 }
 
 let selection: Promise<BackendSelection> | undefined;
@@ -161,7 +175,10 @@ export async function selectBackend(request?: BackendRequest): Promise<BackendSe
 }
 
 /** The backend request from a flag value, else from `PARETUNE_BACKEND`, else none. */
-export function backendRequest(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): BackendRequest | undefined {
+export function backendRequest(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): BackendRequest | undefined {
   if (flag !== undefined && flag !== '') return { name: flag, source: '--backend' };
   const fromEnv = env['PARETUNE_BACKEND'];
   if (fromEnv !== undefined && fromEnv !== '') return { name: fromEnv, source: 'PARETUNE_BACKEND' };

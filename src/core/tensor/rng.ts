@@ -14,7 +14,9 @@ export interface RngState {
 /** A 32-bit seed derived from a root seed and a label path, so forked streams do not depend on draw order. */
 function deriveSeed(seed: number, path: readonly string[]): number {
   if (path.length === 0) return seed | 0;
-  const digest = createHash('sha256').update(JSON.stringify([seed, ...path])).digest();
+  const digest = createHash('sha256')
+    .update(JSON.stringify([seed, ...path]))
+    .digest();
   return digest.readInt32LE(0);
 }
 

@@ -6,5 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * temporary alive for as long as the variable.
  */
 export function newVariable(values: Float32Array | number, shape: readonly number[], trainable = true): tf.Variable {
-  return tf.tidy(() => tf.variable(typeof values === 'number' ? tf.fill([...shape], values) : tf.tensor(values, [...shape]), trainable));
+  return tf.tidy(() =>
+    tf.variable(typeof values === 'number' ? tf.fill([...shape], values) : tf.tensor(values, [...shape]), trainable),
+  );
 }

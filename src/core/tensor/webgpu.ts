@@ -77,7 +77,10 @@ function softwareReason(adapter: GPUAdapter): string | undefined {
 export function describeAdapter(adapter: GPUAdapter): GpuAdapterSummary {
   const { vendor, architecture, device, description } = infoOf(adapter);
   const software = softwareReason(adapter);
-  const limits = Object.fromEntries(REPORTED_LIMITS.map((name) => [name, adapter.limits[name]])) as Record<ReportedLimit, number>;
+  const limits = Object.fromEntries(REPORTED_LIMITS.map((name) => [name, adapter.limits[name]])) as Record<
+    ReportedLimit,
+    number
+  >;
   return { vendor, architecture, device, description, ...(software === undefined ? {} : { software }), limits };
 }
 
@@ -94,7 +97,8 @@ let shim: typeof WebGpuGlobals | undefined;
 function recordError(error: GPUError): void {
   const message = error.message.split('\n')[0]?.trim() ?? '';
   const outOfMemory =
-    error.constructor.name === 'GPUOutOfMemoryError' || /out of memory|exceeds the max buffer size|larger than the maximum storage buffer binding size/i.test(message);
+    error.constructor.name === 'GPUOutOfMemoryError' ||
+    /out of memory|exceeds the max buffer size|larger than the maximum storage buffer binding size/i.test(message);
   pendingError ??= outOfMemory
     ? new GpuMemoryError(`the GPU has not enough memory for this batch (${message}): lower the batch size`)
     : new GpuError(`GPU error, results discarded: ${message}`);
@@ -145,7 +149,9 @@ export function hasGpuDeviceNode(): boolean {
  */
 export async function loadWebGpu(forced: boolean): Promise<{ detail: string; adapter: GpuAdapterSummary }> {
   if (!forced && !hasGpuDeviceNode()) {
-    throw new WebGpuUnavailableError(`no GPU device node (${GPU_DEVICE_NODES}), Dawn not started: --backend webgpu forces it`);
+    throw new WebGpuUnavailableError(
+      `no GPU device node (${GPU_DEVICE_NODES}), Dawn not started: --backend webgpu forces it`,
+    );
   }
   const dawn = await import('./webgpu-globals.js');
   shim = dawn;
@@ -188,7 +194,8 @@ export async function loadWebGpu(forced: boolean): Promise<{ detail: string; ada
     };
     return backend;
   });
-  if (!(await tf.setBackend('webgpu'))) throw new WebGpuUnavailableError("tf.setBackend('webgpu') failed to initialise", summary);
+  if (!(await tf.setBackend('webgpu')))
+    throw new WebGpuUnavailableError("tf.setBackend('webgpu') failed to initialise", summary);
   await tf.ready();
   return { detail: `@tensorflow/tfjs-backend-webgpu on Dawn: ${adapterLine(summary)}`, adapter: summary };
 }

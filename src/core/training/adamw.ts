@@ -64,7 +64,9 @@ export class AdamW {
     const correction2 = 1 - beta2 ** this.step;
     // Per-variable scopes: one scope over all variables would hold every temporary (squares, moment updates) of
     // every parameter at once, several copies of the model.
-    const squares = this.variables.map(({ variable }) => tf.tidy(() => tf.sum(tf.square(this.gradOf(grads, variable)))));
+    const squares = this.variables.map(({ variable }) =>
+      tf.tidy(() => tf.sum(tf.square(this.gradOf(grads, variable)))),
+    );
     const normTensor = tf.tidy(() => tf.sqrt(sumTensors(squares)));
     const norm = (await normTensor.data())[0] as number;
     tf.dispose([normTensor, ...squares]);
@@ -94,7 +96,10 @@ export class AdamW {
   async state(): Promise<AdamWState> {
     const moments = new Map<string, { m: Float32Array; v: Float32Array }>();
     for (const { name } of this.variables) {
-      moments.set(name, { m: (await (this.m.get(name) as tf.Variable).data()) as Float32Array, v: (await (this.v.get(name) as tf.Variable).data()) as Float32Array });
+      moments.set(name, {
+        m: (await (this.m.get(name) as tf.Variable).data()) as Float32Array,
+        v: (await (this.v.get(name) as tf.Variable).data()) as Float32Array,
+      });
     }
     return { step: this.step, moments };
   }

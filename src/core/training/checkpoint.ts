@@ -12,7 +12,11 @@ const FORMAT = 'paretune-training-checkpoint';
  * previous checkpoint intact. (Batch order and every random draw are pure functions of the seed and the step, so
  * no random-number state needs saving.)
  */
-export async function saveTrainingCheckpoint(file: string, model: VisionTransformer, state: TrainerState): Promise<void> {
+export async function saveTrainingCheckpoint(
+  file: string,
+  model: VisionTransformer,
+  state: TrainerState,
+): Promise<void> {
   const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
   for (const { name, variable } of model.trainableParameters()) {
     tensors.set(`param:${name}`, { shape: variable.shape, data: (await variable.data()) as Float32Array });
@@ -41,9 +45,11 @@ export function loadTrainingCheckpoint(file: string, model: VisionTransformer): 
   const moments = new Map<string, { m: Float32Array; v: Float32Array }>();
   const bestWeights = new Map<string, Float32Array>();
   for (const { name, variable } of model.trainableParameters()) {
-    if (!header.tensors.has(`param:${name}`)) throw new CheckpointError(`${file}: no tensor for trainable parameter '${name}'; was it saved by this run?`);
+    if (!header.tensors.has(`param:${name}`))
+      throw new CheckpointError(`${file}: no tensor for trainable parameter '${name}'; was it saved by this run?`);
     tf.tidy(() => variable.assign(tf.tensor(readTensor(header, `param:${name}`), variable.shape)));
-    if (header.tensors.has(`adam_m:${name}`)) moments.set(name, { m: readTensor(header, `adam_m:${name}`), v: readTensor(header, `adam_v:${name}`) });
+    if (header.tensors.has(`adam_m:${name}`))
+      moments.set(name, { m: readTensor(header, `adam_m:${name}`), v: readTensor(header, `adam_v:${name}`) });
     if (header.tensors.has(`best:${name}`)) bestWeights.set(name, readTensor(header, `best:${name}`));
   }
   const number = (key: string): number => Number(header.metadata[key]);

@@ -4,7 +4,11 @@ import type { Rng } from '../tensor/rng.js';
  * A seeded stratified split: within each class, a shuffled `fraction` (rounded) goes to the second part.
  * Both parts are returned in ascending index order. The reference study split 90/10 without a seed.
  */
-export function stratifiedSplit(labels: ArrayLike<number>, fraction: number, rng: Rng): { first: Int32Array; second: Int32Array } {
+export function stratifiedSplit(
+  labels: ArrayLike<number>,
+  fraction: number,
+  rng: Rng,
+): { first: Int32Array; second: Int32Array } {
   if (!(fraction >= 0 && fraction < 1)) throw new RangeError(`split fraction must be in [0, 1), got ${fraction}`);
   const byClass = new Map<number, number[]>();
   for (let i = 0; i < labels.length; i++) {
@@ -39,6 +43,8 @@ export function subsetIndices(indices: Int32Array, labels: ArrayLike<number>, su
   if ('total' in subset) return seededSample(indices.length, subset.total, rng).map((i) => indices[i] as number);
   const byClass = new Map<number, number[]>();
   for (const i of indices) byClass.set(labels[i] as number, [...(byClass.get(labels[i] as number) ?? []), i]);
-  const kept = [...byClass.keys()].sort((a, b) => a - b).flatMap((label) => rng.shuffle(byClass.get(label) as number[]).slice(0, subset.perClass));
+  const kept = [...byClass.keys()]
+    .sort((a, b) => a - b)
+    .flatMap((label) => rng.shuffle(byClass.get(label) as number[]).slice(0, subset.perClass));
   return Int32Array.from(kept.sort((a, b) => a - b));
 }

@@ -18,7 +18,9 @@ export class TrainingDivergedError extends UserError {
     readonly step: number,
     readonly loss: number,
   ) {
-    super(`training diverged: the loss at step ${step} is ${loss}; lower the learning rate or enable gradient clipping`);
+    super(
+      `training diverged: the loss at step ${step} is ${loss}; lower the learning rate or enable gradient clipping`,
+    );
   }
 }
 
@@ -69,7 +71,11 @@ export interface TrainerState {
   /** Optimiser steps completed. */
   readonly step: number;
   readonly optimizer: AdamWState;
-  readonly best: { readonly step: number; readonly accuracy: number; readonly weights: ReadonlyMap<string, Float32Array> };
+  readonly best: {
+    readonly step: number;
+    readonly accuracy: number;
+    readonly weights: ReadonlyMap<string, Float32Array>;
+  };
 }
 
 export interface TrainingOutcome {
@@ -82,7 +88,9 @@ export interface TrainingOutcome {
 export const stepsPerEpoch = (images: number, batchSize: number): number => Math.ceil(images / batchSize);
 
 /** A copy of the trainable variables' values (the best-validation weights). */
-async function readWeights(trainable: ReturnType<VisionTransformer['trainableParameters']>): Promise<Map<string, Float32Array>> {
+async function readWeights(
+  trainable: ReturnType<VisionTransformer['trainableParameters']>,
+): Promise<Map<string, Float32Array>> {
   const weights = new Map<string, Float32Array>();
   for (const { name, variable } of trainable) weights.set(name, ((await variable.data()) as Float32Array).slice());
   return weights;
@@ -106,7 +114,13 @@ async function batchGradients(
     const labels = batch.labels.subarray(start, end);
     const oneHot = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), model.numClasses) as tf.Tensor2D);
     const share = (): tf.Scalar => {
-      const summed = tf.losses.softmaxCrossEntropy(oneHot, model.logits(pixels), undefined, undefined, tf.Reduction.SUM);
+      const summed = tf.losses.softmaxCrossEntropy(
+        oneHot,
+        model.logits(pixels),
+        undefined,
+        undefined,
+        tf.Reduction.SUM,
+      );
       return tf.div(summed, batch.count);
     };
     const part = tf.variableGrads(share, variables);
@@ -133,10 +147,17 @@ async function batchGradients(
 export async function train(options: TrainerOptions): Promise<TrainingOutcome> {
   const { model, data, indices, batchSize, totalSteps } = options;
   const trainable = model.trainableParameters();
-  const optimizer = new AdamW(trainable.map(({ name, variable }) => ({ name, variable, decay: decays(name) })), options.optimizer);
+  const optimizer = new AdamW(
+    trainable.map(({ name, variable }) => ({ name, variable, decay: decays(name) })),
+    options.optimizer,
+  );
   const perEpoch = stepsPerEpoch(indices.length, batchSize);
   const evaluateAt = new Set(options.evaluationSteps);
-  let best: TrainerState['best'] = options.resume?.best ?? { step: -1, accuracy: -Infinity, weights: new Map<string, Float32Array>() };
+  let best: TrainerState['best'] = options.resume?.best ?? {
+    step: -1,
+    accuracy: -Infinity,
+    weights: new Map<string, Float32Array>(),
+  };
   if (options.resume !== undefined) optimizer.restore(options.resume.optimizer);
   // Weight gradients, their running sum and a transient add: three copies of the trainable parameters.
   const gradientBytes = 3 * trainable.reduce((n, { variable }) => n + 4 * variable.size, 0);
@@ -163,10 +184,18 @@ export async function train(options: TrainerOptions): Promise<TrainingOutcome> {
       if (options.signal?.aborted) throw new RunStoppedError(step);
       const position = step % perEpoch;
       // Each epoch's order is a pure function of the seed and the epoch, so a resumed run draws the same batches.
-      if (position === 0 || order.length === 0) order = Int32Array.from(options.rng.fork(`epoch/${epoch}`).shuffle([...indices]));
-      const batch = await data.read(order.subarray(position * batchSize, Math.min(indices.length, (position + 1) * batchSize)));
+      if (position === 0 || order.length === 0)
+        order = Int32Array.from(options.rng.fork(`epoch/${epoch}`).shuffle([...indices]));
+      const batch = await data.read(
+        order.subarray(position * batchSize, Math.min(indices.length, (position + 1) * batchSize)),
+      );
       const lr = learningRate(options.schedule, step);
-      const { loss, grads } = await batchGradients(model, batch, microBatch, trainable.map((t) => t.variable));
+      const { loss, grads } = await batchGradients(
+        model,
+        batch,
+        microBatch,
+        trainable.map((t) => t.variable),
+      );
       let gradNorm = Number.NaN;
       if (Number.isFinite(loss)) gradNorm = await optimizer.apply(grads, lr);
       tf.dispose(Object.values(grads));

@@ -61,28 +61,42 @@ function lossGradient(model: Classifier, x: tf.Tensor4D, oneHot: tf.Tensor2D, mi
 }
 
 /** Per-image L2 norm, shaped [batch, 1, 1, 1] for broadcasting. */
-const l2 = (t: tf.Tensor4D): tf.Tensor4D => tf.sqrt(tf.add(tf.sum(tf.square(t), [1, 2, 3], true), 1e-12)) as tf.Tensor4D;
+const l2 = (t: tf.Tensor4D): tf.Tensor4D =>
+  tf.sqrt(tf.add(tf.sum(tf.square(t), [1, 2, 3], true), 1e-12)) as tf.Tensor4D;
 
 /** Projects x onto the eps-ball around x0 and onto [0,1]. */
 function project(x: tf.Tensor4D, x0: tf.Tensor4D, norm: 'Linf' | 'L2', eps: number): tf.Tensor4D {
   const delta = tf.sub(x, x0) as tf.Tensor4D;
-  const bounded = norm === 'Linf' ? tf.clipByValue(delta, -eps, eps) : tf.mul(delta, tf.minimum(1, tf.div(eps, l2(delta))));
+  const bounded =
+    norm === 'Linf' ? tf.clipByValue(delta, -eps, eps) : tf.mul(delta, tf.minimum(1, tf.div(eps, l2(delta))));
   return tf.clipByValue(tf.add(x0, bounded), 0, 1) as tf.Tensor4D;
 }
 
 /** Uniform start in the eps-ball: per coordinate for L-inf, uniform in the ball's volume for L2. */
 function randomStart(x0: tf.Tensor4D, norm: 'Linf' | 'L2', eps: number, rng: Rng): tf.Tensor4D {
   const n = x0.size;
-  if (norm === 'Linf') return project(tf.add(x0, tf.tensor(rng.uniformArray(n, -eps, eps), x0.shape)) as tf.Tensor4D, x0, norm, eps);
+  if (norm === 'Linf')
+    return project(tf.add(x0, tf.tensor(rng.uniformArray(n, -eps, eps), x0.shape)) as tf.Tensor4D, x0, norm, eps);
   const [batch] = x0.shape;
   const direction = tf.tensor(rng.normalArray(n), x0.shape) as tf.Tensor4D;
   const dims = n / batch;
-  const radius = tf.tensor(Float32Array.from({ length: batch }, () => eps * rng.float() ** (1 / dims)), [batch, 1, 1, 1]);
+  const radius = tf.tensor(
+    Float32Array.from({ length: batch }, () => eps * rng.float() ** (1 / dims)),
+    [batch, 1, 1, 1],
+  );
   return project(tf.add(x0, tf.mul(tf.div(direction, l2(direction)), radius)) as tf.Tensor4D, x0, norm, eps);
 }
 
 /** One PGD run (start + steps) for one radius; every step is its own tidy scope. */
-function pgdRun(model: Classifier, x0: tf.Tensor4D, oneHot: tf.Tensor2D, config: PgdConfig, eps: number, rng: Rng, microBatch: number): tf.Tensor4D {
+function pgdRun(
+  model: Classifier,
+  x0: tf.Tensor4D,
+  oneHot: tf.Tensor2D,
+  config: PgdConfig,
+  eps: number,
+  rng: Rng,
+  microBatch: number,
+): tf.Tensor4D {
   const step = config.step ?? config.stepRatio * eps;
   let x = tf.tidy(() => (config.randomStart && eps > 0 ? randomStart(x0, config.norm, eps, rng) : x0.clone()));
   for (let i = 0; i < config.steps; i++) {
@@ -98,7 +112,15 @@ function pgdRun(model: Classifier, x0: tf.Tensor4D, oneHot: tf.Tensor2D, config:
 }
 
 /** PGD with restarts: per image, the first restart that fools the model wins, else the last restart. */
-function pgd(model: Classifier, x0: tf.Tensor4D, labels: tf.Tensor1D, config: PgdConfig, eps: number, rng: Rng, microBatch: number): tf.Tensor4D {
+function pgd(
+  model: Classifier,
+  x0: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  config: PgdConfig,
+  eps: number,
+  rng: Rng,
+  microBatch: number,
+): tf.Tensor4D {
   const oneHot = tf.oneHot(labels, model.numClasses) as tf.Tensor2D;
   let best = pgdRun(model, x0, oneHot, config, eps, rng.fork('restart/0'), microBatch);
   for (let r = 1; r < config.restarts; r++) {
@@ -123,10 +145,22 @@ function pgd(model: Classifier, x0: tf.Tensor4D, labels: tf.Tensor1D, config: Pg
  */
 export const pgdAttack = definePlugin({
   family: 'attack',
-  meta: { name: 'pgd', version: '0.1.0', apiVersion: 1, description: 'Projected gradient descent (L-inf or L2), untargeted, cross-entropy, with random start and restarts.' },
+  meta: {
+    name: 'pgd',
+    version: '0.1.0',
+    apiVersion: 1,
+    description: 'Projected gradient descent (L-inf or L2), untargeted, cross-entropy, with random start and restarts.',
+  },
   configSchema,
   threatModels,
-  async perturb({ model, pixels, labels, config, rng, microBatch = pixels.shape[0] }: AttackInput<PgdConfig>): Promise<AttackResult[]> {
+  async perturb({
+    model,
+    pixels,
+    labels,
+    config,
+    rng,
+    microBatch = pixels.shape[0],
+  }: AttackInput<PgdConfig>): Promise<AttackResult[]> {
     let targets = Int32Array.from({ length: pixels.shape[0] }, (_, i) => i);
     if (config.correctOnly) {
       const correct = tf.tidy(() => tf.equal(tf.argMax(logitsOf(model, pixels, microBatch), 1), labels));
@@ -145,7 +179,8 @@ export const pgdAttack = definePlugin({
       const rows = tf.tensor1d(targets, 'int32');
       const subset = tf.gather(pixels, rows) as tf.Tensor4D;
       const subsetLabels = tf.gather(labels, rows) as tf.Tensor1D;
-      const attacked = targets.length > 0 ? pgd(model, subset, subsetLabels, config, threat.eps, streams, microBatch) : subset.clone();
+      const attacked =
+        targets.length > 0 ? pgd(model, subset, subsetLabels, config, threat.eps, streams, microBatch) : subset.clone();
       const values = (await pixels.data()).slice();
       const adversarial = await attacked.data();
       const rowSize = pixels.size / pixels.shape[0];

@@ -1,5 +1,6 @@
 /** Caltech-256 class folders in label order (001.ak47 ... 256.toad, 257.clutter; label = folder number - 1). */
-export const CALTECH256_CLASSES = `001.ak47 002.american-flag 003.backpack 004.baseball-bat 005.baseball-glove 006.basketball-hoop 007.bat 008.bathtub
+export const CALTECH256_CLASSES =
+  `001.ak47 002.american-flag 003.backpack 004.baseball-bat 005.baseball-glove 006.basketball-hoop 007.bat 008.bathtub
 009.bear 010.beer-mug 011.billiards 012.binoculars 013.birdbath 014.blimp 015.bonsai-101 016.boom-box 017.bowling-ball
 018.bowling-pin 019.boxing-glove 020.brain-101 021.breadmaker 022.buddha-101 023.bulldozer 024.butterfly 025.cactus
 026.cake 027.calculator 028.camel 029.cannon 030.canoe 031.car-tire 032.cartman 033.cd 034.centipede 035.cereal-box
@@ -30,4 +31,6 @@ export const CALTECH256_CLASSES = `001.ak47 002.american-flag 003.backpack 004.b
 226.traffic-light 227.treadmill 228.triceratops 229.tricycle 230.trilobite-101 231.tripod 232.t-shirt 233.tuning-fork
 234.tweezer 235.umbrella-101 236.unicorn 237.vcr 238.video-projector 239.washing-machine 240.watch-101 241.waterfall
 242.watermelon 243.welding-mask 244.wheelbarrow 245.windmill 246.wine-bottle 247.xylophone 248.yarmulke 249.yo-yo
-250.zebra 251.airplanes-101 252.car-side-101 253.faces-easy-101 254.greyhound 255.tennis-shoes 256.toad 257.clutter`.split(/\s+/);
+250.zebra 251.airplanes-101 252.car-side-101 253.faces-easy-101 254.greyhound 255.tennis-shoes 256.toad 257.clutter`.split(
+    /\s+/,
+  );

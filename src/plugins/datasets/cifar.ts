@@ -35,21 +35,38 @@ const CIFAR100: CifarFormat = {
 };
 
 /** Reads the wanted members of a CIFAR archive (found by base name, whatever folder they sit in). */
-async function readMembers(files: DatasetFiles, archive: string, wanted: readonly string[]): Promise<Map<string, Buffer>> {
+async function readMembers(
+  files: DatasetFiles,
+  archive: string,
+  wanted: readonly string[],
+): Promise<Map<string, Buffer>> {
   const found = new Map<string, Buffer>();
   const baseName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
-  await files.readTar(archive, (entry) => void found.set(baseName(entry.path), entry.bytes), (path) => wanted.includes(baseName(path)));
+  await files.readTar(
+    archive,
+    (entry) => void found.set(baseName(entry.path), entry.bytes),
+    (path) => wanted.includes(baseName(path)),
+  );
   const missing = wanted.filter((w) => !found.has(w));
-  if (missing.length > 0) throw new ConfigError(`${archive}: missing ${missing.join(', ')}; the archive is incomplete or not the binary version`);
+  if (missing.length > 0)
+    throw new ConfigError(
+      `${archive}: missing ${missing.join(', ')}; the archive is incomplete or not the binary version`,
+    );
   return found;
 }
 
 /** Records `<label bytes><1024 R><1024 G><1024 B>` (planar, row-major) into HWC pixels and labels. */
-function parseRecords(batches: readonly { name: string; bytes: Buffer }[], labelBytes: 1 | 2, labelIndex: 0 | 1): { pixels: Uint8Array; labels: Int32Array } {
+function parseRecords(
+  batches: readonly { name: string; bytes: Buffer }[],
+  labelBytes: 1 | 2,
+  labelIndex: 0 | 1,
+): { pixels: Uint8Array; labels: Int32Array } {
   const recordSize = labelBytes + PIXELS;
   for (const { name, bytes } of batches) {
     if (bytes.length % recordSize !== 0) {
-      throw new ConfigError(`${name}: truncated CIFAR batch: ${bytes.length} bytes is not a whole number of ${recordSize}-byte records`);
+      throw new ConfigError(
+        `${name}: truncated CIFAR batch: ${bytes.length} bytes is not a whole number of ${recordSize}-byte records`,
+      );
     }
   }
   const count = batches.reduce((n, b) => n + b.bytes.length / recordSize, 0);
@@ -68,14 +85,23 @@ function parseRecords(batches: readonly { name: string; bytes: Buffer }[], label
   return { pixels, labels };
 }
 
-async function openCifar(format: CifarFormat, split: string, labels: 'fine' | 'coarse', imageSize: number, files: DatasetFiles) {
+async function openCifar(
+  format: CifarFormat,
+  split: string,
+  labels: 'fine' | 'coarse',
+  imageSize: number,
+  files: DatasetFiles,
+) {
   if (split !== 'train' && split !== 'test') throw new ConfigError(`no split '${split}' (splits: train, test)`);
   const archive = await files.fetch(format.source);
   const batchNames = format.splits[split];
   const members = await readMembers(files, archive, batchNames);
   const batches = batchNames.map((name) => ({ name, bytes: members.get(name) as Buffer }));
   const images = parseRecords(batches, format.labelBytes, format.labelBytes === 2 && labels === 'fine' ? 1 : 0);
-  return { ...memorySplit({ ...images, height: 32, width: 32 }, imageSize, files), source: `${archive}: ${batchNames.join(', ')}` };
+  return {
+    ...memorySplit({ ...images, height: 32, width: 32 }, imageSize, files),
+    source: `${archive}: ${batchNames.join(', ')}`,
+  };
 }
 
 /** An HF parquet copy of a CIFAR variant: repository and the file of each split. */
@@ -99,7 +125,14 @@ const CIFAR100_HF: CifarHf = {
  * resized to `imageSize` as batches are read (as for the binary version). Labels are matched to the binary
  * version's order by ClassLabel name.
  */
-function openCifarHf(hf: CifarHf, split: string, column: string, classNames: readonly string[], imageSize: number, files: DatasetFiles) {
+function openCifarHf(
+  hf: CifarHf,
+  split: string,
+  column: string,
+  classNames: readonly string[],
+  imageSize: number,
+  files: DatasetFiles,
+) {
   if (split !== 'train' && split !== 'test') throw new ConfigError(`no split '${split}' (splits: train, test)`);
   return hfImageSplit(files, {
     repo: hf.repo,
@@ -137,13 +170,22 @@ const CIFAR100_COARSE = (
  */
 export const cifar10 = definePlugin({
   family: 'dataset',
-  meta: { name: 'cifar10', version: '0.1.0', apiVersion: 1, description: 'CIFAR-10: 32x32 colour images, 10 classes, 50,000/10,000 (official split).' },
+  meta: {
+    name: 'cifar10',
+    version: '0.1.0',
+    apiVersion: 1,
+    description: 'CIFAR-10: 32x32 colour images, 10 classes, 50,000/10,000 (official split).',
+  },
   configSchema: z.object({ source: sourceOption }).strict(),
   describe: () => ({ numClasses: 10, classNames: CIFAR10_CLASSES, splits: ['train', 'test'], nativeResolution: 32 }),
   availability: ({ source }, files) =>
-    source === 'hf' ? hfAvailability(CIFAR10_HF.repo, Object.values(CIFAR10_HF.files), files) : archiveAvailability(CIFAR10.source, files),
+    source === 'hf'
+      ? hfAvailability(CIFAR10_HF.repo, Object.values(CIFAR10_HF.files), files)
+      : archiveAvailability(CIFAR10.source, files),
   open: (split, { source }, { imageSize, files }) =>
-    source === 'hf' ? openCifarHf(CIFAR10_HF, split, 'label', CIFAR10_CLASSES, imageSize, files) : openCifar(CIFAR10, split, 'fine', imageSize, files),
+    source === 'hf'
+      ? openCifarHf(CIFAR10_HF, split, 'label', CIFAR10_CLASSES, imageSize, files)
+      : openCifar(CIFAR10, split, 'fine', imageSize, files),
 });
 
 /**
@@ -152,7 +194,12 @@ export const cifar10 = definePlugin({
  */
 export const cifar100 = definePlugin({
   family: 'dataset',
-  meta: { name: 'cifar100', version: '0.1.0', apiVersion: 1, description: 'CIFAR-100: 32x32 colour images, 100 fine (or 20 coarse) classes, 50,000/10,000.' },
+  meta: {
+    name: 'cifar100',
+    version: '0.1.0',
+    apiVersion: 1,
+    description: 'CIFAR-100: 32x32 colour images, 100 fine (or 20 coarse) classes, 50,000/10,000.',
+  },
   configSchema: z.object({ labels: z.enum(['fine', 'coarse']).default('fine'), source: sourceOption }).strict(),
   describe: ({ labels }) => ({
     numClasses: labels === 'fine' ? 100 : 20,
@@ -161,9 +208,18 @@ export const cifar100 = definePlugin({
     nativeResolution: 32,
   }),
   availability: ({ source }, files) =>
-    source === 'hf' ? hfAvailability(CIFAR100_HF.repo, Object.values(CIFAR100_HF.files), files) : archiveAvailability(CIFAR100.source, files),
+    source === 'hf'
+      ? hfAvailability(CIFAR100_HF.repo, Object.values(CIFAR100_HF.files), files)
+      : archiveAvailability(CIFAR100.source, files),
   open: (split, { labels, source }, { imageSize, files }) =>
     source === 'hf'
-      ? openCifarHf(CIFAR100_HF, split, `${labels}_label`, labels === 'fine' ? CIFAR100_FINE : CIFAR100_COARSE, imageSize, files)
+      ? openCifarHf(
+          CIFAR100_HF,
+          split,
+          `${labels}_label`,
+          labels === 'fine' ? CIFAR100_FINE : CIFAR100_COARSE,
+          imageSize,
+          files,
+        )
       : openCifar(CIFAR100, split, labels, imageSize, files),
 });

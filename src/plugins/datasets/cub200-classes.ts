@@ -1,5 +1,6 @@
 /** CUB-200-2011 class folder names in label order (classes.txt of the archive; label = class id - 1). */
-export const CUB200_CLASSES = `001.Black_footed_Albatross 002.Laysan_Albatross 003.Sooty_Albatross 004.Groove_billed_Ani 005.Crested_Auklet
+export const CUB200_CLASSES =
+  `001.Black_footed_Albatross 002.Laysan_Albatross 003.Sooty_Albatross 004.Groove_billed_Ani 005.Crested_Auklet
 006.Least_Auklet 007.Parakeet_Auklet 008.Rhinoceros_Auklet 009.Brewer_Blackbird 010.Red_winged_Blackbird 011.Rusty_Blackbird
 012.Yellow_headed_Blackbird 013.Bobolink 014.Indigo_Bunting 015.Lazuli_Bunting 016.Painted_Bunting 017.Cardinal 018.Spotted_Catbird
 019.Gray_Catbird 020.Yellow_breasted_Chat 021.Eastern_Towhee 022.Chuck_will_Widow 023.Brandt_Cormorant 024.Red_faced_Cormorant

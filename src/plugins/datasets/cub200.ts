@@ -40,12 +40,21 @@ const HF_FILES: Readonly<Record<'train' | 'test', readonly string[]>> = {
  */
 export const cub200 = definePlugin({
   family: 'dataset',
-  meta: { name: 'cub200', version: '0.1.0', apiVersion: 1, description: 'CUB-200-2011: 200 bird species, 5,994/5,794 (official split).' },
+  meta: {
+    name: 'cub200',
+    version: '0.1.0',
+    apiVersion: 1,
+    description: 'CUB-200-2011: 200 bird species, 5,994/5,794 (official split).',
+  },
   configSchema: z.object({ source: sourceOption }).strict(),
   describe: () => ({ numClasses: 200, classNames: CUB200_CLASSES, splits: ['train', 'test'] }),
-  availability: ({ source }, files) => (source === 'hf' ? hfAvailability(HF_REPO, [...HF_FILES.train, ...HF_FILES.test], files) : archiveAvailability(SOURCE, files)),
+  availability: ({ source }, files) =>
+    source === 'hf'
+      ? hfAvailability(HF_REPO, [...HF_FILES.train, ...HF_FILES.test], files)
+      : archiveAvailability(SOURCE, files),
   async open(split, { source: from }, { imageSize, files, signal }) {
-    if (split !== 'train' && split !== 'test') throw new ConfigError(`cub200 has no split '${split}' (splits: train, test)`);
+    if (split !== 'train' && split !== 'test')
+      throw new ConfigError(`cub200 has no split '${split}' (splits: train, test)`);
     if (from === 'hf') {
       return hfImageSplit(files, {
         repo: HF_REPO,
@@ -64,8 +73,14 @@ export const cub200 = definePlugin({
     }
     const archive = await files.fetch(SOURCE);
     const texts = await readTarTexts(files, archive, LISTS);
-    const [images, labels, splits, classes] = LISTS.map((name) => idTable(texts.get(name)?.text ?? '', name)) as [Map<number, string>, Map<number, string>, Map<number, string>, Map<number, string>];
-    if ([...classes.values()].join() !== CUB200_CLASSES.join()) throw new ConfigError(`${archive}: classes.txt does not list the 200 CUB-200-2011 classes in their usual order`);
+    const [images, labels, splits, classes] = LISTS.map((name) => idTable(texts.get(name)?.text ?? '', name)) as [
+      Map<number, string>,
+      Map<number, string>,
+      Map<number, string>,
+      Map<number, string>,
+    ];
+    if ([...classes.values()].join() !== CUB200_CLASSES.join())
+      throw new ConfigError(`${archive}: classes.txt does not list the 200 CUB-200-2011 classes in their usual order`);
     // The images folder sits beside the list files, wherever the archive roots them.
     const root = texts.get('images.txt')?.folder ?? '';
     const wanted = split === 'train' ? '1' : '0';
@@ -73,9 +88,13 @@ export const cub200 = definePlugin({
       .filter(([id]) => splits.get(id) === wanted)
       .map(([id, path]) => {
         const label = Number(labels.get(id)) - 1;
-        if (!(label >= 0 && label < 200)) throw new ConfigError(`image_class_labels.txt: image ${id} has no class id in 1..200`);
+        if (!(label >= 0 && label < 200))
+          throw new ConfigError(`image_class_labels.txt: image ${id} has no class id in 1..200`);
         return { path: `${root}images/${path}`, label };
       });
-    return { ...(await tarImageSplit(files, archive, members, imageSize)), source: `${archive} (official train_test_split.txt)` };
+    return {
+      ...(await tarImageSplit(files, archive, members, imageSize)),
+      source: `${archive} (official train_test_split.txt)`,
+    };
   },
 });

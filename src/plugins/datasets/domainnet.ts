@@ -34,12 +34,22 @@ const configSchema = z.object({ domain: z.enum(DOMAINNET_DOMAINS).default('real'
 const HF_REPO = 'wltjr1007/DomainNet';
 /** All domains' rows sit in the same files; the `domain` column (clipart 0 … sketch 5) says which. */
 const HF_FILES: Readonly<Record<ListSplit, readonly string[]>> = {
-  train: ['data/train-00000-of-00003.parquet', 'data/train-00001-of-00003.parquet', 'data/train-00002-of-00003.parquet'],
+  train: [
+    'data/train-00000-of-00003.parquet',
+    'data/train-00001-of-00003.parquet',
+    'data/train-00002-of-00003.parquet',
+  ],
   test: ['data/test-00000-of-00001.parquet'],
 };
 
 /** The rows of one domain of an HF split file set, labelled by ClassLabel name in the official class order. */
-function openHf(domain: Domain, list: ListSplit, imageSize: number, files: DatasetFiles, onProgress: OpenOptions['onProgress']) {
+function openHf(
+  domain: Domain,
+  list: ListSplit,
+  imageSize: number,
+  files: DatasetFiles,
+  onProgress: OpenOptions['onProgress'],
+) {
   return hfImageSplit(files, {
     repo: HF_REPO,
     paths: HF_FILES[list],
@@ -66,7 +76,8 @@ function splitNames(source: Domain): string[] {
 function resolveSplit(split: string, source: Domain): { domain: Domain; list: ListSplit } {
   if (split === 'train' || split === 'test') return { domain: source, list: split };
   const [domain, list, ...rest] = split.split('/');
-  if (rest.length === 0 && list === 'test' && (DOMAINNET_DOMAINS as readonly string[]).includes(domain as string)) return { domain: domain as Domain, list };
+  if (rest.length === 0 && list === 'test' && (DOMAINNET_DOMAINS as readonly string[]).includes(domain as string))
+    return { domain: domain as Domain, list };
   throw new ConfigError(`domainnet has no split '${split}' (splits: ${splitNames(source).join(', ')})`);
 }
 
@@ -91,9 +102,12 @@ function parseList(text: string, file: string, domain: string): Listed[] {
       throw new ConfigError(`${where}: label '${labelText}' is not a class number 0..${DOMAINNET_CLASSES.length - 1}`);
     }
     const [folder, className] = path.split('/');
-    if (folder !== domain) throw new ConfigError(`${where}: '${path}' is not under '${domain}/' (is this ${domain}'s list?)`);
+    if (folder !== domain)
+      throw new ConfigError(`${where}: '${path}' is not under '${domain}/' (is this ${domain}'s list?)`);
     if (className !== DOMAINNET_CLASSES[label]) {
-      throw new ConfigError(`${where}: '${path}' has label ${label}, which is class '${DOMAINNET_CLASSES[label]}', not '${className}'`);
+      throw new ConfigError(
+        `${where}: '${path}' has label ${label}, which is class '${DOMAINNET_CLASSES[label]}', not '${className}'`,
+      );
     }
     listed.push({ path, label });
   }
@@ -107,7 +121,11 @@ const fileStamp = (path: string): [string, number, number] => {
 };
 
 function availability(source: Domain, files: DatasetFiles): DatasetAvailability {
-  const needed = [zipSource(source), listSource(source, 'train'), ...DOMAINNET_DOMAINS.flatMap((d) => [listSource(d, 'test'), ...(d === source ? [] : [zipSource(d)])])];
+  const needed = [
+    zipSource(source),
+    listSource(source, 'train'),
+    ...DOMAINNET_DOMAINS.flatMap((d) => [listSource(d, 'test'), ...(d === source ? [] : [zipSource(d)])]),
+  ];
   let bytes = 0;
   const missing: string[] = [];
   for (const file of needed) {
@@ -117,7 +135,8 @@ function availability(source: Domain, files: DatasetFiles): DatasetAvailability 
       missing.push(file.name);
     }
   }
-  if (missing.length > 0) return { present: false, detail: `missing in ${files.dir}: ${missing.join(', ')} (from ${HOST})` };
+  if (missing.length > 0)
+    return { present: false, detail: `missing in ${files.dir}: ${missing.join(', ')} (from ${HOST})` };
   return { present: true, bytes, detail: `${files.dir}: ${DOMAINNET_DOMAINS.length} domain archives and split lists` };
 }
 
@@ -143,7 +162,8 @@ export const domainNet = definePlugin({
     name: 'domainnet',
     version: '0.1.0',
     apiVersion: 1,
-    description: 'DomainNet (cleaned): 345 classes in 6 domains; train on one domain, the other five domains are OOD test sets.',
+    description:
+      'DomainNet (cleaned): 345 classes in 6 domains; train on one domain, the other five domains are OOD test sets.',
   },
   configSchema,
   describe: ({ domain }) => ({
@@ -154,7 +174,9 @@ export const domainNet = definePlugin({
     domain,
   }),
   availability: ({ domain, source }, files) =>
-    source === 'hf' ? hfAvailability(HF_REPO, [...HF_FILES.train, ...HF_FILES.test], files) : availability(domain, files),
+    source === 'hf'
+      ? hfAvailability(HF_REPO, [...HF_FILES.train, ...HF_FILES.test], files)
+      : availability(domain, files),
   async open(split, { domain: source, source: from }, { imageSize, files, onProgress }) {
     const { domain, list } = resolveSplit(split, source);
     if (from === 'hf') return openHf(domain, list, imageSize, files, onProgress);
@@ -166,15 +188,25 @@ export const domainNet = definePlugin({
     const present = listed.filter((entry) => zip.has(entry.path));
     const absent = listed.filter((entry) => !zip.has(entry.path));
     await zip.close();
-    if (present.length === 0) throw new ConfigError(`${archive}: none of the ${listed.length} images listed in ${listFile} is in the archive`);
+    if (present.length === 0)
+      throw new ConfigError(`${archive}: none of the ${listed.length} images listed in ${listFile} is in the archive`);
     if (absent.length > 0) {
       process.emitWarning(
         `domainnet: ${absent.length} of the ${listed.length} images listed in ${listFile} are not in ${archive} and were skipped ` +
-          `(e.g. ${absent.slice(0, 3).map((e) => e.path).join(', ')})`,
+          `(e.g. ${absent
+            .slice(0, 3)
+            .map((e) => e.path)
+            .join(', ')})`,
         { type: 'DatasetWarning', code: 'PARETUNE_DATASET_MISSING_IMAGES' },
       );
     }
-    const key = JSON.stringify({ dataset: 'domainnet', split: `${domain}/${list}`, imageSize, archive: fileStamp(archive), list: fileStamp(listFile) });
+    const key = JSON.stringify({
+      dataset: 'domainnet',
+      split: `${domain}/${list}`,
+      imageSize,
+      archive: fileStamp(archive),
+      list: fileStamp(listFile),
+    });
     const images = await files.cachedImages(key, { count: present.length, size: imageSize }, async (write) => {
       const positions = new Map<string, number[]>();
       present.forEach((entry, i) => positions.set(entry.path, [...(positions.get(entry.path) ?? []), i]));

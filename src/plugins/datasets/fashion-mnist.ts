@@ -4,7 +4,18 @@ import { join } from 'node:path';
 import { ConfigError, definePlugin, memorySplit, z } from '../../core/contracts/index.js';
 import type { DatasetFiles, FileSource } from '../../core/contracts/index.js';
 
-const CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+const CLASS_NAMES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 /** Where Debian's dataset-fashion-mnist package installs the files. */
 const DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
 const MIRROR = 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com';
@@ -33,13 +44,16 @@ function readIdx(path: string, magic: 0x801 | 0x803): { dims: number[]; data: Ui
     throw new ConfigError(`${path}: not a gzip-compressed IDX file (${(error as Error).message})`);
   }
   const found = bytes.length >= 4 ? bytes.readUInt32BE(0) : -1;
-  if (found !== magic) throw new ConfigError(`${path}: IDX magic number is 0x${found.toString(16)}, expected 0x${magic.toString(16)}`);
+  if (found !== magic)
+    throw new ConfigError(`${path}: IDX magic number is 0x${found.toString(16)}, expected 0x${magic.toString(16)}`);
   const rank = magic & 0xff;
   const dims = Array.from({ length: rank }, (_, i) => bytes.readUInt32BE(4 + 4 * i));
   const offset = 4 + 4 * rank;
   const expected = dims.reduce((a, b) => a * b, 1);
   if (bytes.length - offset !== expected) {
-    throw new ConfigError(`${path}: truncated IDX file: dimensions [${dims.join(', ')}] need ${expected} bytes of data, found ${bytes.length - offset}`);
+    throw new ConfigError(
+      `${path}: truncated IDX file: dimensions [${dims.join(', ')}] need ${expected} bytes of data, found ${bytes.length - offset}`,
+    );
   }
   return { dims, data: new Uint8Array(bytes.buffer, bytes.byteOffset + offset, expected) };
 }
@@ -51,7 +65,12 @@ function readIdx(path: string, magic: 0x801 | 0x803): { dims: number[]; data: Ui
  */
 export const fashionMnist = definePlugin({
   family: 'dataset',
-  meta: { name: 'fashion-mnist', version: '0.1.0', apiVersion: 1, description: 'Fashion-MNIST: 28x28 grayscale clothing images, 10 classes, 60,000/10,000.' },
+  meta: {
+    name: 'fashion-mnist',
+    version: '0.1.0',
+    apiVersion: 1,
+    description: 'Fashion-MNIST: 28x28 grayscale clothing images, 10 classes, 60,000/10,000.',
+  },
   configSchema: z
     .object({
       /** Keep these classes only, relabelled 0..k-1 in this order. */
@@ -68,10 +87,16 @@ export const fashionMnist = definePlugin({
   }),
   availability({ dir }, files: DatasetFiles) {
     const names = Object.values(FILES).flatMap((f) => [f.images, f.labels]);
-    const paths = names.map((n) => (dir !== undefined ? [join(dir, n)] : [join(DEBIAN_DIR, n), join(files.dir, n)]).find((p) => exists(p)));
+    const paths = names.map((n) =>
+      (dir !== undefined ? [join(dir, n)] : [join(DEBIAN_DIR, n), join(files.dir, n)]).find((p) => exists(p)),
+    );
     const present = paths.every((p) => p !== undefined);
     return present
-      ? { present, bytes: paths.reduce((s, p) => s + statSync(p as string).size, 0), detail: `${(paths[0] as string).replace(/\/[^/]+$/, '')}` }
+      ? {
+          present,
+          bytes: paths.reduce((s, p) => s + statSync(p as string).size, 0),
+          detail: `${(paths[0] as string).replace(/\/[^/]+$/, '')}`,
+        }
       : { present, detail: `missing; install dataset-fashion-mnist or let paretune download it into ${files.dir}` };
   },
   async open(split, { classes, dir }, { imageSize, files }) {
@@ -82,20 +107,31 @@ export const fashionMnist = definePlugin({
     const images = readIdx(imagesFile, 0x803);
     const labels = readIdx(labelsFile, 0x801);
     const [count, height, width] = images.dims as [number, number, number];
-    if (labels.dims[0] !== count) throw new ConfigError(`fashion-mnist ${split}: ${count} images but ${labels.dims[0]} labels`);
+    if (labels.dims[0] !== count)
+      throw new ConfigError(`fashion-mnist ${split}: ${count} images but ${labels.dims[0]} labels`);
     const bad = labels.data.findIndex((label) => label >= CLASS_NAMES.length);
     if (bad >= 0) {
-      throw new ConfigError(`${labelsFile}: label ${labels.data[bad]} at index ${bad} is not a class (expected 0 to ${CLASS_NAMES.length - 1})`);
+      throw new ConfigError(
+        `${labelsFile}: label ${labels.data[bad]} at index ${bad} is not a class (expected 0 to ${CLASS_NAMES.length - 1})`,
+      );
     }
     const keep = classes === undefined ? undefined : new Map(classes.map((c, i) => [c, i]));
-    const selected = Array.from({ length: count }, (_, i) => i).filter((i) => keep === undefined || keep.has(labels.data[i] as number));
+    const selected = Array.from({ length: count }, (_, i) => i).filter(
+      (i) => keep === undefined || keep.has(labels.data[i] as number),
+    );
     const size = height * width;
     const rgb = new Uint8Array(selected.length * size * 3);
     selected.forEach((i, k) => {
-      for (let p = 0; p < size; p++) rgb.fill(images.data[i * size + p] as number, (k * size + p) * 3, (k * size + p) * 3 + 3);
+      for (let p = 0; p < size; p++)
+        rgb.fill(images.data[i * size + p] as number, (k * size + p) * 3, (k * size + p) * 3 + 3);
     });
-    const relabelled = Int32Array.from(selected, (i) => (keep === undefined ? (labels.data[i] as number) : (keep.get(labels.data[i] as number) as number)));
-    return { ...memorySplit({ pixels: rgb, labels: relabelled, height, width }, imageSize, files), source: `${imagesFile}, ${labelsFile}` };
+    const relabelled = Int32Array.from(selected, (i) =>
+      keep === undefined ? (labels.data[i] as number) : (keep.get(labels.data[i] as number) as number),
+    );
+    return {
+      ...memorySplit({ pixels: rgb, labels: relabelled, height, width }, imageSize, files),
+      source: `${imagesFile}, ${labelsFile}`,
+    };
   },
 });
 

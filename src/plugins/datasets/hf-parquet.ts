@@ -1,7 +1,15 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, z } from '../../core/contracts/index.js';
-import type { DatasetAvailability, DatasetFiles, DatasetSplit, FileSource, ParquetInfo, ParquetRow, ProgressListener } from '../../core/contracts/index.js';
+import type {
+  DatasetAvailability,
+  DatasetFiles,
+  DatasetSplit,
+  FileSource,
+  ParquetInfo,
+  ParquetRow,
+  ProgressListener,
+} from '../../core/contracts/index.js';
 
 /**
  * Where a dataset's files come from: `canonical` (the original archives, the default) or `hf` (the Hugging Face
@@ -11,10 +19,13 @@ import type { DatasetAvailability, DatasetFiles, DatasetSplit, FileSource, Parqu
 export const sourceOption = z
   .enum(['canonical', 'hf'])
   .optional()
-  .describe("where the files come from: 'canonical' (the original archives; the default when left out) or 'hf' (the Hugging Face parquet copies)");
+  .describe(
+    "where the files come from: 'canonical' (the original archives; the default when left out) or 'hf' (the Hugging Face parquet copies)",
+  );
 
 /** Download address of a file of an HF dataset repository. */
-export const hfUrl = (repo: string, file: string): string => `https://huggingface.co/datasets/${repo}/resolve/main/${file}`;
+export const hfUrl = (repo: string, file: string): string =>
+  `https://huggingface.co/datasets/${repo}/resolve/main/${file}`;
 
 /** A parquet file of an HF dataset, kept at `<dataset folder>/hf/<file>`. */
 export function hfFileSource(repo: string, file: string): FileSource {
@@ -33,7 +44,11 @@ export function hfAvailability(repo: string, paths: readonly string[], files: Da
       missing.push(path);
     }
   }
-  if (missing.length > 0) return { present: false, detail: `HF parquet files not downloaded yet: ${missing.map((p) => hfUrl(repo, p)).join(', ')} into ${join(files.dir, 'hf')}` };
+  if (missing.length > 0)
+    return {
+      present: false,
+      detail: `HF parquet files not downloaded yet: ${missing.map((p) => hfUrl(repo, p)).join(', ')} into ${join(files.dir, 'hf')}`,
+    };
   return { present: true, bytes, detail: `${join(files.dir, 'hf')} (${repo}: ${paths.join(', ')})` };
 }
 
@@ -75,7 +90,8 @@ export function nameIndex(canonical: readonly string[]): Map<string, number> {
 }
 
 /** An integer cell (INT32/INT64) or undefined. */
-const integer = (value: unknown): number | undefined => (typeof value === 'number' && Number.isInteger(value) ? value : undefined);
+const integer = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isInteger(value) ? value : undefined;
 
 /**
  * Maps the values of a label column of one file to canonical labels (indices into `canonical`). With ClassLabel
@@ -83,13 +99,18 @@ const integer = (value: unknown): number | undefined => (typeof value === 'numbe
  * (so a different HF class order is remapped by name); without them, the value is taken as the canonical label.
  * A value that is no class is a ConfigError naming the file, the row and the value.
  */
-export function labelMapper(info: ParquetInfo, column: string, canonical: readonly string[]): (value: unknown, row: number) => number {
+export function labelMapper(
+  info: ParquetInfo,
+  column: string,
+  canonical: readonly string[],
+): (value: unknown, row: number) => number {
   const names = classLabelNames(info, column);
   const where = (row: number) => `${info.path} row ${row}: ${column}`;
   if (names === undefined) {
     return (value, row) => {
       const v = integer(value);
-      if (v === undefined || v < 0 || v >= canonical.length) throw new ConfigError(`${where(row)} ${String(value)} is not a class label 0..${canonical.length - 1}`);
+      if (v === undefined || v < 0 || v >= canonical.length)
+        throw new ConfigError(`${where(row)} ${String(value)} is not a class label 0..${canonical.length - 1}`);
       return v;
     };
   }
@@ -97,9 +118,13 @@ export function labelMapper(info: ParquetInfo, column: string, canonical: readon
   const mapped = names.map((name) => index.get(matchName(name)));
   return (value, row) => {
     const v = integer(value);
-    if (v === undefined || v < 0 || v >= names.length) throw new ConfigError(`${where(row)} ${String(value)} is not one of the file's ${names.length} ClassLabel values`);
+    if (v === undefined || v < 0 || v >= names.length)
+      throw new ConfigError(
+        `${where(row)} ${String(value)} is not one of the file's ${names.length} ClassLabel values`,
+      );
     const label = mapped[v];
-    if (label === undefined) throw new ConfigError(`${where(row)} ${v} is class '${names[v]}', which is not a known class of this dataset`);
+    if (label === undefined)
+      throw new ConfigError(`${where(row)} ${v} is class '${names[v]}', which is not a known class of this dataset`);
     return label;
   };
 }
@@ -133,7 +158,11 @@ export interface HfSplitSpec {
 const IN_FLIGHT = 8;
 
 /** First pass: reads only the label columns of each file; returns each file's selected rows and their labels. */
-async function selectRows(files: DatasetFiles, spec: HfSplitSpec, locals: readonly string[]): Promise<{ rows: number[][]; labels: number[] }> {
+async function selectRows(
+  files: DatasetFiles,
+  spec: HfSplitSpec,
+  locals: readonly string[],
+): Promise<{ rows: number[][]; labels: number[] }> {
   const rows: number[][] = [];
   const labels: number[] = [];
   for (const local of locals) {
@@ -171,7 +200,8 @@ async function decodeRows(
   const decodeOne = async (group: readonly ParquetRow[], offset: number, row: number): Promise<void> => {
     const cell = (group[row - offset] as ParquetRow)[spec.imageColumn] as { bytes?: unknown } | null;
     const bytes = cell?.bytes;
-    if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new ConfigError(`${local} row ${row}: ${spec.imageColumn} holds no image bytes`);
+    if (!(bytes instanceof Uint8Array) || bytes.length === 0)
+      throw new ConfigError(`${local} row ${row}: ${spec.imageColumn} holds no image bytes`);
     write(slot.get(row) as number, await files.decodeImage(bytes, spec.size, `${local} row ${row}`));
   };
   await files.readParquet(
@@ -179,7 +209,8 @@ async function decodeRows(
     [spec.imageColumn],
     async (group, offset) => {
       const wanted: number[] = [];
-      while (next < picked.length && (picked[next] as number) < offset + group.length) wanted.push(picked[next++] as number);
+      while (next < picked.length && (picked[next] as number) < offset + group.length)
+        wanted.push(picked[next++] as number);
       for (let k = 0; k < wanted.length; k += IN_FLIGHT) {
         spec.signal?.throwIfAborted();
         await Promise.all(wanted.slice(k, k + IN_FLIGHT).map((row) => decodeOne(group, offset, row)));
@@ -209,7 +240,14 @@ export async function hfImageSplit(files: DatasetFiles, spec: HfSplitSpec): Prom
     const stat = statSync(path);
     return [path, stat.size, Math.round(stat.mtimeMs)];
   });
-  const key = JSON.stringify({ hf: spec.repo, files: stamps, image: spec.imageColumn, size: spec.size, selection: spec.selection, count });
+  const key = JSON.stringify({
+    hf: spec.repo,
+    files: stamps,
+    image: spec.imageColumn,
+    size: spec.size,
+    selection: spec.selection,
+    count,
+  });
   const split = await files.cachedImages(key, { count, size: spec.size }, async (write) => {
     let position = 0;
     let done = 0;

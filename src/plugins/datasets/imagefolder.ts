@@ -59,13 +59,11 @@ function withoutUndecodable(
   const skipped = listed.filter((_, i) => images.labels[i] === UNDECODABLE).map((f) => f.path);
   if (kept.length === 0) {
     throw new ConfigError(
-      `imagefolder: none of the ${listed.length} images in the ${where} decodes ` +
-      `(e.g. ${skipped[0]})`,
+      `imagefolder: none of the ${listed.length} images in the ${where} decodes ` + `(e.g. ${skipped[0]})`,
     );
   }
   const named = skipped.slice(0, 5).join(', ') + (skipped.length > 5 ? ` and ${skipped.length - 5} more` : '');
-  const message =
-    `imagefolder: skipped ${skipped.length} of the ${listed.length} images in the ${where} that do not decode`;
+  const message = `imagefolder: skipped ${skipped.length} of the ${listed.length} images in the ${where} that do not decode`;
   process.emitWarning(`${message}: ${named}`, { type: 'DatasetWarning', code: 'PARETUNE_DATASET_SKIPPED_IMAGES' });
   return {
     size: kept.length,
@@ -85,13 +83,20 @@ function withoutUndecodable(
 
 /** The layout: `root/train/<class>/` and `root/test/<class>/`, or `root/<class>/` split by the seed. */
 function layout(root: string): { classNames: string[]; presplit: boolean } {
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new ConfigError(`imagefolder: '${root}' is not a folder`);
+  if (!existsSync(root) || !statSync(root).isDirectory())
+    throw new ConfigError(`imagefolder: '${root}' is not a folder`);
   const presplit = existsSync(join(root, 'train')) && existsSync(join(root, 'test'));
   const classNames = subfolders(presplit ? join(root, 'train') : root);
-  if (classNames.length < 2) throw new ConfigError(`imagefolder: '${presplit ? join(root, 'train') : root}' needs at least two class folders, found ${classNames.length}`);
+  if (classNames.length < 2)
+    throw new ConfigError(
+      `imagefolder: '${presplit ? join(root, 'train') : root}' needs at least two class folders, found ${classNames.length}`,
+    );
   if (presplit) {
     const extra = subfolders(join(root, 'test')).filter((c) => !classNames.includes(c));
-    if (extra.length > 0) throw new ConfigError(`imagefolder: test classes ${extra.join(', ')} have no folder under ${join(root, 'train')}`);
+    if (extra.length > 0)
+      throw new ConfigError(
+        `imagefolder: test classes ${extra.join(', ')} have no folder under ${join(root, 'train')}`,
+      );
   }
   return { classNames, presplit };
 }
@@ -105,7 +110,12 @@ function layout(root: string): { classNames: string[]; presplit: boolean } {
  */
 export const imageFolder = definePlugin({
   family: 'dataset',
-  meta: { name: 'imagefolder', version: '0.1.0', apiVersion: 1, description: 'A folder of class subfolders of images (your own data).' },
+  meta: {
+    name: 'imagefolder',
+    version: '0.1.0',
+    apiVersion: 1,
+    description: 'A folder of class subfolders of images (your own data).',
+  },
   configSchema: z
     .object({
       path: z.string().min(1),
@@ -121,8 +131,14 @@ export const imageFolder = definePlugin({
   availability: ({ path }) => {
     try {
       const { classNames, presplit } = layout(resolve(path));
-      const images = presplit ? [...listImages(join(path, 'train'), classNames), ...listImages(join(path, 'test'), classNames)] : listImages(path, classNames);
-      return { present: true, bytes: images.reduce((n, f) => n + statSync(f.path).size, 0), detail: `${resolve(path)}: ${images.length} images, ${classNames.length} classes` };
+      const images = presplit
+        ? [...listImages(join(path, 'train'), classNames), ...listImages(join(path, 'test'), classNames)]
+        : listImages(path, classNames);
+      return {
+        present: true,
+        bytes: images.reduce((n, f) => n + statSync(f.path).size, 0),
+        detail: `${resolve(path)}: ${images.length} images, ${classNames.length} classes`,
+      };
     } catch (error) {
       return { present: false, detail: (error as Error).message };
     }
@@ -167,9 +183,12 @@ export const imageFolder = definePlugin({
       }
       return labels;
     });
-    const source = split === 'all'
-      ? `${root} (every image${presplit ? ' of train and test' : ''})`
-      : presplit ? join(root, split) : `${root} (seeded split: testFraction ${testFraction})`;
+    const source =
+      split === 'all'
+        ? `${root} (every image${presplit ? ' of train and test' : ''})`
+        : presplit
+          ? join(root, split)
+          : `${root} (seeded split: testFraction ${testFraction})`;
     return withoutUndecodable(images, chosen, `${split} split of ${root}`, source);
   },
 });

@@ -8,12 +8,47 @@ import { ConfigError } from '../../core/contracts/index.js';
 export type MatArray =
   | { readonly kind: 'cell'; readonly dims: readonly number[]; readonly cells: readonly MatArray[] }
   | { readonly kind: 'char'; readonly dims: readonly number[]; readonly rows: readonly string[] }
-  | { readonly kind: 'numeric'; readonly className: string; readonly dims: readonly number[]; readonly data: Float64Array }
+  | {
+      readonly kind: 'numeric';
+      readonly className: string;
+      readonly dims: readonly number[];
+      readonly data: Float64Array;
+    }
   /** Structs, objects, sparse arrays and the like: not read (skipped whole). */
   | { readonly kind: 'unsupported'; readonly className: string; readonly dims: readonly number[] };
 
-const CLASSES = ['', 'cell', 'struct', 'object', 'char', 'sparse', 'double', 'single', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'function', 'opaque'];
-const MI = { INT8: 1, UINT8: 2, UINT16: 4, INT32: 5, UINT32: 6, MATRIX: 14, COMPRESSED: 15, UTF8: 16, UTF16: 17, UTF32: 18 } as const;
+const CLASSES = [
+  '',
+  'cell',
+  'struct',
+  'object',
+  'char',
+  'sparse',
+  'double',
+  'single',
+  'int8',
+  'uint8',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+  'int64',
+  'uint64',
+  'function',
+  'opaque',
+];
+const MI = {
+  INT8: 1,
+  UINT8: 2,
+  UINT16: 4,
+  INT32: 5,
+  UINT32: 6,
+  MATRIX: 14,
+  COMPRESSED: 15,
+  UTF8: 16,
+  UTF16: 17,
+  UTF32: 18,
+} as const;
 /** Element size and reader of each numeric data type. */
 const NUMERIC: Readonly<Record<number, readonly [number, (b: Buffer, at: number) => number]>> = {
   1: [1, (b, at) => b.readInt8(at)],
@@ -57,7 +92,12 @@ function element(buf: Buffer, at: number, limit: number, ctx: Context): Element 
     return { at, type: tag & 0xffff, start: at + 4, end: at + 4 + bytes, next: at + 8 };
   }
   const bytes = buf.readUInt32LE(at + 4);
-  if (bytes > limit - at - 8) fail(ctx, at, `truncated MAT file: a data element of type ${tag} needs ${bytes} bytes, only ${limit - at - 8} remain`);
+  if (bytes > limit - at - 8)
+    fail(
+      ctx,
+      at,
+      `truncated MAT file: a data element of type ${tag} needs ${bytes} bytes, only ${limit - at - 8} remain`,
+    );
   // Compressed elements are not padded; the others are padded to a multiple of 8 (tolerated when missing at the very end).
   const padded = tag === MI.COMPRESSED ? bytes : bytes + ((8 - (bytes % 8)) % 8);
   return { at, type: tag, start: at + 8, end: at + 8 + bytes, next: Math.min(at + 8 + padded, limit) };
@@ -67,7 +107,8 @@ function numbers(buf: Buffer, el: Element, ctx: Context): Float64Array {
   const numeric = NUMERIC[el.type];
   if (numeric === undefined) fail(ctx, el.at, `malformed MAT file: data type ${el.type} is not numeric`);
   const [size, read] = numeric;
-  if ((el.end - el.start) % size !== 0) fail(ctx, el.at, `malformed MAT file: ${el.end - el.start} bytes is not a whole number of ${size}-byte values`);
+  if ((el.end - el.start) % size !== 0)
+    fail(ctx, el.at, `malformed MAT file: ${el.end - el.start} bytes is not a whole number of ${size}-byte values`);
   return Float64Array.from({ length: (el.end - el.start) / size }, (_, i) => read(buf, el.start + i * size));
 }
 
@@ -93,13 +134,17 @@ function characters(buf: Buffer, el: Element, ctx: Context): string[] {
 /** A miMATRIX's contents `[start, end)`: array flags, dimensions, name, then cells or data. */
 function matrix(buf: Buffer, start: number, end: number, ctx: Context): { name: string; value: MatArray } {
   // An empty miMATRIX element is how some writers store [] (e.g. an empty cell).
-  if (start === end) return { name: '', value: { kind: 'numeric', className: 'double', dims: [0, 0], data: new Float64Array(0) } };
+  if (start === end)
+    return { name: '', value: { kind: 'numeric', className: 'double', dims: [0, 0], data: new Float64Array(0) } };
   const flags = element(buf, start, end, ctx);
-  if (flags.type !== MI.UINT32 || flags.end - flags.start !== 8) fail(ctx, start, 'malformed MAT file: a matrix does not start with its array flags');
+  if (flags.type !== MI.UINT32 || flags.end - flags.start !== 8)
+    fail(ctx, start, 'malformed MAT file: a matrix does not start with its array flags');
   const dimsEl = element(buf, flags.next, end, ctx);
-  if (dimsEl.type !== MI.INT32 || (dimsEl.end - dimsEl.start) % 4 !== 0) fail(ctx, dimsEl.at, 'malformed MAT file: expected the dimensions (miINT32)');
+  if (dimsEl.type !== MI.INT32 || (dimsEl.end - dimsEl.start) % 4 !== 0)
+    fail(ctx, dimsEl.at, 'malformed MAT file: expected the dimensions (miINT32)');
   const nameEl = element(buf, dimsEl.next, end, ctx);
-  if (nameEl.type !== MI.INT8 && nameEl.type !== MI.UINT8) fail(ctx, nameEl.at, 'malformed MAT file: expected the array name (miINT8)');
+  if (nameEl.type !== MI.INT8 && nameEl.type !== MI.UINT8)
+    fail(ctx, nameEl.at, 'malformed MAT file: expected the array name (miINT8)');
   const classId = buf.readUInt32LE(flags.start) & 0xff;
   const className = CLASSES[classId] ?? `class ${classId}`;
   const dims = Array.from({ length: (dimsEl.end - dimsEl.start) / 4 }, (_, i) => buf.readInt32LE(dimsEl.start + 4 * i));
@@ -109,7 +154,8 @@ function matrix(buf: Buffer, start: number, end: number, ctx: Context): { name: 
     const cells: MatArray[] = [];
     for (let i = 0, at = nameEl.next; i < count; i++) {
       const cell = element(buf, at, end, ctx);
-      if (cell.type !== MI.MATRIX) fail(ctx, cell.at, `malformed MAT file: cell ${i + 1} of '${name}' is data type ${cell.type}, not a matrix`);
+      if (cell.type !== MI.MATRIX)
+        fail(ctx, cell.at, `malformed MAT file: cell ${i + 1} of '${name}' is data type ${cell.type}, not a matrix`);
       cells.push(matrix(buf, cell.start, cell.end, ctx).value);
       at = cell.next;
     }
@@ -117,14 +163,33 @@ function matrix(buf: Buffer, start: number, end: number, ctx: Context): { name: 
   }
   if (className === 'char') {
     const chars = count === 0 ? [] : characters(buf, element(buf, nameEl.next, end, ctx), ctx);
-    if (chars.length !== count) fail(ctx, nameEl.next, `malformed MAT file: char array '${name}' of size ${dims.join('x')} holds ${chars.length} characters`);
+    if (chars.length !== count)
+      fail(
+        ctx,
+        nameEl.next,
+        `malformed MAT file: char array '${name}' of size ${dims.join('x')} holds ${chars.length} characters`,
+      );
     const rows = dims[0] ?? 0;
     const cols = rows === 0 ? 0 : count / rows;
-    return { name, value: { kind: 'char', dims, rows: Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_column, c) => chars[r + c * rows]).join('')) } };
+    return {
+      name,
+      value: {
+        kind: 'char',
+        dims,
+        rows: Array.from({ length: rows }, (_, r) =>
+          Array.from({ length: cols }, (_column, c) => chars[r + c * rows]).join(''),
+        ),
+      },
+    };
   }
   if (classId >= 6 && classId <= 15) {
     const data = numbers(buf, element(buf, nameEl.next, end, ctx), ctx);
-    if (data.length !== count) fail(ctx, nameEl.next, `malformed MAT file: ${className} array '${name}' of size ${dims.join('x')} holds ${data.length} values`);
+    if (data.length !== count)
+      fail(
+        ctx,
+        nameEl.next,
+        `malformed MAT file: ${className} array '${name}' of size ${dims.join('x')} holds ${data.length} values`,
+      );
     return { name, value: { kind: 'numeric', className, dims, data } };
   }
   return { name, value: { kind: 'unsupported', className, dims } };
@@ -141,7 +206,12 @@ function readElements(buf: Buffer, at: number, ctx: Context, vars: Map<string, M
       } catch (error) {
         fail(ctx, el.at, `corrupt compressed data element (zlib: ${(error as Error).message})`);
       }
-      readElements(inflated, 0, { origin: ctx.origin, where: (offset) => `byte ${offset} of the compressed element at ${ctx.where(el.at)}` }, vars);
+      readElements(
+        inflated,
+        0,
+        { origin: ctx.origin, where: (offset) => `byte ${offset} of the compressed element at ${ctx.where(el.at)}` },
+        vars,
+      );
     } else if (el.type === MI.MATRIX) {
       const { name, value } = matrix(buf, el.start, el.end, ctx);
       vars.set(name, value);
@@ -156,15 +226,25 @@ function readElements(buf: Buffer, at: number, ctx: Context, vars: Map<string, M
  */
 export function readMat(bytes: Uint8Array, origin: string): Map<string, MatArray> {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < 128) throw new ConfigError(`${origin}: truncated MAT file: the header needs 128 bytes, found ${buf.length}`);
+  if (buf.length < 128)
+    throw new ConfigError(`${origin}: truncated MAT file: the header needs 128 bytes, found ${buf.length}`);
   const text = buf.toString('latin1', 0, 116);
-  if (text.startsWith('MATLAB 7.3')) throw new ConfigError(`${origin}: MATLAB 7.3 (HDF5) MAT-files are not supported; save with -v7 or -v6`);
-  if (!text.startsWith('MATLAB 5.0 MAT-file')) throw new ConfigError(`${origin}: not a MATLAB 5.0 MAT-file (the header starts '${text.slice(0, 19)}')`);
+  if (text.startsWith('MATLAB 7.3'))
+    throw new ConfigError(`${origin}: MATLAB 7.3 (HDF5) MAT-files are not supported; save with -v7 or -v6`);
+  if (!text.startsWith('MATLAB 5.0 MAT-file'))
+    throw new ConfigError(`${origin}: not a MATLAB 5.0 MAT-file (the header starts '${text.slice(0, 19)}')`);
   const endian = buf.toString('latin1', 126, 128);
-  if (endian === 'MI') throw new ConfigError(`${origin}: big-endian MAT-files are not supported (endian indicator 'MI')`);
-  if (endian !== 'IM') throw new ConfigError(`${origin}: malformed MAT file: endian indicator '${endian}' at byte 126 is neither 'IM' nor 'MI'`);
+  if (endian === 'MI')
+    throw new ConfigError(`${origin}: big-endian MAT-files are not supported (endian indicator 'MI')`);
+  if (endian !== 'IM')
+    throw new ConfigError(
+      `${origin}: malformed MAT file: endian indicator '${endian}' at byte 126 is neither 'IM' nor 'MI'`,
+    );
   const version = buf.readUInt16LE(124);
-  if (version !== 0x0100) throw new ConfigError(`${origin}: unsupported MAT-file version 0x${version.toString(16)} at byte 124 (expected 0x0100)`);
+  if (version !== 0x0100)
+    throw new ConfigError(
+      `${origin}: unsupported MAT-file version 0x${version.toString(16)} at byte 124 (expected 0x0100)`,
+    );
   const vars = new Map<string, MatArray>();
   readElements(buf, 128, { origin, where: (offset) => `byte ${offset}` }, vars);
   return vars;
@@ -173,12 +253,22 @@ export function readMat(bytes: Uint8Array, origin: string): Map<string, MatArray
 /** The strings of variable `name`, a cell array (any shape, column-major) of char rows, e.g. scipy's N x 1 cell of paths. */
 export function matStrings(vars: ReadonlyMap<string, MatArray>, name: string, origin: string): string[] {
   const value = vars.get(name);
-  if (value === undefined) throw new ConfigError(`${origin}: no variable '${name}' (variables: ${[...vars.keys()].join(', ') || 'none'})`);
-  if (value.kind !== 'cell') throw new ConfigError(`${origin}: variable '${name}' is a ${value.kind === 'char' ? 'char' : value.className} array, expected a cell array of strings`);
+  if (value === undefined)
+    throw new ConfigError(`${origin}: no variable '${name}' (variables: ${[...vars.keys()].join(', ') || 'none'})`);
+  if (value.kind !== 'cell')
+    throw new ConfigError(
+      `${origin}: variable '${name}' is a ${value.kind === 'char' ? 'char' : value.className} array, expected a cell array of strings`,
+    );
   return value.cells.map((cell, i) => {
     if (cell.kind === 'char' && cell.rows.length <= 1) return cell.rows[0] ?? '';
     // scipy writes a cell of single strings; some writers nest each string in a 1x1 cell.
-    if (cell.kind === 'cell' && cell.cells.length === 1 && cell.cells[0]?.kind === 'char' && cell.cells[0].rows.length <= 1) return cell.cells[0].rows[0] ?? '';
+    if (
+      cell.kind === 'cell' &&
+      cell.cells.length === 1 &&
+      cell.cells[0]?.kind === 'char' &&
+      cell.cells[0].rows.length <= 1
+    )
+      return cell.cells[0].rows[0] ?? '';
     throw new ConfigError(`${origin}: cell ${i + 1} of '${name}' is not a single string`);
   });
 }
@@ -186,7 +276,11 @@ export function matStrings(vars: ReadonlyMap<string, MatArray>, name: string, or
 /** The values of numeric variable `name`, in column-major order. */
 export function matNumbers(vars: ReadonlyMap<string, MatArray>, name: string, origin: string): Float64Array {
   const value = vars.get(name);
-  if (value === undefined) throw new ConfigError(`${origin}: no variable '${name}' (variables: ${[...vars.keys()].join(', ') || 'none'})`);
-  if (value.kind !== 'numeric') throw new ConfigError(`${origin}: variable '${name}' is a ${value.kind === 'char' ? 'char' : value.kind === 'cell' ? 'cell' : value.className} array, expected numbers`);
+  if (value === undefined)
+    throw new ConfigError(`${origin}: no variable '${name}' (variables: ${[...vars.keys()].join(', ') || 'none'})`);
+  if (value.kind !== 'numeric')
+    throw new ConfigError(
+      `${origin}: variable '${name}' is a ${value.kind === 'char' ? 'char' : value.kind === 'cell' ? 'cell' : value.className} array, expected numbers`,
+    );
   return value.data;
 }

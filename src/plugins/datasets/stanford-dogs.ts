@@ -56,27 +56,40 @@ const HF_FILES: Readonly<Record<'train' | 'test', readonly string[]>> = {
   test: ['data/test-00000-of-00001.parquet'],
 };
 /** Recorded with every run from the HF copy, whose split is not the official one. */
-const HF_SPLIT_NOTE = "the HF copy's own split, about 14.4k train / 6.2k test, NOT the official 12,000 / 8,580 split of train_list.mat / test_list.mat";
+const HF_SPLIT_NOTE =
+  "the HF copy's own split, about 14.4k train / 6.2k test, NOT the official 12,000 / 8,580 split of train_list.mat / test_list.mat";
 
 const baseName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 /** A split's list (`train_list.mat` or `test_list.mat` in lists.tar): image paths under Images/ and 0-based labels. */
-async function readList(files: DatasetFiles, lists: string, split: 'train' | 'test'): Promise<{ paths: string[]; labels: Int32Array }> {
+async function readList(
+  files: DatasetFiles,
+  lists: string,
+  split: 'train' | 'test',
+): Promise<{ paths: string[]; labels: Int32Array }> {
   const name = `${split}_list.mat`;
   let bytes: Buffer | undefined;
-  await files.readTar(lists, (entry) => void (bytes = entry.bytes), (path) => baseName(path) === name);
-  if (bytes === undefined) throw new ConfigError(`${lists}: no ${name} inside; the archive is incomplete or not Stanford Dogs' lists.tar`);
+  await files.readTar(
+    lists,
+    (entry) => void (bytes = entry.bytes),
+    (path) => baseName(path) === name,
+  );
+  if (bytes === undefined)
+    throw new ConfigError(`${lists}: no ${name} inside; the archive is incomplete or not Stanford Dogs' lists.tar`);
   const origin = `${name} in ${lists}`;
   const vars = readMat(bytes, origin);
   const paths = matStrings(vars, 'file_list', origin).map((p) => p.replace(/\\/g, '/'));
   const raw = matNumbers(vars, 'labels', origin);
-  if (raw.length !== paths.length) throw new ConfigError(`${origin}: ${paths.length} entries in file_list but ${raw.length} labels`);
+  if (raw.length !== paths.length)
+    throw new ConfigError(`${origin}: ${paths.length} entries in file_list but ${raw.length} labels`);
   const seen = new Set<string>();
   const labels = Int32Array.from(paths, (path, i) => {
     const label = raw[i] as number;
     const synset = STANFORD_DOGS_SYNSETS[label - 1];
-    if (!Number.isInteger(label) || synset === undefined) throw new ConfigError(`${origin}: ${path} has label ${label}, expected a whole number 1..120`);
+    if (!Number.isInteger(label) || synset === undefined)
+      throw new ConfigError(`${origin}: ${path} has label ${label}, expected a whole number 1..120`);
     const parts = path.split('/');
-    if (parts.length !== 2 || parts[0] !== synset) throw new ConfigError(`${origin}: ${path} has label ${label} (${synset}), which disagrees with its folder`);
+    if (parts.length !== 2 || parts[0] !== synset)
+      throw new ConfigError(`${origin}: ${path} has label ${label} (${synset}), which disagrees with its folder`);
     if (seen.has(path)) throw new ConfigError(`${origin}: ${path} is listed twice`);
     seen.add(path);
     return label - 1;
@@ -93,7 +106,12 @@ async function readList(files: DatasetFiles, lists: string, split: 'train' | 'te
  */
 export const stanfordDogs = definePlugin({
   family: 'dataset',
-  meta: { name: 'stanford-dogs', version: '0.1.0', apiVersion: 1, description: 'Stanford Dogs: 120 dog breeds, 12,000/8,580 (official split), from images.tar and lists.tar.' },
+  meta: {
+    name: 'stanford-dogs',
+    version: '0.1.0',
+    apiVersion: 1,
+    description: 'Stanford Dogs: 120 dog breeds, 12,000/8,580 (official split), from images.tar and lists.tar.',
+  },
   configSchema: z.object({ source: sourceOption }).strict(),
   describe: () => ({ numClasses: 120, classNames: CLASS_NAMES, splits: ['train', 'test'] }),
   availability: ({ source }, files) => {
@@ -102,10 +120,14 @@ export const stanfordDogs = definePlugin({
     const missing = paths.filter((p) => !existsSync(p));
     return missing.length === 0
       ? { present: true, bytes: paths.reduce((n, p) => n + statSync(p).size, 0), detail: files.dir }
-      : { present: false, detail: `not downloaded yet (${missing.map((p) => baseName(p)).join(', ')} from ${PAGE}/ into ${files.dir})` };
+      : {
+          present: false,
+          detail: `not downloaded yet (${missing.map((p) => baseName(p)).join(', ')} from ${PAGE}/ into ${files.dir})`,
+        };
   },
   async open(split, { source: from }, { imageSize, files, signal }) {
-    if (split !== 'train' && split !== 'test') throw new ConfigError(`stanford-dogs has no split '${split}' (splits: train, test)`);
+    if (split !== 'train' && split !== 'test')
+      throw new ConfigError(`stanford-dogs has no split '${split}' (splits: train, test)`);
     if (from === 'hf') {
       return hfImageSplit(files, {
         repo: HF_REPO,
@@ -126,6 +148,9 @@ export const stanfordDogs = definePlugin({
     const lists = await files.fetch(SOURCES.lists);
     const list = await readList(files, lists, split);
     const members = list.paths.map((path, i) => ({ path: `Images/${path}`, label: list.labels[i] as number }));
-    return { ...(await tarImageSplit(files, images, members, imageSize, signal)), source: `${images} (${split}_list.mat in ${lists})` };
+    return {
+      ...(await tarImageSplit(files, images, members, imageSize, signal)),
+      source: `${images} (${split}_list.mat in ${lists})`,
+    };
   },
 });

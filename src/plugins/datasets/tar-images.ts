@@ -16,7 +16,11 @@ export function archiveAvailability(source: FileSource, files: DatasetFiles): Da
 /** Lists the file paths of a tar archive without reading their contents. */
 export async function listTar(files: DatasetFiles, archive: string): Promise<string[]> {
   const paths: string[] = [];
-  await files.readTar(archive, () => undefined, (path) => (paths.push(path), false));
+  await files.readTar(
+    archive,
+    () => undefined,
+    (path) => (paths.push(path), false),
+  );
   return paths;
 }
 
@@ -24,14 +28,21 @@ export async function listTar(files: DatasetFiles, archive: string): Promise<str
  * Reads small text members of a tar archive found by file name (e.g. `images.txt`), wherever the archive roots
  * them; returns each text with the folder it was found in (e.g. `CUB_200_2011/`).
  */
-export async function readTarTexts(files: DatasetFiles, archive: string, names: readonly string[]): Promise<Map<string, { text: string; folder: string }>> {
+export async function readTarTexts(
+  files: DatasetFiles,
+  archive: string,
+  names: readonly string[],
+): Promise<Map<string, { text: string; folder: string }>> {
   const texts = new Map<string, { text: string; folder: string }>();
   const nameOf = (path: string): string | undefined => names.find((n) => path === n || path.endsWith(`/${n}`));
   await files.readTar(
     archive,
     (entry) => {
       const name = nameOf(entry.path) as string;
-      texts.set(name, { text: entry.bytes.toString('utf8'), folder: entry.path.slice(0, entry.path.length - name.length) });
+      texts.set(name, {
+        text: entry.bytes.toString('utf8'),
+        folder: entry.path.slice(0, entry.path.length - name.length),
+      });
     },
     (path) => nameOf(path) !== undefined,
   );
@@ -71,8 +82,13 @@ export async function tarImageSplit(
     );
     const missing = members.filter((_, i) => !seen.has(i));
     if (missing.length > 0) {
-      const shown = missing.slice(0, 5).map((m) => m.path).join(', ');
-      throw new ConfigError(`${archive}: ${missing.length} listed image(s) are not in the archive: ${shown}${missing.length > 5 ? ', ...' : ''}`);
+      const shown = missing
+        .slice(0, 5)
+        .map((m) => m.path)
+        .join(', ');
+      throw new ConfigError(
+        `${archive}: ${missing.length} listed image(s) are not in the archive: ${shown}${missing.length > 5 ? ', ...' : ''}`,
+      );
     }
     return Int32Array.from(members, (m) => m.label);
   });

@@ -13,11 +13,19 @@ import type { BottleneckWeights } from './bottleneck.js';
  */
 export const adapter = definePlugin({
   family: 'strategy',
-  meta: { name: 'adapter', version: '0.1.0', apiVersion: 1, description: 'Bottleneck adapters (Houlsby placement) after the attention and MLP outputs.' },
+  meta: {
+    name: 'adapter',
+    version: '0.1.0',
+    apiVersion: 1,
+    description: 'Bottleneck adapters (Houlsby placement) after the attention and MLP outputs.',
+  },
   configSchema: z
     .object({
       reductionFactor: z.number().positive().default(8),
-      sites: z.array(z.enum(ADAPTER_SITES)).min(1).default([...ADAPTER_SITES]),
+      sites: z
+        .array(z.enum(ADAPTER_SITES))
+        .min(1)
+        .default([...ADAPTER_SITES]),
     })
     .strict(),
   adapt(model, { reductionFactor, sites }, rng) {
@@ -25,7 +33,8 @@ export const adapter = definePlugin({
     const m = Math.max(1, Math.floor(d / reductionFactor));
     const added = new Map<string, tf.Variable>();
     const weights = new Map<string, BottleneckWeights>();
-    const normal = (rows: number, cols: number) => newVariable(rng.normalArray(rows * cols, 0, 0.02), [rows, cols]) as tf.Variable<tf.Rank.R2>;
+    const normal = (rows: number, cols: number) =>
+      newVariable(rng.normalArray(rows * cols, 0, 0.02), [rows, cols]) as tf.Variable<tf.Rank.R2>;
     const zeros = (n: number) => newVariable(0, [n]) as tf.Variable<tf.Rank.R1>;
     for (let layer = 0; layer < model.architecture.numLayers; layer++) {
       for (const site of sites) {

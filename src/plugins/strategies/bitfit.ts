@@ -7,7 +7,12 @@ import { definePlugin, z } from '../../core/contracts/index.js';
  */
 export const bitfit = definePlugin({
   family: 'strategy',
-  meta: { name: 'bitfit', version: '0.1.0', apiVersion: 1, description: 'BitFit: every backbone bias and the head train.' },
+  meta: {
+    name: 'bitfit',
+    version: '0.1.0',
+    apiVersion: 1,
+    description: 'BitFit: every backbone bias and the head train.',
+  },
   configSchema: z.object({}).strict(),
   adapt: () => ({ trains: (name: string) => name.endsWith('.bias'), added: new Map(), hooks: {} }),
 });

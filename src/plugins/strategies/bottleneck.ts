@@ -6,7 +6,8 @@ import { dense, gelu, tf } from '../../core/tensor/index.js';
 export const ADAPTER_SITES = ['attn_out', 'ffn_out'] as const satisfies readonly ResidualSite[];
 
 /** Name prefix of the adapter of `kind` at a site, e.g. `encoder.layer.3.adapter.ffn_out`. */
-export const adapterName = (kind: string, layer: number, site: ResidualSite): string => `${blockPrefix(layer)}.${kind}.${site}`;
+export const adapterName = (kind: string, layer: number, site: ResidualSite): string =>
+  `${blockPrefix(layer)}.${kind}.${site}`;
 
 /** Weights of one bottleneck: down `[hidden, m]`, up `[m, hidden]` (computed inside the forward pass for PHM layers). */
 export interface BottleneckWeights {

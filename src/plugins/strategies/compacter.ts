@@ -15,7 +15,10 @@ interface PhmFactors {
 function phmWeight(rules: tf.Tensor, f: PhmFactors, inputs: number, outputs: number): tf.Tensor2D {
   const n = rules.shape[0] as number;
   const blocks = tf.matMul(f.left, f.right); // [n, in/n, out/n]
-  const mixed = tf.matMul(tf.transpose(tf.reshape(rules, [n, n * n])), tf.reshape(blocks, [n, (inputs / n) * (outputs / n)]));
+  const mixed = tf.matMul(
+    tf.transpose(tf.reshape(rules, [n, n * n])),
+    tf.reshape(blocks, [n, (inputs / n) * (outputs / n)]),
+  );
   // mixed[(a, b), (p, q)] = sum_i R[i, a, b] blocks[i, p, q]; W[a*in/n + p, b*out/n + q] is that value.
   return tf.reshape(tf.transpose(tf.reshape(mixed, [n, n, inputs / n, outputs / n]), [0, 2, 1, 3]), [inputs, outputs]);
 }
@@ -33,7 +36,12 @@ function glorotSlices(rng: Rng, n: number, rows: number, cols: number): tf.Varia
  */
 export const compacter = definePlugin({
   family: 'strategy',
-  meta: { name: 'compacter', version: '0.1.0', apiVersion: 1, description: 'Compacter: adapters whose projections are low-rank PHM (Kronecker) layers with shared rules.' },
+  meta: {
+    name: 'compacter',
+    version: '0.1.0',
+    apiVersion: 1,
+    description: 'Compacter: adapters whose projections are low-rank PHM (Kronecker) layers with shared rules.',
+  },
   configSchema: z
     .object({
       reductionFactor: z.number().positive().default(32),
@@ -50,7 +58,11 @@ export const compacter = definePlugin({
     const added = new Map<string, tf.Variable>([['compacter.phm_rule', rules]]);
     const layers = new Map<string, { down: PhmFactors; up: PhmFactors }>();
     const factors = (name: string, inputs: number, outputs: number): PhmFactors => {
-      const f = { left: glorotSlices(rng, n, inputs / n, rank), right: glorotSlices(rng, n, rank, outputs / n), bias: newVariable(0, [outputs]) };
+      const f = {
+        left: glorotSlices(rng, n, inputs / n, rank),
+        right: glorotSlices(rng, n, rank, outputs / n),
+        bias: newVariable(0, [outputs]),
+      };
       added.set(`${name}.W_left`, f.left).set(`${name}.W_right`, f.right).set(`${name}.bias`, f.bias);
       return f;
     };

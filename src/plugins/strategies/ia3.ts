@@ -9,7 +9,12 @@ import { newVariable, tf } from '../../core/tensor/index.js';
  */
 export const ia3 = definePlugin({
   family: 'strategy',
-  meta: { name: 'ia3', version: '0.1.0', apiVersion: 1, description: '(IA)3: learned vectors scale the key, value, intermediate and output activations.' },
+  meta: {
+    name: 'ia3',
+    version: '0.1.0',
+    apiVersion: 1,
+    description: '(IA)3: learned vectors scale the key, value, intermediate and output activations.',
+  },
   configSchema: z
     .object({
       targets: z.array(z.enum(BLOCK_LINEAR_SITES)).min(1).default(['key', 'value', 'intermediate', 'ffn_out']),

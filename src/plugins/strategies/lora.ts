@@ -10,7 +10,12 @@ import { matMul, newVariable, tf } from '../../core/tensor/index.js';
  */
 export const lora = definePlugin({
   family: 'strategy',
-  meta: { name: 'lora', version: '0.1.0', apiVersion: 1, description: 'LoRA: low-rank updates B(Ax)*alpha/r on query, key, value, intermediate and output layers.' },
+  meta: {
+    name: 'lora',
+    version: '0.1.0',
+    apiVersion: 1,
+    description: 'LoRA: low-rank updates B(Ax)*alpha/r on query, key, value, intermediate and output layers.',
+  },
   configSchema: z
     .object({
       rank: z.number().int().positive().default(8),

@@ -33,16 +33,21 @@ export class CatalogResolver {
       }));
   }
 
-  @Query(() => [DatasetInfo], { description: 'Dataset plugins with their classes, splits and domains (for their default configs) and whether their files are on the server.' })
+  @Query(() => [DatasetInfo], {
+    description:
+      'Dataset plugins with their classes, splits and domains (for their default configs) and whether their files are on the server.',
+  })
   datasets(@Ctx() context: ApiContext): DatasetInfo[] {
-    return datasetCatalog(this.api.registry, this.api.options.dataDir).map(({ origin: _origin, present, classNames, splits, domains, detail, ...rest }) => ({
-      ...rest,
-      detail: this.api.visible(context, detail),
-      available: present,
-      ...(classNames === undefined ? {} : { classNames: [...classNames] }),
-      ...(splits === undefined ? {} : { splits: [...splits] }),
-      ...(domains === undefined ? {} : { domains: [...domains] }),
-    }));
+    return datasetCatalog(this.api.registry, this.api.options.dataDir).map(
+      ({ origin: _origin, present, classNames, splits, domains, detail, ...rest }) => ({
+        ...rest,
+        detail: this.api.visible(context, detail),
+        available: present,
+        ...(classNames === undefined ? {} : { classNames: [...classNames] }),
+        ...(splits === undefined ? {} : { splits: [...splits] }),
+        ...(domains === undefined ? {} : { domains: [...domains] }),
+      }),
+    );
   }
 
   @Query(() => [Experiment], { description: 'Experiments, newest first.' })
@@ -57,7 +62,10 @@ export class CatalogResolver {
     return experiment;
   }
 
-  @FieldResolver(() => RunConnection, { description: "The experiment's runs, filtered, ordered and paged as `runs` are.", complexity: runPageComplexity })
+  @FieldResolver(() => RunConnection, {
+    description: "The experiment's runs, filtered, ordered and paged as `runs` are.",
+    complexity: runPageComplexity,
+  })
   runs(@Root() experiment: Experiment, @Args(() => RunPageArgs) page: RunPageArgs): RunConnection {
     return pageOfRuns(
       this.api.views().filter((v) => v.run.experimentId === experiment.id),

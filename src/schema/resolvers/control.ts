@@ -16,13 +16,19 @@ const RUN_PROGRESS = 'RUN_PROGRESS';
 export class ControlResolver {
   constructor(@inject(ApiToken) private readonly api: Api) {}
 
-  @Mutation(() => Run, { description: 'Validates a run spec (as in `paretune run --spec`) and queues it in this server; follow it with run(id).progress or runProgress.' })
+  @Mutation(() => Run, {
+    description:
+      'Validates a run spec (as in `paretune run --spec`) and queues it in this server; follow it with run(id).progress or runProgress.',
+  })
   startRun(@Arg('spec', () => GraphQLJSON) spec: unknown, @Ctx() context: ApiContext): Run {
     this.api.authorize(context);
     return this.api.startRun(spec, randomUUID());
   }
 
-  @Mutation(() => Experiment, { description: 'Validates an experiment (as in an experiment file), records it and queues its unfinished runs; starting it again continues it.' })
+  @Mutation(() => Experiment, {
+    description:
+      'Validates an experiment (as in an experiment file), records it and queues its unfinished runs; starting it again continues it.',
+  })
   startExperiment(@Arg('spec', () => GraphQLJSON) spec: unknown, @Ctx() context: ApiContext): Experiment {
     this.api.authorize(context);
     const { id } = this.api.startExperiment(spec);
@@ -31,7 +37,10 @@ export class ControlResolver {
     return experiment;
   }
 
-  @Mutation(() => Run, { description: 'Cancels a queued run, or stops a running one after its current step (stored as CANCELLED, resumable).' })
+  @Mutation(() => Run, {
+    description:
+      'Cancels a queued run, or stops a running one after its current step (stored as CANCELLED, resumable).',
+  })
   cancelRun(@Arg('id', () => ID) id: string, @Ctx() context: ApiContext): Run {
     this.api.authorize(context);
     return this.api.cancelRun(id);
@@ -44,11 +53,16 @@ export class ControlResolver {
   }
 
   @Subscription(() => RunProgressInfo, {
-    description: 'Progress of a run queued or running in this server (graphql-ws on the same path); ends after FINISHED, FAILED or CANCELLED.',
+    description:
+      'Progress of a run queued or running in this server (graphql-ws on the same path); ends after FINISHED, FAILED or CANCELLED.',
     topics: RUN_PROGRESS,
     topicId: ({ args }) => args['id'],
   })
-  runProgress(@Root() progress: RunProgress, @Arg('id', () => ID) _id: string, @Ctx() context: ApiContext): RunProgressInfo {
+  runProgress(
+    @Root() progress: RunProgress,
+    @Arg('id', () => ID) _id: string,
+    @Ctx() context: ApiContext,
+  ): RunProgressInfo {
     return this.api.visible(context, { ...progress, status: progress.status as RunStatus });
   }
 }
@@ -61,7 +75,9 @@ export function progressSource(api: Api | undefined): PubSub {
       const runId = String(id);
       if (api === undefined) throw new Error('the schema was built without an API');
       if (api.queue.progress(runId) === undefined) {
-        throw api.store.getRun(runId) === undefined ? notFound('run', runId) : badInput(`run ${runId} is not queued or running in this server: query run(id) instead`);
+        throw api.store.getRun(runId) === undefined
+          ? notFound('run', runId)
+          : badInput(`run ${runId} is not queued or running in this server: query run(id) instead`);
       }
       return api.queue.follow(runId);
     },

@@ -19,13 +19,15 @@ import { RadiusScalar } from '../scalars.js';
 import { DatasetMeasurements, Frontier, Leaderboard, Norm, Sense } from '../types.js';
 import { contextArg } from './runs.js';
 
-
 const radiusOf = (eps: number): { value: number; label: string } => ({ value: eps, label: radiusLabel(eps) });
 
 const threatText = (t: MeasuredThreat): string => `${t.label}${t.steps === null ? '' : ` (${t.steps} steps)`}`;
 
 /** Whether a measured threat model is the one asked for (unset fields match any; radii within rounding). */
-const threatMatches = (t: MeasuredThreat, wanted: { attack?: string; norm?: string; eps?: number; steps?: number }): boolean =>
+const threatMatches = (
+  t: MeasuredThreat,
+  wanted: { attack?: string; norm?: string; eps?: number; steps?: number },
+): boolean =>
   (wanted.attack === undefined || t.attack === wanted.attack) &&
   (wanted.norm === undefined || t.norm === wanted.norm) &&
   (wanted.eps === undefined || Math.abs(t.eps - wanted.eps) <= 1e-9 * Math.max(1, wanted.eps)) &&
@@ -34,7 +36,9 @@ const threatMatches = (t: MeasuredThreat, wanted: { attack?: string; norm?: stri
 /** BAD_USER_INPUT for a dataset without stored runs, naming the datasets that have some. */
 function unknownDataset(dataset: string, runs: readonly RunRecord[]): GraphQLError {
   const known = [...new Set(runs.map((r) => r.dataset))].sort();
-  return badInput(`dataset: no stored run on '${dataset}'; datasets with stored runs: ${known.length === 0 ? 'none' : known.join(', ')}`);
+  return badInput(
+    `dataset: no stored run on '${dataset}'; datasets with stored runs: ${known.length === 0 ? 'none' : known.join(', ')}`,
+  );
 }
 
 /** Refuses to pool runs whose objectives were measured by different versions of a metric: their values differ in meaning. */
@@ -48,8 +52,11 @@ function assertOneVersion(runs: readonly RunRecord[], objectives: readonly Objec
     if (byVersion.size > 1) {
       const groups = [...byVersion]
         .sort(([a], [b]) => b.localeCompare(a, 'en', { numeric: true }))
-        .map(([version, ids]) => `${metric}@${version}: ${ids.join(', ')}`).join('; ');
-      throw badInput(`the selected runs measured ${metric} with different, incomparable versions (${groups}); select runs of one version`);
+        .map(([version, ids]) => `${metric}@${version}: ${ids.join(', ')}`)
+        .join('; ');
+      throw badInput(
+        `the selected runs measured ${metric} with different, incomparable versions (${groups}); select runs of one version`,
+      );
     }
   }
 }
@@ -65,50 +72,78 @@ export class FrontierResolver {
     if (ids == null && filter == null) throw badInput('give runs (ids) or a filter');
     const records = new Map(this.api.store.listRuns().map((r) => [r.id, r]));
     for (const id of ids ?? []) if (!records.has(id)) throw badInput(`runs: no run '${id}'`);
-    const views = this.api.views().filter((v) => (ids == null || ids.includes(v.run.id)) && (filter == null || matches(v, filter)));
+    const views = this.api
+      .views()
+      .filter((v) => (ids == null || ids.includes(v.run.id)) && (filter == null || matches(v, filter)));
     return views.flatMap((v) => records.get(v.run.id) ?? []);
   }
 
   @Query(() => Frontier, {
     description:
-      'The Pareto frontier over every logged step of the selected runs for two objectives, its hypervolume against the reference point, and each point\'s contribution. ' +
+      "The Pareto frontier over every logged step of the selected runs for two objectives, its hypervolume against the reference point, and each point's contribution. " +
       "Without objectives: test accuracy and the first run's frontier robust accuracy.",
     complexity: 20,
   })
   frontier(
     @Arg('runs', () => [ID], { nullable: true }) ids: string[] | null | undefined,
     @Arg('filter', () => RunFilter, { nullable: true }) filter: RunFilter | null | undefined,
-    @Arg('objectives', () => [ObjectiveInput], { nullable: true, description: 'Exactly two.' }) objectives: ObjectiveInput[] | null | undefined,
+    @Arg('objectives', () => [ObjectiveInput], { nullable: true, description: 'Exactly two.' })
+    objectives: ObjectiveInput[] | null | undefined,
     @Arg('referencePoint', () => [Float], { defaultValue: [0, 0] }) referencePoint: number[],
   ): Frontier {
-    if (objectives != null && objectives.length !== 2) throw badInput(`objectives: expected exactly 2, got ${objectives.length}`);
+    if (objectives != null && objectives.length !== 2)
+      throw badInput(`objectives: expected exactly 2, got ${objectives.length}`);
     if (referencePoint.length !== 2) throw badInput(`referencePoint: expected 2 numbers, got ${referencePoint.length}`);
     const runs = this.selectRuns(ids, filter);
     const chosen: [ObjectiveSpec, ObjectiveSpec] | undefined =
       objectives == null
         ? runs.map((r) => runObjectives(r, [])).find((o) => o !== undefined)
-        : (objectives.map((o, i) => ({ metric: o.metric, context: canonicalJson(contextArg(o.context, `objectives[${i}].context`)), sense: o.sense })) as [ObjectiveSpec, ObjectiveSpec]);
-    if (chosen === undefined) throw badInput('none of the selected runs has a frontier of its own (no attack); give objectives');
+        : (objectives.map((o, i) => ({
+            metric: o.metric,
+            context: canonicalJson(contextArg(o.context, `objectives[${i}].context`)),
+            sense: o.sense,
+          })) as [ObjectiveSpec, ObjectiveSpec]);
+    if (chosen === undefined)
+      throw badInput('none of the selected runs has a frontier of its own (no attack); give objectives');
     assertOneVersion(runs, chosen);
     const inputs = runs.flatMap((run) => {
       const valueAt = (objective: ObjectiveSpec): Map<number, number> =>
         new Map(
           this.api.store
             .points(run.id, { name: objective.metric })
-            .filter((p) => p.context['checkpoint'] === undefined && canonicalJson(p.context) === objective.context && Number.isFinite(p.value))
+            .filter(
+              (p) =>
+                p.context['checkpoint'] === undefined &&
+                canonicalJson(p.context) === objective.context &&
+                Number.isFinite(p.value),
+            )
             .map((p) => [p.step, p.value]),
         );
       const [x, y] = chosen.map(valueAt) as [Map<number, number>, Map<number, number>];
-      return [...x].filter(([step]) => y.has(step)).map(([step, value]) => ({ values: [value, y.get(step) as number] as [number, number], item: { runId: run.id, step } }));
+      return [...x]
+        .filter(([step]) => y.has(step))
+        .map(([step, value]) => ({
+          values: [value, y.get(step) as number] as [number, number],
+          item: { runId: run.id, step },
+        }));
     });
     const result = paretoFrontier(inputs, chosen, referencePoint as [number, number]);
     return {
       definition: {
         ...result.definition,
-        objectives: result.definition.objectives.map((o) => ({ metric: o.metric, context: o.context === undefined ? null : (JSON.parse(o.context) as MetricContext), sense: o.sense as Sense })),
+        objectives: result.definition.objectives.map((o) => ({
+          metric: o.metric,
+          context: o.context === undefined ? null : (JSON.parse(o.context) as MetricContext),
+          sense: o.sense as Sense,
+        })),
         referencePoint: [...result.definition.referencePoint],
       },
-      points: result.points.map((p) => ({ runId: p.item.runId, step: p.item.step, values: [...p.values], contribution: p.contribution })),
+      points: result.points.map((p) => ({
+        runId: p.item.runId,
+        step: p.item.step,
+        values: [...p.values],
+        contribution: p.contribution,
+      })),
       hypervolume: result.hypervolume,
     };
   }
@@ -121,10 +156,13 @@ export class FrontierResolver {
   }
 
   @Query(() => [DatasetMeasurements], {
-    description: 'The threat models (attack, norm, eps, steps) and shifts the stored runs measured, per dataset: what leaderboard and history can be asked for.',
+    description:
+      'The threat models (attack, norm, eps, steps) and shifts the stored runs measured, per dataset: what leaderboard and history can be asked for.',
     complexity: 20,
   })
-  measurements(@Arg('dataset', () => String, { nullable: true }) dataset: string | null | undefined): DatasetMeasurements[] {
+  measurements(
+    @Arg('dataset', () => String, { nullable: true }) dataset: string | null | undefined,
+  ): DatasetMeasurements[] {
     return this.measured(dataset ?? undefined).map((m) => ({
       ...m,
       threatModels: m.threatModels.map((t) => ({ ...t, norm: t.norm as Norm, eps: radiusOf(t.eps) })),
@@ -135,7 +173,7 @@ export class FrontierResolver {
   @Query(() => [Leaderboard], {
     description:
       'Boards of a dataset ranked by mean AUPF, one per comparable protocol (backbone, dataset config, evaluation samples, attack config, accuracy version, ' +
-      'training budget); each entry pools runs that differ in their seed only. Without attack/norm/eps/steps, each run\'s own frontier threat model is used. ' +
+      "training budget); each entry pools runs that differ in their seed only. Without attack/norm/eps/steps, each run's own frontier threat model is used. " +
       'A dataset or threat model no stored run measured is BAD_USER_INPUT naming the ones that exist (see measurements).',
     complexity: 50,
   })
@@ -143,21 +181,42 @@ export class FrontierResolver {
     @Arg('dataset', () => String) dataset: string,
     @Arg('attack', () => String, { nullable: true }) attack: string | null | undefined,
     @Arg('norm', () => Norm, { nullable: true }) norm: Norm | null | undefined,
-    @Arg('eps', () => RadiusScalar, { nullable: true, description: 'A radius in [0,1] pixel units, e.g. 0.0314 or "8/255".' }) eps: number | null | undefined,
-    @Arg('steps', () => Int, { nullable: true, description: "Only boards whose attack ran this many steps." }) steps: number | null | undefined,
-    @Arg('filter', () => RunFilter, { nullable: true, description: 'Only these runs (e.g. one experiment, some tags).' }) filter: RunFilter | null | undefined,
+    @Arg('eps', () => RadiusScalar, {
+      nullable: true,
+      description: 'A radius in [0,1] pixel units, e.g. 0.0314 or "8/255".',
+    })
+    eps: number | null | undefined,
+    @Arg('steps', () => Int, { nullable: true, description: 'Only boards whose attack ran this many steps.' })
+    steps: number | null | undefined,
+    @Arg('filter', () => RunFilter, {
+      nullable: true,
+      description: 'Only these runs (e.g. one experiment, some tags).',
+    })
+    filter: RunFilter | null | undefined,
     @Ctx() context: ApiContext,
   ): Leaderboard[] {
     const threatModels = this.measured(dataset)[0]?.threatModels ?? [];
-    const threat = attack == null && norm == null && eps == null ? undefined : { ...(attack == null ? {} : { attack }), ...(norm == null ? {} : { norm }), ...(eps == null ? {} : { eps }) };
+    const threat =
+      attack == null && norm == null && eps == null
+        ? undefined
+        : { ...(attack == null ? {} : { attack }), ...(norm == null ? {} : { norm }), ...(eps == null ? {} : { eps }) };
     const wanted = { ...(threat ?? {}), ...(steps == null ? {} : { steps }) };
     if (!threatModels.some((t) => threatMatches(t, wanted))) {
-      const asked = Object.entries(wanted).map(([k, v]) => `${k} ${k === 'eps' ? radiusLabel(v as number) : String(v)}`).join(', ') || 'a threat model';
-      throw badInput(`no stored run on '${dataset}' measured ${asked}; measured there: ${threatModels.length === 0 ? 'none (no attack)' : threatModels.map(threatText).join('; ')}`);
+      const asked =
+        Object.entries(wanted)
+          .map(([k, v]) => `${k} ${k === 'eps' ? radiusLabel(v as number) : String(v)}`)
+          .join(', ') || 'a threat model';
+      throw badInput(
+        `no stored run on '${dataset}' measured ${asked}; measured there: ${threatModels.length === 0 ? 'none (no attack)' : threatModels.map(threatText).join('; ')}`,
+      );
     }
-    const records = this.selectRuns(undefined, { ...(filter ?? {}), dataset: { eq: dataset } }).filter((r) => r.status === 'finished');
-    const boards = leaderboards(records, (id) => this.api.store.points(id), { ...(threat === undefined ? {} : { threat }), resolve: registryResolver(this.api.registry) })
-      .filter((b) => steps == null || (b.protocol.attack.config as { steps?: unknown }).steps === steps);
+    const records = this.selectRuns(undefined, { ...(filter ?? {}), dataset: { eq: dataset } }).filter(
+      (r) => r.status === 'finished',
+    );
+    const boards = leaderboards(records, (id) => this.api.store.points(id), {
+      ...(threat === undefined ? {} : { threat }),
+      resolve: registryResolver(this.api.registry),
+    }).filter((b) => steps == null || (b.protocol.attack.config as { steps?: unknown }).steps === steps);
     return boards.map((board) => {
       const robustContext = JSON.parse(board.robustContext) as Record<string, string | number>;
       const siblings = boards.filter((b) => b.robustContext === board.robustContext);
@@ -182,7 +241,15 @@ export class FrontierResolver {
           aupf: e.aupf.mean,
           aupfStd: e.aupf.std,
           aupfCi95: e.aupf.ci95 === null ? null : { low: e.aupf.ci95[0], high: e.aupf.ci95[1] },
-          architecture: e.architecture === null ? null : { imageSize: e.architecture.imageSize, patchSize: e.architecture.patchSize, width: e.architecture.hiddenSize, depth: e.architecture.numLayers },
+          architecture:
+            e.architecture === null
+              ? null
+              : {
+                  imageSize: e.architecture.imageSize,
+                  patchSize: e.architecture.patchSize,
+                  width: e.architecture.hiddenSize,
+                  depth: e.architecture.numLayers,
+                },
           attack: { name: board.protocol.attack.name, config: board.protocol.attack.config },
         })),
       });

@@ -16,7 +16,9 @@ export default definePlugin({
     const signs = rng.uniformArray(pixels.size).map((u) => (u < 0.5 ? -1 : 1));
     return radiiOf(config.eps).map((eps) => ({
       threat: { norm: 'Linf' as const, eps },
-      pixels: tf.tidy(() => tf.clipByValue(tf.add(pixels, tf.mul(tf.tensor(signs, pixels.shape), eps)), 0, 1) as tf.Tensor4D),
+      pixels: tf.tidy(
+        () => tf.clipByValue(tf.add(pixels, tf.mul(tf.tensor(signs, pixels.shape), eps)), 0, 1) as tf.Tensor4D,
+      ),
     }));
   },
 });

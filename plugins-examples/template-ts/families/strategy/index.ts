@@ -4,7 +4,12 @@ import { newVariable, tf } from 'paretune/tensor';
 /** Learned per-channel scales on every MLP hidden activation ((IA)3's MLP half); the backbone stays frozen. */
 export default definePlugin({
   family: 'strategy',
-  meta: { name: 'my-plugin', version: '0.1.0', apiVersion: 1, description: 'Learned scales on the MLP hidden activations.' },
+  meta: {
+    name: 'my-plugin',
+    version: '0.1.0',
+    apiVersion: 1,
+    description: 'Learned scales on the MLP hidden activations.',
+  },
   configSchema: z.object({}).strict(),
   adapt: (model) => {
     const { numLayers, intermediateSize } = model.architecture;

@@ -11,10 +11,17 @@ import type { DefocusParameters, GlassParameters, ZoomParameters } from './param
 function diskKernel({ radius, aliasBlur }: DefocusParameters): { kernel: Float64Array; size: number } {
   const half = radius <= 8 ? 8 : radius;
   const size = 2 * half + 1;
-  const disk = Float32Array.from({ length: size * size }, (_, i) => ((Math.floor(i / size) - half) ** 2 + ((i % size) - half) ** 2 <= radius ** 2 ? 1 : 0));
+  const disk = Float32Array.from({ length: size * size }, (_, i) =>
+    (Math.floor(i / size) - half) ** 2 + ((i % size) - half) ** 2 <= radius ** 2 ? 1 : 0,
+  );
   const inside = disk.reduce((a, b) => a + b, 0);
   const normalised = disk.map((v) => v / inside);
-  const blurred = gaussianBlur({ data: normalised, height: size, width: size, channels: 1 }, aliasBlur, radius <= 8 ? 1 : 2, 'reflect101');
+  const blurred = gaussianBlur(
+    { data: normalised, height: size, width: size, channels: 1 },
+    aliasBlur,
+    radius <= 8 ? 1 : 2,
+    'reflect101',
+  );
   return { kernel: Float64Array.from(blurred.data), size };
 }
 
@@ -71,7 +78,10 @@ function zoomMap(size: number, factor: number): AxisMap {
     const position = (i + trim) * scale;
     const lower = Math.floor(position);
     const fraction = position - lower;
-    return { sources: [cropStart + lower, cropStart + Math.min(lower + 1, cropSize - 1)], weights: [1 - fraction, fraction] };
+    return {
+      sources: [cropStart + lower, cropStart + Math.min(lower + 1, cropSize - 1)],
+      weights: [1 - fraction, fraction],
+    };
   });
 }
 
@@ -83,5 +93,8 @@ export const zoomBlur: Corrupt<ZoomParameters> = (image, { stop, step }) => {
   const factors = numpyArange(1, stop, step);
   const sum = Float64Array.from(image.data);
   for (const factor of factors) clippedZoom(image, factor).data.forEach((v, i) => (sum[i]! += v));
-  return withData(image, Float32Array.from(sum, (v) => v / (factors.length + 1)));
+  return withData(
+    image,
+    Float32Array.from(sum, (v) => v / (factors.length + 1)),
+  );
 };

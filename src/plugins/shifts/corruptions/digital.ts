@@ -9,7 +9,10 @@ export const contrast: Corrupt<number> = (image, factor) => {
   const { data, channels } = image;
   const means = new Float64Array(channels);
   data.forEach((v, i) => (means[i % channels]! += v / (data.length / channels)));
-  return withData(image, data.map((v, i) => (v - means[i % channels]!) * factor + means[i % channels]!));
+  return withData(
+    image,
+    data.map((v, i) => (v - means[i % channels]!) * factor + means[i % channels]!),
+  );
 };
 
 type Point = readonly [x: number, y: number];
@@ -48,14 +51,30 @@ export const elasticTransform: Corrupt<ElasticParameters> = (image, parameters, 
   const cx = Math.floor(width / 2);
   const cy = Math.floor(height / 2);
   const reach = Math.floor(Math.min(height, width) / 3);
-  const anchors: [Point, Point, Point] = [[cx + reach, cy + reach], [cx + reach, cy - reach], [cx - reach, cy - reach]];
+  const anchors: [Point, Point, Point] = [
+    [cx + reach, cy + reach],
+    [cx + reach, cy - reach],
+    [cx - reach, cy - reach],
+  ];
   const jitter = rng.uniformArray(6, -parameters.affine, parameters.affine);
-  const moved = anchors.map(([x, y], i): Point => [x + jitter[2 * i]!, y + jitter[2 * i + 1]!]) as [Point, Point, Point];
+  const moved = anchors.map(([x, y], i): Point => [x + jitter[2 * i]!, y + jitter[2 * i + 1]!]) as [
+    Point,
+    Point,
+    Point,
+  ];
   // warpAffine maps each output pixel back into the source, i.e. through the inverse of anchors -> moved.
   const [a, b, c, d, e, f] = affineThrough(moved, anchors);
   const warped = withData(image, new Float32Array(image.data.length));
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) sampleBilinear(image, d * x + e * y + f, a * x + b * y + c, 'reflect101', warped.data, (y * width + x) * channels);
+    for (let x = 0; x < width; x++)
+      sampleBilinear(
+        image,
+        d * x + e * y + f,
+        a * x + b * y + c,
+        'reflect101',
+        warped.data,
+        (y * width + x) * channels,
+      );
   }
   const dx = displacementField(height, width, parameters, rng);
   const dy = displacementField(height, width, parameters, rng);
@@ -107,9 +126,16 @@ export const jpegCompression: Corrupt<number> = (image, quality) => {
   if (channels !== 1 && channels !== 3) throw new Error(`jpeg_compression needs 1 or 3 channels, got ${channels}`);
   const rgba = new Uint8Array(height * width * 4);
   for (let p = 0; p < height * width; p++) {
-    for (let c = 0; c < 3; c++) rgba[p * 4 + c] = Math.round(Math.min(1, Math.max(0, data[p * channels + (channels === 3 ? c : 0)]!)) * 255);
+    for (let c = 0; c < 3; c++)
+      rgba[p * 4 + c] = Math.round(Math.min(1, Math.max(0, data[p * channels + (channels === 3 ? c : 0)]!)) * 255);
     rgba[p * 4 + 3] = 255;
   }
   const decoded = decode(encode({ data: rgba, width, height }, quality).data, { useTArray: true, formatAsRGBA: false });
-  return withData(image, Float32Array.from({ length: data.length }, (_, i) => decoded.data[Math.floor(i / channels) * 3 + (i % channels)]! / 255));
+  return withData(
+    image,
+    Float32Array.from(
+      { length: data.length },
+      (_, i) => decoded.data[Math.floor(i / channels) * 3 + (i % channels)]! / 255,
+    ),
+  );
 };

@@ -110,11 +110,14 @@ export function gaussianBlur(image: Image, sigma: number, radius: number, border
 export function correlate2d(image: Image, kernel: Float64Array, size: number, border: Border): Image {
   const { data, height, width, channels } = image;
   const radius = (size - 1) / 2;
-  const neighbours = (n: number) => Int32Array.from({ length: n * size }, (_, i) => borderIndex(Math.floor(i / size) + (i % size) - radius, n, border));
+  const neighbours = (n: number) =>
+    Int32Array.from({ length: n * size }, (_, i) => borderIndex(Math.floor(i / size) + (i % size) - radius, n, border));
   const rows = neighbours(height);
   const columns = neighbours(width);
   // Disk kernels are mostly zeros on their square grid: visit only the non-zero taps.
-  const taps = Array.from(kernel, (weight, k) => ({ ky: Math.floor(k / size), kx: k % size, weight })).filter((tap) => tap.weight !== 0);
+  const taps = Array.from(kernel, (weight, k) => ({ ky: Math.floor(k / size), kx: k % size, weight })).filter(
+    (tap) => tap.weight !== 0,
+  );
   const sums = new Float64Array(channels);
   const out = new Float32Array(data.length);
   for (let y = 0; y < height; y++) {
@@ -134,7 +137,14 @@ export function correlate2d(image: Image, kernel: Float64Array, size: number, bo
  * Writes the image at fractional position (`y`, `x`) into `out[offset..offset+channels)`: bilinear interpolation over
  * the image extended through `border` (OpenCV `INTER_LINEAR`, SciPy `map_coordinates(order=1)`).
  */
-export function sampleBilinear(image: Image, y: number, x: number, border: Border, out: Float32Array, offset: number): void {
+export function sampleBilinear(
+  image: Image,
+  y: number,
+  x: number,
+  border: Border,
+  out: Float32Array,
+  offset: number,
+): void {
   const { data, height, width, channels } = image;
   const y0 = Math.floor(y);
   const x0 = Math.floor(x);

@@ -34,7 +34,10 @@ const AUTO_CIFAR_MAX_SIDE = 64;
 const configSchema = z
   .object({
     /** Which corruptions to evaluate; default all implemented ones. */
-    corruptions: z.array(z.enum(CORRUPTION_NAMES)).min(1).default([...CORRUPTION_NAMES]),
+    corruptions: z
+      .array(z.enum(CORRUPTION_NAMES))
+      .min(1)
+      .default([...CORRUPTION_NAMES]),
     /** Severities 1 (mildest) to 5. */
     severities: z.array(z.number().int().min(1).max(5)).min(1).default([1, 2, 3, 4, 5]),
     /** Parameter tables: CIFAR-10-C's, ImageNet-C's, or `auto` (CIFAR-10-C up to 64 px on the longer side). */
@@ -44,7 +47,8 @@ const configSchema = z
 
 export type CorruptionsConfig = z.infer<typeof configSchema>;
 
-const isCorruptionName = (name: string): name is CorruptionName => (CORRUPTION_NAMES as readonly string[]).includes(name);
+const isCorruptionName = (name: string): name is CorruptionName =>
+  (CORRUPTION_NAMES as readonly string[]).includes(name);
 
 /** The parameter set for images of this size under the configured choice. */
 export function parameterSetFor(choice: CorruptionsConfig['parameters'], height: number, width: number): ParameterSet {
@@ -52,7 +56,13 @@ export function parameterSetFor(choice: CorruptionsConfig['parameters'], height:
   return Math.max(height, width) <= AUTO_CIFAR_MAX_SIDE ? 'cifar' : 'imagenet';
 }
 
-function corrupt<K extends CorruptionName>(name: K, image: Image, set: ParameterSet, severity: number, rng: Rng): Image {
+function corrupt<K extends CorruptionName>(
+  name: K,
+  image: Image,
+  set: ParameterSet,
+  severity: number,
+  rng: Rng,
+): Image {
   return CORRUPTIONS[name](image, PARAMETERS[name][set][severity - 1]!, rng);
 }
 
@@ -70,23 +80,37 @@ export const corruptionsShift = definePlugin({
     name: 'corruptions',
     version: '0.1.0',
     apiVersion: 1,
-    description: 'Common corruptions (CIFAR-10-C / ImageNet-C): noise, blur, weather and digital distortions at severities 1-5.',
+    description:
+      'Common corruptions (CIFAR-10-C / ImageNet-C): noise, blur, weather and digital distortions at severities 1-5.',
   },
   configSchema,
   variants: (config: CorruptionsConfig): ShiftVariant[] =>
     config.corruptions.flatMap((name) => config.severities.map((severity) => ({ name, severity }))),
   apply(pixels: tf.Tensor4D, variant: ShiftVariant, config: CorruptionsConfig, rng: Rng): Promise<tf.Tensor4D> {
     const { name, severity } = variant;
-    if (!isCorruptionName(name)) throw new Error(`unknown corruption '${name}'; expected one of ${CORRUPTION_NAMES.join(', ')}`);
+    if (!isCorruptionName(name))
+      throw new Error(`unknown corruption '${name}'; expected one of ${CORRUPTION_NAMES.join(', ')}`);
     if (severity === undefined || !Number.isInteger(severity) || severity < 1 || severity > 5) {
       throw new Error(`corruption '${name}' needs a severity from 1 to 5, got ${severity}`);
     }
-    return corruptBatch(pixels, name, parameterSetFor(config.parameters, pixels.shape[1], pixels.shape[2]), severity, rng);
+    return corruptBatch(
+      pixels,
+      name,
+      parameterSetFor(config.parameters, pixels.shape[1], pixels.shape[2]),
+      severity,
+      rng,
+    );
   },
 });
 
 /** The corruption applied image by image on the CPU (read asynchronously: GPU backends have no synchronous read). */
-async function corruptBatch(pixels: tf.Tensor4D, name: CorruptionName, set: ParameterSet, severity: number, rng: Rng): Promise<tf.Tensor4D> {
+async function corruptBatch(
+  pixels: tf.Tensor4D,
+  name: CorruptionName,
+  set: ParameterSet,
+  severity: number,
+  rng: Rng,
+): Promise<tf.Tensor4D> {
   const [batch, height, width, channels] = pixels.shape;
   const input = await pixels.data();
   const output = new Float32Array(input.length);

@@ -3,18 +3,28 @@ import { withData } from './image.js';
 import type { Corrupt } from './image.js';
 
 /** Adds independent Gaussian noise of standard deviation `std` to every value. */
-export const gaussianNoise: Corrupt<number> = (image, std, rng) => withData(image, image.data.map((v) => v + rng.normal(0, std)));
+export const gaussianNoise: Corrupt<number> = (image, std, rng) =>
+  withData(
+    image,
+    image.data.map((v) => v + rng.normal(0, std)),
+  );
 
 /** Photon noise: each value becomes Poisson(value * photons) / photons. */
 export const shotNoise: Corrupt<number> = (image, photons, rng) =>
-  withData(image, image.data.map((v) => samplePoisson(v * photons, rng) / photons));
+  withData(
+    image,
+    image.data.map((v) => samplePoisson(v * photons, rng) / photons),
+  );
 
 /**
  * Salt-and-pepper noise: each value (each channel separately) is replaced with probability `amount`, by 0 or 1 with
  * equal odds, as scikit-image's `random_noise(mode='s&p')` does.
  */
 export const impulseNoise: Corrupt<number> = (image, amount, rng) =>
-  withData(image, image.data.map((v) => (rng.float() < amount ? (rng.float() < 0.5 ? 1 : 0) : v)));
+  withData(
+    image,
+    image.data.map((v) => (rng.float() < amount ? (rng.float() < 0.5 ? 1 : 0) : v)),
+  );
 
 /** log(k!) exactly for small k; the Stirling series is accurate to double precision above. */
 const LOG_FACTORIAL = new Float64Array(256);
@@ -23,7 +33,9 @@ for (let k = 1; k < LOG_FACTORIAL.length; k++) LOG_FACTORIAL[k] = LOG_FACTORIAL[
 function logFactorial(k: number): number {
   if (k < LOG_FACTORIAL.length) return LOG_FACTORIAL[k]!;
   const n = k + 1;
-  return (n - 0.5) * Math.log(n) - n + 0.5 * Math.log(2 * Math.PI) + 1 / (12 * n) - 1 / (360 * n ** 3) + 1 / (1260 * n ** 5);
+  return (
+    (n - 0.5) * Math.log(n) - n + 0.5 * Math.log(2 * Math.PI) + 1 / (12 * n) - 1 / (360 * n ** 3) + 1 / (1260 * n ** 5)
+  );
 }
 
 /**

@@ -84,7 +84,11 @@ export interface CorruptionParameters {
 type BySeverity<P> = readonly [P, P, P, P, P];
 
 const defocus = (radius: number, aliasBlur: number): DefocusParameters => ({ radius, aliasBlur });
-const glass = (sigma: number, maxDelta: number, iterations: number): GlassParameters => ({ sigma, maxDelta, iterations });
+const glass = (sigma: number, maxDelta: number, iterations: number): GlassParameters => ({
+  sigma,
+  maxDelta,
+  iterations,
+});
 const zoom = (stop: number, step: number): ZoomParameters => ({ stop, step });
 const fog = (thickness: number, wibbleDecay: number): FogParameters => ({ thickness, wibbleDecay });
 const elastic = (alpha: number, sigma: number, affine: number): ElasticParameters => ({ alpha, sigma, affine });
@@ -93,7 +97,9 @@ const elastic = (alpha: number, sigma: number, affine: number): ElasticParameter
 const CIFAR_SIDE = 32;
 const IMAGENET_SIDE = 244;
 
-export const PARAMETERS: { readonly [K in CorruptionName]: Readonly<Record<ParameterSet, BySeverity<CorruptionParameters[K]>>> } = {
+export const PARAMETERS: {
+  readonly [K in CorruptionName]: Readonly<Record<ParameterSet, BySeverity<CorruptionParameters[K]>>>;
+} = {
   gaussian_noise: {
     cifar: [0.04, 0.06, 0.08, 0.09, 0.1],
     imagenet: [0.08, 0.12, 0.18, 0.26, 0.38],

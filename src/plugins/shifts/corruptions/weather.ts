@@ -10,24 +10,31 @@ import type { FogParameters } from './parameters.js';
  */
 function plasmaFractal(size: number, wibbleDecay: number, rng: Rng): Float64Array {
   const map = new Float64Array(size * size);
-  const at = (row: number, column: number) => map[(((row % size) + size) % size) * size + (((column % size) + size) % size)]!;
+  const at = (row: number, column: number) =>
+    map[(((row % size) + size) % size) * size + (((column % size) + size) % size)]!;
   let wibble = 100;
   const displaced = (sum: number) => sum / 4 + wibble * wibble * (2 * rng.float() - 1);
   for (let step = size; step >= 2; step /= 2) {
     const half = step / 2;
     for (let top = 0; top < size; top += step) {
       for (let left = 0; left < size; left += step) {
-        map[(top + half) * size + left + half] = displaced(at(top, left) + at(top + step, left) + at(top, left + step) + at(top + step, left + step));
+        map[(top + half) * size + left + half] = displaced(
+          at(top, left) + at(top + step, left) + at(top, left + step) + at(top + step, left + step),
+        );
       }
     }
     for (let top = 0; top < size; top += step) {
       for (let left = 0; left < size; left += step) {
-        map[top * size + left + half] = displaced(at(top - half, left + half) + at(top + half, left + half) + at(top, left) + at(top, left + step));
+        map[top * size + left + half] = displaced(
+          at(top - half, left + half) + at(top + half, left + half) + at(top, left) + at(top, left + step),
+        );
       }
     }
     for (let top = 0; top < size; top += step) {
       for (let left = 0; left < size; left += step) {
-        map[(top + half) * size + left] = displaced(at(top + half, left - half) + at(top + half, left + half) + at(top, left) + at(top + step, left));
+        map[(top + half) * size + left] = displaced(
+          at(top + half, left - half) + at(top + half, left + half) + at(top, left) + at(top + step, left),
+        );
       }
     }
     wibble /= wibbleDecay;

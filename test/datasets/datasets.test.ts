@@ -2,14 +2,13 @@ import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
-import * as tar from 'tar';
 import { describe, expect, it, vi } from 'vitest';
 import { datasetFiles } from '../../src/core/data/files.js';
 import { Rng } from '../../src/core/tensor/rng.js';
 import { cifar10, cifar100 } from '../../src/plugins/datasets/cifar.js';
 import { fashionMnist } from '../../src/plugins/datasets/fashion-mnist.js';
 import { imageFolder } from '../../src/plugins/datasets/imagefolder.js';
-import { tempDir } from '../helpers/index.js';
+import { cifarArchive, tempDir } from '../helpers/index.js';
 
 const options = (dataDir: string, dataset: string, imageSize: number) => ({
   imageSize,
@@ -104,31 +103,6 @@ describe('fashion-mnist', () => {
     },
   );
 });
-
-/** A CIFAR binary archive with `records` per batch file; record i has label i % classes and pixel bytes (i + offset) % 251. */
-async function cifarArchive(
-  dir: string,
-  name: string,
-  folder: string,
-  batches: Record<string, number>,
-  labelBytes: 1 | 2,
-  cut = 0,
-): Promise<void> {
-  const root = join(tempDir(), folder);
-  mkdirSync(root);
-  for (const [file, records] of Object.entries(batches)) {
-    const bytes = Buffer.alloc(records * (labelBytes + 3072));
-    for (let i = 0; i < records; i++) {
-      const offset = i * (labelBytes + 3072);
-      bytes[offset] = i % 20;
-      if (labelBytes === 2) bytes[offset + 1] = (i * 3) % 100;
-      for (let p = 0; p < 3072; p++) bytes[offset + labelBytes + p] = (i + p) % 251;
-    }
-    writeFileSync(join(root, file), bytes.subarray(0, bytes.length - cut));
-  }
-  mkdirSync(dir, { recursive: true });
-  await tar.c({ gzip: true, file: join(dir, name), cwd: join(root, '..'), portable: true }, [folder]);
-}
 
 describe('cifar10 and cifar100', () => {
   it('read the binary archives: labels, planar-to-HWC pixels, official splits', async () => {

@@ -1,3 +1,4 @@
 export * from './fixtures.js';
 export * from './models.js';
 export * from './api.js';
+export * from './archives.js';

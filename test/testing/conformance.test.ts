@@ -8,6 +8,7 @@ import type { AttackPlugin, DatasetPlugin, MetricPlugin, StrategyPlugin } from '
 import { definePlugin, z } from '../../src/core/contracts/index.js';
 import { tf } from '../../src/core/tensor/index.js';
 import { pgdAttack } from '../../src/plugins/attacks/pgd.js';
+import { cifar10, cifar100 } from '../../src/plugins/datasets/cifar.js';
 import { fashionMnist } from '../../src/plugins/datasets/fashion-mnist.js';
 import { imageFolder } from '../../src/plugins/datasets/imagefolder.js';
 import { accuracy } from '../../src/plugins/metrics/accuracy.js';
@@ -27,7 +28,7 @@ import {
   ConformanceError,
 } from '../../src/testing/index.js';
 import type { Finding } from '../../src/testing/index.js';
-import { REPO_ROOT, tempDir } from '../helpers/index.js';
+import { cifarArchive, REPO_ROOT, tempDir } from '../helpers/index.js';
 import { writeMat } from '../helpers/mat-writer.js';
 
 const rulesOf = (findings: readonly Finding[]): string[] => findings.map((f) => f.rule);
@@ -125,6 +126,20 @@ describe('conformance suite: built-in plugins and the examples pass', () => {
     expect(
       await checkDataset(await example<DatasetPlugin>('svhn-dataset'), { config: { dir: svhn }, dataDir: tempDir() }),
     ).toEqual([]);
+  });
+
+  it('cifar10 and cifar100, on generated archives in their binary format', async () => {
+    const data = tempDir();
+    const batches = Object.fromEntries(
+      [...['1', '2', '3', '4', '5'].map((n) => `data_batch_${n}.bin`), 'test_batch.bin'].map((file) => [file, 3]),
+    );
+    await cifarArchive(join(data, 'datasets', 'cifar10'), 'cifar-10-binary.tar.gz', 'cifar-10-batches-bin', batches, 1);
+    expect(await checkDataset(cifar10 as DatasetPlugin, { config: {}, dataDir: data })).toEqual([]);
+    const splits = { 'train.bin': 8, 'test.bin': 4 };
+    await cifarArchive(join(data, 'datasets', 'cifar100'), 'cifar-100-binary.tar.gz', 'cifar-100-binary', splits, 2);
+    for (const labels of ['fine', 'coarse']) {
+      expect(await checkDataset(cifar100 as DatasetPlugin, { config: { labels }, dataDir: data })).toEqual([]);
+    }
   });
 });
 

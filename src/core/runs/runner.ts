@@ -17,6 +17,7 @@ import type { ParameterCounts } from '../model/adapt.js';
 import { loadAdaptation, saveAdaptation } from '../model/adaptation-file.js';
 import { saveCheckpoint } from '../model/checkpoint.js';
 import { architectureOf, loadModel } from '../model/source.js';
+import type { VisionTransformer } from '../model/vit.js';
 import type { PluginRegistry } from '../registry/registry.js';
 import { Rng } from '../tensor/rng.js';
 import { allIndices, readImages, sampleIndices } from '../evaluation/sets.js';
@@ -140,6 +141,162 @@ function warnEmptyFrontier(robustContext: string | undefined): void {
 }
 
 /**
+ * Opens a split of the run's dataset, checking its labels. A plugin stopped while it loads (signal.throwIfAborted)
+ * stops the run as a stop between steps does: resumable.
+ */
+function splitOpener(
+  run: ResolvedRun,
+  context: RunContext,
+  imageSize: number,
+  rng: Rng,
+): (split: string) => Promise<DatasetSplit> {
+  const { plugin, config } = run.dataset;
+  const { numClasses } = plugin.describe(config);
+  const options = {
+    imageSize,
+    dataDir: context.dataDir,
+    files: datasetFiles(context.dataDir, plugin.meta.name, context.onProgress),
+    rng,
+    onProgress: context.onProgress,
+    signal: context.signal,
+  };
+  return (split) =>
+    plugin.open(split, config, options).then(
+      (opened) => checkSplitLabels(opened, numClasses, `dataset '${plugin.meta.name}' split '${split}'`),
+      (error: unknown) => {
+        throw context.signal?.aborted === true
+          ? new RunStoppedError(context.checkpoint?.resume?.points.at(-1)?.step ?? 0)
+          : error;
+      },
+    );
+}
+
+/** The run's training data, split into what trains and what validates. */
+interface TrainingData {
+  readonly trainData: DatasetSplit;
+  readonly testData: DatasetSplit;
+  readonly trainIndices: Int32Array;
+  readonly validationIndices: Int32Array;
+}
+
+/**
+ * The fixed, seeded image sets measured at every evaluation: train, validation (when there is one) and test, and
+ * each out-of-distribution split a shift provides, measured on its own and pooled per shift.
+ */
+async function evaluationSets(
+  run: ResolvedRun,
+  { trainData, testData, trainIndices, validationIndices }: TrainingData,
+  open: (split: string) => Promise<DatasetSplit>,
+  rng: Rng,
+): Promise<EvaluationSet[]> {
+  const { evaluation } = run.spec;
+  const sample = (from: Int32Array, size: number | 'all', label: string): Int32Array =>
+    sampleIndices(from, size, rng.fork(`evaluation/${label}`));
+  const sets: EvaluationSet[] = [
+    {
+      context: { split: 'train' },
+      images: await readImages(trainData, sample(trainIndices, evaluation.trainSample, 'train')),
+      robustness: false,
+    },
+  ];
+  if (validationIndices.length > 0) {
+    sets.push({
+      context: { split: 'validation' },
+      images: await readImages(trainData, sample(validationIndices, evaluation.validationSample, 'validation')),
+      robustness: false,
+    });
+  }
+  sets.push({
+    context: { split: 'test' },
+    images: await readImages(testData, sample(allIndices(testData), evaluation.testSample, 'test')),
+    robustness: true,
+  });
+  const description = run.dataset.plugin.describe(run.dataset.config);
+  for (const { plugin, config } of run.shifts) {
+    if (plugin.kind !== 'split') continue;
+    for (const name of plugin.splits(description, config)) {
+      const split = await open(name);
+      const shift = plugin.meta.name;
+      sets.push({
+        context: { split: name, shift, domain: name.replace(/\/test$/, '') },
+        images: await readImages(split, sample(allIndices(split), evaluation.testSample, name)),
+        robustness: false,
+        pools: [{ split: 'ood', shift }],
+      });
+    }
+  }
+  return sets;
+}
+
+/**
+ * The best-validation checkpoint's points, at the last step. The restored best weights are exactly those measured
+ * at bestStep, and an evaluation depends only on the weights (its samples and random streams never depend on the
+ * step), so they repeat bestStep's; undefined when bestStep was not measured (they must be measured then).
+ */
+function finalPoints(
+  points: readonly MeasuredPoint[],
+  { bestStep, lastStep }: { bestStep: number; lastStep: number },
+  epoch: number,
+): MeasuredPoint[] | undefined {
+  const atBest = points.filter(
+    (p) => p.step === bestStep && p.context['checkpoint'] === undefined && p.name !== TRAINING_LOSS,
+  );
+  if (atBest.length === 0) return undefined;
+  return atBest.map((p) => ({
+    ...p,
+    step: lastStep,
+    epoch,
+    context: { ...p.context, checkpoint: 'best', bestStep },
+  }));
+}
+
+/** The training loss of a step, as a point of the metric `loss` on the training batch. */
+const lossPoint = (event: StepEvent): MeasuredPoint => ({
+  step: event.step,
+  epoch: event.epoch,
+  name: TRAINING_LOSS,
+  context: { split: 'train' },
+  value: event.loss,
+  count: event.images,
+  seconds: 0,
+});
+
+/** What the run read of its dataset, for its record. */
+function dataSummary(
+  { trainData, testData, trainIndices, validationIndices }: TrainingData,
+  sets: readonly EvaluationSet[],
+): RunResult['data'] {
+  return {
+    train: {
+      source: trainData.source,
+      images: trainData.size,
+      ...skippedOf(trainData),
+      trained: trainIndices.length,
+      validation: validationIndices.length,
+    },
+    test: {
+      source: testData.source,
+      images: testData.size,
+      ...skippedOf(testData),
+      evaluated: sets.find((s) => s.context['split'] === 'test')?.images.count ?? 0,
+    },
+  };
+}
+
+/** Saves what the run was asked to keep: the fine-tuned parameters and the whole model. */
+async function saveOutputs(model: VisionTransformer, run: ResolvedRun, context: RunContext): Promise<void> {
+  if (context.saveAdaptation !== undefined) {
+    await saveAdaptation(
+      model,
+      context.saveAdaptation,
+      run.strategies.map(({ plugin, config }) => ({ name: plugin.meta.name, version: plugin.meta.version, config })),
+    );
+  }
+  if (context.saveModel !== undefined)
+    await saveCheckpoint(model, context.saveModel.dir, { head: context.saveModel.head });
+}
+
+/**
  * Runs one fine-tuning run: resolves and validates the spec (before any work), loads and adapts the backbone,
  * splits the training data 90/10 (seeded, stratified), trains with AdamW under the schedule, measures every
  * metric at the scheduled steps on fixed seeded subsets, and finally measures the best-validation checkpoint.
@@ -157,37 +314,13 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
     ({ plugin }) => `${plugin.meta.name}@${plugin.meta.version}`,
   );
   const rng = Rng.fromSeed(spec.seed);
-  const datasetPlugin = run.dataset.plugin;
-  const description = datasetPlugin.describe(run.dataset.config);
-  const shiftSplits = run.shifts.flatMap(({ plugin, config }) =>
-    plugin.kind === 'split'
-      ? plugin.splits(description, config).map((name) => ({ shift: plugin.meta.name, name }))
-      : [],
-  );
+  const description = run.dataset.plugin.describe(run.dataset.config);
   const architecture = await architectureOf(spec.model, {
     numClasses: description.numClasses,
     cacheDir: context.cacheDir,
     onProgress: context.onProgress,
   });
-  const openOptions = {
-    imageSize: architecture.imageSize,
-    dataDir: context.dataDir,
-    files: datasetFiles(context.dataDir, datasetPlugin.meta.name, context.onProgress),
-    rng: rng.fork('dataset'),
-    onProgress: context.onProgress,
-    signal: context.signal,
-  };
-  // A plugin stopped while it loads (signal.throwIfAborted) stops the run as a stop between steps does: resumable.
-  const open = (split: string): ReturnType<typeof datasetPlugin.open> =>
-    datasetPlugin.open(split, run.dataset.config, openOptions).then(
-      (opened) =>
-        checkSplitLabels(opened, description.numClasses, `dataset '${datasetPlugin.meta.name}' split '${split}'`),
-      (error: unknown) => {
-        throw context.signal?.aborted === true
-          ? new RunStoppedError(context.checkpoint?.resume?.points.at(-1)?.step ?? 0)
-          : error;
-      },
-    );
+  const open = splitOpener(run, context, architecture.imageSize, rng.fork('dataset'));
   const trainData = await open('train');
   const testData = await open('test');
 
@@ -213,43 +346,7 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       training.subset === undefined
         ? parts.first
         : subsetIndices(parts.first, trainData.labels, training.subset, rng.fork('subset'));
-    const sample = (from: Int32Array, size: number | 'all', label: string): Int32Array =>
-      sampleIndices(from, size, rng.fork(`evaluation/${label}`));
-    const sets: EvaluationSet[] = [
-      {
-        context: { split: 'train' },
-        images: await readImages(trainData, sample(trainIndices, spec.evaluation.trainSample, 'train')),
-        robustness: false,
-      },
-      ...(validationIndices.length > 0
-        ? [
-            {
-              context: { split: 'validation' },
-              images: await readImages(
-                trainData,
-                sample(validationIndices, spec.evaluation.validationSample, 'validation'),
-              ),
-              robustness: false,
-            },
-          ]
-        : []),
-      {
-        context: { split: 'test' },
-        images: await readImages(testData, sample(allIndices(testData), spec.evaluation.testSample, 'test')),
-        robustness: true,
-      },
-    ];
-    // Dataset-provided shifts: each out-of-distribution split measured on its own and pooled per shift.
-    for (const { shift, name } of shiftSplits) {
-      const split = await open(name);
-      const images = await readImages(split, sample(allIndices(split), spec.evaluation.testSample, name));
-      sets.push({
-        context: { split: name, shift, domain: name.replace(/\/test$/, '') },
-        images,
-        robustness: false,
-        pools: [{ split: 'ood', shift }],
-      });
-    }
+    const sets = await evaluationSets(run, { trainData, testData, trainIndices, validationIndices }, open, rng);
     const { batchSize: evaluationBatch, microBatch } = spec.evaluation;
     const plan = evaluationPlan(run, sets, evaluationBatch, rng.fork('evaluation'), microBatch);
     const perEpoch = stepsPerEpoch(trainIndices.length, training.batchSize);
@@ -299,19 +396,10 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       evaluate: async (step, epoch) => validationAccuracy(await measure(step, epoch)),
       onStep: (event) => {
         context.onEvent?.({ type: 'step', ...event });
-        if (event.step % lossInterval === 0 || evaluateAt.has(event.step)) {
-          const loss = {
-            step: event.step,
-            epoch: event.epoch,
-            name: TRAINING_LOSS,
-            context: { split: 'train' },
-            value: event.loss,
-            count: event.images,
-            seconds: 0,
-          };
-          points.push(loss);
-          context.onEvent?.({ type: 'evaluation', step: event.step, points: [loss] });
-        }
+        if (event.step % lossInterval !== 0 && !evaluateAt.has(event.step)) return;
+        const loss = lossPoint(event);
+        points.push(loss);
+        context.onEvent?.({ type: 'evaluation', step: event.step, points: [loss] });
       },
       signal: context.signal,
       ...(resume === undefined ? {} : { resume }),
@@ -325,37 +413,17 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
             },
           }),
     });
-    // The restored best weights are exactly those measured at bestStep, and an evaluation depends only on the weights
-    // (its samples and random streams never depend on the step), so the final points repeat bestStep's.
-    const atBest = points.filter(
-      (p) => p.step === outcome.bestStep && p.context['checkpoint'] === undefined && p.name !== TRAINING_LOSS,
-    );
-    if (atBest.length === 0) {
-      await measure(outcome.lastStep, Math.floor(outcome.lastStep / perEpoch), {
-        checkpoint: 'best',
-        bestStep: outcome.bestStep,
-      });
+    const epochOf = (step: number): number => Math.floor(step / perEpoch);
+    const final = finalPoints(points, outcome, epochOf(outcome.lastStep));
+    if (final === undefined) {
+      await measure(outcome.lastStep, epochOf(outcome.lastStep), { checkpoint: 'best', bestStep: outcome.bestStep });
     } else {
-      const final = atBest.map((p) => ({
-        ...p,
-        step: outcome.lastStep,
-        epoch: Math.floor(outcome.lastStep / perEpoch),
-        context: { ...p.context, checkpoint: 'best', bestStep: outcome.bestStep },
-      }));
       points.push(...final);
       context.onEvent?.({ type: 'evaluation', step: outcome.lastStep, points: final });
     }
     const frontier = objectives === undefined ? undefined : runFrontier(points, objectives);
     if (frontier !== undefined && frontier.points.length === 0) warnEmptyFrontier(objectives?.[1].context);
-    if (context.saveAdaptation !== undefined) {
-      await saveAdaptation(
-        model,
-        context.saveAdaptation,
-        run.strategies.map(({ plugin, config }) => ({ name: plugin.meta.name, version: plugin.meta.version, config })),
-      );
-    }
-    if (context.saveModel !== undefined)
-      await saveCheckpoint(model, context.saveModel.dir, { head: context.saveModel.head });
+    await saveOutputs(model, run, context);
     return {
       spec,
       plugins,
@@ -373,21 +441,7 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
       bestStep: outcome.bestStep,
       ...(frontier === undefined ? {} : { frontier }),
       seconds: { total: (performance.now() - started) / 1000, evaluation: evaluationSeconds },
-      data: {
-        train: {
-          source: trainData.source,
-          images: trainData.size,
-          ...skippedOf(trainData),
-          trained: trainIndices.length,
-          validation: validationIndices.length,
-        },
-        test: {
-          source: testData.source,
-          images: testData.size,
-          ...skippedOf(testData),
-          evaluated: sets.find((s) => s.context['split'] === 'test')?.images.count ?? 0,
-        },
-      },
+      data: dataSummary({ trainData, testData, trainIndices, validationIndices }, sets),
     };
   } catch (caught) {
     const error =

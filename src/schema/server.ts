@@ -179,20 +179,14 @@ function sendError(res: ServerResponse, status: number, message: string, code: s
 }
 
 /**
- * Serves the API over HTTP at `/graphql` (POST JSON; GET for queries) and graphql-ws subscriptions on the same
- * path, with depth, complexity and size limits (request bodies and WebSocket messages), optional CORS, and a bearer
- * token for mutations.
+ * Apollo plugin enforcing the depth and complexity limits, and noting which HTTP requests were answered by query
+ * operations without errors: answers that may be kept and reused.
  */
-export async function startApiServer(options: ServerOptions): Promise<ApiServer> {
-  const api = new Api(options);
-  const schema = await buildApiSchema(options.container, api);
-  const maxDepth = options.maxDepth ?? LIMITS.maxDepth;
-  const maxComplexity = options.maxComplexity ?? LIMITS.maxComplexity;
-  const maxBodyBytes = options.maxBodyBytes ?? LIMITS.maxBodyBytes;
-  const limitErrors = limitChecks(schema, maxDepth, maxComplexity);
-  /** Whether an HTTP request was answered by query operations without errors: an answer that may be kept and reused. */
-  const reusable = new WeakMap<HTTPGraphQLRequest, boolean>();
-  const limits: ApolloServerPlugin<ApiContext> = {
+function limitsPlugin(
+  limitErrors: ReturnType<typeof limitChecks>,
+  reusable: WeakMap<HTTPGraphQLRequest, boolean>,
+): ApolloServerPlugin<ApiContext> {
+  return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
@@ -211,130 +205,103 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
       };
     },
   };
-  const apollo = new ApolloServer<ApiContext>({
-    schema,
-    // Caching headers come from the database state (below); Apollo's per-field cache hints would wrap every resolver.
-    plugins: [limits, ApolloServerPluginCacheControlDisabled()],
-    includeStacktraceInErrorResponses: options.debug === true,
-    // Mutations need a bearer token, not cookies, so cross-site requests cannot act for a user: CSRF protection
-    // (which would make plain GET queries send a special header) is not needed.
-    csrfPrevention: false,
-    introspection: true,
-  });
-  await apollo.start();
+}
 
-  const cors = (req: IncomingMessage, res: ServerResponse): void => {
-    const origin = req.headers.origin;
-    const allowed = options.corsOrigins ?? [];
-    if (origin === undefined || !(allowed.includes('*') || allowed.includes(origin))) return;
-    res.setHeader('access-control-allow-origin', allowed.includes('*') ? '*' : origin);
-    res.setHeader('vary', 'origin');
-    res.setHeader('access-control-allow-headers', 'content-type, authorization');
-    res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
-  };
+/** CORS headers for an allowed origin. */
+function cors(allowed: readonly string[], req: IncomingMessage, res: ServerResponse): void {
+  const origin = req.headers.origin;
+  if (origin === undefined || !(allowed.includes('*') || allowed.includes(origin))) return;
+  res.setHeader('access-control-allow-origin', allowed.includes('*') ? '*' : origin);
+  res.setHeader('vary', 'origin');
+  res.setHeader('access-control-allow-headers', 'content-type, authorization');
+  res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+}
 
-  const sdl = printSchema(schema);
-  const schemaDigest = createHash('sha256').update(sdl).digest('base64url');
-  const schemaTag = entityTag(schemaDigest, '', '');
-  const answers = new AnswerCache();
+/** What answering GraphQL over HTTP needs: Apollo, the API, and the kept answers. */
+interface GraphQLHttp {
+  readonly apollo: ApolloServer<ApiContext>;
+  readonly api: Api;
+  readonly options: ServerOptions;
+  readonly maxBodyBytes: number;
+  readonly schemaDigest: string;
+  readonly reusable: WeakMap<HTTPGraphQLRequest, boolean>;
+  readonly answers: AnswerCache;
   /** Requests being executed, by state and request, with the answer they will keep (undefined: none). */
-  const executing = new Map<string, Promise<Answer | undefined>>();
+  readonly executing: Map<string, Promise<Answer | undefined>>;
+}
 
-  const http: Server = createServer((req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      cors(req, res);
-      if (url.pathname === '/health') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ ok: true, ...api.queue.load() }));
-        return;
-      }
-      if (url.pathname === '/schema.graphql' && req.method === 'GET')
-        return sendCacheable(req, res, schemaTag, { contentType: 'text/plain; charset=utf-8', body: sdl });
-      if (url.pathname !== '/graphql') {
-        return sendError(
-          res,
-          404,
-          `no such path '${url.pathname}': the API is at /graphql (its schema at GET /schema.graphql)`,
-          'NOT_FOUND',
-        );
-      }
-      if (req.method === 'OPTIONS') {
-        res.writeHead(204);
-        res.end();
-        return;
-      }
-      let text: string;
-      let body: unknown;
-      try {
-        text = await readBody(req, maxBodyBytes);
-        body = text.length === 0 ? undefined : JSON.parse(text);
-      } catch (error) {
-        if (error instanceof PayloadTooLargeError) return sendError(res, 413, error.message, 'PAYLOAD_TOO_LARGE');
-        return sendError(res, 400, `request body is not JSON: ${(error as Error).message}`, 'BAD_REQUEST');
-      }
-      // A query's answer depends on the request (the response format it accepts, whether it holds the API token:
-      // server paths are shown only then) and the API's state alone.
-      const get = req.method === 'GET';
-      const authorized = bearerMatches(req.headers.authorization, options.token);
-      const request = `${authorized ? 'token' : ''}\u0000${req.headers.accept ?? ''}\u0000${get ? url.search : text}`;
-      const state = api.state(MAX_AGE_SECONDS * 1000);
-      const tag = entityTag(schemaDigest, state, request);
-      // The same request arriving while it is executed waits for that answer instead of executing it again.
-      const key = `${state}\u0000${request}`;
-      const kept = answers.get(state, request) ?? (await executing.get(key));
-      if (kept !== undefined) return get ? sendCacheable(req, res, tag, kept) : sendAnswer(res, kept);
-      const headers = new HeaderMap();
-      for (const [name, value] of Object.entries(req.headers))
-        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-      const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
-      let settle: (answer: Answer | undefined) => void = () => undefined;
-      const leads = !executing.has(key);
-      if (leads) executing.set(key, new Promise((resolve) => (settle = resolve)));
-      let response: HTTPGraphQLResponse;
-      let answer: Answer | undefined;
-      try {
-        response = await apollo.executeHTTPGraphQLRequest({
-          httpGraphQLRequest,
-          context: async () => ({ authorized, api }),
-        });
-        if (
-          response.body.kind === 'complete' &&
-          reusable.get(httpGraphQLRequest) === true &&
-          api.state(MAX_AGE_SECONDS * 1000) === state
-        ) {
-          answer = {
-            contentType: response.headers.get('content-type') ?? 'application/json',
-            body: response.body.string,
-          };
-          answers.set(state, request, answer);
-        }
-      } finally {
-        // Without an answer to keep, the requests that waited execute themselves.
-        settle(answer);
-        if (leads) executing.delete(key);
-      }
-      if (answer !== undefined) return get ? sendCacheable(req, res, tag, answer) : sendAnswer(res, answer);
-      for (const [name, value] of response.headers) res.setHeader(name, value);
-      res.statusCode = response.status ?? 200;
-      if (response.body.kind === 'complete') {
-        res.end(response.body.string);
-        return;
-      }
-      for await (const chunk of response.body.asyncIterator) res.write(chunk);
-      res.end();
-    })().catch((error: unknown) => {
-      if (!res.headersSent)
-        sendError(
-          res,
-          500,
-          options.debug ? String((error as Error).stack) : 'internal server error',
-          'INTERNAL_SERVER_ERROR',
-        );
-      else res.end();
+/** Answers a GraphQL request at /graphql: from the kept answers when the API state allows, else by executing it. */
+async function answerGraphQL(http: GraphQLHttp, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  let text: string;
+  let body: unknown;
+  try {
+    text = await readBody(req, http.maxBodyBytes);
+    body = text.length === 0 ? undefined : JSON.parse(text);
+  } catch (error) {
+    if (error instanceof PayloadTooLargeError) return sendError(res, 413, error.message, 'PAYLOAD_TOO_LARGE');
+    return sendError(res, 400, `request body is not JSON: ${(error as Error).message}`, 'BAD_REQUEST');
+  }
+  // A query's answer depends on the request (the response format it accepts, whether it holds the API token:
+  // server paths are shown only then) and the API's state alone.
+  const get = req.method === 'GET';
+  const authorized = bearerMatches(req.headers.authorization, http.options.token);
+  const request = `${authorized ? 'token' : ''}\u0000${req.headers.accept ?? ''}\u0000${get ? url.search : text}`;
+  const state = http.api.state(MAX_AGE_SECONDS * 1000);
+  const tag = entityTag(http.schemaDigest, state, request);
+  // The same request arriving while it is executed waits for that answer instead of executing it again.
+  const key = `${state}\u0000${request}`;
+  const kept = http.answers.get(state, request) ?? (await http.executing.get(key));
+  if (kept !== undefined) return get ? sendCacheable(req, res, tag, kept) : sendAnswer(res, kept);
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(req.headers))
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
+  let settle: (answer: Answer | undefined) => void = () => undefined;
+  const leads = !http.executing.has(key);
+  if (leads) http.executing.set(key, new Promise((resolve) => (settle = resolve)));
+  let response: HTTPGraphQLResponse;
+  let answer: Answer | undefined;
+  try {
+    response = await http.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest,
+      context: async () => ({ authorized, api: http.api }),
     });
-  });
+    if (
+      response.body.kind === 'complete' &&
+      http.reusable.get(httpGraphQLRequest) === true &&
+      http.api.state(MAX_AGE_SECONDS * 1000) === state
+    ) {
+      answer = {
+        contentType: response.headers.get('content-type') ?? 'application/json',
+        body: response.body.string,
+      };
+      http.answers.set(state, request, answer);
+    }
+  } finally {
+    // Without an answer to keep, the requests that waited execute themselves.
+    settle(answer);
+    if (leads) http.executing.delete(key);
+  }
+  if (answer !== undefined) return get ? sendCacheable(req, res, tag, answer) : sendAnswer(res, answer);
+  for (const [name, value] of response.headers) res.setHeader(name, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}
 
+/** graphql-ws subscriptions on the HTTP server's /graphql path, with the same limits as HTTP. */
+function serveSubscriptions(
+  http: Server,
+  schema: GraphQLSchema,
+  api: Api,
+  options: ServerOptions,
+  limitErrors: ReturnType<typeof limitChecks>,
+  maxBodyBytes: number,
+): { sockets: WebSocketServer; ws: ReturnType<typeof useServer> } {
   // A larger frame closes its socket (1009, message too big) before it is kept in memory.
   const sockets = new WebSocketServer({ server: http, path: '/graphql', maxPayload: maxBodyBytes });
   const ws = useServer<Record<string, unknown>, { api: Api }>(
@@ -362,6 +329,87 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
     },
     sockets,
   );
+  return { sockets, ws };
+}
+
+/**
+ * Serves the API over HTTP at `/graphql` (POST JSON; GET for queries) and graphql-ws subscriptions on the same
+ * path, with depth, complexity and size limits (request bodies and WebSocket messages), optional CORS, and a bearer
+ * token for mutations.
+ */
+export async function startApiServer(options: ServerOptions): Promise<ApiServer> {
+  const api = new Api(options);
+  const schema = await buildApiSchema(options.container, api);
+  const maxDepth = options.maxDepth ?? LIMITS.maxDepth;
+  const maxComplexity = options.maxComplexity ?? LIMITS.maxComplexity;
+  const maxBodyBytes = options.maxBodyBytes ?? LIMITS.maxBodyBytes;
+  const limitErrors = limitChecks(schema, maxDepth, maxComplexity);
+  /** Whether an HTTP request was answered by query operations without errors: an answer that may be kept and reused. */
+  const reusable = new WeakMap<HTTPGraphQLRequest, boolean>();
+  const apollo = new ApolloServer<ApiContext>({
+    schema,
+    // Caching headers come from the database state (below); Apollo's per-field cache hints would wrap every resolver.
+    plugins: [limitsPlugin(limitErrors, reusable), ApolloServerPluginCacheControlDisabled()],
+    includeStacktraceInErrorResponses: options.debug === true,
+    // Mutations need a bearer token, not cookies, so cross-site requests cannot act for a user: CSRF protection
+    // (which would make plain GET queries send a special header) is not needed.
+    csrfPrevention: false,
+    introspection: true,
+  });
+  await apollo.start();
+
+  const sdl = printSchema(schema);
+  const schemaDigest = createHash('sha256').update(sdl).digest('base64url');
+  const schemaTag = entityTag(schemaDigest, '', '');
+  const graphql: GraphQLHttp = {
+    apollo,
+    api,
+    options,
+    maxBodyBytes,
+    schemaDigest,
+    reusable,
+    answers: new AnswerCache(),
+    executing: new Map(),
+  };
+
+  const http: Server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      cors(options.corsOrigins ?? [], req, res);
+      if (url.pathname === '/health') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: true, ...api.queue.load() }));
+        return;
+      }
+      if (url.pathname === '/schema.graphql' && req.method === 'GET')
+        return sendCacheable(req, res, schemaTag, { contentType: 'text/plain; charset=utf-8', body: sdl });
+      if (url.pathname !== '/graphql') {
+        return sendError(
+          res,
+          404,
+          `no such path '${url.pathname}': the API is at /graphql (its schema at GET /schema.graphql)`,
+          'NOT_FOUND',
+        );
+      }
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204);
+        res.end();
+        return;
+      }
+      await answerGraphQL(graphql, req, res, url);
+    })().catch((error: unknown) => {
+      if (!res.headersSent)
+        sendError(
+          res,
+          500,
+          options.debug ? String((error as Error).stack) : 'internal server error',
+          'INTERNAL_SERVER_ERROR',
+        );
+      else res.end();
+    });
+  });
+
+  const { sockets, ws } = serveSubscriptions(http, schema, api, options, limitErrors, maxBodyBytes);
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

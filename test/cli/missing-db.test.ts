@@ -20,3 +20,18 @@ describe('commands that read runs refuse a database that does not exist', () => 
     },
   );
 });
+
+describe('paretune runs before anything is stored', () => {
+  it('lists no runs from the default database that does not exist yet, and creates nothing', async () => {
+    const data = tempDir();
+    const db = join(data, 'paretune.db');
+    const text = await cliProcess(['runs'], data, { PARETUNE_DATA_DIR: data });
+    expect(text).toMatchObject({
+      code: 0,
+      stderr: '',
+      stdout: `no runs yet: ${db} does not exist (run, experiment and serve create it)\n`,
+    });
+    expect((await cliProcess(['runs', '--json'], data, { PARETUNE_DATA_DIR: data })).stdout).toBe('[]\n');
+    expect(existsSync(db)).toBe(false);
+  });
+});

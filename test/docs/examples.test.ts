@@ -188,6 +188,8 @@ function problems(program: Command, registry: PluginRegistry, argv: readonly str
     } else if (command === undefined) {
       command = program.commands.find((c) => c.name() === word);
       if (command === undefined) found.push(`unknown command '${word}'`);
+    } else if (positional.length === 0 && command.commands.some((c) => c.name() === word)) {
+      command = command.commands.find((c) => c.name() === word); // a subcommand, e.g. plugin new
     } else {
       positional.push(word);
     }

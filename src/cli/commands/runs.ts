@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/contracts/config.js';
 import { databaseFile } from '../../core/paths.js';
@@ -26,7 +27,16 @@ export function registerRuns(program: Command, io: CliIo): void {
         if (options.status !== undefined && !(STATUSES as readonly string[]).includes(options.status)) {
           throw new ConfigError(`--status: '${options.status}' is not one of ${STATUSES.join(', ')}`);
         }
-        const store = Store.openExisting(options.db ?? databaseFile(io.env));
+        const file = options.db ?? databaseFile(io.env);
+        // Nothing stored yet in the default database: an empty list, and no file created. A --db that does not
+        // exist is refused instead (most likely a typo).
+        if (options.db === undefined && id === undefined && !existsSync(file)) {
+          io.stdout(
+            options.json ? '[]\n' : `no runs yet: ${file} does not exist (run, experiment and serve create it)\n`,
+          );
+          return;
+        }
+        const store = Store.openExisting(file);
         try {
           if (id !== undefined) {
             const run = store.getRun(id);

@@ -61,7 +61,10 @@ export function recordRun(
 /** Stores a run's end: its result summary, or its failure (`cancelled` when it was stopped, resumable). */
 export function recordOutcome(store: Store, runId: string, outcome: { result: RunResult } | { error: unknown }): void {
   if ('result' in outcome) {
-    const { points: _points, ...summary } = outcome.result;
+    const { points, ...summary } = outcome.result;
+    // Every point of the run again (an upsert of those already stored): a progress report lost on the way, as when a
+    // coordinator takes a run over from one that was killed, cannot leave the finished run without its point.
+    store.recordPoints(runId, points);
     store.finishRun(runId, {
       bestStep: summary.bestStep,
       lastStep: summary.lastStep,

@@ -97,7 +97,10 @@ describe.skipIf(!onWebGpu)('the webgpu backend from the CLI', () => {
     expect(run.code).toBe(0);
     const { runId, points } = JSON.parse(run.stdout) as { runId: string; points: Point[] };
     expect([...new Set(points.map((p) => p.step))]).toEqual([0, 2]);
-    expect(points.every((p) => p.value >= 0 && p.value <= 1)).toBe(true);
+    const accuracies = points.filter((p) => p.name === 'accuracy');
+    expect(accuracies.length).toBeGreaterThan(0);
+    expect(accuracies.every((p) => p.value >= 0 && p.value <= 1)).toBe(true);
+    expect(points.filter((p) => p.name === 'loss').every((p) => Number.isFinite(p.value) && p.value > 0)).toBe(true);
     const shown = JSON.parse((await cli(['runs', runId, '--json'], tempDir(), env)).stdout) as {
       status: string;
       points: Point[];

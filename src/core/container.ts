@@ -30,7 +30,7 @@ export interface ContainerOptions {
   /** Plugin modules from `--plugin` flags: npm package names or paths relative to `cwd`. */
   readonly plugins?: readonly string[];
   /** Backend requested by `--backend` or `PARETUNE_BACKEND`. */
-  readonly backend?: BackendRequest;
+  readonly backend?: BackendRequest | undefined;
 }
 
 /**

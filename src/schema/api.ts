@@ -165,6 +165,7 @@ export class Api {
   /** Stores a run that failed before it started, as failed with its error. */
   private storeUnstarted(job: RunJob, error: string): void {
     const { spec } = resolveRun(job.spec, this.registry);
+    const modelId = namedModelId(spec.model);
     this.store.createRun({
       id: job.runId,
       ...(job.experimentId === undefined ? {} : { experimentId: job.experimentId }),
@@ -172,7 +173,7 @@ export class Api {
       seed: spec.seed,
       strategy: spec.strategies.map(refName).join('+'),
       dataset: refName(spec.dataset),
-      ...(namedModelId(spec.model) === undefined ? {} : { modelId: namedModelId(spec.model) }),
+      ...(modelId === undefined ? {} : { modelId }),
       model: modelSourceName(spec.model),
       paretuneVersion: PARETUNE_VERSION,
     });

@@ -56,7 +56,7 @@ function variableErrors(
   return (errors ?? []).map(
     (error) =>
       new GraphQLError(error.message, {
-        nodes: error.nodes,
+        nodes: error.nodes ?? null,
         extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
       }),
   );

@@ -1,8 +1,20 @@
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/core/store/store.js';
-import { cliProcess, tempDir, tinyCheckpoint, toyDatasetPackage, writePluginPackage } from '../helpers/index.js';
+import {
+  cliProcess,
+  REPO_ROOT,
+  tempDir,
+  tinyCheckpoint,
+  toyDatasetPackage,
+  writePluginPackage,
+} from '../helpers/index.js';
+
+const execFileAsync = promisify(execFile);
 
 /** A dataset whose loading ends the thread it runs on, as an out-of-memory abort would. */
 const CRASHING_DATASET = `import { definePlugin, z } from 'paretune/plugin';
@@ -56,4 +68,29 @@ describe('runs on worker threads', () => {
       expect(run.error).toContain('its worker thread stopped (exit code 7)');
     }
   }, 120_000);
+});
+
+describe.runIf(process.platform === 'linux')('background run threads', () => {
+  it('run threads of a background pool (paretune serve) have nice 10 while the main thread keeps nice 0', async () => {
+    const dir = tempDir();
+    const dist = (path: string): string => JSON.stringify(pathToFileURL(join(REPO_ROOT, 'dist/src', path)).href);
+    const script = join(dir, 'nice.mjs');
+    writeFileSync(
+      script,
+      `import { readdirSync, readFileSync } from 'node:fs';
+import { ThreadPool } from ${dist('core/execution/thread-pool.js')};
+// field 19 of /proc/<pid>/task/<tid>/stat; the command name before it may hold spaces
+const nice = (tid) => Number(readFileSync('/proc/self/task/' + tid + '/stat', 'utf8').split(') ')[1].split(' ')[16]);
+const pool = await ThreadPool.start(1, { builtinsModule: ${dist('plugins/index.js')}, cwd: ${JSON.stringify(dir)},
+  plugins: [], cacheDir: ${JSON.stringify(dir)}, dataDir: ${JSON.stringify(dir)}, background: true });
+const others = readdirSync('/proc/self/task').filter((tid) => Number(tid) !== process.pid).map(nice);
+console.log(JSON.stringify({ main: nice(process.pid), others }));
+await pool.close();
+`,
+    );
+    const { stdout } = await execFileAsync(process.execPath, [script], { cwd: dir });
+    const { main, others } = JSON.parse(stdout) as { main: number; others: number[] };
+    expect(main).toBe(0);
+    expect(others).toContain(10);
+  }, 60_000);
 });

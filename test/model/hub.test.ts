@@ -14,7 +14,7 @@ const config = Buffer.from(JSON.stringify({ num_attention_heads: 4, layer_norm_e
 /** A loopback stand-in for the Hugging Face hub: serves one repository, honours Range, logs requests. */
 let server: Server;
 let endpoint: string;
-const requests: { url: string; range?: string }[] = [];
+const requests: { url: string; range: string | undefined }[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {

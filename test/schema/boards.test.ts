@@ -204,7 +204,7 @@ describe('threat models over HTTP', () => {
   const errorOf = async (
     query: string,
     variables: Record<string, unknown> = {},
-  ): Promise<{ code?: string; message?: string }> => {
+  ): Promise<{ code: string | undefined; message: string | undefined }> => {
     const response = await gql(server.url, query, variables);
     return { code: response.errors?.[0]?.extensions?.code, message: response.errors?.[0]?.message };
   };

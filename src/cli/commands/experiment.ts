@@ -89,11 +89,11 @@ export interface ExperimentExecution {
   readonly store: Store;
   readonly global: GlobalOptions;
   readonly io: CliIo;
-  readonly quiet?: boolean;
+  readonly quiet?: boolean | undefined;
   /** Worker threads running runs in parallel; 1 runs them one after another in this process; default: see defaultWorkers. */
-  readonly workers?: number;
+  readonly workers?: number | undefined;
   /** Queue the runs on this Redis for `paretune worker` processes instead (this process records their reports). */
-  readonly redis?: string;
+  readonly redis?: string | undefined;
 }
 
 /**

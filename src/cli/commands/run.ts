@@ -216,7 +216,12 @@ export interface Execution {
   readonly store: Store;
   readonly experimentId?: string;
   /** `report: false` prints no result (experiments print one table at the end). */
-  readonly flags: { json?: boolean; quiet?: boolean; saveAdaptation?: string; report?: boolean };
+  readonly flags: {
+    json?: boolean;
+    quiet?: boolean | undefined;
+    saveAdaptation?: string | undefined;
+    report?: boolean;
+  };
   readonly global: GlobalOptions;
   readonly io: CliIo;
   readonly resume?: RunResume;

@@ -59,10 +59,11 @@ export function registerServe(program: Command, io: CliIo): void {
         maxBodyBytes: parsePositiveInt(flags.maxBody, '--max-body'),
       };
       const threads = parsePositiveInt(flags.workers, '--workers');
-      // Runs execute off the event loop that answers queries: on worker threads here, or on workers through Redis.
+      // Runs execute off the event loop that answers queries: on worker threads here (at a lower CPU priority, so
+      // that queries come first), or on workers through Redis.
       const executor = await executorFor(
         redis === undefined
-          ? { store, threads, setup: workerSetup(global, io) }
+          ? { store, threads, setup: { ...workerSetup(global, io), background: true } }
           : { store, redis: { url: redis, onConnection: (line) => io.stderr(line) } },
       );
       let server: ApiServer;

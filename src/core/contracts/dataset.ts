@@ -24,7 +24,8 @@ export interface DatasetDescription {
 export type ProgressListener = (event: {
   readonly task: string;
   readonly done: number;
-  readonly total?: number;
+  /** Absent (or undefined) where the amount of work is not known. */
+  readonly total?: number | undefined;
 }) => void;
 
 /** A file a dataset needs, and where it can come from. */
@@ -184,8 +185,8 @@ export interface OpenOptions {
   readonly dataDir: string;
   readonly files: DatasetFiles;
   readonly rng: Rng;
-  readonly onProgress?: ProgressListener;
-  readonly signal?: AbortSignal;
+  readonly onProgress?: ProgressListener | undefined;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** Whether a dataset's files are present locally, for `paretune datasets`. */

@@ -15,9 +15,9 @@ export class DownloadError extends UserError {
 
 export interface DownloadOptions {
   readonly headers?: Readonly<Record<string, string>>;
-  readonly md5?: string;
-  readonly sha256?: string;
-  readonly onProgress?: ProgressListener;
+  readonly md5?: string | undefined;
+  readonly sha256?: string | undefined;
+  readonly onProgress?: ProgressListener | undefined;
   /** Resolve false instead of failing when the server answers 404. */
   readonly optional?: boolean;
   /** Appended to network errors: how to get the file without network access. */

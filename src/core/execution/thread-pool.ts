@@ -14,7 +14,15 @@ export interface WorkerSetup {
   readonly backend?: BackendRequest;
   readonly cacheDir: string;
   readonly dataDir: string;
+  /**
+   * Runs are background work that yields the CPU to this process's main thread (`paretune serve`: queries are
+   * answered first). On Linux the threads' nice value is raised to {@link BACKGROUND_NICE}; elsewhere it is ignored.
+   */
+  readonly background?: boolean;
 }
+
+/** The nice value of background run threads: a tenth of the CPU share of a normal thread under contention. */
+export const BACKGROUND_NICE = 10;
 
 /** Messages between the pool and its threads. */
 export type ToWorker =
@@ -51,12 +59,14 @@ export const remoteFailure = (runId: string, name: string, message: string, user
 
 interface Slot {
   readonly worker: Worker;
-  busy?: {
-    runId: string;
-    onEvent: (event: JobEvent) => void;
-    resolve: (r: RunResult) => void;
-    reject: (e: Error) => void;
-  };
+  busy?:
+    | {
+        runId: string;
+        onEvent: (event: JobEvent) => void;
+        resolve: (r: RunResult) => void;
+        reject: (e: Error) => void;
+      }
+    | undefined;
   /** The uncaught error that is ending the thread, if any ('exit' follows it). */
   crash?: Error;
 }

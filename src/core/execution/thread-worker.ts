@@ -1,4 +1,5 @@
 /** Entry of a ThreadPool thread: builds its own container, then runs the jobs it is sent, one at a time. */
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createContainer } from '../container.js';
 import type { Plugin } from '../contracts/plugin.js';
@@ -7,12 +8,17 @@ import { RunFailedError } from '../runs/runner.js';
 import { isUserError } from '../contracts/errors.js';
 import { RunStoppedError } from '../training/trainer.js';
 import { runJob } from './run-job.js';
+import { BACKGROUND_NICE } from './thread-pool.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './thread-pool.js';
 
 const port = parentPort;
 if (port === null) throw new Error('thread-worker.js runs as a worker thread of ThreadPool');
 const setup = workerData as WorkerSetup;
 const send = (message: FromWorker): void => port.postMessage(message);
+
+// Linux keeps a nice value per thread, so this lowers this thread (and those it starts) only; on other systems it
+// would lower the whole process, the thread that answers queries included.
+if (setup.background === true && process.platform === 'linux') setPriority(BACKGROUND_NICE);
 
 try {
   const builtins = ((await import(setup.builtinsModule)) as { builtinPlugins: readonly Plugin[] }).builtinPlugins;

@@ -184,10 +184,10 @@ function readParameter(info: CheckpointInfo, name: string, expected: readonly nu
 
 export interface LoadOptions {
   /** Classes of the model to build; a checkpoint head of another size (or none) gets a fresh head. */
-  readonly numClasses?: number;
+  readonly numClasses?: number | undefined;
   /** Initialises a fresh head. */
   readonly rng: Rng;
-  readonly overrides?: Partial<ViTConfig>;
+  readonly overrides?: Partial<ViTConfig> | undefined;
 }
 
 /** Loads a ViT from a safetensors checkpoint in any supported layout. */

@@ -60,7 +60,7 @@ export interface MicroBatchRequest {
   /** Images of the batch to split. */
   readonly batchSize: number;
   /** The user's micro-batch size; wins over the estimate. */
-  readonly requested?: number;
+  readonly requested?: number | undefined;
   /** Bytes the pass holds whatever its micro-batch (weight gradients and their running sum). */
   readonly fixedBytes?: number;
 }

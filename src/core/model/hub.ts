@@ -13,7 +13,7 @@ export interface HubOptions {
   readonly endpoint?: string;
   /** Access token for gated repositories (default `HF_TOKEN`). */
   readonly token?: string;
-  readonly onProgress?: ProgressListener;
+  readonly onProgress?: ProgressListener | undefined;
 }
 
 /** `owner/name[@revision]` from an `hf:` source. */

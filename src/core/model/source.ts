@@ -12,9 +12,9 @@ import { VisionTransformer } from './vit.js';
 
 export interface ModelSourceOptions {
   /** Classes of the head; a checkpoint head of another size (or none) is replaced by a fresh one. */
-  readonly numClasses?: number;
+  readonly numClasses?: number | undefined;
   readonly cacheDir: string;
-  readonly onProgress?: ProgressListener;
+  readonly onProgress?: ProgressListener | undefined;
 }
 
 /** A loaded backbone, its stable id (see modelId) and a one-line account of where it came from, without server paths. */

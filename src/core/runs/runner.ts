@@ -100,7 +100,7 @@ export interface RunResult {
   };
 }
 
-type SplitRecord = { readonly source?: string; readonly images: number; readonly skipped?: number };
+type SplitRecord = { readonly source?: string | undefined; readonly images: number; readonly skipped?: number };
 
 const skippedOf = (split: DatasetSplit): { skipped?: number } =>
   split.skipped === undefined ? {} : { skipped: split.skipped };

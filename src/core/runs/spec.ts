@@ -125,9 +125,13 @@ export interface ResolvedRun {
   readonly attacks: readonly ResolvedPlugin<'attack'>[];
   readonly shifts: readonly ResolvedPlugin<'shift'>[];
   readonly metrics: readonly ResolvedPlugin<'metric'>[];
-  readonly training: Required<Omit<RunSpec['training'], 'steps' | 'subset' | 'microBatch' | 'lossInterval'>> &
-    Pick<RunSpec['training'], 'steps' | 'subset' | 'microBatch' | 'lossInterval'>;
+  readonly training: Omit<RunSpec['training'], DefaultedTraining> & {
+    readonly [K in DefaultedTraining]: NonNullable<RunSpec['training'][K]>;
+  };
 }
+
+/** Training settings whose defaults depend on the strategies (see trainingDefaults). */
+type DefaultedTraining = 'learningRate' | 'weightDecay' | 'schedule' | 'warmupSteps';
 
 /**
  * Validates a run spec and resolves its plugins and their configs, before any work starts.

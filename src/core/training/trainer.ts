@@ -59,7 +59,7 @@ export interface TrainerOptions {
   /** Measures the model; returns the validation accuracy used to keep the best checkpoint. */
   readonly evaluate: (step: number, epoch: number) => Promise<number>;
   readonly onStep?: (event: StepEvent) => void;
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** Continue a run from a checkpoint: its step (already evaluated), optimiser state and best weights. */
   readonly resume?: TrainerState;
   /** Called after each evaluation with a way to snapshot the state (for a checkpoint). */

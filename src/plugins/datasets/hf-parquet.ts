@@ -150,8 +150,8 @@ export interface HfSplitSpec {
   readonly selection: string;
   /** Appended to the split's `source` string. */
   readonly note?: string;
-  readonly onProgress?: ProgressListener;
-  readonly signal?: AbortSignal;
+  readonly onProgress?: ProgressListener | undefined;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** Decodes in flight at once. */

@@ -1,12 +1,14 @@
 /**
  * `npm run bench:api`: a load test of the GraphQL API over real HTTP. Seeds a database with 100 finished runs of
  * 1,000 metric points each (500 logged steps x clean and robust accuracy), starts `paretune serve` on it as its own
- * process, and fires 200 concurrent history queries (each a whole series down-sampled to 200 points) three times:
- * with no run executing, in the first seconds of a run the server executes (loading its dataset and model), and
- * while that run trains. Reports errors, throughput and latency percentiles of each.
+ * process, warms it up on 20 other runs, and fires 200 concurrent history queries (each a whole series down-sampled
+ * to 200 points): with no run executing (POSTs, then GETs, then the same GETs with the ETags they answered), in the
+ * first seconds of a run the server executes (loading its dataset and model), and while that run trains. Reports
+ * errors, throughput, latency percentiles and the CPU time of the server's main thread (Linux), which unlike latency
+ * does not depend on what else the machine runs.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +17,8 @@ import type { MeasuredPoint } from '../src/core/evaluation/evaluator.js';
 import { Store } from '../src/core/store/store.js';
 
 const RUNS = 100;
+/** Further runs, queried only to warm the server's JIT up before the measured rounds (their series stay cold). */
+const WARM_UP_RUNS = 20;
 const STEPS = 500;
 const CONCURRENT = 200;
 const ROBUST = { split: 'test', attack: 'pgd', norm: 'Linf', eps: 1 / 255 };
@@ -25,9 +29,9 @@ const dir = mkdtempSync(join(tmpdir(), 'paretune-api-load-'));
 const db = join(dir, 'load.db');
 const store = Store.open(db);
 const ids: string[] = [];
-for (let r = 0; r < RUNS; r++) {
+for (let r = 0; r < RUNS + WARM_UP_RUNS; r++) {
   const id = `load-${r}`;
-  ids.push(id);
+  if (r < RUNS) ids.push(id);
   const strategy = ['full', 'lora', 'bitfit', 'adapter'][r % 4] as string;
   store.createRun({
     id,
@@ -115,30 +119,55 @@ const query =
   'query($id: ID!) { run(id: $id) { id history(samples: 200) { step value } robust: history(context: {split: "test", attack: "pgd", norm: "Linf", eps: 0.00392156862745098}, samples: 200) { step value } } }';
 let failures = 0;
 
-/** Fires CONCURRENT history queries at once; prints their errors, throughput and latency percentiles. */
-async function load(label: string): Promise<void> {
+type Answer = { data?: { run?: { history: unknown[]; robust: unknown[] } }; errors?: unknown };
+const complete = (body: Answer): boolean =>
+  body.errors === undefined && body.data?.run?.history.length === 200 && body.data.run.robust.length === 200;
+const askPost = async (i: number): Promise<boolean> => complete(await post(query, { id: ids[i % RUNS] }));
+/** ETags the server answered to each GET, by query index. */
+const tags = new Map<number, string>();
+const askGet = async (i: number): Promise<boolean> => {
+  const address = `${url}?query=${encodeURIComponent(query)}&variables=${encodeURIComponent(JSON.stringify({ id: ids[i % RUNS] }))}`;
+  const tag = tags.get(i);
+  const response = await fetch(address, {
+    headers: { authorization: `Bearer ${TOKEN}`, ...(tag === undefined ? {} : { 'if-none-match': tag }) },
+  });
+  const etag = response.headers.get('etag');
+  if (etag !== null) tags.set(i, etag);
+  if (tag !== undefined) return response.status === 304;
+  return response.ok && complete((await response.json()) as Answer);
+};
+
+/** CPU milliseconds the server's main thread has used so far (Linux), from /proc. */
+const serverCpuMs = (): number | undefined => {
+  try {
+    const fields = readFileSync(`/proc/${server.pid}/task/${server.pid}/stat`, 'utf8').split(') ')[1]?.split(' ');
+    return ((Number(fields?.[11]) + Number(fields?.[12])) * 1000) / 100; // utime + stime, in ticks of 1/100 s
+  } catch {
+    return undefined;
+  }
+};
+
+/** Fires CONCURRENT history queries at once; prints their errors, throughput, latency and the server's CPU time. */
+async function load(label: string, ask: (i: number) => Promise<boolean> = askPost): Promise<void> {
   const latencies: number[] = [];
   let errors = 0;
+  const cpu0 = serverCpuMs();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENT }, async (_, i) => {
       const t0 = performance.now();
-      try {
-        const body = await post<{ run?: { history: unknown[]; robust: unknown[] } }>(query, { id: ids[i % RUNS] });
-        if (body.errors !== undefined || body.data?.run?.history.length !== 200 || body.data.run.robust.length !== 200)
-          errors += 1;
-      } catch {
-        errors += 1;
-      }
+      if (!(await ask(i).catch(() => false))) errors += 1;
       latencies.push(performance.now() - t0);
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpu1 = serverCpuMs();
   latencies.sort((a, b) => a - b);
   const at = (q: number): string =>
     (latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] as number).toFixed(0);
+  const cpu = cpu0 === undefined || cpu1 === undefined ? '' : `; server main thread CPU ${(cpu1 - cpu0).toFixed(0)} ms`;
   console.log(
-    `${label}: errors ${errors}; all done in ${seconds.toFixed(2)} s (${(CONCURRENT / seconds).toFixed(0)} queries/s); latency p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms`,
+    `${label}: errors ${errors}; all done in ${seconds.toFixed(2)} s (${(CONCURRENT / seconds).toFixed(0)} queries/s); latency p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms${cpu}`,
   );
   failures += errors;
 }
@@ -146,7 +175,12 @@ async function load(label: string): Promise<void> {
 console.log(
   `GraphQL load: ${RUNS} runs x ${2 * STEPS} points; ${CONCURRENT} concurrent history queries (2 series of 200 samples each)`,
 );
+await Promise.all(
+  Array.from({ length: CONCURRENT }, (_, i) => post(query, { id: `load-${RUNS + (i % WARM_UP_RUNS)}` })),
+);
 await load('no run executing');
+await load('no run executing, as GET', askGet);
+await load('no run executing, the same GETs with If-None-Match (304)', askGet);
 
 const spec = {
   model: 'vit-bench-32',

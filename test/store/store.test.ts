@@ -68,6 +68,26 @@ describe('the SQLite store', () => {
     store.close();
   });
 
+  it('series read again see every change: points this store writes, commits of other connections, deleted runs', () => {
+    const file = join(tempDir(), 's.db');
+    const store = Store.open(file);
+    const other = Store.open(file);
+    store.createRun(run('a'));
+    other.createRun(run('b'));
+    store.recordPoints('a', [point(0, 0.1)]);
+    other.recordPoints('b', [point(0, 0.3)]);
+    const values = (id: string): number[] => store.series(id, 'accuracy', { split: 'test' }).map((p) => p.value);
+    expect([values('a'), values('b')]).toEqual([[0.1], [0.3]]);
+    store.recordPoints('a', [point(10, 0.2)]);
+    expect(values('a')).toEqual([0.1, 0.2]);
+    other.recordPoints('b', [point(0, 0.35)]); // an upsert by another connection (another process in practice)
+    expect(values('b')).toEqual([0.35]);
+    store.deleteRun('a');
+    expect(values('a')).toEqual([]);
+    other.close();
+    store.close();
+  });
+
   it('shows a run whose process was killed as interrupted, with the points it stored', () => {
     const file = join(tempDir(), 'k.db');
     const script = `

@@ -8,6 +8,7 @@ import type { MetricContext } from '../contracts/metric.js';
 import { canonicalJson } from '../evaluation/context.js';
 import type { MeasuredPoint } from '../evaluation/evaluator.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { SeriesCache } from './series-cache.js';
 
 /** A database that cannot be used: not SQLite, from a newer paretune, or unreadable. Nothing was modified. */
 export class StoreError extends UserError {
@@ -208,6 +209,7 @@ export class Store {
   private heartbeat: NodeJS.Timeout | undefined;
   /** Prepared statements of the reads that queries repeat, by SQL (preparing one costs more than running it). */
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly seriesCache = new SeriesCache<SeriesPoint>();
 
   private constructor(
     readonly file: string,
@@ -377,6 +379,7 @@ export class Store {
     if (!this.unstarted.has(runId)) return false;
     const previous = this.unstarted.get(runId);
     this.unstarted.delete(runId);
+    this.seriesCache.changed(runId);
     if (previous === undefined) this.db.prepare('DELETE FROM runs WHERE id = ? AND owner = ?').run(runId, this.owner);
     else {
       this.db
@@ -451,6 +454,7 @@ export class Store {
        ON CONFLICT (run_id, step, name, context) DO UPDATE SET epoch = excluded.epoch, value = excluded.value,
          sample_count = excluded.sample_count, seconds = excluded.seconds`,
     );
+    this.seriesCache.changed(runId);
     this.db
       .transaction(() => {
         if (!this.mayWrite(runId)) return;
@@ -600,33 +604,29 @@ export class Store {
 
   /**
    * One metric of a run in one context (compared in canonical form), in step order, without the name and context
-   * that every point shares: what history queries read, so no context is parsed per point.
+   * that every point shares: what history queries read, so no context is parsed per point. Kept in memory until
+   * the run's points change (see SeriesCache).
    */
   series(
     runId: string,
     name: string,
     context: MetricContext,
     range: { fromStep?: number; toStep?: number } = {},
-  ): SeriesPoint[] {
-    const rows = this.statement(
-      `SELECT step, epoch, value, sample_count, seconds FROM metric_points
-       WHERE run_id = ? AND name = ? AND context = ? AND step >= ? AND step <= ? ORDER BY step`,
-    )
-      .raw(true)
-      .all(runId, name, canonicalJson(context), range.fromStep ?? 0, range.toStep ?? Number.MAX_SAFE_INTEGER) as [
-      number,
-      number,
-      number | null,
-      number,
-      number,
-    ][];
-    return rows.map(([step, epoch, value, count, seconds]) => ({
-      step,
-      epoch,
-      value: value ?? Number.NaN,
-      count,
-      seconds,
-    }));
+  ): readonly SeriesPoint[] {
+    const contextJson = canonicalJson(context);
+    const fromStep = range.fromStep ?? 0;
+    const toStep = range.toStep ?? Number.MAX_SAFE_INTEGER;
+    const dataVersion = this.statement('PRAGMA data_version').pluck().get() as number;
+    return this.seriesCache.get(runId, `${name}\u0000${contextJson}\u0000${fromStep}\u0000${toStep}`, dataVersion, () =>
+      (
+        this.statement(
+          `SELECT step, epoch, value, sample_count, seconds FROM metric_points
+           WHERE run_id = ? AND name = ? AND context = ? AND step >= ? AND step <= ? ORDER BY step`,
+        )
+          .raw(true)
+          .all(runId, name, contextJson, fromStep, toStep) as [number, number, number | null, number, number][]
+      ).map(([step, epoch, value, count, seconds]) => ({ step, epoch, value: value ?? Number.NaN, count, seconds })),
+    );
   }
 
   /** The points of every run's final evaluation (its best-validation checkpoint), by run. */
@@ -647,6 +647,7 @@ export class Store {
       this.db.prepare('SELECT path FROM checkpoints WHERE run_id = ?').all(runId) as { path: string }[]
     ).map((r) => r.path);
     this.db.prepare('DELETE FROM runs WHERE id = ?').run(runId);
+    this.seriesCache.changed(runId);
     return paths;
   }
 

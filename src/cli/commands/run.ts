@@ -12,7 +12,7 @@ import { resolveRun } from '../../core/runs/spec.js';
 import { assertWritable } from '../../core/runs/outputs.js';
 import { onlyLosses, RunFailedError } from '../../core/runs/runner.js';
 import { RunStoppedError } from '../../core/training/trainer.js';
-import type { RunContext } from '../../core/runs/runner.js';
+import type { RunContext, RunResult } from '../../core/runs/runner.js';
 import { Store } from '../../core/store/store.js';
 import { containerFor } from '../context.js';
 import type { CliIo, GlobalOptions } from '../context.js';
@@ -229,56 +229,96 @@ export interface Execution {
   readonly saveModel?: RunContext['saveModel'];
 }
 
+/** A run's progress on stderr: its model and size, a progress bar on a terminal, a line per evaluation. */
+class RunProgress {
+  private bar: cliProgress.SingleBar | undefined;
+  /** Whether the run started (it measured or may measure points), as opposed to failing while it loaded. */
+  started = false;
+
+  constructor(
+    private readonly io: CliIo,
+    private readonly quiet: boolean,
+    private readonly resumedFrom: string | undefined,
+    private readonly runId: string,
+  ) {}
+
+  readonly onEvent = (event: JobEvent): void => {
+    if (event.type === 'started') this.started = true;
+    if (this.quiet) return;
+    if (event.type === 'started') this.begin(event);
+    else if (event.type === 'step') {
+      this.bar?.update(event.step, { loss: event.loss.toFixed(4), lr: event.learningRate.toExponential(2) });
+    } else if (event.type === 'evaluation' && !onlyLosses(event.points)) {
+      const { bar } = this;
+      bar?.stop();
+      this.io.stderr(`${summarisePoints(event.step, event.points)}\n`);
+      if (bar !== undefined && event.step < bar.getTotal()) bar.start(bar.getTotal(), event.step);
+    }
+  };
+
+  stop(): void {
+    this.bar?.stop();
+  }
+
+  private begin(event: Extract<JobEvent, { type: 'started' }>): void {
+    const p = event.parameters;
+    this.io.stderr(
+      `${this.resumedFrom === undefined ? '' : `resuming run ${this.runId} from ${this.resumedFrom}\n`}model ${event.model}\n` +
+        `trainable ${p.trainable.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} parameters (${p.trainablePercent.toFixed(3)}%); ${event.totalSteps} steps; ${event.evaluationSteps.length} evaluation points\n`,
+    );
+    if (!process.stderr.isTTY) return;
+    this.bar = new cliProgress.SingleBar(
+      {
+        stream: process.stderr,
+        format: 'training [{bar}] {value}/{total} steps | loss {loss} | lr {lr} | ETA {eta_formatted}',
+        hideCursor: true,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    this.bar.start(event.totalSteps, 0, { loss: '-', lr: '-' });
+  }
+}
+
+/** The result of a finished run on stdout: JSON, or its best checkpoint, AUPF, points and where it is stored. */
+function printResult(io: CliIo, result: RunResult, { runId, store, flags }: Execution): void {
+  if (flags.json) {
+    io.stdout(`${JSON.stringify({ runId, database: store.file, ...result }, null, 2)}\n`);
+    return;
+  }
+  io.stdout(
+    [
+      `best-validation checkpoint: step ${result.bestStep} (last step ${result.lastStep})`,
+      result.frontier === undefined
+        ? 'no attack configured: no frontier'
+        : `AUPF ${result.frontier.hypervolume.toFixed(4)} (frontier of ${result.frontier.points.length} of the logged steps: ${result.frontier.points.map((p) => p.item.step).join(', ')})`,
+      `${result.points.length} metric points in ${result.seconds.total.toFixed(1)} s (${result.seconds.evaluation.toFixed(1)} s evaluating)`,
+      ...(flags.saveAdaptation === undefined ? [] : [`fine-tuned parameters saved to ${flags.saveAdaptation}`]),
+      `run ${runId} stored in ${store.file} (paretune runs ${runId})`,
+    ].join('\n') + '\n',
+  );
+}
+
+/** Says how to go on after a run stopped or failed: resume a stopped run; what a failed one stored. */
+function explainEnd(io: CliIo, error: unknown, runId: string, started: boolean): void {
+  const cause = error instanceof RunFailedError ? error.cause : error;
+  if (cause instanceof RunStoppedError) io.stderr(`paretune: continue run ${runId} with: paretune resume ${runId}\n`);
+  // A run that fails before it starts (an unreadable checkpoint to resume from) measured nothing new.
+  else if (error instanceof RunFailedError && started)
+    io.stderr(
+      `paretune: ${error.points.length} metric points were measured and stored (run ${runId}) before the failure\n`,
+    );
+}
+
 /** Runs (or resumes) a run with progress output, storing it as it goes and checkpointing after every evaluation. */
-export async function executeRun({
-  spec,
-  runId,
-  store,
-  experimentId,
-  flags,
-  global,
-  io,
-  resume,
-  saveModel,
-}: Execution): Promise<void> {
+export async function executeRun(execution: Execution): Promise<void> {
+  const { spec, runId, store, experimentId, flags, global, io, resume, saveModel } = execution;
   const di = await containerFor(global, io);
   const downloads = progressBars(process.stderr, flags.quiet === true);
-  const tty = process.stderr.isTTY && flags.quiet !== true;
   // Ctrl-C stops after the current step; the run stays resumable from its last checkpoint.
   const stop = new AbortController();
   const onInterrupt = (): void => stop.abort();
   process.once('SIGINT', onInterrupt);
-  let bar: cliProgress.SingleBar | undefined;
-  let started = false;
-  const onEvent = (event: JobEvent): void => {
-    if (event.type === 'started') started = true;
-    if (flags.quiet) return;
-    if (event.type === 'started') {
-      const p = event.parameters;
-      io.stderr(
-        `${resume === undefined ? '' : `resuming run ${runId} from ${resume.file}\n`}model ${event.model}\n` +
-          `trainable ${p.trainable.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} parameters (${p.trainablePercent.toFixed(3)}%); ${event.totalSteps} steps; ${event.evaluationSteps.length} evaluation points\n`,
-      );
-      if (tty) {
-        bar = new cliProgress.SingleBar(
-          {
-            stream: process.stderr,
-            format: 'training [{bar}] {value}/{total} steps | loss {loss} | lr {lr} | ETA {eta_formatted}',
-            hideCursor: true,
-          },
-          cliProgress.Presets.shades_classic,
-        );
-        bar.start(event.totalSteps, 0, { loss: '-', lr: '-' });
-      }
-    } else if (event.type === 'step') {
-      bar?.update(event.step, { loss: event.loss.toFixed(4), lr: event.learningRate.toExponential(2) });
-    } else if (event.type === 'evaluation' && !onlyLosses(event.points)) {
-      const line = summarisePoints(event.step, event.points);
-      if (bar !== undefined) bar.stop();
-      io.stderr(`${line}\n`);
-      if (bar !== undefined && event.step < bar.getTotal()) bar.start(bar.getTotal(), event.step);
-    }
-  };
+  const progress = new RunProgress(io, flags.quiet === true, resume?.file, runId);
   try {
     const job: RunJob = {
       runId,
@@ -300,38 +340,15 @@ export async function executeRun({
       store,
       job,
       (onJobEvent) => runJob(job, { ...context, onEvent: onJobEvent }),
-      onEvent,
+      progress.onEvent,
     );
-    bar?.stop();
-    if (flags.report === false) return;
-    if (flags.json) {
-      io.stdout(`${JSON.stringify({ runId, database: store.file, ...result }, null, 2)}\n`);
-      return;
-    }
-    io.stdout(
-      [
-        `best-validation checkpoint: step ${result.bestStep} (last step ${result.lastStep})`,
-        result.frontier === undefined
-          ? 'no attack configured: no frontier'
-          : `AUPF ${result.frontier.hypervolume.toFixed(4)} (frontier of ${result.frontier.points.length} of the logged steps: ${result.frontier.points.map((p) => p.item.step).join(', ')})`,
-        `${result.points.length} metric points in ${result.seconds.total.toFixed(1)} s (${result.seconds.evaluation.toFixed(1)} s evaluating)`,
-        ...(flags.saveAdaptation === undefined ? [] : [`fine-tuned parameters saved to ${flags.saveAdaptation}`]),
-        `run ${runId} stored in ${store.file} (paretune runs ${runId})`,
-      ].join('\n') + '\n',
-    );
+    progress.stop();
+    if (flags.report !== false) printResult(io, result, execution);
   } catch (error) {
-    bar?.stop();
+    progress.stop();
+    explainEnd(io, error, runId, progress.started);
     const cause = error instanceof RunFailedError ? error.cause : error;
-    if (cause instanceof RunStoppedError) {
-      io.stderr(`paretune: continue run ${runId} with: paretune resume ${runId}\n`);
-      throw cause;
-    }
-    // A run that fails before it starts (an unreadable checkpoint to resume from) measured nothing new.
-    if (error instanceof RunFailedError && started)
-      io.stderr(
-        `paretune: ${error.points.length} metric points were measured and stored (run ${runId}) before the failure\n`,
-      );
-    throw error;
+    throw cause instanceof RunStoppedError ? cause : error;
   } finally {
     process.off('SIGINT', onInterrupt);
     downloads.stop();

@@ -17,6 +17,7 @@ import type { ParameterCounts } from '../model/adapt.js';
 import { loadAdaptation, saveAdaptation } from '../model/adaptation-file.js';
 import { saveCheckpoint } from '../model/checkpoint.js';
 import { architectureOf, loadModel } from '../model/source.js';
+import type { LoadedModel } from '../model/source.js';
 import type { VisionTransformer } from '../model/vit.js';
 import type { PluginRegistry } from '../registry/registry.js';
 import { Rng } from '../tensor/rng.js';
@@ -25,7 +26,7 @@ import { stratifiedSplit, subsetIndices } from '../training/split.js';
 import { GpuMemoryError } from '../tensor/webgpu.js';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from '../training/checkpoint.js';
 import { RunStoppedError, stepsPerEpoch, train } from '../training/trainer.js';
-import type { StepEvent } from '../training/trainer.js';
+import type { StepEvent, TrainerOptions } from '../training/trainer.js';
 import { assertWritable } from './outputs.js';
 import { evaluationPlan } from './plan.js';
 import { LOSS_INTERVAL, resolveRun } from './spec.js';
@@ -296,6 +297,169 @@ async function saveOutputs(model: VisionTransformer, run: ResolvedRun, context: 
     await saveCheckpoint(model, context.saveModel.dir, { head: context.saveModel.head });
 }
 
+/** `name@version` of every plugin a run uses. */
+const pluginVersions = (run: ResolvedRun): string[] =>
+  [run.dataset, ...run.strategies, ...run.attacks, ...run.shifts, ...run.metrics].map(
+    ({ plugin }) => `${plugin.meta.name}@${plugin.meta.version}`,
+  );
+
+/** The event that opens a run's report. */
+const startedEvent = (
+  run: ResolvedRun,
+  loaded: LoadedModel,
+  parameters: ParameterCounts,
+  totalSteps: number,
+  steps: readonly number[],
+): RunEvent => ({
+  type: 'started',
+  backend: tf.getBackend(),
+  spec: run.spec,
+  plugins: pluginVersions(run),
+  totalSteps,
+  evaluationSteps: steps,
+  modelId: loaded.id,
+  model: loaded.description,
+  parameters,
+});
+
+/** Fails before any work when an output the run was asked to write cannot be written. */
+function assertOutputsWritable(context: RunContext): void {
+  if (context.saveAdaptation !== undefined)
+    assertWritable(context.saveAdaptation, 'file', 'cannot save the fine-tuned parameters to');
+  if (context.saveModel !== undefined) assertWritable(context.saveModel.dir, 'folder', 'cannot save the model to');
+}
+
+/** The run's backbone (loaded, not yet adapted), its architecture and its dataset's train and test splits. */
+async function openInputs(run: ResolvedRun, context: RunContext, rng: Rng) {
+  const { numClasses } = run.dataset.plugin.describe(run.dataset.config);
+  const source = { numClasses, cacheDir: context.cacheDir, onProgress: context.onProgress };
+  const architecture = await architectureOf(run.spec.model, source);
+  const open = splitOpener(run, context, architecture.imageSize, rng.fork('dataset'));
+  const trainData = await open('train');
+  const testData = await open('test');
+  const loaded = await loadModel(run.spec.model, rng.fork('model'), source);
+  return { architecture, open, trainData, testData, loaded };
+}
+
+/** Splits the training data 90/10 (seeded, stratified) and takes the configured subset of what trains. */
+function splitTrainingData(run: ResolvedRun, trainData: DatasetSplit, testData: DatasetSplit, rng: Rng): TrainingData {
+  const { training } = run;
+  const parts = stratifiedSplit(trainData.labels, training.validationFraction, rng.fork('split'));
+  const trainIndices =
+    training.subset === undefined
+      ? parts.first
+      : subsetIndices(parts.first, trainData.labels, training.subset, rng.fork('subset'));
+  return { trainData, testData, trainIndices, validationIndices: parts.second };
+}
+
+/**
+ * The points a run has measured (a resumed run's earlier ones first) and the time its evaluations took; each new
+ * batch of points is also reported as an evaluation event.
+ */
+class RunPoints {
+  readonly all: MeasuredPoint[];
+  evaluationSeconds = 0;
+
+  constructor(private readonly context: RunContext) {
+    this.all = [...(context.checkpoint?.resume?.points ?? [])];
+  }
+
+  add(step: number, points: MeasuredPoint[]): void {
+    this.all.push(...points);
+    this.context.onEvent?.({ type: 'evaluation', step, points });
+  }
+
+  /** Runs one evaluation, adds `extra` to its points' contexts and records them. */
+  async measure(evaluation: Promise<MeasuredPoint[]>, step: number, extra: MetricContext): Promise<MeasuredPoint[]> {
+    const t0 = performance.now();
+    const measured = (await evaluation).map((p) => ({ ...p, context: { ...p.context, ...extra } }));
+    this.evaluationSeconds += (performance.now() - t0) / 1000;
+    this.add(step, measured);
+    return measured;
+  }
+}
+
+/** What training needs beyond the model and its data: how it is measured, reported and checkpointed. */
+interface TrainingHooks {
+  readonly context: RunContext;
+  readonly points: RunPoints;
+  readonly steps: readonly number[];
+  readonly measure: (step: number, epoch: number) => Promise<MeasuredPoint[]>;
+}
+
+/** The trainer's options: the run's settings, validation accuracy as model selection, losses and checkpoints. */
+function trainerOptions(
+  run: ResolvedRun,
+  model: VisionTransformer,
+  data: TrainingData,
+  totalSteps: number,
+  rng: Rng,
+  { context, points, steps, measure }: TrainingHooks,
+): TrainerOptions {
+  const { training } = run;
+  const lossInterval = training.lossInterval ?? LOSS_INTERVAL;
+  const evaluateAt = new Set(steps);
+  const validationContext = canonicalJson({ split: data.validationIndices.length > 0 ? 'validation' : 'train' });
+  const validationAccuracy = (measured: readonly MeasuredPoint[]): number =>
+    measured.find((p) => p.name === 'accuracy' && canonicalJson(p.context) === validationContext)?.value ?? Number.NaN;
+  const { checkpoint } = context;
+  return {
+    model,
+    data: data.trainData,
+    indices: data.trainIndices,
+    batchSize: training.batchSize,
+    ...(training.microBatch === undefined ? {} : { microBatch: training.microBatch }),
+    totalSteps,
+    schedule: { name: training.schedule, peak: training.learningRate, warmupSteps: training.warmupSteps, totalSteps },
+    optimizer: training,
+    rng: rng.fork('training'),
+    evaluationSteps: steps,
+    evaluate: async (step, epoch) => validationAccuracy(await measure(step, epoch)),
+    onStep: (event) => {
+      context.onEvent?.({ type: 'step', ...event });
+      if (event.step % lossInterval === 0 || evaluateAt.has(event.step)) points.add(event.step, [lossPoint(event)]);
+    },
+    signal: context.signal,
+    ...(checkpoint?.resume === undefined ? {} : { resume: loadTrainingCheckpoint(checkpoint.file, model) }),
+    ...(checkpoint === undefined
+      ? {}
+      : {
+          onEvaluated: async (snapshot) => {
+            const state = await snapshot();
+            await saveTrainingCheckpoint(checkpoint.file, model, state);
+            checkpoint.onSaved?.(state.step);
+          },
+        }),
+  };
+}
+
+/** Steps per epoch, the run's length in steps and the steps it is evaluated at. */
+function trainingLength(run: ResolvedRun, data: TrainingData) {
+  const perEpoch = stepsPerEpoch(data.trainIndices.length, run.training.batchSize);
+  const totalSteps = run.training.steps ?? Math.round(run.training.epochs * perEpoch);
+  return { perEpoch, totalSteps, steps: evaluationSteps(run.spec.evaluation.schedule, totalSteps) };
+}
+
+/** The run's frontier over its logged steps (see frontierObjectives), with a warning when it has no point. */
+function frontierOf(run: ResolvedRun, points: readonly MeasuredPoint[]): FrontierResult<{ step: number }> | undefined {
+  const objectives = frontierObjectives(run);
+  if (objectives === undefined) return undefined;
+  const frontier = runFrontier(points, objectives);
+  if (frontier.points.length === 0) warnEmptyFrontier(objectives[1].context);
+  return frontier;
+}
+
+/** A run's failure: a GPU out-of-memory error names the batch sizes; points measured so far travel with it. */
+function runFailure(caught: unknown, run: ResolvedRun, points: readonly MeasuredPoint[]): unknown {
+  const error =
+    caught instanceof GpuMemoryError
+      ? new GpuMemoryError(
+          `${caught.message}: training.batchSize is ${run.training.batchSize}, evaluation.batchSize ${run.spec.evaluation.batchSize}`,
+        )
+      : caught;
+  return points.length > 0 ? new RunFailedError(error as Error, points) : error;
+}
+
 /**
  * Runs one fine-tuning run: resolves and validates the spec (before any work), loads and adapts the backbone,
  * splits the training data 90/10 (seeded, stratified), trains with AdamW under the schedule, measures every
@@ -305,152 +469,49 @@ async function saveOutputs(model: VisionTransformer, run: ResolvedRun, context: 
 export async function runFineTuning(input: unknown, context: RunContext): Promise<RunResult> {
   const started = performance.now();
   const run = resolveRun(input, context.registry);
-  if (context.saveAdaptation !== undefined)
-    assertWritable(context.saveAdaptation, 'file', 'cannot save the fine-tuned parameters to');
-  if (context.saveModel !== undefined) assertWritable(context.saveModel.dir, 'folder', 'cannot save the model to');
-  const { spec, training } = run;
-  const objectives = frontierObjectives(run);
-  const plugins = [run.dataset, ...run.strategies, ...run.attacks, ...run.shifts, ...run.metrics].map(
-    ({ plugin }) => `${plugin.meta.name}@${plugin.meta.version}`,
-  );
+  assertOutputsWritable(context);
+  const { spec } = run;
   const rng = Rng.fromSeed(spec.seed);
-  const description = run.dataset.plugin.describe(run.dataset.config);
-  const architecture = await architectureOf(spec.model, {
-    numClasses: description.numClasses,
-    cacheDir: context.cacheDir,
-    onProgress: context.onProgress,
-  });
-  const open = splitOpener(run, context, architecture.imageSize, rng.fork('dataset'));
-  const trainData = await open('train');
-  const testData = await open('test');
-
-  const {
-    model,
-    id: modelId,
-    description: modelDescription,
-  } = await loadModel(spec.model, rng.fork('model'), {
-    numClasses: description.numClasses,
-    cacheDir: context.cacheDir,
-    onProgress: context.onProgress,
-  });
-  const points: MeasuredPoint[] = [...(context.checkpoint?.resume?.points ?? [])];
-  let evaluationSeconds = 0;
+  const { architecture, open, trainData, testData, loaded } = await openInputs(run, context, rng);
+  const { model } = loaded;
+  const points = new RunPoints(context);
   try {
     const parameters = countParameters(model, adaptModel(model, run.strategies, rng.fork('strategies')));
     if (spec.adaptation !== undefined) loadAdaptation(model, spec.adaptation);
-    const checkpoint = context.checkpoint;
-    const resume = checkpoint?.resume === undefined ? undefined : loadTrainingCheckpoint(checkpoint.file, model);
-    const parts = stratifiedSplit(trainData.labels, training.validationFraction, rng.fork('split'));
-    const validationIndices = parts.second;
-    const trainIndices =
-      training.subset === undefined
-        ? parts.first
-        : subsetIndices(parts.first, trainData.labels, training.subset, rng.fork('subset'));
-    const sets = await evaluationSets(run, { trainData, testData, trainIndices, validationIndices }, open, rng);
+    const data = splitTrainingData(run, trainData, testData, rng);
+    const sets = await evaluationSets(run, data, open, rng);
     const { batchSize: evaluationBatch, microBatch } = spec.evaluation;
     const plan = evaluationPlan(run, sets, evaluationBatch, rng.fork('evaluation'), microBatch);
-    const perEpoch = stepsPerEpoch(trainIndices.length, training.batchSize);
-    const totalSteps = training.steps ?? Math.round(training.epochs * perEpoch);
-    const steps = evaluationSteps(spec.evaluation.schedule, totalSteps);
-    context.onEvent?.({
-      type: 'started',
-      backend: tf.getBackend(),
-      spec,
-      plugins,
-      totalSteps,
-      evaluationSteps: steps,
-      modelId,
-      model: modelDescription,
-      parameters,
-    });
-
-    const lossInterval = training.lossInterval ?? LOSS_INTERVAL;
-    const evaluateAt = new Set(steps);
-    const measure = async (step: number, epoch: number, extra: MetricContext = {}): Promise<MeasuredPoint[]> => {
-      const t0 = performance.now();
-      const measured = (await evaluate(model, plan, step, epoch)).map((p) => ({
-        ...p,
-        context: { ...p.context, ...extra },
-      }));
-      evaluationSeconds += (performance.now() - t0) / 1000;
-      points.push(...measured);
-      context.onEvent?.({ type: 'evaluation', step, points: measured });
-      return measured;
-    };
-    const validationContext = canonicalJson({ split: validationIndices.length > 0 ? 'validation' : 'train' });
-    const validationAccuracy = (measured: readonly MeasuredPoint[]): number =>
-      measured.find((p) => p.name === 'accuracy' && canonicalJson(p.context) === validationContext)?.value ??
-      Number.NaN;
-
-    const outcome = await train({
-      model,
-      data: trainData,
-      indices: trainIndices,
-      batchSize: training.batchSize,
-      ...(training.microBatch === undefined ? {} : { microBatch: training.microBatch }),
-      totalSteps,
-      schedule: { name: training.schedule, peak: training.learningRate, warmupSteps: training.warmupSteps, totalSteps },
-      optimizer: training,
-      rng: rng.fork('training'),
-      evaluationSteps: steps,
-      evaluate: async (step, epoch) => validationAccuracy(await measure(step, epoch)),
-      onStep: (event) => {
-        context.onEvent?.({ type: 'step', ...event });
-        if (event.step % lossInterval !== 0 && !evaluateAt.has(event.step)) return;
-        const loss = lossPoint(event);
-        points.push(loss);
-        context.onEvent?.({ type: 'evaluation', step: event.step, points: [loss] });
-      },
-      signal: context.signal,
-      ...(resume === undefined ? {} : { resume }),
-      ...(checkpoint === undefined
-        ? {}
-        : {
-            onEvaluated: async (snapshot) => {
-              const state = await snapshot();
-              await saveTrainingCheckpoint(checkpoint.file, model, state);
-              checkpoint.onSaved?.(state.step);
-            },
-          }),
-    });
+    const { perEpoch, totalSteps, steps } = trainingLength(run, data);
     const epochOf = (step: number): number => Math.floor(step / perEpoch);
-    const final = finalPoints(points, outcome, epochOf(outcome.lastStep));
-    if (final === undefined) {
+    context.onEvent?.(startedEvent(run, loaded, parameters, totalSteps, steps));
+    const measure = (step: number, epoch: number, extra: MetricContext = {}): Promise<MeasuredPoint[]> =>
+      points.measure(evaluate(model, plan, step, epoch), step, extra);
+    const hooks = { context, points, steps, measure };
+    const outcome = await train(trainerOptions(run, model, data, totalSteps, rng, hooks));
+    const final = finalPoints(points.all, outcome, epochOf(outcome.lastStep));
+    if (final === undefined)
       await measure(outcome.lastStep, epochOf(outcome.lastStep), { checkpoint: 'best', bestStep: outcome.bestStep });
-    } else {
-      points.push(...final);
-      context.onEvent?.({ type: 'evaluation', step: outcome.lastStep, points: final });
-    }
-    const frontier = objectives === undefined ? undefined : runFrontier(points, objectives);
-    if (frontier !== undefined && frontier.points.length === 0) warnEmptyFrontier(objectives?.[1].context);
+    else points.add(outcome.lastStep, final);
+    const frontier = frontierOf(run, points.all);
     await saveOutputs(model, run, context);
+    const { imageSize, patchSize, hiddenSize, numLayers } = architecture;
     return {
       spec,
-      plugins,
-      modelId,
-      model: modelDescription,
-      architecture: {
-        imageSize: architecture.imageSize,
-        patchSize: architecture.patchSize,
-        hiddenSize: architecture.hiddenSize,
-        numLayers: architecture.numLayers,
-      },
+      plugins: pluginVersions(run),
+      modelId: loaded.id,
+      model: loaded.description,
+      architecture: { imageSize, patchSize, hiddenSize, numLayers },
       parameters,
-      points,
+      points: points.all,
       lastStep: outcome.lastStep,
       bestStep: outcome.bestStep,
       ...(frontier === undefined ? {} : { frontier }),
-      seconds: { total: (performance.now() - started) / 1000, evaluation: evaluationSeconds },
-      data: dataSummary({ trainData, testData, trainIndices, validationIndices }, sets),
+      seconds: { total: (performance.now() - started) / 1000, evaluation: points.evaluationSeconds },
+      data: dataSummary(data, sets),
     };
   } catch (caught) {
-    const error =
-      caught instanceof GpuMemoryError
-        ? new GpuMemoryError(
-            `${caught.message}: training.batchSize is ${training.batchSize}, evaluation.batchSize ${spec.evaluation.batchSize}`,
-          )
-        : caught;
-    throw points.length > 0 ? new RunFailedError(error as Error, points) : error;
+    throw runFailure(caught, run, points.all);
   } finally {
     model.dispose();
   }

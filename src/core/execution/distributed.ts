@@ -8,7 +8,7 @@ import { ConfigError } from '../contracts/config.js';
 import { isUserError, UserError } from '../contracts/errors.js';
 import { canonicalJson } from '../evaluation/context.js';
 import type { MeasuredPoint } from '../evaluation/evaluator.js';
-import type { PluginRegistry } from '../registry/registry.js';
+import type { RunEnvironment } from '../runs/environment.js';
 import { RunFailedError } from '../runs/runner.js';
 import type { RunResult } from '../runs/runner.js';
 import { recordOutcome, recordRun } from '../store/recorder.js';
@@ -343,10 +343,7 @@ export class DistributedCoordinator {
   }
 }
 
-export interface WorkerOptions extends RedisSettings {
-  readonly registry: PluginRegistry;
-  readonly cacheDir: string;
-  readonly dataDir: string;
+export interface WorkerOptions extends RedisSettings, RunEnvironment {
   readonly concurrency: number;
   /** Said when a run starts, resumes or ends on this worker. */
   readonly log?: (line: string) => void;

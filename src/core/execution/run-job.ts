@@ -1,15 +1,12 @@
 import { dirname, join } from 'node:path';
 import type { ProgressListener } from '../contracts/dataset.js';
-import type { PluginRegistry } from '../registry/registry.js';
+import type { RunEnvironment } from '../runs/environment.js';
 import { runFineTuning } from '../runs/runner.js';
 import type { RunContext, RunResult } from '../runs/runner.js';
 import type { JobEvent, RunJob } from './job.js';
 import { makeDir } from '../user-files.js';
 
-export interface JobContext {
-  readonly registry: PluginRegistry;
-  readonly cacheDir: string;
-  readonly dataDir: string;
+export interface JobContext extends RunEnvironment {
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: JobEvent) => void;
   readonly onProgress?: ProgressListener;

@@ -10,7 +10,7 @@ import { allIndices, readImages, sampleIndices } from '../evaluation/sets.js';
 import { adaptModel } from '../model/adapt.js';
 import { adaptationStrategies, loadAdaptation } from '../model/adaptation-file.js';
 import { loadModel } from '../model/source.js';
-import type { PluginRegistry } from '../registry/registry.js';
+import type { RunEnvironment } from './environment.js';
 import { Rng } from '../tensor/rng.js';
 import { evaluationPlan } from './plan.js';
 import { pluginRef, resolvePlugin, sampleSize } from './spec.js';
@@ -46,12 +46,7 @@ export interface EvaluationResult {
 /** Measures clean accuracy, every attack and every shift on a model as it is ("evaluate my own model"). */
 export async function evaluateModel(
   input: unknown,
-  context: {
-    readonly registry: PluginRegistry;
-    readonly cacheDir: string;
-    readonly dataDir: string;
-    readonly onProgress?: ProgressListener;
-  },
+  context: RunEnvironment & { readonly onProgress?: ProgressListener },
 ): Promise<EvaluationResult> {
   const started = performance.now();
   const spec = parseConfig(evaluationSpecSchema, input, 'evaluation spec');

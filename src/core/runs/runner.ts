@@ -19,7 +19,6 @@ import { saveCheckpoint } from '../model/checkpoint.js';
 import { architectureOf, loadModel } from '../model/source.js';
 import type { LoadedModel } from '../model/source.js';
 import type { VisionTransformer } from '../model/vit.js';
-import type { PluginRegistry } from '../registry/registry.js';
 import { Rng } from '../tensor/rng.js';
 import { allIndices, readImages, sampleIndices } from '../evaluation/sets.js';
 import { stratifiedSplit, subsetIndices } from '../training/split.js';
@@ -28,6 +27,7 @@ import { loadTrainingCheckpoint, saveTrainingCheckpoint } from '../training/chec
 import { RunStoppedError, stepsPerEpoch, train } from '../training/trainer.js';
 import type { StepEvent, TrainerOptions } from '../training/trainer.js';
 import { assertWritable } from './outputs.js';
+import type { RunEnvironment } from './environment.js';
 import { evaluationPlan } from './plan.js';
 import { LOSS_INTERVAL, resolveRun } from './spec.js';
 import type { ResolvedRun } from './spec.js';
@@ -50,10 +50,7 @@ export type RunEvent =
   | ({ readonly type: 'step' } & StepEvent)
   | { readonly type: 'evaluation'; readonly step: number; readonly points: readonly MeasuredPoint[] };
 
-export interface RunContext {
-  readonly registry: PluginRegistry;
-  readonly cacheDir: string;
-  readonly dataDir: string;
+export interface RunContext extends RunEnvironment {
   readonly onEvent?: (event: RunEvent) => void;
   readonly onProgress?: ProgressListener;
   readonly signal?: AbortSignal;

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
+import { DistributedCoordinator, REPORTS_QUEUE_PREFIX } from '../../src/core/execution/distributed.js';
 import { Store } from '../../src/core/store/store.js';
 import { cli, REPO_ROOT, tempDir, tinyCheckpoint, toyDatasetPackage } from '../helpers/index.js';
 
@@ -173,6 +175,37 @@ describe.skipIf(SKIP)('distributed execution (BullMQ on a real Redis)', () => {
     const exited = new Promise((resolve) => server.once('exit', resolve));
     server.kill('SIGTERM');
     await exited;
+  });
+
+  it('a coordinator taking a run over records the reports its worker still sends to the gone coordinator, in order', async () => {
+    const store = Store.open(join(tempDir(), 'takeover.db'));
+    const runId = `takeover-${Date.now()}`;
+    store.createRun({ id: runId, spec: {}, seed: 0, strategy: 'lora', dataset: 'toy', paretuneVersion: '0.1.0' });
+    const redis = new Redis(url);
+    // The coordinator that queued the run has gone; its worker has not looked the new one up yet.
+    const gone = `${REPORTS_QUEUE_PREFIX}-gone-${runId}`;
+    await redis.set(`paretune:report-to:${runId}`, gone);
+    const coordinator = await DistributedCoordinator.connect({ url }, store);
+    const stop = new AbortController();
+    const outcome = coordinator
+      .submit({ runId, spec: {}, queuedAt: new Date().toISOString() }, stop.signal, () => undefined)
+      .catch((error: unknown) => error);
+    const point = { epoch: 0, name: 'accuracy', context: { split: 'test' }, value: 0.5, count: 4, seconds: 0 };
+    const straggler = new Queue(gone, { connection: redis });
+    await sleep(300); // after the takeover read the gone queue once
+    await straggler.add('report', {
+      runId,
+      kind: 'event',
+      event: { type: 'evaluation', step: 5, points: [{ step: 5, ...point }] },
+    });
+    await until(() => store.points(runId).length === 1, 'the straggling report to be recorded', 10_000);
+    stop.abort();
+    expect(await outcome).toBeInstanceOf(Error);
+    await straggler.obliterate({ force: true });
+    await straggler.close();
+    await coordinator.close();
+    await redis.quit();
+    store.close();
   });
 
   it('two workers complete a 4-run experiment; a worker killed mid-run loses nothing: its run resumes on the other worker with exactly the points of an uninterrupted run; a cancelled experiment finishes when run again', async () => {

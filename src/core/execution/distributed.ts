@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import type { ConnectionOptions, Job } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -25,6 +26,8 @@ import { remoteFailure, RemoteRunError } from './thread-pool.js';
  */
 export const RUNS_QUEUE = 'paretune-runs';
 export const REPORTS_QUEUE_PREFIX = 'paretune-reports';
+/** How often a worker looks up again where to send a run's reports (a restarted coordinator takes the run over). */
+const REPORT_TARGET_REFRESH_MS = 1000;
 
 /** A run job as queued: where its worker sends reports when Redis has no `reportTo` key for it (Redis lost it). */
 type QueuedJob = RunJob & { readonly reportTo: string };
@@ -169,6 +172,8 @@ export class DistributedCoordinator {
     { job: RunJob; resolve: (r: RunResult) => void; reject: (e: Error) => void; onEvent: (e: JobEvent) => void }
   >();
   private readonly recorders = new Map<string, (event: JobEvent) => void>();
+  /** Reports of runs being taken over (see takeOver) that reached this coordinator's queue first. */
+  private readonly held = new Map<string, Report[]>();
   /** Keys of settled runs being removed from Redis. */
   private cleanup: Promise<unknown> = Promise.resolve();
 
@@ -191,7 +196,7 @@ export class DistributedCoordinator {
     let coordinator: DistributedCoordinator | undefined;
     // One report at a time, in order: a run's events are recorded in the order its worker sent them.
     const reportsQueue = `${REPORTS_QUEUE_PREFIX}-${randomUUID()}`;
-    const reports = new Worker<Report>(reportsQueue, async (job) => coordinator?.receive(job.data), {
+    const reports = new Worker<Report>(reportsQueue, async (job) => coordinator?.arrived(job.data), {
       connection: connection(connections[1]),
       concurrency: 1,
       autorun: false,
@@ -292,18 +297,39 @@ export class DistributedCoordinator {
     }
   }
 
-  /** Records, in order, the reports about a run that wait in the queue of a coordinator that has gone. */
+  /**
+   * Records, in order, the reports about a run that wait in the queue of a coordinator that has gone, and those its
+   * worker still sends there until it looks the coordinator up again; reports that reach this coordinator's queue
+   * meanwhile wait behind them, so the run's events are recorded in the order they were sent.
+   */
   private async takeOver(queueName: string, runId: string): Promise<void> {
+    this.held.set(runId, []);
     const queue = new Queue<Report>(queueName, { connection: connection(this.redis) });
     try {
-      for (const report of await queue.getJobs(['active', 'waiting'], 0, -1, true)) {
-        if (report.data.runId !== runId) continue;
-        this.receive(report.data);
-        await report.remove().catch(() => undefined); // still locked by its gone reader: it expires with the queue's keys
-      }
+      await this.drain(queue, runId);
+      await sleep(REPORT_TARGET_REFRESH_MS + 500);
+      await this.drain(queue, runId);
     } finally {
       await queue.close();
+      const held = this.held.get(runId) ?? [];
+      this.held.delete(runId);
+      for (const report of held) this.receive(report);
     }
+  }
+
+  private async drain(queue: Queue<Report>, runId: string): Promise<void> {
+    for (const report of await queue.getJobs(['active', 'waiting'], 0, -1, true)) {
+      if (report.data.runId !== runId) continue;
+      this.receive(report.data);
+      await report.remove().catch(() => undefined); // still locked by its gone reader: it expires with the queue's keys
+    }
+  }
+
+  /** A report from this coordinator's queue: recorded now, or after the reports of a run being taken over. */
+  private arrived(report: Report): void {
+    const held = this.held.get(report.runId);
+    if (held === undefined) this.receive(report);
+    else held.push(report);
   }
 
   private receive(report: Report): void {
@@ -373,7 +399,7 @@ class ReportChannel {
   /** Sends one report now (not behind the queued ones). */
   async report(body: Record<string, unknown>): Promise<void> {
     const { runId, experimentId, reportTo } = this.job;
-    if (performance.now() - this.target.readAt > 1000) {
+    if (performance.now() - this.target.readAt > REPORT_TARGET_REFRESH_MS) {
       this.target = { queue: (await this.redis.get(keys.reportTo(runId))) ?? reportTo, readAt: performance.now() };
     }
     const message = { runId, ...(experimentId === undefined ? {} : { experimentId }), ...body } as Report;

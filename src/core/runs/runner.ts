@@ -25,7 +25,7 @@ import { stratifiedSplit, subsetIndices } from '../training/split.js';
 import { GpuMemoryError } from '../tensor/webgpu.js';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from '../training/checkpoint.js';
 import { RunStoppedError, stepsPerEpoch, train } from '../training/trainer.js';
-import type { StepEvent, TrainerOptions } from '../training/trainer.js';
+import type { StepEvent, TrainerOptions, TrainerState } from '../training/trainer.js';
 import { assertWritable } from './outputs.js';
 import type { RunEnvironment } from './environment.js';
 import { evaluationPlan } from './plan.js';
@@ -382,6 +382,8 @@ interface TrainingHooks {
   readonly points: RunPoints;
   readonly steps: readonly number[];
   readonly measure: (step: number, epoch: number) => Promise<MeasuredPoint[]>;
+  /** The trainer's state to resume from (read before the run reports that it started). */
+  readonly resume: TrainerState | undefined;
 }
 
 /** The trainer's options: the run's settings, validation accuracy as model selection, losses and checkpoints. */
@@ -391,7 +393,7 @@ function trainerOptions(
   data: TrainingData,
   totalSteps: number,
   rng: Rng,
-  { context, points, steps, measure }: TrainingHooks,
+  { context, points, steps, measure, resume }: TrainingHooks,
 ): TrainerOptions {
   const { training } = run;
   const lossInterval = training.lossInterval ?? LOSS_INTERVAL;
@@ -417,7 +419,7 @@ function trainerOptions(
       if (event.step % lossInterval === 0 || evaluateAt.has(event.step)) points.add(event.step, [lossPoint(event)]);
     },
     signal: context.signal,
-    ...(checkpoint?.resume === undefined ? {} : { resume: loadTrainingCheckpoint(checkpoint.file, model) }),
+    ...(resume === undefined ? {} : { resume }),
     ...(checkpoint === undefined
       ? {}
       : {
@@ -475,6 +477,9 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
   try {
     const parameters = countParameters(model, adaptModel(model, run.strategies, rng.fork('strategies')));
     if (spec.adaptation !== undefined) loadAdaptation(model, spec.adaptation);
+    // An unreadable checkpoint fails the run before it starts: it stays resumable as it was.
+    const { checkpoint } = context;
+    const resume = checkpoint?.resume === undefined ? undefined : loadTrainingCheckpoint(checkpoint.file, model);
     const data = splitTrainingData(run, trainData, testData, rng);
     const sets = await evaluationSets(run, data, open, rng);
     const { batchSize: evaluationBatch, microBatch } = spec.evaluation;
@@ -484,7 +489,7 @@ export async function runFineTuning(input: unknown, context: RunContext): Promis
     context.onEvent?.(startedEvent(run, loaded, parameters, totalSteps, steps));
     const measure = (step: number, epoch: number, extra: MetricContext = {}): Promise<MeasuredPoint[]> =>
       points.measure(evaluate(model, plan, step, epoch), step, extra);
-    const hooks = { context, points, steps, measure };
+    const hooks = { context, points, steps, measure, resume };
     const outcome = await train(trainerOptions(run, model, data, totalSteps, rng, hooks));
     const final = finalPoints(points.all, outcome, epochOf(outcome.lastStep));
     if (final === undefined)

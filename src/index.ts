@@ -6,7 +6,7 @@
  */
 export * from './core/contracts/index.js';
 export * from './core/tensor/index.js';
-export { BackendToken, createContainer, PluginTokens } from './core/container.js';
+export { BackendToken, createContainer } from './core/container.js';
 export type { ContainerOptions } from './core/container.js';
 export { PluginRegistry } from './core/registry/registry.js';
 export type { RegisteredPlugin } from './core/registry/registry.js';

@@ -1,23 +1,12 @@
 import 'reflect-metadata';
 import { container as rootContainer } from 'tsyringe';
 import type { DependencyContainer, InjectionToken } from 'tsyringe';
-import type { PluginFamily } from './contracts/meta.js';
-import type { Plugin, PluginOf } from './contracts/plugin.js';
+import type { Plugin } from './contracts/plugin.js';
 import { loadPluginModules } from './registry/loader.js';
 import { readProjectConfig } from './registry/project-config.js';
 import { PluginRegistry } from './registry/registry.js';
-import type { RegisteredPlugin } from './registry/registry.js';
 import { selectBackend } from './tensor/backend.js';
 import type { BackendRequest, BackendSelection } from './tensor/backend.js';
-
-/** One token per plugin family; each holds every registered plugin of that family (`resolveAll`). */
-export const PluginTokens: { readonly [F in PluginFamily]: InjectionToken<RegisteredPlugin<PluginOf<F>>> } = {
-  strategy: Symbol('paretune.plugins.strategy'),
-  attack: Symbol('paretune.plugins.attack'),
-  shift: Symbol('paretune.plugins.shift'),
-  dataset: Symbol('paretune.plugins.dataset'),
-  metric: Symbol('paretune.plugins.metric'),
-};
 
 /** The TensorFlow.js backend selected at start-up. */
 export const BackendToken: InjectionToken<BackendSelection> = Symbol('paretune.backend');
@@ -42,7 +31,7 @@ export async function createContainer(options: ContainerOptions): Promise<Depend
   const cwd = options.cwd ?? process.cwd();
   const di = rootContainer.createChildContainer();
   di.registerInstance(BackendToken, await selectBackend(options.backend));
-  const registry = new PluginRegistry(di, PluginTokens);
+  const registry = new PluginRegistry();
   di.registerInstance(PluginRegistry, registry);
 
   for (const plugin of options.builtins) registry.register(plugin, 'built-in');

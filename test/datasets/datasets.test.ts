@@ -1,14 +1,12 @@
-import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import sharp from 'sharp';
 import { describe, expect, it, vi } from 'vitest';
 import { datasetFiles } from '../../src/core/data/files.js';
 import { Rng } from '../../src/core/tensor/rng.js';
 import { cifar10, cifar100 } from '../../src/plugins/datasets/cifar.js';
 import { fashionMnist } from '../../src/plugins/datasets/fashion-mnist.js';
 import { imageFolder } from '../../src/plugins/datasets/imagefolder.js';
-import { cifarArchive, tempDir } from '../helpers/index.js';
+import { cifarArchive, fashionMnistFiles, idxFile, imageFolderTree, tempDir } from '../helpers/index.js';
 
 const options = (dataDir: string, dataset: string, imageSize: number) => ({
   imageSize,
@@ -17,24 +15,13 @@ const options = (dataDir: string, dataset: string, imageSize: number) => ({
   rng: Rng.fromSeed(0),
 });
 
-/** An IDX file as Fashion-MNIST ships it: big-endian magic and dimensions, then bytes; gzip-compressed. */
-function idx(magic: number, dims: number[], data: Uint8Array): Buffer {
-  const header = Buffer.alloc(4 + 4 * dims.length);
-  header.writeUInt32BE(magic, 0);
-  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-  return gzipSync(Buffer.concat([header, data]));
-}
-
 describe('fashion-mnist', () => {
   it('reads generated IDX files: counts, labels, class subsets, gray to RGB, resizing', async () => {
     const dir = tempDir();
     const count = 20;
     const images = Uint8Array.from({ length: count * 28 * 28 }, (_, i) => (i * 7) % 256);
     const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
-    for (const [prefix] of [['train'], ['t10k']]) {
-      writeFileSync(join(dir, `${prefix}-images-idx3-ubyte.gz`), idx(0x803, [count, 28, 28], images));
-      writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte.gz`), idx(0x801, [count], labels));
-    }
+    fashionMnistFiles(dir, images, labels);
     const data = tempDir();
     const split = await fashionMnist.open('train', { dir }, options(data, 'fashion-mnist', 28));
     expect(split.size).toBe(count);
@@ -60,10 +47,7 @@ describe('fashion-mnist', () => {
     const labels = Uint8Array.from({ length: 10 }, (_, i) => i);
     labels[3] = 200;
     labels[7] = 12;
-    for (const prefix of ['train', 't10k']) {
-      writeFileSync(join(dir, `${prefix}-images-idx3-ubyte.gz`), idx(0x803, [10, 28, 28], new Uint8Array(10 * 784)));
-      writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte.gz`), idx(0x801, [10], labels));
-    }
+    fashionMnistFiles(dir, new Uint8Array(10 * 784), labels);
     const message = `${join(dir, 'train-labels-idx1-ubyte.gz')}: label 200 at index 3 is not a class (expected 0 to 9)`;
     await expect(fashionMnist.open('train', { dir }, options(tempDir(), 'fashion-mnist', 28))).rejects.toThrow(message);
     // A class subset would otherwise drop the bad labels unnoticed.
@@ -74,8 +58,8 @@ describe('fashion-mnist', () => {
 
   it('names the file of a truncated IDX and of a missing one', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), idx(0x803, [5, 28, 28], new Uint8Array(100)));
-    writeFileSync(join(dir, 'train-labels-idx1-ubyte.gz'), idx(0x801, [5], new Uint8Array(5)));
+    writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), idxFile(0x803, [5, 28, 28], new Uint8Array(100)));
+    writeFileSync(join(dir, 'train-labels-idx1-ubyte.gz'), idxFile(0x801, [5], new Uint8Array(5)));
     await expect(fashionMnist.open('train', { dir }, options(tempDir(), 'fashion-mnist', 28))).rejects.toThrow(
       `${join(dir, 'train-images-idx3-ubyte.gz')}: truncated IDX file: dimensions [5, 28, 28] need 3920 bytes of data, found 100`,
     );
@@ -173,24 +157,9 @@ describe('cifar10 and cifar100', () => {
 });
 
 describe('imagefolder', () => {
-  async function folder(root: string, classes: Record<string, number>): Promise<void> {
-    for (const [name, count] of Object.entries(classes)) {
-      mkdirSync(join(root, name), { recursive: true });
-      for (let i = 0; i < count; i++) {
-        const colour = { r: name === 'cat' ? 200 : 10, g: 20 * i, b: 50 };
-        const image = sharp({
-          create: { width: 12 + i, height: 9, channels: i % 2 === 0 ? 3 : 4, background: colour },
-        });
-        await (i % 3 === 0 ? image.jpeg() : image.png()).toFile(
-          join(root, name, `img${i}.${i % 3 === 0 ? 'jpg' : 'png'}`),
-        );
-      }
-    }
-  }
-
   it('labels sorted class folders, splits by seed, decodes and resizes, and caches the decoded pixels', async () => {
     const root = tempDir();
-    await folder(root, { dog: 5, cat: 5 });
+    await imageFolderTree(root, { dog: 5, cat: 5 });
     writeFileSync(join(root, 'cat', 'notes.txt'), 'not an image');
     const victim = join(root, 'dog', 'img1.png');
     utimesSync(victim, 1_700_000_000, 1_700_000_000); // a whole second survives the round trip exactly
@@ -214,8 +183,8 @@ describe('imagefolder', () => {
 
   it('uses train/ and test/ folders when present, and with strict: true names an undecodable image', async () => {
     const root = tempDir();
-    await folder(join(root, 'train'), { a: 2, b: 2 });
-    await folder(join(root, 'test'), { a: 1, b: 1 });
+    await imageFolderTree(join(root, 'train'), { a: 2, b: 2 });
+    await imageFolderTree(join(root, 'test'), { a: 1, b: 1 });
     const config = imageFolder.configSchema.parse({ path: root });
     expect((await imageFolder.open('test', config, options(tempDir(), 'imagefolder', 8))).size).toBe(2);
     writeFileSync(join(root, 'test', 'b', 'broken.jpg'), 'definitely not a jpeg');
@@ -243,7 +212,7 @@ describe('imagefolder', () => {
 
   it('skips an image that does not decode with one warning naming it, counts it, and refuses it with strict: true', async () => {
     const root = tempDir();
-    await folder(root, { cat: 4, dog: 4 });
+    await imageFolderTree(root, { cat: 4, dog: 4 });
     const broken = join(root, 'dog', 'broken.png');
     writeFileSync(broken, 'a text file named like a png');
     const data = tempDir();
@@ -283,8 +252,8 @@ describe('imagefolder', () => {
 
   it('has an all split of every image, presplit or not', async () => {
     const root = tempDir();
-    await folder(join(root, 'train'), { a: 3, b: 2 });
-    await folder(join(root, 'test'), { a: 2, b: 2 });
+    await imageFolderTree(join(root, 'train'), { a: 3, b: 2 });
+    await imageFolderTree(join(root, 'test'), { a: 2, b: 2 });
     const config = imageFolder.configSchema.parse({ path: root });
     expect(imageFolder.describe(config).splits).toEqual(['train', 'test', 'all']);
     const all = await imageFolder.open('all', config, options(tempDir(), 'imagefolder', 8));
@@ -294,7 +263,7 @@ describe('imagefolder', () => {
       `${root} (every image of train and test)`,
     ]);
     const flat = tempDir();
-    await folder(flat, { a: 3, b: 2 });
+    await imageFolderTree(flat, { a: 3, b: 2 });
     const whole = await imageFolder.open(
       'all',
       imageFolder.configSchema.parse({ path: flat }),
@@ -305,15 +274,15 @@ describe('imagefolder', () => {
 
   it('warns once, naming the class folder, when a class has a single image', async () => {
     const root = tempDir();
-    await folder(root, { cat: 1, dog: 4 });
+    await imageFolderTree(root, { cat: 1, dog: 4 });
     const config = imageFolder.configSchema.parse({ path: root });
     const message = `imagefolder: class folder ${join(root, 'cat')} has a single image; its class is learnt and measured from that one image`;
     const data = tempDir();
     expect(await warnings(() => imageFolder.open('train', config, options(data, 'imagefolder', 8)))).toEqual([message]);
     expect(await warnings(() => imageFolder.open('test', config, options(data, 'imagefolder', 8)))).toEqual([]);
     const presplit = tempDir();
-    await folder(join(presplit, 'train'), { a: 2, b: 2 });
-    await folder(join(presplit, 'test'), { a: 1, b: 2 });
+    await imageFolderTree(join(presplit, 'train'), { a: 2, b: 2 });
+    await imageFolderTree(join(presplit, 'test'), { a: 1, b: 2 });
     const split = imageFolder.configSchema.parse({ path: presplit });
     expect(await warnings(() => imageFolder.open('train', split, options(data, 'imagefolder', 8)))).toEqual([]);
     expect(await warnings(() => imageFolder.open('test', split, options(data, 'imagefolder', 8)))).toEqual([
@@ -325,8 +294,8 @@ describe('imagefolder', () => {
 describe('split sources', () => {
   it('say where the images came from', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), idx(0x803, [2, 28, 28], new Uint8Array(2 * 784)));
-    writeFileSync(join(dir, 'train-labels-idx1-ubyte.gz'), idx(0x801, [2], new Uint8Array(2)));
+    writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), idxFile(0x803, [2, 28, 28], new Uint8Array(2 * 784)));
+    writeFileSync(join(dir, 'train-labels-idx1-ubyte.gz'), idxFile(0x801, [2], new Uint8Array(2)));
     const split = await fashionMnist.open('train', { dir }, options(tempDir(), 'fashion-mnist', 28));
     expect(split.source).toBe(`${join(dir, 'train-images-idx3-ubyte.gz')}, ${join(dir, 'train-labels-idx1-ubyte.gz')}`);
   });

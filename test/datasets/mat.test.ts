@@ -1,7 +1,7 @@
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/contracts/index.js';
-import { matNumbers, matStrings, readMat } from '../../src/plugins/datasets/mat.js';
+import { matNumbers, matStrings, readMat } from '../../src/plugins/datasets/shared/mat.js';
 import { writeMat } from '../helpers/mat-writer.js';
 
 const FILES = [

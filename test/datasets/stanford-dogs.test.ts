@@ -1,14 +1,23 @@
 import { copyFileSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import * as tar from 'tar';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { datasetFiles } from '../../src/core/data/files.js';
 import { Rng } from '../../src/core/tensor/rng.js';
 import { STANFORD_DOGS_SYNSETS, stanfordDogs } from '../../src/plugins/datasets/stanford-dogs.js';
 import { tempDir } from '../helpers/index.js';
-import { writeMat } from '../helpers/mat-writer.js';
-import type { MatWriteOptions } from '../helpers/mat-writer.js';
+import {
+  BREEDS,
+  dogArchives,
+  dogImages,
+  dogsDir,
+  ENTRIES,
+  listMat,
+  officialLists,
+  TEST,
+  TRAIN,
+} from '../helpers/stanford-dogs.js';
+import type { Entry } from '../helpers/stanford-dogs.js';
 
 const options = (dataDir: string, imageSize: number) => ({
   imageSize,
@@ -16,83 +25,14 @@ const options = (dataDir: string, imageSize: number) => ({
   files: datasetFiles(dataDir, 'stanford-dogs'),
   rng: Rng.fromSeed(0),
 });
-const dogsDir = (dataDir: string): string => join(dataDir, 'datasets', 'stanford-dogs');
-
-/** One image of the fixture: its path under Images/, 1-based .mat label, split and flat colour (unique to the file). */
-interface Entry {
-  readonly path: string;
-  readonly label: number;
-  readonly split: 'train' | 'test';
-  readonly colour: readonly [number, number, number];
-}
-
-/** Three breeds with their real synsets and labels (1, 12, 103 of 120); 2 train images each, 2 / 1 / 2 test images. */
-const BREEDS = [
-  { synset: 'n02085620-Chihuahua', label: 1, red: 220, test: 2 },
-  { synset: 'n02088364-beagle', label: 12, red: 130, test: 1 },
-  { synset: 'n02110958-pug', label: 103, red: 40, test: 2 },
-];
-const ENTRIES: Entry[] = BREEDS.flatMap(({ synset, label, red, test }) =>
-  Array.from({ length: 2 + test }, (_, k) => {
-    const wnid = synset.slice(0, synset.indexOf('-'));
-    return {
-      path: `${synset}/${wnid}_${1000 + 37 * k}.jpg`,
-      label,
-      split: k < 2 ? 'train' : 'test',
-      colour: [red, 40 + 50 * k, 200 - 40 * k],
-    } as const;
-  }),
-);
-const TRAIN = ENTRIES.filter((e) => e.split === 'train');
-/** The test list in another order than the archive's, to show the loader keeps the list's order. */
-const TEST = ENTRIES.filter((e) => e.split === 'test').reverse();
 const VICTIM = TRAIN[0] as Entry;
-
-/** A list .mat as in lists.tar: file_list, annotation_list (no .jpg) and labels, N x 1 each. */
-const listMat = (entries: readonly Entry[], format: MatWriteOptions = {}): Buffer =>
-  writeMat(
-    {
-      file_list: entries.map((e) => e.path),
-      annotation_list: entries.map((e) => e.path.replace(/\.jpg$/, '')),
-      labels: entries.map((e) => e.label),
-    },
-    format,
-  );
 
 let imagesRoot: string;
 beforeAll(async () => {
-  // Images/<synset>/<wnid>_<n>.jpg, flat colours of different sizes, written once and packed per test.
-  imagesRoot = tempDir();
-  for (const [i, e] of ENTRIES.entries()) {
-    mkdirSync(join(imagesRoot, 'Images', e.path, '..'), { recursive: true });
-    const [r, g, b] = e.colour;
-    await sharp({ create: { width: 20 + 3 * i, height: 15 + i, channels: 3, background: { r, g, b } } })
-      .jpeg({ quality: 95 })
-      .toFile(join(imagesRoot, 'Images', e.path));
-  }
+  imagesRoot = await dogImages();
 });
 
-/** Writes images.tar and lists.tar (plain tars, as published) into the dataset folder of `dataDir`. */
-async function archives(
-  dataDir: string,
-  lists: Record<string, Buffer>,
-  imagesFrom = imagesRoot,
-): Promise<{ images: string; lists: string }> {
-  const dir = dogsDir(dataDir);
-  mkdirSync(dir, { recursive: true });
-  await tar.c({ file: join(dir, 'images.tar'), cwd: imagesFrom, portable: true }, ['Images']);
-  const staging = tempDir();
-  for (const [name, bytes] of Object.entries(lists)) writeFileSync(join(staging, name), bytes);
-  await tar.c({ file: join(dir, 'lists.tar'), cwd: staging, portable: true }, Object.keys(lists));
-  for (const name of ['images.tar', 'lists.tar']) utimesSync(join(dir, name), 1_700_000_000, 1_700_000_000);
-  return { images: join(dir, 'images.tar'), lists: join(dir, 'lists.tar') };
-}
-
-const officialLists = (format: MatWriteOptions = {}): Record<string, Buffer> => ({
-  'file_list.mat': listMat(ENTRIES, format),
-  'train_list.mat': listMat(TRAIN, format),
-  'test_list.mat': listMat(TEST, format),
-});
+const archives = (dataDir: string, lists: Record<string, Buffer>) => dogArchives(dataDir, lists, imagesRoot);
 
 /** The flat colour decoded at pixel (0, 0) of each image of a split. */
 async function colours(split: Awaited<ReturnType<typeof stanfordDogs.open>>, size: number): Promise<number[][]> {

@@ -1,14 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
-import * as tar from 'tar';
 import { describe, expect, it } from 'vitest';
 import { datasetFiles } from '../../src/core/data/files.js';
 import { Rng } from '../../src/core/tensor/rng.js';
 import { caltech256 } from '../../src/plugins/datasets/caltech256.js';
 import { CUB200_CLASSES } from '../../src/plugins/datasets/cub200-classes.js';
 import { cub200 } from '../../src/plugins/datasets/cub200.js';
-import { tempDir } from '../helpers/index.js';
+import { packTar, tempDir } from '../helpers/index.js';
+import { caltech256Archive, cub200Archive } from '../helpers/tar-datasets.js';
 
 const options = (dataDir: string, dataset: string, imageSize: number) => ({
   imageSize,
@@ -17,44 +15,16 @@ const options = (dataDir: string, dataset: string, imageSize: number) => ({
   rng: Rng.fromSeed(0),
 });
 
-/** A small solid-colour JPEG whose red channel encodes `value`. */
-const jpeg = (value: number, grayscale = false): Promise<Buffer> => {
-  const image = sharp({ create: { width: 20, height: 14, channels: 3, background: { r: value, g: 80, b: 160 } } });
-  return (grayscale ? image.grayscale() : image).jpeg({ quality: 95 }).toBuffer();
-};
-
-/** Writes `files` (path -> contents) under a fresh folder and packs them into `archive`. */
-async function pack(archive: string, files: Record<string, Buffer | string>, gzip: boolean): Promise<void> {
-  const root = tempDir();
-  for (const [path, contents] of Object.entries(files)) {
-    mkdirSync(join(root, path, '..'), { recursive: true });
-    writeFileSync(join(root, path), contents);
-  }
-  mkdirSync(join(archive, '..'), { recursive: true });
-  await tar.c({ gzip, file: archive, cwd: root, portable: true }, Object.keys(files));
-}
-
 describe('cub200', () => {
   it('reads the official split, labels and class list from the archive layout', async () => {
     const data = tempDir();
-    const images = [
+    await cub200Archive(data, [
       { id: 1, cls: 1, train: 1 },
       { id: 2, cls: 1, train: 0 },
-      { id: 3, cls: 2, train: 1 },
+      { id: 3, cls: 2, train: 1, grayscale: true },
       { id: 4, cls: 200, train: 0 },
       { id: 5, cls: 200, train: 1 },
-    ];
-    const files: Record<string, Buffer | string> = {
-      'CUB_200_2011/classes.txt': CUB200_CLASSES.map((c, i) => `${i + 1} ${c}`).join('\n') + '\n',
-      'CUB_200_2011/images.txt':
-        images.map((m) => `${m.id} ${CUB200_CLASSES[m.cls - 1]}/bird_${m.id}.jpg`).join('\n') + '\n',
-      'CUB_200_2011/image_class_labels.txt': images.map((m) => `${m.id} ${m.cls}`).join('\n') + '\n',
-      'CUB_200_2011/train_test_split.txt': images.map((m) => `${m.id} ${m.train}`).join('\n') + '\n',
-      'attributes.txt': 'stray file at the archive root, as in the real archive\n',
-    };
-    for (const m of images)
-      files[`CUB_200_2011/images/${CUB200_CLASSES[m.cls - 1]}/bird_${m.id}.jpg`] = await jpeg(m.id * 40, m.id === 3);
-    await pack(join(data, 'datasets', 'cub200', 'CUB_200_2011.tgz'), files, true);
+    ]);
     const train = await cub200.open('train', {}, options(data, 'cub200', 8));
     const test = await cub200.open('test', {}, options(data, 'cub200', 8));
     expect([...train.labels]).toEqual([0, 1, 199]);
@@ -67,7 +37,7 @@ describe('cub200', () => {
 
   it('names a missing list file', async () => {
     const data = tempDir();
-    await pack(
+    await packTar(
       join(data, 'datasets', 'cub200', 'CUB_200_2011.tgz'),
       { 'CUB_200_2011/images.txt': '1 a/b.jpg\n' },
       true,
@@ -81,14 +51,10 @@ describe('cub200', () => {
 describe('caltech256', () => {
   it('labels folders NNN.name as NNN-1, splits each class by the split seed, reads only JPEGs', async () => {
     const data = tempDir();
-    const files: Record<string, Buffer | string> = {
-      '256_ObjectCategories/198.spider/RENAME2': 'stray non-image file',
-    };
-    for (let i = 1; i <= 10; i++)
-      files[`256_ObjectCategories/001.ak47/001_${String(i).padStart(4, '0')}.jpg`] = await jpeg(10 * i);
-    for (let i = 1; i <= 10; i++)
-      files[`256_ObjectCategories/257.clutter/257_${String(i).padStart(4, '0')}.jpg`] = await jpeg(200);
-    await pack(join(data, 'datasets', 'caltech256', '256_ObjectCategories.tar'), files, false);
+    await caltech256Archive(data, {
+      '001.ak47': Array.from({ length: 10 }, (_, i) => 10 * (i + 1)),
+      '257.clutter': new Array<number>(10).fill(200),
+    });
     const config = caltech256.configSchema.parse({ testFraction: 0.2 });
     const train = await caltech256.open('train', config, options(data, 'caltech256', 8));
     const test = await caltech256.open('test', config, options(data, 'caltech256', 8));

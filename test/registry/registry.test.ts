@@ -50,6 +50,20 @@ describe('plugin registry', () => {
     ]);
   });
 
+  it('keeps its plugins to itself: a fresh registry is empty and two containers share nothing', async () => {
+    const alone = new PluginRegistry();
+    expect(alone.all()).toEqual([]);
+    expect(() => alone.get('metric', 'accuracy')).toThrow(
+      "unknown metric 'accuracy' (no metric plugins are registered)",
+    );
+    alone.register(metric('ece'), './ece');
+    expect(alone.all().map((p) => p.plugin.meta.name)).toEqual(['ece']);
+    const [first, second] = await Promise.all([registry(), registry()]);
+    first.register(metric('brier'), './brier');
+    expect(first.list('metric').map((p) => p.plugin.meta.name)).toEqual(['accuracy', 'brier']);
+    expect(second.list('metric').map((p) => p.plugin.meta.name)).toEqual(['accuracy']);
+  });
+
   it('names the available plugins for an unknown name', async () => {
     const reg = await registry();
     expect(() => reg.get('metric', 'acc')).toThrow("unknown metric 'acc' (available: accuracy)");

@@ -1,16 +1,19 @@
 import { cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { gzipSync } from 'node:zlib';
-import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { AttackPlugin, DatasetPlugin, MetricPlugin, StrategyPlugin } from '../../src/core/contracts/index.js';
 import { definePlugin, z } from '../../src/core/contracts/index.js';
 import { tf } from '../../src/core/tensor/index.js';
 import { pgdAttack } from '../../src/plugins/attacks/pgd.js';
+import { caltech256 } from '../../src/plugins/datasets/caltech256.js';
 import { cifar10, cifar100 } from '../../src/plugins/datasets/cifar.js';
+import { cub200 } from '../../src/plugins/datasets/cub200.js';
+import { domainNet } from '../../src/plugins/datasets/domainnet.js';
 import { fashionMnist } from '../../src/plugins/datasets/fashion-mnist.js';
 import { imageFolder } from '../../src/plugins/datasets/imagefolder.js';
+import { stanfordDogs } from '../../src/plugins/datasets/stanford-dogs.js';
+import { builtinPlugins } from '../../src/plugins/index.js';
 import { accuracy } from '../../src/plugins/metrics/accuracy.js';
 import { adapter } from '../../src/plugins/strategies/adapter.js';
 import { bitfit } from '../../src/plugins/strategies/bitfit.js';
@@ -27,11 +30,31 @@ import {
   checkStrategy,
   ConformanceError,
 } from '../../src/testing/index.js';
-import type { Finding } from '../../src/testing/index.js';
-import { cifarArchive, REPO_ROOT, tempDir } from '../helpers/index.js';
+import type { DatasetCheckOptions, Finding } from '../../src/testing/index.js';
+import { writeDomainNet } from '../helpers/domainnet.js';
+import {
+  hfCaltech256,
+  hfCifar10,
+  hfCifar100,
+  hfCub200,
+  hfDomainNet,
+  hfStanfordDogs,
+  patternPng,
+} from '../helpers/hf-parquet.js';
+import type { DomainNetRow } from '../helpers/hf-parquet.js';
+import { cifarArchive, fashionMnistFiles, imageFolderTree, REPO_ROOT, tempDir } from '../helpers/index.js';
+import { dogArchives, dogImages, officialLists } from '../helpers/stanford-dogs.js';
+import { caltech256Archive, cub200Archive } from '../helpers/tar-datasets.js';
 import { writeMat } from '../helpers/mat-writer.js';
 
 const rulesOf = (findings: readonly Finding[]): string[] => findings.map((f) => f.rule);
+
+/** The built-in datasets checked so far, so that the last test of the suite can name one left out. */
+const checkedDatasets = new Set<string>();
+function checkBuiltinDataset(plugin: DatasetPlugin, options: DatasetCheckOptions): Promise<Finding[]> {
+  checkedDatasets.add(plugin.meta.name);
+  return checkDataset(plugin, options);
+}
 
 /** An example package from plugins-examples/, installed beside this checkout as a user would have it. */
 async function example<T>(name: string): Promise<T> {
@@ -73,43 +96,20 @@ describe('conformance suite: built-in plugins and the examples pass', () => {
 
   it('imagefolder, fashion-mnist and the svhn example, on generated files in their real formats', async () => {
     const folder = tempDir();
-    for (const [k, name] of ['cat', 'dog'].entries()) {
-      mkdirSync(join(folder, name));
-      for (let i = 0; i < 5; i++) {
-        const image = sharp({
-          create: { width: 10, height: 9, channels: 3, background: { r: 200 * k, g: 20 * i, b: 50 } },
-        });
-        await image.png().toFile(join(folder, name, `img${i}.png`));
-      }
-    }
-    expect(await checkDataset(imageFolder as DatasetPlugin, { config: { path: folder }, dataDir: tempDir() })).toEqual(
-      [],
-    );
+    await imageFolderTree(folder, { cat: 5, dog: 5 });
+    expect(
+      await checkBuiltinDataset(imageFolder as DatasetPlugin, { config: { path: folder }, dataDir: tempDir() }),
+    ).toEqual([]);
 
-    const idx = (magic: number, dims: number[], data: Uint8Array): Buffer => {
-      const header = Buffer.alloc(4 + 4 * dims.length);
-      header.writeUInt32BE(magic, 0);
-      dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-      return gzipSync(Buffer.concat([header, data]));
-    };
     const mnist = tempDir();
-    for (const prefix of ['train', 't10k']) {
-      writeFileSync(
-        join(mnist, `${prefix}-images-idx3-ubyte.gz`),
-        idx(
-          0x803,
-          [6, 28, 28],
-          Uint8Array.from({ length: 6 * 784 }, (_, i) => i % 256),
-        ),
-      );
-      writeFileSync(
-        join(mnist, `${prefix}-labels-idx1-ubyte.gz`),
-        idx(0x801, [6], Uint8Array.from([0, 1, 2, 3, 4, 9])),
-      );
-    }
-    expect(await checkDataset(fashionMnist as DatasetPlugin, { config: { dir: mnist }, dataDir: tempDir() })).toEqual(
-      [],
+    fashionMnistFiles(
+      mnist,
+      Uint8Array.from({ length: 6 * 784 }, (_, i) => i % 256),
+      Uint8Array.from([0, 1, 2, 3, 4, 9]),
     );
+    expect(
+      await checkBuiltinDataset(fashionMnist as DatasetPlugin, { config: { dir: mnist }, dataDir: tempDir() }),
+    ).toEqual([]);
 
     const svhn = tempDir();
     for (const [file, count] of [
@@ -134,12 +134,115 @@ describe('conformance suite: built-in plugins and the examples pass', () => {
       [...['1', '2', '3', '4', '5'].map((n) => `data_batch_${n}.bin`), 'test_batch.bin'].map((file) => [file, 3]),
     );
     await cifarArchive(join(data, 'datasets', 'cifar10'), 'cifar-10-binary.tar.gz', 'cifar-10-batches-bin', batches, 1);
-    expect(await checkDataset(cifar10 as DatasetPlugin, { config: {}, dataDir: data })).toEqual([]);
+    expect(await checkBuiltinDataset(cifar10 as DatasetPlugin, { config: {}, dataDir: data })).toEqual([]);
     const splits = { 'train.bin': 8, 'test.bin': 4 };
     await cifarArchive(join(data, 'datasets', 'cifar100'), 'cifar-100-binary.tar.gz', 'cifar-100-binary', splits, 2);
     for (const labels of ['fine', 'coarse']) {
-      expect(await checkDataset(cifar100 as DatasetPlugin, { config: { labels }, dataDir: data })).toEqual([]);
+      expect(await checkBuiltinDataset(cifar100 as DatasetPlugin, { config: { labels }, dataDir: data })).toEqual([]);
     }
+  });
+});
+
+describe('conformance suite: the built-in datasets of published archives pass', () => {
+  it('caltech256, cub200, stanford-dogs and domainnet, on generated archives in their published layouts', async () => {
+    const data = tempDir();
+    await caltech256Archive(data, { '001.ak47': [10, 20, 30, 40, 50], '257.clutter': [200, 210, 220, 230, 240] });
+    for (const clutter of [true, false]) {
+      expect(await checkBuiltinDataset(caltech256 as DatasetPlugin, { config: { clutter }, dataDir: data })).toEqual(
+        [],
+      );
+    }
+    await cub200Archive(data, [
+      { id: 1, cls: 1, train: 1 },
+      { id: 2, cls: 1, train: 0 },
+      { id: 3, cls: 200, train: 1, grayscale: true },
+      { id: 4, cls: 200, train: 0 },
+    ]);
+    expect(await checkBuiltinDataset(cub200 as DatasetPlugin, { dataDir: data })).toEqual([]);
+    await dogArchives(data, officialLists(), await dogImages());
+    expect(await checkBuiltinDataset(stanfordDogs as DatasetPlugin, { dataDir: data })).toEqual([]);
+    await writeDomainNet(join(data, 'datasets', 'domainnet'));
+    for (const domain of ['real', 'quickdraw']) {
+      expect(await checkBuiltinDataset(domainNet as DatasetPlugin, { config: { domain }, dataDir: data })).toEqual([]);
+    }
+  });
+
+  it('cifar10, cifar100, caltech256, cub200, stanford-dogs and domainnet, on generated HF parquet copies', async () => {
+    const data = tempDir();
+    const pngs = (await Promise.all([0, 1, 2, 3].map(patternPng))).map((m) => m.png);
+    for (const split of ['train', 'test'] as const) {
+      hfCifar10(data, split, pngs, [0, 3, 9, 3]);
+      hfCifar100(
+        data,
+        split,
+        pngs,
+        { fine: [0, 1, 99, 42], coarse: [0, 5, 19, 7] },
+        {
+          fine: cifar100.describe(cifar100.configSchema.parse({})).classNames,
+          coarse: cifar100.describe(cifar100.configSchema.parse({ labels: 'coarse' })).classNames,
+        },
+      );
+    }
+    expect(await checkBuiltinDataset(cifar10 as DatasetPlugin, { config: { source: 'hf' }, dataDir: data })).toEqual(
+      [],
+    );
+    for (const labels of ['fine', 'coarse']) {
+      expect(
+        await checkBuiltinDataset(cifar100 as DatasetPlugin, { config: { source: 'hf', labels }, dataDir: data }),
+      ).toEqual([]);
+    }
+    await hfCaltech256(data, [
+      [0, 1, 'ak47'],
+      [0, 257, 'clutter'],
+      [1, 2, 'american-flag'],
+      [2, 256, 'toad'],
+      [3, 1, 'ak47'],
+      [3, 257, 'clutter'],
+    ]);
+    for (const clutter of [true, false]) {
+      const config = { source: 'hf', clutter };
+      expect(await checkBuiltinDataset(caltech256 as DatasetPlugin, { config, dataDir: data })).toEqual([]);
+    }
+    await hfCub200(data, [
+      ['data/train-00000-of-00002.parquet', [0, 5]],
+      ['data/train-00001-of-00002.parquet', [199]],
+      ['data/test-00000-of-00002.parquet', [1]],
+      ['data/test-00001-of-00002.parquet', [2, 199]],
+    ]);
+    expect(await checkBuiltinDataset(cub200 as DatasetPlugin, { config: { source: 'hf' }, dataDir: data })).toEqual([]);
+    await hfStanfordDogs(data, [
+      ['data/train-00000-of-00002.parquet', [0, 119]],
+      ['data/train-00001-of-00002.parquet', [60]],
+      ['data/test-00000-of-00001.parquet', [3, 119]],
+    ]);
+    const dogs = await checkBuiltinDataset(stanfordDogs as DatasetPlugin, { config: { source: 'hf' }, dataDir: data });
+    expect(dogs).toEqual([]);
+    // Every domain has test rows, so that each domain's test split opens whichever domain is the source.
+    const test = [0, 1, 2, 3, 4, 5].map((d): DomainNetRow => [d, 10 * d + 1]);
+    await hfDomainNet(
+      data,
+      [
+        [[4, 0]],
+        [
+          [4, 344],
+          [3, 5],
+        ],
+        [
+          [3, 7],
+          [4, 66],
+        ],
+      ],
+      test,
+    );
+    for (const domain of ['real', 'quickdraw']) {
+      const config = { source: 'hf', domain };
+      expect(await checkBuiltinDataset(domainNet as DatasetPlugin, { config, dataDir: data })).toEqual([]);
+    }
+  });
+
+  it('leaves out no built-in dataset (run after the tests above)', () => {
+    const builtin = builtinPlugins.filter((p) => p.family === 'dataset').map((p) => p.meta.name);
+    expect(builtin.filter((name) => !checkedDatasets.has(name))).toEqual([]);
   });
 });
 

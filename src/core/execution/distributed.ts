@@ -12,7 +12,7 @@ import type { MeasuredPoint } from '../evaluation/evaluator.js';
 import type { RunEnvironment } from '../runs/environment.js';
 import { RunFailedError } from '../runs/runner.js';
 import type { RunResult } from '../runs/runner.js';
-import { recordOutcome, recordRun } from '../store/recorder.js';
+import { recordOutcome, recordRun } from './recorder.js';
 import type { Store } from '../store/store.js';
 import { RunStoppedError } from '../training/trainer.js';
 import type { JobEvent, RunJob, RunResume } from './job.js';

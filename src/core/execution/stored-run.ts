@@ -5,7 +5,7 @@ import type { Experiment } from '../runs/experiment.js';
 import type { RunResult } from '../runs/runner.js';
 import { resolveRun } from '../runs/spec.js';
 import type { RunSpec } from '../runs/spec.js';
-import { newRunOf, recordOutcome, recordRun } from '../store/recorder.js';
+import { newRunOf, recordOutcome, recordRun } from './recorder.js';
 import type { Store } from '../store/store.js';
 import type { JobEvent, RunJob, RunResume } from './job.js';
 

@@ -1,4 +1,3 @@
-import type { DependencyContainer, InjectionToken } from 'tsyringe';
 import { configJsonSchema, parseConfig } from '../contracts/config.js';
 import { PLUGIN_FAMILIES } from '../contracts/meta.js';
 import type { PluginFamily } from '../contracts/meta.js';
@@ -12,14 +11,11 @@ export interface RegisteredPlugin<P extends Plugin = Plugin> {
 }
 
 /**
- * Every plugin known to this process, kept in the tsyringe container under one token per family.
- * The registry is the only way plugins get in or are looked up, so every check happens here.
+ * Every plugin known to this process, family by family in registration order. Plugins get in only through
+ * `register`, so every check (shape, API version, config schema, unique names) happens here.
  */
 export class PluginRegistry {
-  constructor(
-    private readonly di: DependencyContainer,
-    private readonly tokens: { readonly [F in PluginFamily]: InjectionToken<RegisteredPlugin<PluginOf<F>>> },
-  ) {}
+  private readonly plugins = new Map<PluginFamily, RegisteredPlugin[]>(PLUGIN_FAMILIES.map((family) => [family, []]));
 
   /** Validates and adds a plugin; refuses a second plugin of the same family and name. */
   register(candidate: unknown, origin: string): void {
@@ -32,13 +28,13 @@ export class PluginRegistry {
           'remove one of them',
       );
     }
-    this.di.registerInstance(this.tokens[plugin.family] as InjectionToken<RegisteredPlugin>, { plugin, origin });
+    this.plugins.get(plugin.family)?.push({ plugin, origin });
   }
 
   /** The plugins of a family in registration order (built-ins first). */
   list<F extends PluginFamily>(family: F): readonly RegisteredPlugin<PluginOf<F>>[] {
-    const token = this.tokens[family];
-    return this.di.isRegistered(token) ? this.di.resolveAll(token) : [];
+    // register() files each plugin under its own family, so the list of `family` holds only PluginOf<F>.
+    return (this.plugins.get(family) ?? []) as unknown as readonly RegisteredPlugin<PluginOf<F>>[];
   }
 
   /** Every plugin, family by family. */

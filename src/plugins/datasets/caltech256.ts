@@ -2,8 +2,8 @@ import { ConfigError, definePlugin, z } from '../../core/contracts/index.js';
 import type { DatasetFiles, DatasetSplit, FileSource, ParquetInfo, ParquetRow } from '../../core/contracts/index.js';
 import { Rng } from '../../core/tensor/index.js';
 import { CALTECH256_CLASSES } from './caltech256-classes.js';
-import { hfAvailability, hfImageSplit, matchName, nameIndex, sourceOption } from './hf-parquet.js';
-import { archiveAvailability, tarImageSplit, listTar } from './tar-images.js';
+import { hfAvailability, hfImageSplit, matchName, nameIndex, sourceOption } from './shared/hf-parquet.js';
+import { archiveAvailability, tarImageSplit, listTar } from './shared/tar-images.js';
 
 const SOURCE: FileSource = {
   name: '256_ObjectCategories.tar',

@@ -1,7 +1,7 @@
 import { ConfigError, definePlugin, memorySplit, z } from '../../core/contracts/index.js';
 import type { DatasetFiles, FileSource } from '../../core/contracts/index.js';
-import { hfAvailability, hfImageSplit, labelMapper, resizedSplit, sourceOption } from './hf-parquet.js';
-import { archiveAvailability } from './tar-images.js';
+import { hfAvailability, hfImageSplit, labelMapper, resizedSplit, sourceOption } from './shared/hf-parquet.js';
+import { archiveAvailability } from './shared/tar-images.js';
 
 /** One CIFAR variant: its archive, its record layout and where each split's records are. */
 interface CifarFormat {

@@ -1,8 +1,8 @@
 import { ConfigError, definePlugin, z } from '../../core/contracts/index.js';
 import type { FileSource } from '../../core/contracts/index.js';
 import { CUB200_CLASSES } from './cub200-classes.js';
-import { hfAvailability, hfImageSplit, labelMapper, sourceOption } from './hf-parquet.js';
-import { archiveAvailability, tarImageSplit, readTarTexts } from './tar-images.js';
+import { hfAvailability, hfImageSplit, labelMapper, sourceOption } from './shared/hf-parquet.js';
+import { archiveAvailability, tarImageSplit, readTarTexts } from './shared/tar-images.js';
 
 const SOURCE: FileSource = {
   name: 'CUB_200_2011.tgz',

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ConfigError, definePlugin, z } from '../../core/contracts/index.js';
 import type { DatasetAvailability, DatasetFiles, FileSource, OpenOptions } from '../../core/contracts/index.js';
 import { DOMAINNET_CLASSES } from './domainnet-classes.js';
-import { hfAvailability, hfImageSplit, labelMapper, sourceOption } from './hf-parquet.js';
+import { hfAvailability, hfImageSplit, labelMapper, sourceOption } from './shared/hf-parquet.js';
 
 /** The six domains, in the order of the official code (clipart 0 … sketch 5). */
 export const DOMAINNET_DOMAINS = ['clipart', 'infograph', 'painting', 'quickdraw', 'real', 'sketch'] as const;

@@ -2,9 +2,9 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, definePlugin, z } from '../../core/contracts/index.js';
 import type { DatasetFiles, FileSource } from '../../core/contracts/index.js';
-import { matNumbers, matStrings, readMat } from './mat.js';
-import { hfAvailability, hfImageSplit, labelMapper, sourceOption } from './hf-parquet.js';
-import { tarImageSplit } from './tar-images.js';
+import { matNumbers, matStrings, readMat } from './shared/mat.js';
+import { hfAvailability, hfImageSplit, labelMapper, sourceOption } from './shared/hf-parquet.js';
+import { tarImageSplit } from './shared/tar-images.js';
 
 const PAGE = 'http://vision.stanford.edu/aditya86/ImageNetDogs';
 const HINT = `download images.tar and lists.tar from ${PAGE}/ (Stanford Dogs, Khosla et al. 2011); no checksum is published`;

@@ -2,8 +2,8 @@ import { definePlugin, z } from '../../core/contracts/index.js';
 import type { ResidualSite } from '../../core/contracts/index.js';
 import type { tf } from '../../core/tensor/index.js';
 import { newVariable } from '../../core/tensor/index.js';
-import { ADAPTER_SITES, adapterName, bottleneck } from './bottleneck.js';
-import type { BottleneckWeights } from './bottleneck.js';
+import { ADAPTER_SITES, adapterName, bottleneck } from './shared/bottleneck.js';
+import type { BottleneckWeights } from './shared/bottleneck.js';
 
 /**
  * Bottleneck adapters (Houlsby et al., 2019) as AdapterHub builds them: two per block, on the attention output

@@ -2,7 +2,7 @@ import { ConfigError, definePlugin, z } from '../../core/contracts/index.js';
 import type { ResidualSite } from '../../core/contracts/index.js';
 import { newVariable, tf } from '../../core/tensor/index.js';
 import type { Rng } from '../../core/tensor/index.js';
-import { ADAPTER_SITES, adapterName, bottleneck } from './bottleneck.js';
+import { ADAPTER_SITES, adapterName, bottleneck } from './shared/bottleneck.js';
 
 /** Factors of one PHM layer: W = sum_i R_i (kron) (left_i right_i). */
 interface PhmFactors {

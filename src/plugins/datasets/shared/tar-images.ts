@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '../../core/contracts/index.js';
-import type { DatasetAvailability, DatasetFiles, DatasetSplit, FileSource } from '../../core/contracts/index.js';
+import { ConfigError } from '../../../core/contracts/index.js';
+import type { DatasetAvailability, DatasetFiles, DatasetSplit, FileSource } from '../../../core/contracts/index.js';
 
 /** Availability of a dataset that comes as one archive in its folder. */
 export function archiveAvailability(source: FileSource, files: DatasetFiles): DatasetAvailability {

@@ -1,10 +1,10 @@
-import type { JobEvent } from '../execution/job.js';
 import { RunFailedError } from '../runs/runner.js';
 import type { RunResult } from '../runs/runner.js';
 import type { RunSpec } from '../runs/spec.js';
+import type { NewRun, Store } from '../store/store.js';
 import { RunStoppedError } from '../training/trainer.js';
 import { PARETUNE_VERSION } from '../version.js';
-import type { NewRun, Store } from './store.js';
+import type { JobEvent } from './job.js';
 
 /** The row of a new run with this spec (validated), claimed by the store that records it. */
 export function newRunOf(

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, z } from '../../core/contracts/index.js';
+import { ConfigError, z } from '../../../core/contracts/index.js';
 import type {
   DatasetAvailability,
   DatasetFiles,
@@ -9,7 +9,7 @@ import type {
   ParquetInfo,
   ParquetRow,
   ProgressListener,
-} from '../../core/contracts/index.js';
+} from '../../../core/contracts/index.js';
 
 /**
  * Where a dataset's files come from: `canonical` (the original archives, the default) or `hf` (the Hugging Face

@@ -1,5 +1,5 @@
 import { inflateSync } from 'node:zlib';
-import { ConfigError } from '../../core/contracts/index.js';
+import { ConfigError } from '../../../core/contracts/index.js';
 
 /**
  * A MATLAB array from a Level 5 MAT-file. Cells are in column-major order; a char array is one string a row.

@@ -1,6 +1,6 @@
-import { blockPrefix } from '../../core/contracts/index.js';
-import type { ResidualSite } from '../../core/contracts/index.js';
-import { dense, gelu, tf } from '../../core/tensor/index.js';
+import { blockPrefix } from '../../../core/contracts/index.js';
+import type { ResidualSite } from '../../../core/contracts/index.js';
+import { dense, gelu, tf } from '../../../core/tensor/index.js';
 
 /** The residual sites bottleneck adapters sit on (Houlsby placement: after attention and after the MLP). */
 export const ADAPTER_SITES = ['attn_out', 'ffn_out'] as const satisfies readonly ResidualSite[];

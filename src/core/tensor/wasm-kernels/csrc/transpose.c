@@ -16,34 +16,41 @@ static void copy_run(const unsigned* src, unsigned* dst, int n) {
   for (; i < n; i++) dst[i] = src[i];
 }
 
+// Transposes the 4x4 block at src (rows l, columns q; row step src_step) into dst (rows q; row step dst_step).
+static void transpose_4x4(const unsigned* src, int src_step, unsigned* dst, int dst_step) {
+  const v128_t r0 = wasm_v128_load(src);
+  const v128_t r1 = wasm_v128_load(src + src_step);
+  const v128_t r2 = wasm_v128_load(src + 2 * src_step);
+  const v128_t r3 = wasm_v128_load(src + 3 * src_step);
+  const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5);
+  const v128_t t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+  const v128_t t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+  const v128_t t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+  wasm_v128_store(dst, wasm_i64x2_shuffle(t0, t1, 0, 2));
+  wasm_v128_store(dst + dst_step, wasm_i64x2_shuffle(t0, t1, 1, 3));
+  wasm_v128_store(dst + 2 * dst_step, wasm_i64x2_shuffle(t2, t3, 0, 2));
+  wasm_v128_store(dst + 3 * dst_step, wasm_i64x2_shuffle(t2, t3, 1, 3));
+}
+
+// Columns of the output handled per strip, so that the input rows of a strip stay in L1 while q advances.
+enum { STRIP = 32 };
+
 // dst(q, l) = src(q, l) for q < rows, l < cols, where src(q, l) is at src[q + l * src_step] and dst(q, l) at
 // dst[q * dst_step + l].
 static void transpose_slice(const unsigned* src, unsigned* dst, int rows, int cols, int src_step, int dst_step) {
-  int q = 0;
-  for (; q + 4 <= rows; q += 4) {
-    int l = 0;
-    for (; l + 4 <= cols; l += 4) {
-      const unsigned* s = src + q + l * src_step;
-      const v128_t r0 = wasm_v128_load(s);
-      const v128_t r1 = wasm_v128_load(s + src_step);
-      const v128_t r2 = wasm_v128_load(s + 2 * src_step);
-      const v128_t r3 = wasm_v128_load(s + 3 * src_step);
-      const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5);
-      const v128_t t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
-      const v128_t t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
-      const v128_t t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
-      unsigned* d = dst + q * dst_step + l;
-      wasm_v128_store(d, wasm_i64x2_shuffle(t0, t1, 0, 2));
-      wasm_v128_store(d + dst_step, wasm_i64x2_shuffle(t0, t1, 1, 3));
-      wasm_v128_store(d + 2 * dst_step, wasm_i64x2_shuffle(t2, t3, 0, 2));
-      wasm_v128_store(d + 3 * dst_step, wasm_i64x2_shuffle(t2, t3, 1, 3));
+  for (int l0 = 0; l0 < cols; l0 += STRIP) {
+    const int l1 = cols - l0 < STRIP ? cols : l0 + STRIP;
+    int q = 0;
+    for (; q + 4 <= rows; q += 4) {
+      int l = l0;
+      for (; l + 4 <= l1; l += 4) transpose_4x4(src + q + l * src_step, src_step, dst + q * dst_step + l, dst_step);
+      for (; l < l1; l++) {
+        for (int i = 0; i < 4; i++) dst[(q + i) * dst_step + l] = src[q + i + l * src_step];
+      }
     }
-    for (; l < cols; l++) {
-      for (int i = 0; i < 4; i++) dst[(q + i) * dst_step + l] = src[q + i + l * src_step];
+    for (; q < rows; q++) {
+      for (int l = l0; l < l1; l++) dst[q * dst_step + l] = src[q + l * src_step];
     }
-  }
-  for (; q < rows; q++) {
-    for (int l = 0; l < cols; l++) dst[q * dst_step + l] = src[q + l * src_step];
   }
 }
 

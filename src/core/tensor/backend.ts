@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../contracts/errors.js';
+import { installWasmKernels } from './wasm-kernels/index.js';
 import { WebGpuUnavailableError } from './webgpu.js';
 import type { GpuAdapterSummary } from './webgpu.js';
 
@@ -89,13 +90,23 @@ const defaultLoaders: BackendLoaders = {
     await import('@tensorflow/tfjs-backend-wasm');
     await activate('wasm');
     const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'SIMD' : 'no SIMD';
-    return `@tensorflow/tfjs-backend-wasm (XNNPACK, ${simd}, single-threaded in Node)`;
+    return `@tensorflow/tfjs-backend-wasm (XNNPACK, ${simd}, single-threaded in Node; ${installKernels()})`;
   },
   cpu: async () => {
     await activate('cpu');
     return 'TensorFlow.js cpu backend (pure JavaScript, slowest)';
   },
 };
+
+/** Puts paretune's SIMD kernels in place of the stock BatchMatMul and Transpose; says which kernels serve. */
+function installKernels(): string {
+  try {
+    installWasmKernels();
+    return "paretune's SIMD kernels for BatchMatMul and Transpose";
+  } catch (error) {
+    return `stock BatchMatMul and Transpose: paretune's SIMD kernels did not load (${explain(error)})`;
+  }
+}
 
 function attempted(backend: BackendName, loaded: string | LoadedBackend): BackendAttempt {
   const { detail, adapter } = typeof loaded === 'string' ? { detail: loaded, adapter: undefined } : loaded;

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * Fast-path layers for the wasm backend, where a matMul reaches XNNPACK only when it is 2-D and has no
- * transpose flags (docs/benchmarks.md). The stock matMul gradient uses transpose flags; these layers
- * materialise the transposes instead, so forward and backward both run on the fast kernel.
+ * Fast-path layers for the wasm backend, where a stock tfjs-wasm matMul reaches XNNPACK only when it is 2-D and
+ * has no transpose flags (docs/benchmarks.md). The stock matMul gradient uses transpose flags; these layers
+ * materialise the transposes instead, so forward and backward both run on a fast kernel even where paretune's
+ * own wasm kernels (wasm-kernels/, fast with flags too) could not load.
  */
 
 /** `x W + b` for `x` `[n, in]`, `W` `[in, out]`, `b` `[out]`, with fast-path gradients for x, W and b. */

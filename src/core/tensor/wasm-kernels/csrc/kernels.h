@@ -1,0 +1,13 @@
+// Entry points of paretune's wasm kernels. The module imports the memory of the tfjs-wasm backend, so every
+// pointer is an offset in that memory; the caller provides the stack (the exported __stack_pointer) and scratch.
+#ifndef PARETUNE_KERNELS_H
+#define PARETUNE_KERNELS_H
+
+enum { PT_MAX_RANK = 6 };
+
+int pt_batch_matmul_scratch_bytes(int n);
+void pt_batch_matmul(const float* a, const float* b, float* out, int batch, int a_batch_stride, int b_batch_stride,
+                     int m, int n, int k, int transpose_a, int transpose_b, float* scratch);
+void pt_transpose(const unsigned* in, unsigned* out, int rank, const int* shape, const int* perm);
+
+#endif

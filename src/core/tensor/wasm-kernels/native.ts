@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * paretune's own wasm SIMD kernels (csrc/, built by scripts/build-kernels.sh into paretune-kernels.wasm next to
+ * this file), instantiated on the memory of a tfjs-wasm backend so that they read and write its tensors in place.
+ */
+
+/** The parts of the WebAssembly JavaScript API used here (the project's TypeScript libraries do not declare it). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+type WasmModule = object;
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { readonly exports: object };
+};
+
+/** What the kernels use of @tensorflow/tfjs-backend-wasm's BackendWasm (its own typings omit `asm`). */
+export interface WasmBackendView {
+  readonly wasm: {
+    readonly asm: { readonly memory: WasmMemory };
+    _malloc(bytes: number): number;
+    _free(pointer: number): void;
+  };
+  readonly dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+}
+
+interface KernelExports {
+  readonly __stack_pointer: { value: number };
+  pt_batch_matmul_scratch_bytes(n: number): number;
+  pt_batch_matmul(...args: number[]): void;
+  pt_transpose(input: number, output: number, rank: number, shape: number, perm: number): void;
+}
+
+/** The rank pt_transpose handles (PT_MAX_RANK in csrc/kernels.h). */
+export const MAX_TRANSPOSE_RANK = 6;
+const STACK_BYTES = 16 * 1024;
+
+/** One batched product `out[t] = op(A[t]) op(B[t])`, sizes in elements. */
+export interface MatMulCall {
+  readonly a: number;
+  readonly b: number;
+  readonly out: number;
+  readonly batch: number;
+  readonly aBatchStride: number;
+  readonly bBatchStride: number;
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly transposeA: boolean;
+  readonly transposeB: boolean;
+}
+
+let compiled: WasmModule | undefined;
+
+function kernelModule(): WasmModule {
+  compiled ??= new WebAssembly.Module(readFileSync(new URL('./paretune-kernels.wasm', import.meta.url)));
+  return compiled;
+}
+
+/** The kernels bound to one backend's memory, with their stack, parameter block and scratch in its heap. */
+export class NativeKernels {
+  private readonly exports: KernelExports;
+  /** Shape then permutation of a transpose, MAX_TRANSPOSE_RANK int32 each. */
+  private readonly params: number;
+  private scratch = 0;
+  private scratchBytes = 0;
+
+  constructor(private readonly backend: WasmBackendView) {
+    const memory = backend.wasm.asm.memory;
+    const instance = new WebAssembly.Instance(kernelModule(), { env: { memory } });
+    this.exports = instance.exports as unknown as KernelExports;
+    const stack = backend.wasm._malloc(STACK_BYTES);
+    this.exports.__stack_pointer.value = (stack + STACK_BYTES) & ~15;
+    this.params = backend.wasm._malloc(2 * MAX_TRANSPOSE_RANK * 4);
+  }
+
+  /** The memory these kernels run on. */
+  get memory(): WasmMemory {
+    return this.backend.wasm.asm.memory;
+  }
+
+  batchMatMul(call: MatMulCall): void {
+    const scratch = this.scratchOf(this.exports.pt_batch_matmul_scratch_bytes(call.n));
+    this.exports.pt_batch_matmul(
+      call.a,
+      call.b,
+      call.out,
+      call.batch,
+      call.aBatchStride,
+      call.bBatchStride,
+      call.m,
+      call.n,
+      call.k,
+      call.transposeA ? 1 : 0,
+      call.transposeB ? 1 : 0,
+      scratch,
+    );
+  }
+
+  /** `shape` and `perm` already simplified (no size-1 dimensions, no dimensions that stay adjacent). */
+  transpose(input: number, output: number, shape: readonly number[], perm: readonly number[]): void {
+    const view = new Int32Array(this.memory.buffer, this.params, 2 * MAX_TRANSPOSE_RANK);
+    view.set(shape);
+    view.set(perm, MAX_TRANSPOSE_RANK);
+    this.exports.pt_transpose(input, output, shape.length, this.params, this.params + MAX_TRANSPOSE_RANK * 4);
+  }
+
+  /** A scratch block of at least `bytes`, kept between calls and grown when a call needs more. */
+  private scratchOf(bytes: number): number {
+    if (bytes > this.scratchBytes) {
+      if (this.scratch !== 0) this.backend.wasm._free(this.scratch);
+      this.scratch = this.backend.wasm._malloc(bytes);
+      this.scratchBytes = bytes;
+    }
+    return this.scratch;
+  }
+}

@@ -1,0 +1,216 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertNoTensorLeaks } from '../../src/core/tensor/memory.js';
+import { Rng } from '../../src/core/tensor/rng.js';
+import { planBatchMatMul } from '../../src/core/tensor/wasm-kernels/batch-mat-mul.js';
+import {
+  installWasmKernels,
+  uninstallWasmKernels,
+  wasmKernelsInstalled,
+} from '../../src/core/tensor/wasm-kernels/index.js';
+import { simplifyTranspose } from '../../src/core/tensor/wasm-kernels/transpose.js';
+
+// The kernels must reproduce the stock tfjs-wasm kernels bit for bit (tolerance 0): same products, same order of
+// float32 additions. Each case runs once on paretune's kernels and once on the stock ones, in the same process.
+
+async function both(run: () => tf.Tensor): Promise<{ ours: ArrayLike<number>; stock: ArrayLike<number> }> {
+  const mine = tf.tidy(run);
+  uninstallWasmKernels();
+  try {
+    const reference = tf.tidy(run);
+    const [ours, stock] = await Promise.all([mine.data(), reference.data()]);
+    expect(mine.shape).toEqual(reference.shape);
+    tf.dispose([mine, reference]);
+    return { ours, stock };
+  } finally {
+    installWasmKernels();
+  }
+}
+
+/** Indices where the two results differ as bit patterns (NaN equals NaN of the same bits). */
+function differences(ours: ArrayLike<number>, stock: ArrayLike<number>): number[] {
+  const a = new Uint32Array(Float32Array.from(ours).buffer);
+  const b = new Uint32Array(Float32Array.from(stock).buffer);
+  expect(a.length).toBe(b.length);
+  return [...a.keys()].filter((i) => a[i] !== b[i]).slice(0, 5);
+}
+
+function randomTensor(rng: Rng, shape: number[]): tf.Tensor {
+  return tf.tensor(rng.normalArray(shape.reduce((s, d) => s * d, 1)), shape);
+}
+
+const wasm = tf.getBackend() === 'wasm';
+
+describe.runIf(wasm)('wasm BatchMatMul kernel', () => {
+  beforeAll(() => expect(wasmKernelsInstalled()).toBe(true));
+
+  const combos = [
+    [false, false],
+    [false, true],
+    [true, false],
+    [true, true],
+  ] as const;
+
+  it.each(combos)(
+    'equals the stock kernel bit for bit on random shapes (transposeA %s, transposeB %s)',
+    async (ta, tb) => {
+      const rng = Rng.fromSeed(ta ? (tb ? 3 : 2) : tb ? 1 : 0);
+      for (let trial = 0; trial < 12; trial++) {
+        // Batch 1 without flags is XNNPACK on the stock side: compared separately below.
+        const [batch, m, n] = [rng.int(ta || tb ? 1 : 2, 5), rng.int(1, 70), rng.int(1, 70)];
+        const k = trial < 3 ? ([47, 48, 97][trial] as number) : rng.int(1, 150);
+        const a = randomTensor(rng, ta ? [batch, k, m] : [batch, m, k]);
+        const b = randomTensor(rng, tb ? [batch, n, k] : [batch, k, n]);
+        const { ours, stock } = await both(() => tf.matMul(a, b, ta, tb));
+        expect(differences(ours, stock), `batch ${batch} m ${m} n ${n} k ${k}`).toEqual([]);
+        tf.dispose([a, b]);
+      }
+    },
+  );
+
+  it("equals the stock kernel on the attention's shapes and their gradients", async () => {
+    const rng = Rng.fromSeed(7);
+    const q = randomTensor(rng, [12, 65, 16]);
+    const kT = randomTensor(rng, [12, 16, 65]);
+    const v = randomTensor(rng, [12, 65, 16]);
+    const attention = (x: tf.Tensor, y: tf.Tensor): tf.Tensor => tf.sum(tf.matMul(tf.softmax(tf.matMul(x, y)), v));
+    const gradients = (): tf.Tensor =>
+      tf.concat(
+        tf
+          .grads(attention)([q, kT])
+          .map((g) => tf.reshape(g, [-1])),
+        0,
+      );
+    const { ours, stock } = await both(gradients);
+    expect(differences(ours, stock)).toEqual([]);
+    tf.dispose([q, kT, v]);
+  });
+
+  it('broadcasts a single matrix against a batch, as the cpu backend does', async () => {
+    const rng = Rng.fromSeed(11);
+    const a = randomTensor(rng, [2, 3, 9, 20]);
+    const b = randomTensor(rng, [20, 13]);
+    const left = await tf.matMul(a, b).data();
+    const right = await tf.matMul(b, a, true, true).data();
+    const previous = tf.getBackend();
+    await tf.setBackend('cpu');
+    const [a2, b2] = [tf.tensor(await a.data(), a.shape), tf.tensor(await b.data(), b.shape)];
+    const expectedLeft = await tf.matMul(a2, b2).data();
+    const expectedRight = await tf.matMul(b2, a2, true, true).data();
+    tf.dispose([a2, b2]);
+    await tf.setBackend(previous);
+    const close = (x: ArrayLike<number>, y: ArrayLike<number>): number =>
+      Math.max(...Array.from(x, (value, i) => Math.abs(value - (y[i] as number))));
+    expect(close(left, expectedLeft)).toBeLessThan(1e-5);
+    expect(close(right, expectedRight)).toBeLessThan(1e-5);
+    tf.dispose([a, b]);
+  });
+
+  it('leaves empty products, broadcast batch dimensions and int32 to the stock kernel', async () => {
+    expect(planBatchMatMul([3, 0, 30], [3, 30, 16], false, false)).toBeUndefined();
+    expect(planBatchMatMul([2, 1, 4, 5], [1, 3, 5, 6], false, false)).toBeUndefined();
+    expect(planBatchMatMul([64, 30], [16, 30], false, true)).toMatchObject({ batch: 1, m: 64, n: 16, k: 30 });
+    const rng = Rng.fromSeed(5);
+    const a = randomTensor(rng, [2, 1, 4, 5]);
+    const b = randomTensor(rng, [1, 3, 5, 6]);
+    const { ours, stock } = await both(() => tf.matMul(a, b));
+    expect(differences(ours, stock)).toEqual([]);
+    const ints = tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32');
+    expect(() => tf.matMul(ints, ints)).toThrow('non-float32');
+    const mismatch = (): tf.Tensor => tf.matMul(tf.ones([2, 3, 4]), tf.ones([2, 5, 6]));
+    expect(() => tf.tidy(mismatch)).toThrow('inner shapes (4) and (5)');
+    tf.dispose([a, b, ints]);
+  });
+
+  it('matches XNNPACK on 2-D products without transpose flags within float32 rounding', async () => {
+    const rng = Rng.fromSeed(23);
+    for (const [m, k, n] of [
+      [130, 64, 256],
+      [64, 300, 40],
+      [7, 5, 3],
+    ] as const) {
+      const a = randomTensor(rng, [m, k]);
+      const b = randomTensor(rng, [k, n]);
+      const { ours, stock } = await both(() => tf.matMul(a, b));
+      // Sums of k products of unit normals, in another order: a few float32 ulps of sqrt(k).
+      const worst = Math.max(...Array.from(ours, (x, i) => Math.abs(x - (stock[i] as number))));
+      expect(worst).toBeLessThan(1e-5 * Math.sqrt(k) * 4);
+      tf.dispose([a, b]);
+    }
+  });
+
+  it('leaks no tensors', async () => {
+    const a = tf.ones([4, 65, 16]);
+    const b = tf.ones([4, 65, 16]);
+    await assertNoTensorLeaks(5, async () => {
+      const out = tf.tidy(() => tf.matMul(a, b, false, true));
+      await out.data();
+      out.dispose();
+    });
+    tf.dispose([a, b]);
+  });
+});
+
+describe('simplifyTranspose', () => {
+  it('drops size-1 dimensions and merges dimensions that stay adjacent', () => {
+    expect(simplifyTranspose([2, 1, 3], [2, 1, 0])).toEqual({ shape: [2, 3], perm: [1, 0] });
+    expect(simplifyTranspose([5, 6, 7, 8], [0, 2, 3, 1])).toEqual({ shape: [5, 6, 56], perm: [0, 2, 1] });
+    expect(simplifyTranspose([4, 1, 5], [0, 2, 1])).toEqual({ shape: [20], perm: [0] });
+    expect(simplifyTranspose([2, 3, 4, 5, 6, 7], [5, 4, 3, 2, 1, 0]).perm).toEqual([5, 4, 3, 2, 1, 0]);
+  });
+});
+
+describe.runIf(wasm)('wasm Transpose kernel', () => {
+  it('equals the stock kernel on random shapes and permutations of rank 1 to 6, float32 and int32', async () => {
+    const rng = Rng.fromSeed(13);
+    for (let trial = 0; trial < 60; trial++) {
+      const rank = 1 + (trial % 6);
+      const shape = Array.from({ length: rank }, () => rng.int(1, rank > 4 ? 6 : 11));
+      const perm = Array.from(rng.permutation(rank));
+      const dtype = trial % 3 === 0 ? 'int32' : 'float32';
+      const values = Array.from(rng.normalArray(shape.reduce((s, d) => s * d, 1)), (x) => Math.round(x * 1000));
+      const x = tf.tensor(dtype === 'int32' ? values : Float32Array.from(values, (v) => v / 7), shape, dtype);
+      const { ours, stock } = await both(() => tf.transpose(x, perm));
+      expect(differences(ours, stock), `shape [${shape.join(', ')}] perm [${perm.join(', ')}]`).toEqual([]);
+      x.dispose();
+    }
+  });
+
+  it("equals the stock kernel on the attention's head transposes", async () => {
+    const rng = Rng.fromSeed(17);
+    const x = randomTensor(rng, [8, 65, 4, 16]);
+    for (const perm of [
+      [0, 2, 1, 3],
+      [0, 2, 3, 1],
+      [0, 3, 1, 2],
+    ]) {
+      const { ours, stock } = await both(() => tf.transpose(x, perm));
+      expect(differences(ours, stock)).toEqual([]);
+    }
+    x.dispose();
+  });
+
+  it('leaves rank 7, bool and empty tensors to the stock kernel', async () => {
+    const rng = Rng.fromSeed(19);
+    const x = randomTensor(rng, [2, 3, 2, 2, 3, 2, 2]);
+    const perm = [6, 5, 4, 3, 2, 1, 0];
+    const { ours, stock } = await both(() => tf.transpose(x, perm));
+    expect(differences(ours, stock)).toEqual([]);
+    const flags = tf.tensor2d([true, false, false, true, true, true], [2, 3], 'bool');
+    expect(Array.from(await tf.transpose(flags).data())).toEqual([1, 1, 0, 1, 0, 1]);
+    expect(tf.transpose(tf.zeros([0, 3])).shape).toEqual([3, 0]);
+    tf.dispose([x, flags]);
+  });
+
+  it('leaks no tensors', async () => {
+    const x = tf.ones([4, 65, 4, 16]);
+    await assertNoTensorLeaks(5, async () => {
+      const out = tf.transpose(x, [0, 2, 3, 1]);
+      await out.data();
+      out.dispose();
+    });
+    x.dispose();
+  });
+});
+
+afterAll(() => expect(wasmKernelsInstalled()).toBe(wasm));

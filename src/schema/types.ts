@@ -92,6 +92,61 @@ export class RunSummary {
   @Field(() => Float, { nullable: true }) trainablePercent?: number;
 }
 
+export enum CorrelationKind {
+  SHIFT = 'shift',
+  POOLED = 'pooled',
+  ROBUST = 'robust',
+}
+registerEnumType(CorrelationKind, {
+  name: 'CorrelationKind',
+  description:
+    'What clean test accuracy is correlated with. SHIFT: accuracy under one corruption at one severity, or on one other domain; ' +
+    "POOLED: all shifts pooled, the accuracy over every shifted image of a step (each corruption, severity and domain weighted by its images; steps lacking any of the run's shifted series left out); " +
+    'ROBUST: robust test accuracy under one threat model.',
+});
+
+const CORRELATION_LABEL = "e.g. 'corruptions fog/3', 'domains sketch', 'all shifts', 'pgd Linf eps 8/255'.";
+const CORRELATION_CONTEXT =
+  "The correlated accuracy's metric context (as in Run.history); null for POOLED, which is computed.";
+
+@ObjectType({
+  description:
+    "Pearson and Spearman correlation, over one run's logged evaluation steps, of clean test accuracy with one shifted or robust accuracy. " +
+    'Steps lacking either value are left out; fewer than 3 common steps or a constant series gives null.',
+})
+export class AccuracyCorrelation {
+  @Field(() => CorrelationKind) kind!: CorrelationKind;
+  @Field(() => String, { description: CORRELATION_LABEL }) label!: string;
+  @Field(() => GraphQLJSON, { nullable: true, description: CORRELATION_CONTEXT })
+  context!: Record<string, string | number> | null;
+  @Field(() => Float, { nullable: true, description: 'Pearson r (null: not defined).' }) pearson!: number | null;
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Spearman rank correlation, tied values sharing their average rank (null: not defined).',
+  })
+  spearman!: number | null;
+  @Field(() => Int, { description: 'Logged evaluation steps with both values: the sample.' }) steps!: number;
+}
+
+@ObjectType({
+  description:
+    "A correlation of clean test accuracy with one shifted or robust accuracy (see AccuracyCorrelation), averaged over an entry's runs where it is defined.",
+})
+export class MeanAccuracyCorrelation {
+  @Field(() => CorrelationKind) kind!: CorrelationKind;
+  @Field(() => String, { description: CORRELATION_LABEL }) label!: string;
+  @Field(() => GraphQLJSON, { nullable: true, description: CORRELATION_CONTEXT })
+  context!: Record<string, string | number> | null;
+  @Field(() => Float, { nullable: true, description: 'Mean Pearson r over the runs (null: defined in none).' })
+  pearson!: number | null;
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Mean Spearman correlation over the runs (null: defined in none).',
+  })
+  spearman!: number | null;
+  @Field(() => Int, { description: 'Runs whose correlation is defined: the sample of the means.' }) runs!: number;
+}
+
 @ObjectType({ description: 'A metric and context a run measured, with how many logged points it has.' })
 export class MetricSeries {
   @Field(() => String) metric!: string;
@@ -331,6 +386,11 @@ export class LeaderboardEntry {
     number | null;
   @Field(() => GraphQLJSON, { description: "The board's attack with its full config (defaults filled in)." })
   attack!: unknown;
+  @Field(() => [MeanAccuracyCorrelation], {
+    description:
+      "Correlations over the logged steps of clean test accuracy with each shifted accuracy, all shifts pooled, and each threat model the runs measured (not only the board's), averaged over the runs.",
+  })
+  correlations!: MeanAccuracyCorrelation[];
 }
 
 @ObjectType({

@@ -107,6 +107,8 @@ describe('aggregates', () => {
     expect(pearson([1, 2, 3, 4], [2, 4, 6, 8])).toBeCloseTo(1, 12);
     expect(pearson([1, 2, 3], [3, 2, 1])).toBeCloseTo(-1, 12);
     expect(pearson([1, 2, 3], [1, 1, 1])).toBeNaN();
+    // The mean of three 0.1s rounds to 0.10000000000000002: still no variance.
+    expect(pearson([0.1, 0.1, 0.1], [1, 2, 3])).toBeNaN();
     expect(spearman([1, 2, 3, 4], [1, 4, 9, 100])).toBeCloseTo(1, 12);
     expect(spearman([1, 2, 2, 3], [1, 2, 3, 4])).toBeCloseTo(0.9486832980505138, 12);
     expect(() => pearson([1], [1, 2])).toThrow('series lengths differ');

@@ -7,6 +7,8 @@ import type { ThreatSelector } from '../runs/frontiers.js';
 import type { RunRecord } from '../store/store.js';
 import { architectureOfRun, differences, keyOf, protocolOf, settingOf } from './protocol.js';
 import type { ArchitectureSummary, ConfigResolver, Protocol } from './protocol.js';
+import { meanCorrelations, runCorrelations } from './correlations.js';
+import type { MeanCorrelation, RunCorrelation } from './correlations.js';
 import { estimateMean } from './statistics.js';
 import type { MeanEstimate } from './statistics.js';
 
@@ -36,6 +38,11 @@ export interface LeaderboardEntry {
   readonly trainablePercent: number | null;
   /** Test images each accuracy was measured on. */
   readonly testSamples: number | null;
+  /**
+   * Correlations over the logged steps of clean test accuracy with shifted accuracy and with robust accuracy (every
+   * threat model the runs measured), each the mean over the runs where it is defined.
+   */
+  readonly correlations: readonly MeanCorrelation[];
 }
 
 /** Entries of one comparable protocol, ranked by mean AUPF. */
@@ -54,6 +61,7 @@ interface Member {
   readonly aupf: number;
   readonly frontierBest: readonly [number, number];
   readonly bestCheckpoint: readonly [number | undefined, number | undefined];
+  readonly correlations: readonly RunCorrelation[];
 }
 
 interface StoredResult {
@@ -97,6 +105,7 @@ function entryOf(members: readonly Member[], setting: Record<string, unknown>): 
     trainableParameters: result.parameters?.trainable ?? null,
     trainablePercent: result.parameters?.trainablePercent ?? null,
     testSamples: result.data?.test?.evaluated ?? null,
+    correlations: meanCorrelations(members.map((m) => m.correlations)),
   };
 }
 
@@ -138,6 +147,7 @@ export function leaderboards(
         number,
       ],
       bestCheckpoint: bestCheckpointAccuracy(points, robust),
+      correlations: runCorrelations(points),
     });
     board.entries.set(keyOf(setting), entry);
     boards.set(boardKey, board);

@@ -1,8 +1,11 @@
+const isConstant = (values: readonly number[]): boolean => values.every((v) => v === values[0]);
+
 /** Pearson correlation of two equally long series (NaN when either is constant or shorter than 2). */
 export function pearson(x: readonly number[], y: readonly number[]): number {
   if (x.length !== y.length) throw new RangeError(`series lengths differ: ${x.length} and ${y.length}`);
   const n = x.length;
-  if (n < 2) return Number.NaN;
+  // Checked on the values: a constant series' rounded mean can leave deviations of 1e-17 that would pass as variance.
+  if (n < 2 || isConstant(x) || isConstant(y)) return Number.NaN;
   const mx = x.reduce((s, v) => s + v, 0) / n;
   const my = y.reduce((s, v) => s + v, 0) / n;
   let sxy = 0;
@@ -15,7 +18,8 @@ export function pearson(x: readonly number[], y: readonly number[]): number {
     sxx += dx * dx;
     syy += dy * dy;
   }
-  return sxx === 0 || syy === 0 ? Number.NaN : sxy / Math.sqrt(sxx * syy);
+  // Rounding can carry a perfect correlation just past ±1.
+  return Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
 }
 
 /** Ranks 1..n, ties sharing their average rank. */

@@ -17,7 +17,7 @@ import { ObjectiveInput, RunFilter } from '../inputs.js';
 import { matches } from '../run-query.js';
 import { RadiusScalar } from '../scalars.js';
 import { DatasetMeasurements, Frontier, Leaderboard, Norm, Sense } from '../types.js';
-import { contextArg } from './runs.js';
+import { contextArg, correlationView } from './runs.js';
 
 const radiusOf = (eps: number): { value: number; label: string } => ({ value: eps, label: radiusLabel(eps) });
 
@@ -251,6 +251,7 @@ export class FrontierResolver {
                   depth: e.architecture.numLayers,
                 },
           attack: { name: board.protocol.attack.name, config: board.protocol.attack.config },
+          correlations: e.correlations.map(correlationView),
         })),
       });
     });

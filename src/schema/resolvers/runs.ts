@@ -1,6 +1,8 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { inject, injectable } from 'tsyringe';
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { runCorrelations } from '../../core/analysis/correlations.js';
+import type { CorrelationTarget } from '../../core/analysis/correlations.js';
 import { isUserError } from '../../core/contracts/errors.js';
 import type { MetricContext } from '../../core/contracts/metric.js';
 import { canonicalJson } from '../../core/evaluation/context.js';
@@ -11,7 +13,17 @@ import type { ApiContext } from '../api.js';
 import { RunPageArgs } from '../inputs.js';
 import { pageOfRuns, runPageComplexity } from '../run-query.js';
 import { parseRadius } from '../scalars.js';
-import { HistoryPoint, MetricSeries, Run, RunConnection, RunProgressInfo, RunStatus, RunSummary } from '../types.js';
+import {
+  AccuracyCorrelation,
+  CorrelationKind,
+  HistoryPoint,
+  MetricSeries,
+  Run,
+  RunConnection,
+  RunProgressInfo,
+  RunStatus,
+  RunSummary,
+} from '../types.js';
 
 /** The largest `samples` a history query may ask for. */
 export const MAX_HISTORY_SAMPLES = 10_000;
@@ -37,6 +49,15 @@ export function contextArg(value: unknown, name: string): MetricContext {
     throw badInput(`${name}.eps: ${(error as Error).message}`);
   }
 }
+
+/** A run's or an entry's correlation as the schema types it. */
+export const correlationView = <T extends CorrelationTarget>(
+  correlation: T,
+): Omit<T, 'kind' | 'context'> & { kind: CorrelationKind; context: Record<string, string | number> | null } => ({
+  ...correlation,
+  kind: correlation.kind as CorrelationKind,
+  context: correlation.context === null ? null : { ...correlation.context },
+});
 
 @injectable()
 @Resolver(() => Run)
@@ -81,6 +102,21 @@ export class RunResolver {
       .points(run.id, { fromStep: record.lastStep ?? 0 })
       .filter((p) => p.context['checkpoint'] === 'best');
     return summariseRun(record, final);
+  }
+
+  @FieldResolver(() => [AccuracyCorrelation], {
+    description:
+      "Pearson and Spearman correlation, over the run's logged evaluation steps, of clean test accuracy with each shifted accuracy (every corruption at each severity, every domain), all shifts pooled, and each threat model's robust accuracy: " +
+      'POOLED first, then SHIFT by shift, variant, severity and domain, then ROBUST by attack, norm and radius.',
+  })
+  correlations(
+    @Root() run: Run,
+    @Arg('kind', () => CorrelationKind, { nullable: true, description: 'Only correlations of this kind.' })
+    kind: CorrelationKind | null | undefined,
+  ): AccuracyCorrelation[] {
+    return runCorrelations(this.api.store.points(run.id))
+      .filter((c) => kind == null || c.kind === kind)
+      .map(correlationView);
   }
 
   @FieldResolver(() => [MetricSeries], {

@@ -346,21 +346,9 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
   const limitErrors = limitChecks(schema, maxDepth, maxComplexity);
   /** Whether an HTTP request was answered by query operations without errors: an answer that may be kept and reused. */
   const reusable = new WeakMap<HTTPGraphQLRequest, boolean>();
-  const apollo = new ApolloServer<ApiContext>({
-    schema,
-    // Caching headers come from the database state (below); Apollo's per-field cache hints would wrap every resolver.
-    plugins: [limitsPlugin(limitErrors, reusable), ApolloServerPluginCacheControlDisabled()],
-    includeStacktraceInErrorResponses: options.debug === true,
-    // Mutations need a bearer token, not cookies, so cross-site requests cannot act for a user: CSRF protection
-    // (which would make plain GET queries send a special header) is not needed.
-    csrfPrevention: false,
-    introspection: true,
-  });
-  await apollo.start();
-
+  const apollo = await startApollo(schema, options, limitsPlugin(limitErrors, reusable));
   const sdl = printSchema(schema);
   const schemaDigest = createHash('sha256').update(sdl).digest('base64url');
-  const schemaTag = entityTag(schemaDigest, '', '');
   const graphql: GraphQLHttp = {
     apollo,
     api,
@@ -371,54 +359,11 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
     answers: new AnswerCache(),
     executing: new Map(),
   };
-
-  const http: Server = createServer((req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      cors(options.corsOrigins ?? [], req, res);
-      if (url.pathname === '/health') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ ok: true, ...api.queue.load() }));
-        return;
-      }
-      if (url.pathname === '/schema.graphql' && req.method === 'GET')
-        return sendCacheable(req, res, schemaTag, { contentType: 'text/plain; charset=utf-8', body: sdl });
-      if (url.pathname !== '/graphql') {
-        return sendError(
-          res,
-          404,
-          `no such path '${url.pathname}': the API is at /graphql (its schema at GET /schema.graphql)`,
-          'NOT_FOUND',
-        );
-      }
-      if (req.method === 'OPTIONS') {
-        res.writeHead(204);
-        res.end();
-        return;
-      }
-      await answerGraphQL(graphql, req, res, url);
-    })().catch((error: unknown) => {
-      if (!res.headersSent)
-        sendError(
-          res,
-          500,
-          options.debug ? String((error as Error).stack) : 'internal server error',
-          'INTERNAL_SERVER_ERROR',
-        );
-      else res.end();
-    });
-  });
-
+  const http: Server = createServer(requestHandler(graphql, sdl));
   const { sockets, ws } = serveSubscriptions(http, schema, api, options, limitErrors, maxBodyBytes);
-
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(options.port, options.host, () => resolve());
-  });
-  const { port } = http.address() as AddressInfo;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const url = await listen(http, options);
   return {
-    url: `http://${host}:${port}/graphql`,
+    url,
     api,
     async close() {
       if (!options.executor.detached) await api.queue.stop();
@@ -428,4 +373,64 @@ export async function startApiServer(options: ServerOptions): Promise<ApiServer>
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
+}
+
+/** Apollo over the schema, with the request limits and without its per-field cache hints. */
+async function startApollo(
+  schema: GraphQLSchema,
+  options: ServerOptions,
+  limits: ApolloServerPlugin<ApiContext>,
+): Promise<ApolloServer<ApiContext>> {
+  const apollo = new ApolloServer<ApiContext>({
+    schema,
+    // Caching headers come from the database state (see answerGraphQL); Apollo's per-field cache hints would wrap
+    // every resolver.
+    plugins: [limits, ApolloServerPluginCacheControlDisabled()],
+    includeStacktraceInErrorResponses: options.debug === true,
+    // Mutations need a bearer token, not cookies, so cross-site requests cannot act for a user: CSRF protection
+    // (which would make plain GET queries send a special header) is not needed.
+    csrfPrevention: false,
+    introspection: true,
+  });
+  await apollo.start();
+  return apollo;
+}
+
+/** The server's paths: /health, /schema.graphql and /graphql; anything else is a 404 that says where the API is. */
+function requestHandler(graphql: GraphQLHttp, sdl: string): (req: IncomingMessage, res: ServerResponse) => void {
+  const { api, options } = graphql;
+  const schemaTag = entityTag(graphql.schemaDigest, '', '');
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    cors(options.corsOrigins ?? [], req, res);
+    if (url.pathname === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: true, ...api.queue.load() }));
+    } else if (url.pathname === '/schema.graphql' && req.method === 'GET') {
+      sendCacheable(req, res, schemaTag, { contentType: 'text/plain; charset=utf-8', body: sdl });
+    } else if (url.pathname !== '/graphql') {
+      const message = `no such path '${url.pathname}': the API is at /graphql (its schema at GET /schema.graphql)`;
+      sendError(res, 404, message, 'NOT_FOUND');
+    } else if (req.method === 'OPTIONS') {
+      res.writeHead(204);
+      res.end();
+    } else await answerGraphQL(graphql, req, res, url);
+  };
+  return (req, res) =>
+    void route(req, res).catch((error: unknown) => {
+      if (res.headersSent) return void res.end();
+      const message = options.debug ? String((error as Error).stack) : 'internal server error';
+      sendError(res, 500, message, 'INTERNAL_SERVER_ERROR');
+    });
+}
+
+/** Listens on the configured host and port; resolves with the API's address. */
+async function listen(http: Server, options: ServerOptions): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = http.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return `http://${host}:${port}/graphql`;
 }

@@ -10,6 +10,7 @@
 #include <wasm_simd128.h>
 
 #include "kernels.h"
+#include "simd.h"
 
 enum { MR = 4, NR = 8, K_BLOCK = 48 };
 
@@ -25,24 +26,12 @@ typedef struct {
   int col_step;
 } operand;
 
-// Stores the transpose of the 4x4 block whose rows are r0..r3 as four vectors at dst, dst + step, ...
-static void store_transposed_4x4(v128_t r0, v128_t r1, v128_t r2, v128_t r3, float* dst, int step) {
-  const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5);
-  const v128_t t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
-  const v128_t t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
-  const v128_t t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
-  wasm_v128_store(dst, wasm_i64x2_shuffle(t0, t1, 0, 2));
-  wasm_v128_store(dst + step, wasm_i64x2_shuffle(t0, t1, 1, 3));
-  wasm_v128_store(dst + 2 * step, wasm_i64x2_shuffle(t2, t3, 0, 2));
-  wasm_v128_store(dst + 3 * step, wasm_i64x2_shuffle(t2, t3, 1, 3));
-}
-
 // Packs 4 lanes of a panel: packed[p * width + c] = src[c * src_step + p] for c < 4, p < kc (4x4 transposes).
 static void pack_strided_4(const float* src, int src_step, int kc, float* packed, int width) {
   int p = 0;
   for (; p + 4 <= kc; p += 4) {
     const float* s = src + p;
-    store_transposed_4x4(wasm_v128_load(s), wasm_v128_load(s + src_step), wasm_v128_load(s + 2 * src_step),
+    pt_store_transposed_4x4(wasm_v128_load(s), wasm_v128_load(s + src_step), wasm_v128_load(s + 2 * src_step),
                          wasm_v128_load(s + 3 * src_step), packed + p * width, width);
   }
   for (; p < kc; p++) {

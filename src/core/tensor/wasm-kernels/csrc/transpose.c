@@ -8,6 +8,7 @@
 #include <wasm_simd128.h>
 
 #include "kernels.h"
+#include "simd.h"
 
 // Copies n elements.
 static void copy_run(const unsigned* src, unsigned* dst, int n) {
@@ -22,14 +23,7 @@ static void transpose_4x4(const unsigned* src, int src_step, unsigned* dst, int 
   const v128_t r1 = wasm_v128_load(src + src_step);
   const v128_t r2 = wasm_v128_load(src + 2 * src_step);
   const v128_t r3 = wasm_v128_load(src + 3 * src_step);
-  const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5);
-  const v128_t t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
-  const v128_t t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
-  const v128_t t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
-  wasm_v128_store(dst, wasm_i64x2_shuffle(t0, t1, 0, 2));
-  wasm_v128_store(dst + dst_step, wasm_i64x2_shuffle(t0, t1, 1, 3));
-  wasm_v128_store(dst + 2 * dst_step, wasm_i64x2_shuffle(t2, t3, 0, 2));
-  wasm_v128_store(dst + 3 * dst_step, wasm_i64x2_shuffle(t2, t3, 1, 3));
+  pt_store_transposed_4x4(r0, r1, r2, r3, dst, dst_step);
 }
 
 // Columns of the output handled per strip, so that the input rows of a strip stay in L1 while q advances.

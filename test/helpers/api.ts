@@ -94,7 +94,37 @@ export interface SeedRun {
   readonly plugins?: readonly string[];
   /** The name of the experiment the run belongs to (stored with an empty definition); none by default. */
   readonly experiment?: string;
+  /** Accuracy on other domains at each logged step (null: not measured at that step); none by default. */
+  readonly shifted?: readonly ShiftedSeries[];
 }
+
+/** One other domain's accuracy over a seeded run's logged steps. */
+export interface ShiftedSeries {
+  readonly domain: string;
+  /** Images each accuracy was measured on (the weight of the domain when shifts are pooled). */
+  readonly images: number;
+  readonly accuracy: readonly (number | null)[];
+}
+
+/** The points of a seeded run's domain accuracy, stored in the context the evaluator writes. */
+const shiftedPoints = (series: readonly ShiftedSeries[], steps: number): MeasuredPoint[] =>
+  series.flatMap(({ domain, images, accuracy }) =>
+    accuracy.flatMap((value, i) =>
+      value === null
+        ? []
+        : [
+            {
+              step: i * steps,
+              epoch: 0,
+              name: 'accuracy',
+              context: { split: `${domain}/test`, shift: 'domains', domain },
+              value,
+              count: images,
+              seconds: 0.1,
+            },
+          ],
+    ),
+  );
 
 const ROBUST = { split: 'test', attack: 'pgd', norm: 'Linf', eps: 1 / 255 };
 
@@ -143,7 +173,7 @@ export function seedRuns(file: string, runs: readonly SeedRun[], { steps = 10 }:
     const best = points
       .filter((p) => p.step === lastStep)
       .map((p) => ({ ...p, context: { ...p.context, checkpoint: 'best', bestStep: lastStep } }));
-    store.recordPoints(run.id, [...points, ...best]);
+    store.recordPoints(run.id, [...points, ...best, ...shiftedPoints(run.shifted ?? [], steps)]);
     const frontier = runFrontier(points, accuracyObjectives(ROBUST));
     store.finishRun(run.id, {
       bestStep: lastStep,

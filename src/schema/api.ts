@@ -18,6 +18,7 @@ import { summariseRun } from '../core/runs/summary.js';
 import type { RunRecord, Store } from '../core/store/store.js';
 import { RunStoppedError } from '../core/training/trainer.js';
 import { PARETUNE_VERSION } from '../core/version.js';
+import { withoutServerPaths } from '../core/paths.js';
 import type { RunView } from './run-query.js';
 import { RunStatus } from './types.js';
 import type { Run } from './types.js';
@@ -50,22 +51,6 @@ export const notFound = (what: string, id: string): GraphQLError =>
   new GraphQLError(`no ${what} '${id}'`, { extensions: { code: 'NOT_FOUND', id } });
 export const badInput = (message: string): GraphQLError =>
   new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
-
-/** An absolute path inside a text (POSIX or Windows), up to a space, quote, comma or closing parenthesis. */
-const ABSOLUTE_PATH = /(?<=^|[\s'"(=])(?:\/|[A-Za-z]:\\)[^\s'",)]*/g;
-
-/**
- * A value as a caller without the API token sees it: every absolute server path in its strings replaced by its last
- * part (a dataset folder, a checkpoint file), so that the server's layout does not leak.
- */
-export function withoutServerPaths<T>(value: T): T {
-  if (typeof value === 'string') return value.replace(ABSOLUTE_PATH, (path) => basename(path) || path) as T;
-  if (Array.isArray(value)) return value.map(withoutServerPaths) as T;
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutServerPaths(v)])) as T;
-  }
-  return value;
-}
 
 function statusOf(record: RunRecord): RunStatus {
   if (record.status === 'running') return record.interrupted ? RunStatus.INTERRUPTED : RunStatus.RUNNING;

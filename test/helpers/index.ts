@@ -1,4 +1,5 @@
 export * from './fixtures.js';
 export * from './models.js';
 export * from './api.js';
+export * from './correlation.js';
 export * from './archives.js';

@@ -1,48 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedRuns, startServer, tempDir } from '../helpers/index.js';
+import { expectedCorrelation, gql, pooledDomains, seedRuns, startServer, tempDir } from '../helpers/index.js';
 import type { SeedRun, ServerProcess, ShiftedSeries } from '../helpers/index.js';
-
-/** Pearson r, written out here so that the API's numbers are checked against an independent computation. */
-function pearsonR(x: readonly number[], y: readonly number[]): number {
-  const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
-  const [mx, my] = [mean(x), mean(y)];
-  let [sxy, sxx, syy] = [0, 0, 0];
-  x.forEach((xi, i) => {
-    const yi = y[i] as number;
-    sxy += (xi - mx) * (yi - my);
-    sxx += (xi - mx) ** 2;
-    syy += (yi - my) ** 2;
-  });
-  return sxy / Math.sqrt(sxx * syy);
-}
-
-/** Ranks from 1, ties sharing the average of the ranks they span. */
-function averageRanks(values: readonly number[]): number[] {
-  return values.map((v) => {
-    const below = values.filter((w) => w < v).length;
-    const equal = values.filter((w) => w === v).length;
-    return below + (equal + 1) / 2;
-  });
-}
-
-const spearmanRho = (x: readonly number[], y: readonly number[]): number => pearsonR(averageRanks(x), averageRanks(y));
-
-/** Both coefficients over the steps where both series have a value. */
-function expected(x: readonly (number | null)[], y: readonly (number | null)[]) {
-  const common = x.flatMap((xi, i) => (xi === null || y[i] == null ? [] : [[xi, y[i] as number] as const]));
-  const [xs, ys] = [common.map((c) => c[0]), common.map((c) => c[1])];
-  return { pearson: pearsonR(xs, ys), spearman: spearmanRho(xs, ys), steps: common.length };
-}
-
-/** The domains pooled at each step: images-weighted accuracy where every domain was measured, else null. */
-const pooled = (series: readonly ShiftedSeries[]): (number | null)[] =>
-  (series[0] as ShiftedSeries).accuracy.map((_, i) =>
-    series.some((s) => s.accuracy[i] === null)
-      ? null
-      : series.reduce((sum, s) => sum + (s.accuracy[i] as number) * s.images, 0) /
-        series.reduce((sum, s) => sum + s.images, 0),
-  );
 
 const shifted = (sketch: (number | null)[], painting: (number | null)[]): ShiftedSeries[] => [
   { domain: 'sketch', images: 50, accuracy: sketch },
@@ -50,7 +9,7 @@ const shifted = (sketch: (number | null)[], painting: (number | null)[]): Shifte
 ];
 
 /** Three seeds of one setting: two with five logged steps (one with a step lacking a domain), one with two steps. */
-const RUNS: SeedRun[] = [
+const SEEDS: Pick<SeedRun, 'id' | 'seed' | 'trajectory' | 'shifted'>[] = [
   {
     id: 'corr-a',
     seed: 0,
@@ -84,7 +43,8 @@ const RUNS: SeedRun[] = [
     ],
     shifted: shifted([0.1, 0.2], [0.1, 0.3]),
   },
-].map((run) => ({ ...run, strategy: 'lora', dataset: 'mnist-like', tags: [] }));
+];
+const RUNS: SeedRun[] = SEEDS.map((run) => ({ ...run, strategy: 'lora', dataset: 'mnist-like', tags: [] }));
 
 /** Every correlation a run should answer, in the API's order: pooled, each domain by name, then robust. */
 function expectedOf(run: SeedRun) {
@@ -92,13 +52,13 @@ function expectedOf(run: SeedRun) {
   const series = run.shifted as ShiftedSeries[];
   const domain = (name: string): ShiftedSeries => series.find((s) => s.domain === name) as ShiftedSeries;
   return [
-    { kind: 'POOLED', label: 'all shifts', ...expected(clean, pooled(series)) },
-    { kind: 'SHIFT', label: 'domains painting', ...expected(clean, domain('painting').accuracy) },
-    { kind: 'SHIFT', label: 'domains sketch', ...expected(clean, domain('sketch').accuracy) },
+    { kind: 'POOLED', label: 'all shifts', ...expectedCorrelation(clean, pooledDomains(series)) },
+    { kind: 'SHIFT', label: 'domains painting', ...expectedCorrelation(clean, domain('painting').accuracy) },
+    { kind: 'SHIFT', label: 'domains sketch', ...expectedCorrelation(clean, domain('sketch').accuracy) },
     {
       kind: 'ROBUST',
       label: 'pgd Linf eps 1/255',
-      ...expected(
+      ...expectedCorrelation(
         clean,
         run.trajectory.map((t) => t[1]),
       ),

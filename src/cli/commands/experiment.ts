@@ -4,9 +4,9 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../core/contracts/config.js';
 import type { MetricContext } from '../../core/contracts/metric.js';
 import type { MeasuredPoint } from '../../core/evaluation/evaluator.js';
-import { leaderboards } from '../../core/analysis/leaderboard.js';
+import { headlineCorrelations, leaderboards } from '../../core/analysis/leaderboard.js';
 import type { LeaderboardBoard, LeaderboardEntry } from '../../core/analysis/leaderboard.js';
-import { differences, registryResolver } from '../../core/analysis/protocol.js';
+import { differences, registryResolver, settingValues, valueAt } from '../../core/analysis/protocol.js';
 import { BackendToken } from '../../core/container.js';
 import { databaseFile, dataDir } from '../../core/paths.js';
 import { PluginRegistry } from '../../core/registry/registry.js';
@@ -31,10 +31,6 @@ import { parseNumber, parsePositiveInt } from '../options.js';
 import { executeRun, summarisePoints } from './run.js';
 import { redisUrl } from './worker.js';
 
-/** The value at a dotted path (`training.learningRate`) of an object. */
-const valueAt = (value: unknown, path: string): unknown =>
-  path.split('.').reduce<unknown>((v, field) => (v as Record<string, unknown> | undefined)?.[field], value);
-
 /** A protocol field that tells boards apart, e.g. `accuracy@0.2.0` or `model vit-demo-28`. */
 function protocolLabel(board: LeaderboardBoard, path: string): string {
   if (path === 'accuracyVersion') return `accuracy@${board.protocol.accuracyVersion || 'unrecorded'}`;
@@ -43,14 +39,22 @@ function protocolLabel(board: LeaderboardBoard, path: string): string {
 
 /** A setting value of an entry, for the paths in which a board's entries differ (strategies aside). */
 function settingLabel(entry: LeaderboardEntry, paths: readonly string[]): string {
-  const shown = paths
-    .filter((p) => p !== 'strategies')
-    .map((p) => `${p}=${JSON.stringify(valueAt(entry.setting, p) ?? null)}`);
+  const shown = settingValues(entry.setting, paths);
   return shown.length === 0 ? '' : `  ${shown.join(' ')}`;
 }
 
-const fixed = (value: number | null, width: number): string =>
-  (value === null ? '-' : value.toFixed(4)).padStart(width);
+const fixed = (value: number | null, width: number, digits = 4): string =>
+  (value === null ? '-' : value.toFixed(digits)).padStart(width);
+
+const CORRELATION_HEADER = ['r shift', 'rho shift', 'r rob', 'rho rob'].map((h) => h.padStart(9)).join(' ');
+
+/** An entry's mean correlations of clean accuracy with the pooled shifts and with the board's robust accuracy. */
+function correlationCells(board: LeaderboardBoard, entry: LeaderboardEntry): string {
+  const { pooledShifts, robust } = headlineCorrelations(board, entry);
+  return [pooledShifts?.pearson, pooledShifts?.spearman, robust?.pearson, robust?.spearman]
+    .map((value) => fixed(value ?? null, 9, 2))
+    .join(' ');
+}
 
 /**
  * The AUPF tables: one per comparable protocol (leaderboards), its entries by AUPF with their percentage above the
@@ -66,13 +70,13 @@ export function formatLeaderboard(boards: readonly LeaderboardBoard[]): string {
     const suffix = apart.length === 0 ? '' : ` (${apart.join('; ')}; not comparable with the other boards)`;
     lines.push(
       `${lines.length === 0 ? '' : '\n'}${board.dataset}, robust accuracy under ${threatLabel(JSON.parse(board.robustContext) as MetricContext)}${suffix}`,
-      `  ${'strategy'.padEnd(16)} ${'runs'.padStart(4)} ${'AUPF'.padStart(8)} ${'± std'.padStart(8)} ${'vs avg'.padStart(9)} ${'best acc'.padStart(9)} ${'best rob'.padStart(9)} ${'ckpt acc'.padStart(9)} ${'ckpt rob'.padStart(9)}`,
+      `  ${'strategy'.padEnd(16)} ${'runs'.padStart(4)} ${'AUPF'.padStart(8)} ${'± std'.padStart(8)} ${'vs avg'.padStart(9)} ${'best acc'.padStart(9)} ${'best rob'.padStart(9)} ${'ckpt acc'.padStart(9)} ${'ckpt rob'.padStart(9)} ${CORRELATION_HEADER}`,
     );
     for (const e of board.entries) {
       const above = `${e.aboveAverage >= 0 ? '+' : ''}${e.aboveAverage.toFixed(1)}%`;
       lines.push(
         `  ${e.strategy.padEnd(16)} ${String(e.runIds.length).padStart(4)} ${fixed(e.aupf.mean, 8)} ${fixed(e.aupf.std, 8)} ${above.padStart(9)} ` +
-          `${fixed(e.frontierBestClean, 9)} ${fixed(e.frontierBestRobust, 9)} ${fixed(e.bestCheckpointClean, 9)} ${fixed(e.bestCheckpointRobust, 9)}` +
+          `${fixed(e.frontierBestClean, 9)} ${fixed(e.frontierBestRobust, 9)} ${fixed(e.bestCheckpointClean, 9)} ${fixed(e.bestCheckpointRobust, 9)} ${correlationCells(board, e)}` +
           settingLabel(e, board.differences),
       );
     }
@@ -80,6 +84,7 @@ export function formatLeaderboard(boards: readonly LeaderboardBoard[]): string {
   lines.push(
     '',
     'best acc/rob: highest on the frontier over the logged steps; ckpt acc/rob: the best-validation checkpoint',
+    'r/rho shift, r/rho rob: Pearson/Spearman over the logged steps of clean accuracy with all shifts pooled and with robust accuracy (mean over runs; - where not defined)',
   );
   return `${lines.join('\n')}\n`;
 }

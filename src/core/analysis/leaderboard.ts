@@ -180,3 +180,18 @@ export function leaderboards(
         : byVersion(a, b) || keyOf(a.protocol).localeCompare(keyOf(b.protocol)),
   );
 }
+
+/** The correlations an entry's table row shows: clean accuracy against all shifts pooled and against the board's robust accuracy. */
+export interface HeadlineCorrelations {
+  /** Null where the runs measured no shift. */
+  readonly pooledShifts: MeanCorrelation | null;
+  readonly robust: MeanCorrelation | null;
+}
+
+export function headlineCorrelations(board: LeaderboardBoard, entry: LeaderboardEntry): HeadlineCorrelations {
+  const of = (kind: MeanCorrelation['kind'], context: string | null): MeanCorrelation | null =>
+    entry.correlations.find(
+      (c) => c.kind === kind && (c.context === null ? null : canonicalJson(c.context)) === context,
+    ) ?? null;
+  return { pooledShifts: of('pooled', null), robust: of('robust', board.robustContext) };
+}

@@ -149,6 +149,14 @@ export function differences(values: readonly unknown[]): string[] {
   return [...paths].sort();
 }
 
+/** The value at a dotted path (`training.learningRate`) of an object. */
+export const valueAt = (value: unknown, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, field) => (v as Record<string, unknown> | undefined)?.[field], value);
+
+/** A setting's values at the paths in which a board's entries differ, strategies aside: `training.learningRate=0.001`. */
+export const settingValues = (setting: Record<string, unknown>, paths: readonly string[]): string[] =>
+  paths.filter((p) => p !== 'strategies').map((p) => `${p}=${JSON.stringify(valueAt(setting, p) ?? null)}`);
+
 /** A backbone's shape as entries show it. */
 export interface ArchitectureSummary {
   readonly imageSize: number;

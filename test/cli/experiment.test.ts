@@ -4,7 +4,17 @@ import sharp from 'sharp';
 import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/core/store/store.js';
-import { cli, cliProcess, tempDir, tinyCheckpoint, toyDatasetPackage } from '../helpers/index.js';
+import {
+  cli,
+  cliProcess,
+  expectedCorrelation,
+  pooledDomains,
+  seedRuns,
+  tempDir,
+  tinyCheckpoint,
+  toyDatasetPackage,
+} from '../helpers/index.js';
+import type { SeedRun, ShiftedSeries } from '../helpers/index.js';
 
 let plugin: string;
 let weights: string;
@@ -169,5 +179,212 @@ describe('paretune experiment and frontier', () => {
     expect((await cli(['--plugin', plugin, 'experiment', first], dir, env)).stderr).toContain(
       "experiment 'same-name' already exists",
     );
+  });
+});
+
+/** A dataset folder by absolute path, which no published leaderboard may show. */
+const DATA_DIR = '/srv/private/mnist-like';
+
+const seeded = (
+  id: string,
+  seed: number,
+  strategy: string,
+  trajectory: SeedRun['trajectory'],
+  shifted?: ShiftedSeries[],
+): SeedRun => ({
+  id,
+  seed,
+  strategy,
+  dataset: 'mnist-like',
+  tags: [],
+  trajectory,
+  spec: { dataset: { name: 'mnist-like', config: { dir: DATA_DIR } } },
+  ...(shifted === undefined ? {} : { shifted }),
+});
+
+/** Two lora seeds with other-domain accuracy, and a bitfit run that measured no shift. */
+const STORED: SeedRun[] = [
+  seeded(
+    'lora-0',
+    0,
+    'lora',
+    [
+      [0.2, 0.1],
+      [0.4, 0.15],
+      [0.5, 0.3],
+      [0.7, 0.2],
+      [0.8, 0.25],
+    ],
+    [
+      { domain: 'sketch', images: 50, accuracy: [0.15, 0.3, 0.3, 0.5, 0.6] },
+      { domain: 'painting', images: 150, accuracy: [0.1, 0.2, null, 0.4, 0.5] },
+    ],
+  ),
+  seeded(
+    'lora-1',
+    1,
+    'lora',
+    [
+      [0.3, 0.2],
+      [0.35, 0.1],
+      [0.6, 0.12],
+      [0.65, 0.3],
+      [0.9, 0.05],
+    ],
+    [
+      { domain: 'sketch', images: 50, accuracy: [0.2, 0.25, 0.45, 0.5, 0.7] },
+      { domain: 'painting', images: 150, accuracy: [0.1, 0.3, 0.3, 0.2, 0.6] },
+    ],
+  ),
+  seeded('bitfit-0', 0, 'bitfit', [
+    [0.1, 0.3],
+    [0.5, 0.2],
+    [0.6, 0.1],
+  ]),
+];
+
+/** A run's clean accuracy against its pooled domains and its robust accuracy, computed here. */
+function expectedHeadline(run: SeedRun) {
+  const clean = run.trajectory.map((t) => t[0]);
+  return {
+    pooled: run.shifted === undefined ? undefined : expectedCorrelation(clean, pooledDomains(run.shifted)),
+    robust: expectedCorrelation(
+      clean,
+      run.trajectory.map((t) => t[1]),
+    ),
+  };
+}
+
+const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+
+describe('tables and exports of stored runs', () => {
+  let dir: string;
+  let db: string;
+  beforeAll(() => {
+    dir = tempDir();
+    db = join(dir, 'stored.db');
+    seedRuns(db, STORED);
+  });
+  const [lora0, lora1, bitfit] = STORED.map(expectedHeadline) as [
+    ReturnType<typeof expectedHeadline>,
+    ReturnType<typeof expectedHeadline>,
+    ReturnType<typeof expectedHeadline>,
+  ];
+
+  it('print the mean correlations of clean accuracy with the pooled shifts and robust accuracy per entry', async () => {
+    const { code, stdout } = await cli(['frontier', '--db', db], dir);
+    expect(code).toBe(0);
+    const lines = stdout.split('\n');
+    expect(lines[1]).toMatch(/ ckpt rob +r shift +rho shift +r rob +rho rob$/);
+    const cells = (strategy: string): string[] =>
+      (lines.find((l) => l.trim().startsWith(`${strategy} `)) as string).trim().split(/\s+/).slice(-4);
+    const two = (values: readonly number[]): string => mean(values).toFixed(2);
+    const [p0, p1] = [lora0.pooled, lora1.pooled] as [
+      ReturnType<typeof expectedCorrelation>,
+      ReturnType<typeof expectedCorrelation>,
+    ];
+    expect(cells('lora')).toEqual([
+      two([p0.pearson, p1.pearson]),
+      two([p0.spearman, p1.spearman]),
+      two([lora0.robust.pearson, lora1.robust.pearson]),
+      two([lora0.robust.spearman, lora1.robust.spearman]),
+    ]);
+    // No shift measured: no shift correlation, not a zero.
+    expect(cells('bitfit')).toEqual(['-', '-', bitfit.robust.pearson.toFixed(2), bitfit.robust.spearman.toFixed(2)]);
+  });
+
+  it("export each run's correlations as CSV and JSON", async () => {
+    const table = (await cli(['export', '--what', 'correlations', '--db', db], dir)).stdout.trim().split('\n');
+    expect(table[0]).toBe('run,strategy,dataset,seed,kind,label,context,pearson,spearman,steps');
+    // Per lora run: pooled, two domains, robust; bitfit: robust only.
+    expect(table).toHaveLength(1 + 4 + 4 + 1);
+    const pooledRow = table.find((l) => l.startsWith('lora-0,') && l.includes(',pooled,')) as string;
+    const [, , , , kind, label, context, pearson, spearman, steps] = pooledRow.split(',');
+    expect([kind, label, context, steps]).toEqual(['pooled', 'all shifts', '', '4']);
+    expect(Number(pearson)).toBeCloseTo(lora0.pooled?.pearson as number, 12);
+    expect(Number(spearman)).toBeCloseTo(lora0.pooled?.spearman as number, 12);
+
+    const perRun = JSON.parse(
+      (await cli(['export', '--what', 'correlations', '--format', 'json', '--db', db], dir)).stdout,
+    ) as {
+      id: string;
+      seed: number;
+      correlations: {
+        kind: string;
+        label: string;
+        context: Record<string, unknown> | null;
+        pearson: number | null;
+        steps: number;
+      }[];
+    }[];
+    const bitfitRun = perRun.find((r) => r.id === 'bitfit-0');
+    expect(bitfitRun?.correlations.map((c) => [c.kind, c.label, c.context, c.steps])).toEqual([
+      ['robust', 'pgd Linf eps 1/255', { split: 'test', attack: 'pgd', norm: 'Linf', eps: 1 / 255 }, 3],
+    ]);
+    expect(bitfitRun?.correlations[0]?.pearson).toBeCloseTo(bitfit.robust.pearson, 12);
+  });
+
+  it('export the leaderboard document: one entry per board entry, byte-identical twice, without server paths', async () => {
+    const first = await cliProcess(['export', '--what', 'leaderboard', '--db', db], dir);
+    expect([first.code, first.stderr]).toEqual([0, '']);
+    const again = await cliProcess(['export', '--what', 'leaderboard', '--format', 'json', '--db', db], dir);
+    expect(again.stdout).toBe(first.stdout);
+    expect(first.stdout).not.toContain('/srv/private');
+
+    interface DocumentEntry {
+      [field: string]: unknown;
+      id: string;
+      rank: number;
+      name: string;
+      runIds: string[];
+      aupf: { mean: number; std: number | null; ci95: { low: number; high: number } | null };
+      protocol: { dataset: { config: { dir: string } } };
+      correlations: Record<'pooledShifts' | 'robust', { pearson: number; spearman: number; runs: number } | null> & {
+        all: unknown[];
+      };
+    }
+    const document = JSON.parse(first.stdout) as { format: string; entries: DocumentEntry[] };
+    expect(document.format).toBe('paretune-leaderboard/1');
+    expect(document.entries.map((e) => e.rank)).toEqual([1, 2]);
+    for (const entry of document.entries) expect(Object.keys(entry)).toEqual(Object.keys(entry).sort());
+    const lora = document.entries.find((e) => e.name === 'lora') as DocumentEntry;
+    expect(lora).toMatchObject({
+      strategy: 'lora',
+      dataset: 'mnist-like',
+      model: 'vit-micro-28',
+      threatModel: 'Linf',
+      eps: '1/255',
+      epsValue: 1 / 255,
+      attack: { name: 'pgd', norm: 'Linf', eps: 1 / 255 },
+      frontierBest: { cleanAccuracy: 0.9, robustAccuracy: 0.3 },
+      parameters: { total: 100_000, trainable: 1000, trainablePercent: 1 },
+      testSamples: 100,
+      seeds: [0, 1],
+      runIds: ['lora-0', 'lora-1'],
+      provenance: { paretune: ['0.1.0'], plugins: ['lora@0.1.0'], backends: ['wasm'] },
+    });
+    // The best-validation checkpoints are the last steps: (0.8, 0.25) and (0.9, 0.05).
+    expect(lora['cleanAccuracy']).toBeCloseTo(0.85, 12);
+    expect(lora['robustAccuracy']).toBeCloseTo(0.15, 12);
+    expect(lora.id).toMatch(/^[0-9a-f]{16}$/);
+    expect(lora.protocol.dataset.config.dir).toBe('mnist-like');
+    const { low, high } = lora.aupf.ci95 as { low: number; high: number };
+    expect(low).toBeLessThan(lora.aupf.mean);
+    expect(high).toBeGreaterThan(lora.aupf.mean);
+    const [p0, p1] = [lora0.pooled?.pearson as number, lora1.pooled?.pearson as number];
+    expect(lora.correlations.pooledShifts?.pearson).toBeCloseTo(mean([p0, p1]), 12);
+    expect(lora.correlations.pooledShifts?.runs).toBe(2);
+    expect(lora.correlations.robust?.spearman).toBeCloseTo(mean([lora0.robust.spearman, lora1.robust.spearman]), 12);
+    expect(lora.correlations.all).toHaveLength(4);
+    const single = document.entries.find((e) => e.name === 'bitfit') as DocumentEntry;
+    expect([single.aupf.std, single.aupf.ci95, single.correlations.pooledShifts]).toEqual([null, null, null]);
+    expect(single.id).not.toBe(lora.id);
+
+    const refused = await cliProcess(['export', '--what', 'leaderboard', '--format', 'csv', '--db', db], dir);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr.trim().split('\n')).toEqual([
+      "paretune: --format: the leaderboard export is JSON only (its entries nest the protocol and correlations); use '--format json'",
+    ]);
   });
 });

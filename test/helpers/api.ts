@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { MeasuredPoint } from '../../src/core/evaluation/evaluator.js';
@@ -187,4 +188,20 @@ export function seedRuns(file: string, runs: readonly SeedRun[], { steps = 10 }:
     });
   }
   store.close();
+}
+
+/** The graphql code blocks of a Markdown file, with the line each starts on. */
+export function graphqlBlocks(file: string): { line: number; text: string }[] {
+  const blocks: { line: number; text: string }[] = [];
+  let current: { line: number; lines: string[] } | undefined;
+  readFileSync(join(REPO_ROOT, file), 'utf8')
+    .split('\n')
+    .forEach((text, index) => {
+      if (current === undefined && text.trim() === '```graphql') current = { line: index + 2, lines: [] };
+      else if (current !== undefined && text.startsWith('```')) {
+        blocks.push({ line: current.line, text: current.lines.join('\n') });
+        current = undefined;
+      } else current?.lines.push(text);
+    });
+  return blocks;
 }

@@ -1,6 +1,14 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectedCorrelation, gql, pooledDomains, seedRuns, startServer, tempDir } from '../helpers/index.js';
+import {
+  expectedCorrelation,
+  gql,
+  graphqlBlocks,
+  pooledDomains,
+  seedRuns,
+  startServer,
+  tempDir,
+} from '../helpers/index.js';
 import type { SeedRun, ServerProcess, ShiftedSeries } from '../helpers/index.js';
 
 const shifted = (sketch: (number | null)[], painting: (number | null)[]): ShiftedSeries[] => [
@@ -132,6 +140,20 @@ describe('correlations of clean with shifted and robust accuracy over HTTP', () 
     const short = await correlationsOf('corr-short');
     expect(short).toHaveLength(4);
     for (const c of short) expect([c.pearson, c.spearman, c.steps]).toEqual([null, null, 2]);
+  });
+
+  it('answer the query docs/graphql.md shows, as written', async () => {
+    const documented = graphqlBlocks('docs/graphql.md').find((b) => b.text.startsWith('query Correlations('));
+    const response = await gql<{ run: { correlations: Correlation[]; pooled: unknown[]; robust: unknown[] } }>(
+      server.url,
+      documented?.text ?? '',
+      { id: 'corr-a' },
+    );
+    expect(response.errors).toBeUndefined();
+    const all = await correlationsOf('corr-a');
+    expect(response.data?.run.correlations).toEqual(all);
+    expect(response.data?.run.pooled).toHaveLength(1);
+    expect(response.data?.run.robust).toHaveLength(1);
   });
 
   it("average each correlation over a leaderboard entry's runs where it is defined", async () => {

@@ -166,17 +166,13 @@ export function leaderboardDocument(
   return withoutServerPaths({ format: LEADERBOARD_FORMAT, entries });
 }
 
-/** A value with the fields of every object in sorted order. */
-const sortedFields = (value: unknown): unknown =>
-  Array.isArray(value)
-    ? value.map(sortedFields)
-    : typeof value === 'object' && value !== null
-      ? Object.fromEntries(
-          Object.keys(value)
-            .sort()
-            .map((k) => [k, sortedFields((value as Record<string, unknown>)[k])]),
-        )
-      : value;
+/** A value with every object's fields in sorted order (JSON.stringify then writes them so, dropping undefined). */
+const sortedFields = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(sortedFields);
+  if (typeof value !== 'object' || value === null) return value;
+  const fields = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(fields.map(([k, v]) => [k, sortedFields(v)]));
+};
 
 /** The document as JSON with sorted fields, two-space indented and ending in a newline: byte-stable for diffs. */
 export function leaderboardJson(document: LeaderboardDocument): string {

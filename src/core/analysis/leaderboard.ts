@@ -181,7 +181,10 @@ export function leaderboards(
   );
 }
 
-/** The correlations an entry's table row shows: clean accuracy against all shifts pooled and against the board's robust accuracy. */
+/**
+ * The correlations an entry's row shows: clean accuracy against all shifts pooled and against the robust accuracy of
+ * the board's threat model.
+ */
 export interface HeadlineCorrelations {
   /** Null where the runs measured no shift. */
   readonly pooledShifts: MeanCorrelation | null;

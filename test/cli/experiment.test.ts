@@ -39,6 +39,7 @@ const study = (name: string, strategies: unknown[] = ['lora', 'bitfit']) => ({
 interface Entry {
   strategy: string;
   aupf: { mean: number };
+  correlations: { kind: string; context: { eps?: number } | null; pearson: number | null; spearman: number | null }[];
   aboveAverage: number;
   runIds: string[];
   seeds: number[];
@@ -105,6 +106,18 @@ describe('paretune experiment and frontier', () => {
     expect(again.stdout).toMatch(
       /experiment two-strategies-\w+: 4 runs\ntoy, robust accuracy under pgd Linf eps 8\/255\n +strategy +runs +AUPF/,
     );
+    // The row's correlations are those of --json: none with shifts (the study measured none), '-' where undefined.
+    expect(again.stdout).toMatch(/ ckpt rob +r shift +rho shift +r rob +rho rob\n/);
+    const cell = (value: number | null | undefined): string => (value == null ? '-' : value.toFixed(2));
+    for (const entry of entries) {
+      const robust = entry.correlations.find(
+        (c) => c.kind === 'robust' && Math.abs(Number(c.context?.eps) - 8 / 255) < 1e-9,
+      );
+      expect(robust).toBeDefined();
+      expect(entry.correlations.filter((c) => c.kind !== 'robust')).toEqual([]);
+      const row = again.stdout.split('\n').find((l) => l.trim().startsWith(`${entry.strategy} `)) as string;
+      expect(row.trim().split(/\s+/).slice(-4)).toEqual(['-', '-', cell(robust?.pearson), cell(robust?.spearman)]);
+    }
     const store = Store.open(env.PARETUNE_DB);
     expect(store.listRuns()).toHaveLength(4);
     store.close();

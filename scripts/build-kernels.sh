@@ -16,6 +16,7 @@ compile() {
     -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all \
     -Wl,--export=__stack_pointer \
     -Wl,--export=pt_batch_matmul -Wl,--export=pt_batch_matmul_scratch_bytes -Wl,--export=pt_transpose \
+    -Wl,--export=pt_gelu -Wl,--export=pt_gelu_grad \
     -o "$1" "$dir"/csrc/*.c
 }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertNoTensorLeaks } from '../../src/core/tensor/memory.js';
+import { gelu } from '../../src/core/tensor/ops.js';
 import { Rng } from '../../src/core/tensor/rng.js';
 import { planBatchMatMul } from '../../src/core/tensor/wasm-kernels/batch-mat-mul.js';
 import {
@@ -214,3 +215,92 @@ describe.runIf(wasm)('wasm Transpose kernel', () => {
 });
 
 afterAll(() => expect(wasmKernelsInstalled()).toBe(wasm));
+
+/** erfc in float64: 1 - (Maclaurin series of erf) below 3, Laplace's continued fraction above (both to ~1e-14). */
+function erfc64(z: number): number {
+  if (z < 0) return 2 - erfc64(-z);
+  if (z < 3) {
+    let [term, sum] = [z, z];
+    for (let n = 1; n < 60; n++) {
+      term *= (-z * z) / n;
+      sum += term / (2 * n + 1);
+    }
+    return 1 - (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  let fraction = z;
+  for (let k = 60; k >= 1; k--) fraction = z + k / 2 / fraction;
+  return Math.exp(-z * z) / (Math.sqrt(Math.PI) * fraction);
+}
+const normalCdf = (x: number): number => erfc64(-x / Math.SQRT2) / 2;
+const gelu64 = (x: number): number => x * normalCdf(x);
+const geluGrad64 = (x: number): number => normalCdf(x) + (x * Math.exp((-x * x) / 2)) / Math.sqrt(2 * Math.PI);
+
+describe.runIf(wasm)('wasm GELU kernel', () => {
+  const rng = Rng.fromSeed(7);
+  // Normal values as in a ViT's MLP, a wide range, the float32 extremes and every tail length of a SIMD vector.
+  const values = Float32Array.from([
+    ...rng.normalArray(4093),
+    ...rng.normalArray(1000).map((v) => v * 8),
+    0,
+    -0,
+    1e-30,
+    -1e-30,
+    -13,
+    -40,
+    40,
+    3.4e38,
+    -3.4e38,
+  ]);
+  const dy = Float32Array.from(rng.normalArray(values.length));
+
+  async function geluAndGradient(x: Float32Array, upstream: Float32Array): Promise<[Float32Array, Float32Array]> {
+    const [y, dx] = tf.tidy(() => {
+      const input = tf.tensor1d(x);
+      const weights = tf.tensor1d(upstream);
+      return [gelu(input), tf.grad((t) => tf.sum(tf.mul(gelu(t), weights)))(input)];
+    });
+    const results = [(await y!.data()) as Float32Array, (await dx!.data()) as Float32Array] as const;
+    tf.dispose([y!, dx!]);
+    return [...results];
+  }
+
+  it('computes GELU and its gradient within 2.5e-7 |x| (absolute) of float64, for every length', async () => {
+    for (const length of [1, 2, 3, 4, 5, 7, values.length]) {
+      const x = values.subarray(0, length);
+      const [y, dx] = await geluAndGradient(x, dy.subarray(0, length));
+      x.forEach((v, i) => {
+        const reference = gelu64(v);
+        expect(Math.abs((y[i] as number) - reference), `GELU(${v})`).toBeLessThanOrEqual(2.5e-7 * Math.abs(v));
+        const gradient = (dy[i] as number) * geluGrad64(v);
+        const bound = 2.5e-7 * Math.abs(dy[i] as number) * (1 + Math.abs(v));
+        expect(Math.abs((dx[i] as number) - gradient), `GELU'(${v})`).toBeLessThanOrEqual(bound);
+      });
+    }
+  });
+
+  it("agrees with tfjs's composition where that is accurate (|x| < 3), and propagates NaN and infinities", async () => {
+    const x = values.filter((v) => Math.abs(v) < 3);
+    const upstream = dy.subarray(0, x.length);
+    const ours = await geluAndGradient(x, upstream);
+    uninstallWasmKernels();
+    let stock: [Float32Array, Float32Array];
+    try {
+      stock = await geluAndGradient(x, upstream);
+    } finally {
+      installWasmKernels();
+    }
+    x.forEach((v, i) => {
+      expect(Math.abs((ours[0][i] as number) - (stock[0][i] as number))).toBeLessThanOrEqual(4e-7 * (1 + Math.abs(v)));
+      const bound = 5e-7 * Math.abs(upstream[i] as number) * (1 + Math.abs(v));
+      expect(Math.abs((ours[1][i] as number) - (stock[1][i] as number))).toBeLessThanOrEqual(bound);
+    });
+    const [y] = await geluAndGradient(Float32Array.from([NaN, Infinity, -Infinity]), Float32Array.from([1, 1, 1]));
+    expect([...y].slice(0, 2)).toEqual([NaN, Infinity]);
+  });
+
+  it('leaks no tensors', async () => {
+    await assertNoTensorLeaks(2, async () => {
+      await geluAndGradient(values, dy);
+    });
+  });
+});

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { GELU_KERNEL } from './wasm-kernels/index.js';
 
 /**
  * Fast-path layers for the wasm backend, where a stock tfjs-wasm matMul reaches XNNPACK only when it is 2-D and
@@ -66,8 +67,14 @@ function denseBiasOnly(x: tf.Tensor2D, b: tf.Tensor1D, w: tf.Tensor2D): tf.Tenso
   return f(x, b);
 }
 
-/** Exact GELU, `x/2 (1 + erf(x/sqrt 2))` (faster than the tanh form on wasm). */
+/**
+ * Exact GELU, `x/2 (1 + erf(x/sqrt 2))`: paretune's one-pass kernel where the backend has it (wasm), else composed
+ * of tfjs kernels (the erf form is faster than the tanh form on wasm).
+ */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  if (x.dtype === 'float32' && tf.getKernel(GELU_KERNEL, tf.getBackend()) !== undefined) {
+    return tf.engine().runKernel(GELU_KERNEL, { x }) as tf.Tensor;
+  }
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
 }
 

@@ -5,10 +5,13 @@ import type { WasmBackendView } from './native.js';
 import { isIdentity, simplifyTranspose } from './transpose.js';
 
 /**
- * paretune's wasm SIMD kernels for BatchMatMul and Transpose on the `wasm` backend. tfjs-wasm 4.22 sends every
- * batched or transposed matMul to a scalar loop (only 2-D products without transpose flags reach XNNPACK), which
- * made the attention's products half of a training step. These kernels compute the same results, bit for bit,
- * on the backend's own heap; a case they do not handle goes to the stock kernel they replace.
+ * paretune's wasm SIMD kernels on the `wasm` backend, on the backend's own heap.
+ * - BatchMatMul and Transpose replace the stock kernels: tfjs-wasm 4.22 sends every batched or transposed matMul
+ *   to a scalar loop (only 2-D products without transpose flags reach XNNPACK), which made the attention's products
+ *   half of a training step. They compute the same results, bit for bit; a case they do not handle goes to the
+ *   stock kernel they replace.
+ * - GELU and its gradient are kernels of paretune's own (tfjs has none): one pass each instead of tfjs's chains of
+ *   five and nine element-wise kernels. `gelu` in ../ops.ts uses them where they are registered.
  */
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -18,6 +21,18 @@ type WasmBackend = WasmBackendView & {
 
 const REPLACED = [tf.BatchMatMul, tf.Transpose] as const;
 type ReplacedKernel = (typeof REPLACED)[number];
+
+/** paretune's own kernels: the exact GELU of `x`, and `dx = dy * GELU'(x)` (inputs `x`, `dy`). */
+export const GELU_KERNEL = 'ParetuneGelu';
+export const GELU_GRAD_KERNEL = 'ParetuneGeluGrad';
+
+tf.registerGradient({
+  kernelName: GELU_KERNEL,
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved) => ({
+    x: () => tf.engine().runKernel(GELU_GRAD_KERNEL, { x: saved[0] as tf.Tensor, dy: dy as tf.Tensor }) as tf.Tensor,
+  }),
+});
 
 const stock = new Map<ReplacedKernel, tf.KernelConfig>();
 const bound = new WeakMap<object, NativeKernels>();
@@ -78,14 +93,52 @@ function transpose(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   return out;
 }
 
+/**
+ * A float32 output shaped like the first named input, written by `write` from the heap offsets of the named inputs
+ * followed by the output's.
+ */
+function elementWise(
+  args: KernelArgs,
+  names: readonly string[],
+  write: (native: NativeKernels, offsets: readonly number[], size: number) => void,
+): tf.TensorInfo {
+  const backend = args.backend as WasmBackend;
+  const inputs = names.map((name) => args.inputs[name] as tf.TensorInfo);
+  const shape = (inputs[0] as tf.TensorInfo).shape;
+  const out = backend.makeOutput([...shape], 'float32');
+  write(
+    nativeFor(backend),
+    [...inputs, out].map((t) => offsetOf(backend, t)),
+    tf.util.sizeFromShape(shape),
+  );
+  return out;
+}
+
+const added: readonly tf.KernelConfig[] = [
+  {
+    kernelName: GELU_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: (args) =>
+      elementWise(args, ['x'], (native, [x, y], size) => native.gelu(x as number, y as number, size)),
+  },
+  {
+    kernelName: GELU_GRAD_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: (args) =>
+      elementWise(args, ['x', 'dy'], (native, [x, dy, dx], size) =>
+        native.geluGrad(x as number, dy as number, dx as number, size),
+      ),
+  },
+];
+
 const replacements: Record<ReplacedKernel, tf.KernelFunc> = {
   [tf.BatchMatMul]: batchMatMul as tf.KernelFunc,
   [tf.Transpose]: transpose as tf.KernelFunc,
 };
 
 /**
- * Registers the kernels for the `wasm` backend in place of the stock BatchMatMul and Transpose; does nothing when
- * they already serve. Throws when the kernel module cannot run on this backend (no SIMD, or a shared, threaded
+ * Registers the kernels for the `wasm` backend, BatchMatMul and Transpose in place of the stock ones; does nothing
+ * when they already serve. Throws when the kernel module cannot run on this backend (no SIMD, or a shared, threaded
  * heap); the stock kernels then stay.
  */
 export function installWasmKernels(): void {
@@ -97,10 +150,15 @@ export function installWasmKernels(): void {
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel({ ...original, kernelFunc: replacements[name] });
   }
+  for (const kernel of added) tf.registerKernel(kernel);
 }
 
-/** Gives BatchMatMul and Transpose back to the stock kernels (to compare against them); undone by installing. */
+/**
+ * Gives BatchMatMul and Transpose back to the stock kernels and removes paretune's own (so that `gelu` composes tfjs
+ * kernels), to compare against them; undone by installing.
+ */
 export function uninstallWasmKernels(): void {
+  if (stock.size > 0) for (const kernel of added) tf.unregisterKernel(kernel.kernelName, 'wasm');
   for (const [name, original] of stock) {
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(original);
@@ -108,7 +166,7 @@ export function uninstallWasmKernels(): void {
   stock.clear();
 }
 
-/** Whether paretune's kernels serve BatchMatMul and Transpose on `wasm`. */
+/** Whether paretune's kernels serve on `wasm`. */
 export function wasmKernelsInstalled(): boolean {
   return stock.size > 0;
 }

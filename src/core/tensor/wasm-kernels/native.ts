@@ -30,6 +30,8 @@ interface KernelExports {
   pt_batch_matmul_scratch_bytes(n: number): number;
   pt_batch_matmul(...args: number[]): void;
   pt_transpose(input: number, output: number, rank: number, shape: number, perm: number): void;
+  pt_gelu(x: number, y: number, size: number): void;
+  pt_gelu_grad(x: number, dy: number, dx: number, size: number): void;
 }
 
 /** The rank pt_transpose handles (PT_MAX_RANK in csrc/kernels.h). */
@@ -104,6 +106,16 @@ export class NativeKernels {
     view.set(shape);
     view.set(perm, MAX_TRANSPOSE_RANK);
     this.exports.pt_transpose(input, output, shape.length, this.params, this.params + MAX_TRANSPOSE_RANK * 4);
+  }
+
+  /** `y = GELU(x)` over `size` float32 elements. */
+  gelu(x: number, y: number, size: number): void {
+    this.exports.pt_gelu(x, y, size);
+  }
+
+  /** `dx = dy * GELU'(x)` over `size` float32 elements. */
+  geluGrad(x: number, dy: number, dx: number, size: number): void {
+    this.exports.pt_gelu_grad(x, dy, dx, size);
   }
 
   /** A scratch block of at least `bytes`, kept between calls and grown when a call needs more. */

@@ -124,7 +124,8 @@ def main():
     request = json.loads(sys.argv[1])
     torch.set_num_threads(request["threads"])
     rows = [bench_case(c, request["warmup"]) for c in request["cases"]]
-    print(json.dumps({"torch": torch.__version__, "blas": loaded_blas(), "threads": torch.get_num_threads(), "rows": rows}))
+    run = {"torch": torch.__version__, "blas": loaded_blas(), "threads": torch.get_num_threads(), "rows": rows}
+    print(json.dumps(run))
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 /**
  * `npm run bench:workers`: the same 4-run experiment (Fashion-MNIST 5-9, vit-demo-28, two strategies x two
- * seeds) with 1 and with 2 local worker threads, each from an empty database; prints wall times and the speed-up.
+ * seeds) with 1 and with 2 local worker threads, each from an empty database; prints wall times, the process's peak
+ * resident memory (Linux: VmHWM, sampled every half second) and the speed-up.
  * Needs the Fashion-MNIST files (Debian's dataset-fashion-mnist, or a first download).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,17 +29,40 @@ writeFileSync(
   }),
 );
 
-const seconds: Record<number, number> = {};
-for (const workers of [1, 2]) {
+/** Peak resident memory of a process in MiB (VmHWM), or null where /proc does not say. */
+function peakMiB(pid: number): number | null {
+  try {
+    const kib = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kib === undefined ? null : Number(kib) / 1024;
+  } catch {
+    return null; // not Linux, or the process has just exited
+  }
+}
+
+/** Runs the experiment on `workers` threads: wall seconds and the last peak-memory sample. */
+async function experiment(workers: number): Promise<{ seconds: number; peak: number | null }> {
   const data = join(dir, `data-${workers}`);
   const started = performance.now();
-  const result = spawnSync(process.execPath, [main, 'experiment', study, '--workers', String(workers), '--quiet'], {
+  const child = spawn(process.execPath, [main, 'experiment', study, '--workers', String(workers), '--quiet'], {
     env: { ...process.env, PARETUNE_DATA_DIR: data, PARETUNE_DB: join(data, 'bench.db') },
-    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
-  if (result.status !== 0) throw new Error(`experiment with ${workers} workers failed: ${result.stderr}`);
-  seconds[workers] = (performance.now() - started) / 1000;
-  console.log(`${workers} worker${workers === 1 ? ' ' : 's'}: ${seconds[workers]?.toFixed(1)} s for 4 runs`);
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let peak: number | null = null;
+  const sampler = setInterval(() => (peak = peakMiB(child.pid as number) ?? peak), 500);
+  const code = await new Promise<number | null>((settle) => child.on('exit', settle));
+  clearInterval(sampler);
+  if (code !== 0) throw new Error(`experiment with ${workers} workers failed: ${stderr}`);
+  return { seconds: (performance.now() - started) / 1000, peak };
+}
+
+const seconds: Record<number, number> = {};
+for (const workers of [1, 2]) {
+  const { seconds: wall, peak } = await experiment(workers);
+  seconds[workers] = wall;
+  const memory = peak === null ? 'peak memory not measured' : `peak resident memory ${peak.toFixed(0)} MiB`;
+  console.log(`${workers} worker${workers === 1 ? ' ' : 's'}: ${wall.toFixed(1)} s for 4 runs, ${memory}`);
 }
 console.log(
   `speed-up with 2 workers: ${((seconds[1] as number) / (seconds[2] as number)).toFixed(2)}x on ${availableParallelism()} cores`,

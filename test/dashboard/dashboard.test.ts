@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -96,32 +96,19 @@ async function serveFolder(dir: string): Promise<{ url: string; server: Server }
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
 }
 
-let browser: Browser;
+let browser: Browser | undefined;
 let server: ServerProcess;
 let db: string;
 let weights: string;
 
 beforeAll(async () => {
-  if (!hasChromium) return;
-  mkdirSync(ARTIFACTS, { recursive: true });
   const dir = tempDir();
   db = join(dir, 'dashboard.db');
   seedRuns(db, RUNS);
   weights = await tinyCheckpoint(dir);
+  if (hasChromium) mkdirSync(ARTIFACTS, { recursive: true });
   [browser, server] = await Promise.all([
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    }),
+    hasChromium ? launchChromium() : undefined,
     startServer(
       [
         '--plugin',
@@ -137,6 +124,23 @@ beforeAll(async () => {
   ]);
 }, 120_000);
 
+/** Debian's Chromium, headless, with nothing that reaches out to the network (which would stall it offline). */
+function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
 afterAll(async () => {
   await Promise.all([browser?.close(), server?.stop()]);
 });
@@ -145,6 +149,7 @@ afterAll(async () => {
  * A page that records what it requested and the errors it threw; `origin` is the only host it may ask.
  */
 async function openPage(url: string): Promise<{ page: Page; requests: string[]; errors: string[] }> {
+  if (browser === undefined) throw new Error('no browser');
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const requests: string[] = [];
   const errors: string[] = [];
@@ -228,6 +233,79 @@ async function expectBoardsAndRunPage(page: Page, name: string): Promise<void> {
   expect(kinds.map(([kind]) => kind)).toEqual(expect.arrayContaining(['POOLED', 'SHIFT', 'ROBUST']));
   await page.screenshot({ path: join(ARTIFACTS, `${name}-run.png`), fullPage: true });
 }
+
+describe('the dashboard over HTTP', () => {
+  const origin = (): string => server.url.replace(/\/graphql$/, '');
+
+  it('answers / with its page, with an entity tag and a 304 for a client that holds it', async () => {
+    const page = await fetch(`${origin()}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('cache-control')).toBe('public, max-age=5');
+    expect(await page.text()).toContain('<script type="module" src="dashboard/app.js"></script>');
+    const again = await fetch(`${origin()}/`, { headers: { 'if-none-match': page.headers.get('etag') as string } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+  });
+
+  it("serves every file the page names from the server itself (no other host), vega's from its package", async () => {
+    const html = await (await fetch(`${origin()}/`)).text();
+    const named = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] as string);
+    expect(named.filter((path) => /^[a-z]+:|^\/\//.test(path))).toEqual([]);
+    expect(named).toContain('dashboard/vendor/vega.min.js');
+    for (const path of named.filter((p) => !p.startsWith('#'))) {
+      const file = await fetch(`${origin()}/${path}`);
+      expect([path, file.status]).toEqual([path, 200]);
+      expect(file.headers.get('content-type')).toMatch(/^text\/(javascript|css); charset=utf-8$/);
+      expect(file.headers.get('etag')).toMatch(/^"[\w-]+"$/);
+    }
+    const vega = await (await fetch(`${origin()}/dashboard/vendor/vega.min.js`)).text();
+    expect(vega).toBe(readFileSync(join(REPO_ROOT, 'node_modules/vega/build/vega.min.js'), 'utf8'));
+  });
+
+  it('answers an unknown path with a 404 that says where the dashboard and the API are', async () => {
+    const missing = await fetch(`${origin()}/dashboard/nothing.js`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({
+      errors: [
+        {
+          message:
+            "no such path '/dashboard/nothing.js': the dashboard is at /, the API at /graphql (its schema at GET /schema.graphql)",
+          extensions: { code: 'NOT_FOUND' },
+        },
+      ],
+    });
+  });
+});
+
+describe('paretune site refuses', () => {
+  it('an experiment the database does not hold, naming it', async () => {
+    const result = await cliProcess(['site', join(tempDir(), 'site'), '--experiment', 'nope', '--db', db], tempDir());
+    expect(result).toMatchObject({ code: 1, stderr: `paretune: --experiment: no experiment 'nope' in ${db}\n` });
+  });
+
+  it('a folder holding other files, which replacing a site would delete', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    const result = await cliProcess(['site', dir, '--db', db], tempDir());
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: `paretune: site folder ${dir} is not empty and holds no paretune site: give a new or empty folder\n`,
+    });
+    expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
+  });
+
+  it('nothing when the folder holds a site it wrote before: that site is replaced', async () => {
+    const dir = join(tempDir(), 'site');
+    const first = await cliProcess(['site', dir, '--db', db], tempDir());
+    expect(first.stdout).toContain('2 leaderboards on 2 datasets, 6 run pages');
+    const second = await cliProcess(['site', dir, '--experiment', 'study', '--db', db], tempDir());
+    expect(second.code).toBe(0);
+    // The answers of the first site that the second has no use for are gone.
+    const answers = readdirSync(join(dir, 'data'), { recursive: true }).filter((f) => String(f).endsWith('.json'));
+    expect(second.stdout).toContain(`1 leaderboard on 1 dataset, 5 run pages, ${answers.length} query answers`);
+  });
+});
 
 describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
   it('paretune serve answers / with leaderboards, Pareto plots and run pages, all from its own origin', async () => {

@@ -16,6 +16,12 @@ export function fixed(value, digits = 4) {
   return value === null || value === undefined ? '–' : value.toFixed(digits);
 }
 
+/** A long id (a run's UUID, a checkpoint's sha256) cut to its first characters; the whole id goes in a tooltip. */
+export function shortId(id) {
+  const keep = id.startsWith('sha256:') ? 15 : 8;
+  return id.length > keep + 8 ? el('span', { title: id }, `${id.slice(0, keep)}…`) : id;
+}
+
 /**
  * Draws a Vega-Lite spec as SVG into a new element; a click on a mark whose datum names a run opens that run's page.
  */

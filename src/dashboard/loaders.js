@@ -27,6 +27,13 @@ async function loadBoard(query, board) {
   return { ...board, plot: paretoRows(answers) };
 }
 
+/** The boards of one dataset under one threat model that it measured. */
+async function loadThreatBoards(query, dataset, { attack, norm, eps, steps }, filter) {
+  const variables = { dataset, attack, norm, eps: eps.label, steps, filter };
+  const { leaderboard } = await query('leaderboards', variables);
+  return Promise.all(leaderboard.filter((b) => b.entries.length > 0).map((b) => loadBoard(query, b)));
+}
+
 /**
  * Every dataset the stored runs measured, with its leaderboards (one per threat model and protocol) and their
  * Pareto plots; `filter` narrows the runs (e.g. one experiment). Datasets without a finished run are left out.
@@ -37,10 +44,10 @@ async function loadBoard(query, board) {
 export async function loadOverview(query, filter = null) {
   const { measurements } = await query('measurements');
   const datasets = [];
-  // Runs that measured no threat model (or failed before measuring) have no board.
-  for (const measured of measurements.filter((m) => m.threatModels.length > 0)) {
-    const { leaderboard } = await query('leaderboards', { dataset: measured.dataset, filter });
-    const boards = await Promise.all(leaderboard.filter((b) => b.entries.length > 0).map((b) => loadBoard(query, b)));
+  for (const measured of measurements) {
+    const boards = [];
+    for (const threat of measured.threatModels)
+      boards.push(...(await loadThreatBoards(query, measured.dataset, threat, filter)));
     if (boards.length > 0) datasets.push({ ...measured, boards });
   }
   return datasets;

@@ -1,6 +1,6 @@
 // The landing page: per dataset, its leaderboards (sortable, with their protocol) and their Pareto plots.
 
-import { chart, el, fixed } from './dom.js';
+import { chart, el, fixed, shortId } from './dom.js';
 import { paretoSpec } from './plot-specs.js';
 
 /** The mean correlation of clean accuracy with `kind` (POOLED: all shifts; ROBUST: the board's threat model). */
@@ -19,16 +19,22 @@ function columns(board) {
       key: 'runs',
       title: 'runs',
       value: (e) => e.runs,
-      text: (e) => `${e.runs} (seeds ${e.seeds.join(', ')}): `,
+      text: (e) => `${e.runs} (seed${e.seeds.length === 1 ? '' : 's'} ${e.seeds.join(', ')})`,
       links: (e) => e.runIds,
     },
     {
       key: 'aupf',
       title: 'AUPF',
       value: (e) => e.aupf,
-      text: (e) => fixed(e.aupf) + (e.aupfCi95 ? ` [${fixed(e.aupfCi95.low)}, ${fixed(e.aupfCi95.high)}]` : ''),
+      text: (e) => fixed(e.aupf),
+      detail: (e) => (e.aupfCi95 ? `95% CI ${fixed(e.aupfCi95.low)}–${fixed(e.aupfCi95.high)}` : null),
     },
-    number('aboveAverage', 'vs average %', 1),
+    {
+      key: 'aboveAverage',
+      title: 'vs average',
+      value: (e) => e.aboveAverage,
+      text: (e) => `${e.aboveAverage > 0 ? '+' : ''}${fixed(e.aboveAverage, 1)}%`,
+    },
     number('bestCheckpointClean', 'clean (best ckpt)'),
     number('bestCheckpointRobust', 'robust (best ckpt)'),
     number('frontierBestClean', 'best clean on frontier'),
@@ -68,8 +74,12 @@ function entryRow(entry, cols) {
       const value = c.value(entry);
       const cell = el('td', { 'data-key': c.key, class: typeof value === 'number' ? 'number' : null });
       cell.append(c.text(entry));
+      const detail = c.detail?.(entry);
+      if (detail) cell.append(el('div', { class: 'detail' }, detail));
       for (const id of c.links?.(entry) ?? [])
-        cell.append(el('a', { href: `#/run/${encodeURIComponent(id)}`, class: 'run-link', title: id }, id), ' ');
+        cell.append(
+          el('div', {}, el('a', { href: `#/run/${encodeURIComponent(id)}`, class: 'run-link' }, shortId(id))),
+        );
       if (c.key === 'aupf') cell.setAttribute('data-value', String(entry.aupf));
       return cell;
     }),
@@ -126,7 +136,7 @@ function boardView(board) {
   return el(
     'section',
     { class: 'board-section', 'data-dataset': board.dataset, 'data-threat': board.threat },
-    el('h3', {}, `${board.threat} · ${board.model}`),
+    el('h3', {}, `${board.threat} · `, shortId(board.model)),
     protocolView(board),
     el(
       'div',
@@ -137,6 +147,11 @@ function boardView(board) {
   );
 }
 
+function boardsNote(boards) {
+  const runs = new Set(boards.flatMap((b) => b.entries.flatMap((e) => e.runIds))).size;
+  return `${runs} finished run${runs === 1 ? '' : 's'} on ${boards.length} board${boards.length === 1 ? '' : 's'}`;
+}
+
 /** The overview of `loadOverview`'s datasets. */
 export function overviewView(datasets) {
   if (datasets.length === 0) return [el('p', { class: 'note' }, 'No finished runs yet.')];
@@ -145,11 +160,7 @@ export function overviewView(datasets) {
       'section',
       { class: 'dataset' },
       el('h2', {}, d.dataset),
-      el(
-        'p',
-        { class: 'note' },
-        `${d.runs} stored runs; threat models: ${d.threatModels.map((t) => t.label).join(', ')}`,
-      ),
+      el('p', { class: 'note' }, boardsNote(d.boards)),
       d.boards.map(boardView),
     ),
   );

@@ -5,10 +5,17 @@ const SUMMARY = 'testAccuracy robustAccuracy shiftedAccuracy aupf trainableParam
 
 export const QUERIES = {
   measurements: `query Measurements {
-  measurements { dataset runs threatModels { label runs } shifts { shift variants runs } }
+  measurements { dataset runs threatModels { attack norm eps { label } steps label runs } shifts { shift variants runs } }
 }`,
-  leaderboards: `query Leaderboards($dataset: String!, $filter: RunFilter) {
-  leaderboard(dataset: $dataset, filter: $filter) {
+  leaderboards: `query Leaderboards(
+  $dataset: String!
+  $attack: String
+  $norm: Norm
+  $eps: Radius
+  $steps: Int
+  $filter: RunFilter
+) {
+  leaderboard(dataset: $dataset, attack: $attack, norm: $norm, eps: $eps, steps: $steps, filter: $filter) {
     dataset threat eps { value label } robustContext model accuracyVersion protocol differences differsFromOtherBoards
     entries {
       rank strategy runs seeds runIds setting aupf aupfStd aupfCi95 { low high } aboveAverage

@@ -56,6 +56,8 @@ function prepareDir(dir: string): void {
   mkdirSync(join(dir, 'data'), { recursive: true });
 }
 
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
 /** The dashboard's page and files, the page marked as a static site (of one experiment, if given). */
 function writeAssets(dir: string, experiment: string | undefined): void {
   for (const [path, { file }] of dashboardAssets()) {
@@ -71,8 +73,6 @@ function writeAssets(dir: string, experiment: string | undefined): void {
     writeFileSync(target, page.replace(SERVED_MARKER, `<body ${attributes}>`));
   }
 }
-
-const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
  * Writes the dashboard as a static site into `dir`: its page and files, and the answers of every query its pages

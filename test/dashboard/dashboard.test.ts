@@ -165,11 +165,11 @@ async function boardRows(page: Page, dataset: string): Promise<{ strategy: strin
   const rows = page.locator(`section.board-section[data-dataset="${dataset}"] table.leaderboard tbody tr`);
   return rows.evaluateAll((trs) =>
     trs.map((tr) => {
-      const aupfCell = tr.querySelector('td[data-key="aupf"]') as HTMLElement;
+      const aupfCell = tr.querySelector('td[data-key="aupf"]');
       return {
-        strategy: (tr as HTMLElement).dataset['strategy'] as string,
-        text: aupfCell.textContent as string,
-        value: Number(aupfCell.dataset['value']),
+        strategy: tr.getAttribute('data-strategy') as string,
+        text: aupfCell?.textContent as string,
+        value: Number(aupfCell?.getAttribute('data-value')),
       };
     }),
   );
@@ -222,9 +222,7 @@ async function expectBoardsAndRunPage(page: Page, name: string): Promise<void> {
   expect(await drawnMarks(page, 'loss')).toEqual({ lines: 1, points: 5 });
   const kinds = await page
     .locator('table.correlations tr[data-kind]')
-    .evaluateAll((trs) =>
-      trs.map((tr) => [(tr as HTMLElement).dataset['kind'], tr.querySelectorAll('td')[2]?.textContent]),
-    );
+    .evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-kind'), tr.querySelectorAll('td')[2]?.textContent]));
   const api = await gql<{ run: { correlations: { kind: string; pearson: number }[] } }>(
     server.url,
     '{ run(id: "lora-1") { correlations { kind pearson } } }',

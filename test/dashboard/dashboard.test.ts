@@ -195,11 +195,19 @@ async function expectBoardsAndRunPage(page: Page, name: string): Promise<void> {
     expect(row.text.startsWith(expected.toFixed(4))).toBe(true);
   });
   const section = page.locator('section.board-section[data-dataset="synthetic-a"]');
-  await expect(section.locator('.protocol').textContent()).resolves.toContain('vit-micro-28');
-  // Trajectories (one line per run) and frontiers (one per run) of the 5 runs, and their points.
+  const boards = await gql<{ leaderboard: { protocol: { model: string }; differences: string[] }[] }>(
+    server.url,
+    '{ leaderboard(dataset: "synthetic-a") { protocol differences } }',
+  );
+  const board = boards.data?.leaderboard[0];
+  expect(board?.protocol.model).toBe('vit-micro-28');
+  const protocol = await section.locator('.protocol').textContent();
+  expect(protocol).toContain(`entries differ in: ${board?.differences.join(', ')}`);
+  expect(protocol).toContain('model"vit-micro-28"'); // the protocol's fields: model, then its value
+  // A trajectory and a frontier line for each of the 5 runs; each trajectory's 5 points and the frontiers' points.
   const pareto = await drawnMarks(page, 'pareto');
-  expect(pareto.lines).toBeGreaterThanOrEqual(2);
-  expect(pareto.points).toBeGreaterThanOrEqual(5 * 5);
+  expect(pareto.lines).toBe(2 * 5);
+  expect(pareto.points).toBeGreaterThan(5 * 5);
   await page.screenshot({ path: join(ARTIFACTS, `${name}-leaderboard.png`), fullPage: true });
 
   // Sorting by strategy name, then the other way round.
@@ -209,6 +217,8 @@ async function expectBoardsAndRunPage(page: Page, name: string): Promise<void> {
   await expect(strategyHeader.getAttribute('aria-sort')).resolves.toBe('ascending');
   await strategyHeader.click();
   expect((await boardRows(page, 'synthetic-a')).map((r) => r.strategy)).toEqual(['lora', 'full', 'bitfit']);
+  await section.locator('th[data-key="aupf"]').click(); // highest first
+  expect((await boardRows(page, 'synthetic-a')).map((r) => r.strategy)).toEqual(EXPECTED.map((e) => e.strategy));
 
   await section.locator('a.run-link', { hasText: 'lora-1' }).click();
   await page.waitForSelector('#view[data-page="run"][data-ready="true"]');
@@ -240,6 +250,7 @@ describe('the dashboard over HTTP', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(page.headers.get('cache-control')).toBe('public, max-age=5');
+    expect(server.stdout).toContain(`\ndashboard at ${origin()}/\n`);
     expect(await page.text()).toContain('<script type="module" src="dashboard/app.js"></script>');
     const again = await fetch(`${origin()}/`, { headers: { 'if-none-match': page.headers.get('etag') as string } });
     expect(again.status).toBe(304);

@@ -304,7 +304,7 @@ describe('paretune site refuses', () => {
     expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
   });
 
-  it('nothing when the folder holds a site it wrote before: that site is replaced', async () => {
+  it('nothing when the folder holds a site it wrote before: that site is replaced, by the same files', async () => {
     const dir = join(tempDir(), 'site');
     const first = await cliProcess(['site', dir, '--db', db], tempDir());
     expect(first.stdout).toContain('2 leaderboards on 2 datasets, 6 run pages');
@@ -313,6 +313,18 @@ describe('paretune site refuses', () => {
     // The answers of the first site that the second has no use for are gone.
     const answers = readdirSync(join(dir, 'data'), { recursive: true }).filter((f) => String(f).endsWith('.json'));
     expect(second.stdout).toContain(`1 leaderboard on 1 dataset, 5 run pages, ${answers.length} query answers`);
+    // The same database gives the same site, byte for byte (a site can be committed and diffed).
+    const again = join(tempDir(), 'site');
+    await cliProcess(['site', again, '--experiment', 'study', '--db', db], tempDir());
+    const files = (root: string): Record<string, string> =>
+      Object.fromEntries(
+        readdirSync(root, { recursive: true })
+          .map(String)
+          .filter((f) => statSync(join(root, f)).isFile())
+          .sort()
+          .map((f) => [f, readFileSync(join(root, f), 'utf8')]),
+      );
+    expect(files(again)).toEqual(files(dir));
   });
 });
 
@@ -325,6 +337,22 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
       await expectBoardsAndRunPage(page, 'served');
       expect(requests.filter((url) => !url.startsWith(origin))).toEqual([]);
       expect(requests.some((url) => url.startsWith(`${origin}/graphql?`))).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("shows one experiment's boards for /?experiment=<name>", async () => {
+    const origin = server.url.replace(/\/graphql$/, '');
+    const { page, errors } = await openPage(`${origin}/?experiment=other`);
+    try {
+      await expect(page.locator('#source').textContent()).resolves.toContain('experiment other');
+      const datasets = await page
+        .locator('section.board-section')
+        .evaluateAll((s) => s.map((e) => e.getAttribute('data-dataset')));
+      expect(datasets).toEqual(['synthetic-b']);
+      expect((await boardRows(page, 'synthetic-b')).map((r) => r.strategy)).toEqual(['lora']);
       expect(errors).toEqual([]);
     } finally {
       await page.close();

@@ -9,9 +9,18 @@ function correlation(entry, kind, label) {
   return found?.pearson ?? null;
 }
 
-/** The board's columns: header, the value sorted on, and the cell's text. */
+/** The board's columns: header (and what it means, as its tooltip), the value sorted on, and the cell's text. */
 function columns(board) {
-  const number = (key, title, digits = 4) => ({ key, title, value: (e) => e[key], text: (e) => fixed(e[key], digits) });
+  const number = (key, title, hint, digits = 4) => ({
+    key,
+    title,
+    hint,
+    value: (e) => e[key],
+    text: (e) => fixed(e[key], digits),
+  });
+  const bestCheckpoint =
+    "mean over the entry's runs, at each run's best-validation checkpoint: the model a study reports";
+  const onFrontier = "highest on the runs' frontiers over the logged steps (not one model)";
   return [
     { key: 'rank', title: 'rank', value: (e) => e.rank, text: (e) => String(e.rank) },
     { key: 'strategy', title: 'strategy', value: (e) => e.strategy, text: (e) => e.strategy },
@@ -25,6 +34,7 @@ function columns(board) {
     {
       key: 'aupf',
       title: 'AUPF',
+      hint: 'mean area under the Pareto frontier of (clean, robust accuracy) over the runs',
       value: (e) => e.aupf,
       text: (e) => fixed(e.aupf),
       detail: (e) => (e.aupfCi95 ? `95% CI ${fixed(e.aupfCi95.low)}–${fixed(e.aupfCi95.high)}` : null),
@@ -32,23 +42,26 @@ function columns(board) {
     {
       key: 'aboveAverage',
       title: 'vs average',
+      hint: "percent above the mean AUPF of the board's entries",
       value: (e) => e.aboveAverage,
       text: (e) => `${e.aboveAverage > 0 ? '+' : ''}${fixed(e.aboveAverage, 1)}%`,
     },
-    number('bestCheckpointClean', 'clean (best ckpt)'),
-    number('bestCheckpointRobust', 'robust (best ckpt)'),
-    number('frontierBestClean', 'best clean on frontier'),
-    number('frontierBestRobust', 'best robust on frontier'),
-    number('trainablePercent', 'trainable %', 2),
+    number('bestCheckpointClean', 'clean (best ckpt)', bestCheckpoint),
+    number('bestCheckpointRobust', 'robust (best ckpt)', bestCheckpoint),
+    number('frontierBestClean', 'best clean on frontier', onFrontier),
+    number('frontierBestRobust', 'best robust on frontier', onFrontier),
+    number('trainablePercent', 'trainable %', 'trainable parameters, percent of the total', 2),
     {
       key: 'rShift',
       title: 'r(clean, shifted)',
+      hint: 'mean Pearson r over the runs of clean with shifted accuracy (all shifts pooled) over the logged steps',
       value: (e) => correlation(e, 'POOLED'),
       text: (e) => fixed(correlation(e, 'POOLED'), 2),
     },
     {
       key: 'rRobust',
       title: 'r(clean, robust)',
+      hint: "mean Pearson r over the runs of clean with robust accuracy (the board's threat model) over the logged steps",
       value: (e) => correlation(e, 'ROBUST', board.threat),
       text: (e) => fixed(correlation(e, 'ROBUST', board.threat), 2),
     },
@@ -90,7 +103,7 @@ function entryRow(entry, cols) {
 function boardTable(board) {
   const cols = columns(board);
   const body = el('tbody');
-  const headers = cols.map((c) => el('th', { 'data-key': c.key, scope: 'col' }, c.title));
+  const headers = cols.map((c) => el('th', { 'data-key': c.key, scope: 'col', title: c.hint }, c.title));
   let sorted = { key: 'rank', ascending: true };
   const render = () => {
     const column = cols.find((c) => c.key === sorted.key);

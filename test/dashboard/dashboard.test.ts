@@ -353,6 +353,10 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
         .evaluateAll((s) => s.map((e) => e.getAttribute('data-dataset')));
       expect(datasets).toEqual(['synthetic-b']);
       expect((await boardRows(page, 'synthetic-b')).map((r) => r.strategy)).toEqual(['lora']);
+      // A point of the plot opens its run.
+      await page.locator('.chart.pareto[data-drawn="true"] .mark-symbol.role-mark path').last().click({ force: true });
+      await page.waitForSelector('#view[data-page="run"][data-ready="true"]');
+      await expect(page.locator('h2[data-run]').textContent()).resolves.toBe('Run other-0');
       expect(errors).toEqual([]);
     } finally {
       await page.close();

@@ -25,11 +25,13 @@ export const QUERIES = {
     }
   }
 }`,
+  // Up to the API's 500 samples: a trajectory pairs clean and robust accuracy by step, which down-sampling each
+  // series on its own would keep at different steps (runs log far fewer evaluation steps than that).
   trajectory: `query Trajectory($id: ID!, $robust: JSON!) {
   run(id: $id) {
     id strategy
-    clean: history(context: { split: "test" }, samples: 200) { step value }
-    robust: history(context: $robust, samples: 200) { step value }
+    clean: history(context: { split: "test" }, samples: 500) { step value }
+    robust: history(context: $robust, samples: 500) { step value }
   }
   frontier(runs: [$id], objectives: [{ context: { split: "test" } }, { context: $robust }]) { points { step values } }
 }`,
@@ -44,7 +46,7 @@ export const QUERIES = {
   }
 }`,
   history: `query History($id: ID!, $metric: String!, $context: JSON!) {
-  run(id: $id) { history(metric: $metric, context: $context, samples: 300) { step value } }
+  run(id: $id) { history(metric: $metric, context: $context, samples: 500) { step value } }
 }`,
   active: `query Active {
   runs(first: 100, filter: { status: { in: [QUEUED, RUNNING] } }) { nodes { id strategy dataset status } }

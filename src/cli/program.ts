@@ -14,6 +14,7 @@ import { registerPlugin } from './commands/plugin.js';
 import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSchema, registerServe } from './commands/serve.js';
+import { registerSite } from './commands/site.js';
 import { registerWorker } from './commands/worker.js';
 import type { CliIo } from './context.js';
 import { collect } from './options.js';
@@ -43,6 +44,7 @@ export function buildProgram(io: CliIo): Command {
   registerDemo(program, io);
   registerServe(program, io);
   registerSchema(program, io);
+  registerSite(program, io);
   registerWorker(program, io);
   registerPlugin(program, io);
   return program;

@@ -17,6 +17,7 @@ import type { ApiContext, ApiOptions } from './api.js';
 import { AnswerCache, entityTag, MAX_AGE_SECONDS, noneMatch } from './http-cache.js';
 import type { Answer } from './http-cache.js';
 import { buildApiSchema } from './schema.js';
+import { readDashboard } from './dashboard.js';
 
 export interface ServerOptions extends ApiOptions {
   readonly container: DependencyContainer;
@@ -396,20 +397,37 @@ async function startApollo(
   return apollo;
 }
 
-/** The server's paths: /health, /schema.graphql and /graphql; anything else is a 404 that says where the API is. */
+/** The dashboard's files by URL path ('/' is its page), each with the entity tag of its content. */
+function dashboardRoutes(): Map<string, { readonly tag: string; readonly answer: Answer }> {
+  return new Map(
+    [...readDashboard()].map(([path, answer]) => [
+      path === 'index.html' ? '/' : `/${path}`,
+      { tag: entityTag(digest(answer.body).toString('base64url'), '', ''), answer },
+    ]),
+  );
+}
+
+/**
+ * The server's paths: the dashboard at / (its files under /dashboard/), /health, /schema.graphql and /graphql;
+ * anything else is a 404 that says where the API is.
+ */
 function requestHandler(graphql: GraphQLHttp, sdl: string): (req: IncomingMessage, res: ServerResponse) => void {
   const { api, options } = graphql;
   const schemaTag = entityTag(graphql.schemaDigest, '', '');
+  const dashboard = dashboardRoutes();
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     cors(options.corsOrigins ?? [], req, res);
-    if (url.pathname === '/health') {
+    const page = req.method === 'GET' ? dashboard.get(url.pathname) : undefined;
+    if (page !== undefined) {
+      sendCacheable(req, res, page.tag, page.answer);
+    } else if (url.pathname === '/health') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: true, ...api.queue.load() }));
     } else if (url.pathname === '/schema.graphql' && req.method === 'GET') {
       sendCacheable(req, res, schemaTag, { contentType: 'text/plain; charset=utf-8', body: sdl });
     } else if (url.pathname !== '/graphql') {
-      const message = `no such path '${url.pathname}': the API is at /graphql (its schema at GET /schema.graphql)`;
+      const message = `no such path '${url.pathname}': the dashboard is at /, the API at /graphql (its schema at GET /schema.graphql)`;
       sendError(res, 404, message, 'NOT_FOUND');
     } else if (req.method === 'OPTIONS') {
       res.writeHead(204);

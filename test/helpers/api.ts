@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { MetricContext } from '../../src/core/contracts/metric.js';
 import type { MeasuredPoint } from '../../src/core/evaluation/evaluator.js';
 import { accuracyObjectives, runFrontier } from '../../src/core/runs/frontiers.js';
 import { runSpecSchema } from '../../src/core/runs/spec.js';
@@ -88,6 +89,9 @@ export interface SeedRun {
   readonly tags: string[];
   /** Test accuracy and robust accuracy at each logged step. */
   readonly trajectory: readonly (readonly [number, number])[];
+  /** Accuracy under corruptions (one, fog/3), and the training loss, at each logged step (none by default). */
+  readonly shifted?: readonly number[];
+  readonly loss?: readonly number[];
   /** Backbone preset (default vit-micro-28) and further spec fields (e.g. training, evaluation). */
   readonly model?: string;
   readonly spec?: Record<string, unknown>;
@@ -128,6 +132,10 @@ const shiftedPoints = (series: readonly ShiftedSeries[], steps: number): Measure
   );
 
 const ROBUST = { split: 'test', attack: 'pgd', norm: 'Linf', eps: 1 / 255 };
+/** Pooled accuracy under corruptions, and under its one corruption (fog at severity 3), as a run stores them. */
+const SHIFTED = { split: 'test', shift: 'corruptions' };
+const FOG = { ...SHIFTED, variant: 'fog', severity: 3 };
+const TRAIN = { split: 'train' };
 
 /**
  * Stores finished runs through the real store, as a run would: points at each logged step, the best-checkpoint
@@ -158,21 +166,28 @@ export function seedRuns(file: string, runs: readonly SeedRun[], { steps = 10 }:
       plugins: [...(run.plugins ?? [`${run.strategy}@0.1.0`])],
       paretuneVersion: '0.1.0',
     });
-    const points: MeasuredPoint[] = run.trajectory.flatMap(([clean, robust], i) => [
-      {
+    const points: MeasuredPoint[] = run.trajectory.flatMap(([clean, robust], i) => {
+      const at = (name: string, context: MetricContext, value: number, count = 100, seconds = 0.1): MeasuredPoint => ({
         step: i * steps,
         epoch: 0,
-        name: 'accuracy',
-        context: { split: 'test' },
-        value: clean,
-        count: 100,
-        seconds: 0.1,
-      },
-      { step: i * steps, epoch: 0, name: 'accuracy', context: ROBUST, value: robust, count: 100, seconds: 0.5 },
-    ]);
+        name,
+        context,
+        value,
+        count,
+        seconds,
+      });
+      const shifted = run.shifted?.[i];
+      const loss = run.loss?.[i];
+      return [
+        at('accuracy', { split: 'test' }, clean),
+        at('accuracy', ROBUST, robust, 100, 0.5),
+        ...(shifted === undefined ? [] : [SHIFTED, FOG].map((context) => at('accuracy', context, shifted, 100, 0.2))),
+        ...(loss === undefined ? [] : [at('loss', TRAIN, loss, 16, 0)]),
+      ];
+    });
     const lastStep = (run.trajectory.length - 1) * steps;
     const best = points
-      .filter((p) => p.step === lastStep)
+      .filter((p) => p.step === lastStep && p.name === 'accuracy')
       .map((p) => ({ ...p, context: { ...p.context, checkpoint: 'best', bestStep: lastStep } }));
     store.recordPoints(run.id, [...points, ...best, ...shiftedPoints(run.shifted ?? [], steps)]);
     const frontier = runFrontier(points, accuracyObjectives(ROBUST));

@@ -201,7 +201,7 @@ function demoSummary(
     `  paretune frontier --experiment ${run.name} --db ${run.db}      the table again (--eps 8/255 for the other board)`,
     `  paretune runs --db ${run.db}                  every stored run`,
     `  paretune export --experiment ${run.name} --db ${run.db} > points.csv`,
-    `  paretune serve --db ${run.db}                  serve the results over GraphQL (docs/graphql.md)`,
+    `  paretune serve --db ${run.db}                  serve the results: a dashboard at / and GraphQL at /graphql (docs/site.md)`,
     '',
   ].join('\n');
 }

@@ -28,7 +28,7 @@ export function registerServe(program: Command, io: CliIo): void {
   program
     .command('serve')
     .description(
-      'serve runs, histories, frontiers and leaderboards over GraphQL (HTTP and graphql-ws at /graphql); mutations need PARETUNE_API_TOKEN',
+      'serve runs, histories, frontiers and leaderboards over GraphQL (HTTP and graphql-ws at /graphql) and a dashboard at /; mutations need PARETUNE_API_TOKEN',
     )
     .option('--port <n>', 'port (0 picks a free one)', '4000')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
@@ -84,6 +84,7 @@ export function registerServe(program: Command, io: CliIo): void {
       }
       io.stdout(
         `paretune API at ${server.url} (database ${store.file}; runs execute ${executor.where})\n` +
+          `dashboard at ${server.url.replace(/graphql$/, '')}\n` +
           (token === undefined
             ? 'read-only: set PARETUNE_API_TOKEN to allow startRun, startExperiment, cancelRun and deleteRun\n'
             : 'mutations need "Authorization: Bearer $PARETUNE_API_TOKEN"\n'),

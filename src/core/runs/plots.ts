@@ -11,6 +11,7 @@ import type { RunRecord } from '../store/store.js';
 import { runFrontier, runObjectives, threatLabel } from './frontiers.js';
 import type { ThreatSelector } from './frontiers.js';
 import { makeDir } from '../user-files.js';
+import { curvesSpec, paretoSpec } from '../../dashboard/plot-specs.js';
 
 /** Renders a Vega-Lite spec to SVG (Vega's headless renderer) and PNG (sharp/librsvg); returns both paths. */
 async function render(spec: TopLevelSpec, base: string): Promise<string[]> {
@@ -77,62 +78,6 @@ function plotRows(members: readonly Plotted[]): { trajectory: Row[]; frontier: R
       frontier.push({ strategy: run.strategy, run: run.id, clean: p.values[0], robust: p.values[1] });
   }
   return { trajectory, frontier, curves };
-}
-
-const color = { field: 'strategy', type: 'nominal' as const, title: 'strategy' };
-
-/** Clean vs robust accuracy: every run's trajectory faint, its frontier bold, coloured by strategy. */
-function paretoSpec(dataset: string, threatText: string, trajectory: Row[], frontier: Row[]): TopLevelSpec {
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `${dataset}: clean vs robust accuracy (trajectories faint, frontiers bold)`,
-    config: { legend: { symbolOpacity: 1 } },
-    width: 420,
-    height: 320,
-    layer: [
-      {
-        data: { values: trajectory },
-        mark: { type: 'line', opacity: 0.3, point: { opacity: 0.3, size: 12 } },
-        encoding: {
-          x: { field: 'clean', type: 'quantitative', title: 'test accuracy' },
-          y: { field: 'robust', type: 'quantitative', title: `robust accuracy (${threatText})` },
-          color,
-          detail: { field: 'run' },
-          order: { field: 'step' },
-        },
-      },
-      {
-        data: { values: frontier },
-        mark: { type: 'line', strokeWidth: 3, point: { size: 40 } },
-        encoding: {
-          x: { field: 'clean', type: 'quantitative' },
-          y: { field: 'robust', type: 'quantitative' },
-          color,
-          detail: { field: 'run' },
-          order: { field: 'clean' },
-        },
-      },
-    ],
-  };
-}
-
-/** Clean, robust and shifted accuracy over the steps, one panel each. */
-function curvesSpec(dataset: string, curves: Row[]): TopLevelSpec {
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `${dataset}: accuracy during fine-tuning`,
-    data: { values: curves },
-    mark: { type: 'line', point: { size: 12 } },
-    encoding: {
-      x: { field: 'step', type: 'quantitative' },
-      y: { field: 'accuracy', type: 'quantitative' },
-      color,
-      detail: { field: 'run' },
-      column: { field: 'measure', type: 'nominal', title: null, sort: ['clean', 'robust', 'shifted'] },
-    },
-    width: 220,
-    height: 180,
-  };
 }
 
 /**

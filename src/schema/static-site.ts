@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { execute, parse } from 'graphql';
 import type { DocumentNode } from 'graphql';
 import type { DependencyContainer } from 'tsyringe';
+import { storedLeaderboardJson } from '../core/analysis/leaderboard-export.js';
 import { ConfigError } from '../core/contracts/config.js';
 import type { RunExecutor } from '../core/execution/executor.js';
 import type { PluginRegistry } from '../core/registry/registry.js';
@@ -35,6 +36,9 @@ export interface SiteSummary {
 
 /** The page's marker of where its data comes from, which a static site's copy says. */
 const SERVED_MARKER = '<body data-source="graphql">';
+
+/** The site's leaderboard document (`export --what leaderboard`), for sites that build their own pages. */
+export const LEADERBOARD_FILE = 'leaderboard.json';
 
 /** A site only reads: it executes no runs. */
 const NO_RUNS: RunExecutor = {
@@ -77,11 +81,13 @@ function writeAssets(dir: string, experiment: string | undefined): void {
 /**
  * Writes the dashboard as a static site into `dir`: its page and files, and the answers of every query its pages
  * run (the leaderboards and Pareto plots of the overview, and the page of each run on a board), executed here on
- * the API's schema and written where the page reads them (see dataFile).
+ * the API's schema and written where the page reads them (see dataFile); and the leaderboard document of
+ * the same runs as leaderboard.json.
  */
 export async function writeStaticSite(options: SiteOptions): Promise<SiteSummary> {
   const { store, experiment } = options;
-  if (experiment !== undefined && !store.listExperiments().some((e) => e.name === experiment || e.id === experiment))
+  const experimentId = store.listExperiments().find((e) => e.name === experiment || e.id === experiment)?.id;
+  if (experiment !== undefined && experimentId === undefined)
     throw new ConfigError(`--experiment: no experiment '${experiment}' in ${store.file}`);
   const api = new Api({ store, registry: options.registry, dataDir: options.dataDir, executor: NO_RUNS });
   const schema = await buildApiSchema(options.container, api);
@@ -110,6 +116,8 @@ export async function writeStaticSite(options: SiteOptions): Promise<SiteSummary
   const datasets = await loadOverview(query, experiment === undefined ? null : { experiment: { eq: experiment } });
   const runIds = [...new Set(datasets.flatMap((d) => d.boards.flatMap((b) => b.entries.flatMap((e) => e.runIds))))];
   for (const id of runIds) await loadRun(query, id);
+  const runs = store.listRuns(experimentId === undefined ? {} : { experimentId });
+  writeFileSync(join(options.dir, LEADERBOARD_FILE), storedLeaderboardJson(store, runs, options.registry));
   writeAssets(options.dir, experiment);
   return {
     datasets: datasets.length,

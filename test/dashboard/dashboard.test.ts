@@ -43,7 +43,7 @@ const run = (id: string, strategy: string, seed: number, lift: number, experimen
     [0.75 + lift, 0.12 + lift],
     [0.8 + lift, 0.1],
   ],
-  shifted: [0.08, 0.3 + lift, 0.45 + lift, 0.5, 0.62],
+  corrupted: [0.08, 0.3 + lift, 0.45 + lift, 0.5, 0.62],
   loss: [2.3, 1.6, 1.1, 0.9 - lift, 0.7],
 });
 
@@ -325,6 +325,14 @@ describe('paretune site refuses', () => {
           .map((f) => [f, readFileSync(join(root, f), 'utf8')]),
       );
     expect(files(again)).toEqual(files(dir));
+    // Its leaderboard document is that of `export --what leaderboard` for the same runs.
+    const exported = await cliProcess(
+      ['export', '--what', 'leaderboard', '--format', 'json', '--experiment', 'study', '--db', db],
+      tempDir(),
+    );
+    expect(exported.code).toBe(0);
+    expect(readFileSync(join(dir, 'leaderboard.json'), 'utf8')).toBe(exported.stdout);
+    expect(JSON.parse(exported.stdout).entries.length).toBeGreaterThan(0);
   });
 });
 

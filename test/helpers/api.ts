@@ -90,7 +90,7 @@ export interface SeedRun {
   /** Test accuracy and robust accuracy at each logged step. */
   readonly trajectory: readonly (readonly [number, number])[];
   /** Accuracy under corruptions (one, fog/3), and the training loss, at each logged step (none by default). */
-  readonly shifted?: readonly number[];
+  readonly corrupted?: readonly number[];
   readonly loss?: readonly number[];
   /** Backbone preset (default vit-micro-28) and further spec fields (e.g. training, evaluation). */
   readonly model?: string;
@@ -176,12 +176,14 @@ export function seedRuns(file: string, runs: readonly SeedRun[], { steps = 10 }:
         count,
         seconds,
       });
-      const shifted = run.shifted?.[i];
+      const corrupted = run.corrupted?.[i];
       const loss = run.loss?.[i];
       return [
         at('accuracy', { split: 'test' }, clean),
         at('accuracy', ROBUST, robust, 100, 0.5),
-        ...(shifted === undefined ? [] : [SHIFTED, FOG].map((context) => at('accuracy', context, shifted, 100, 0.2))),
+        ...(corrupted === undefined
+          ? []
+          : [SHIFTED, FOG].map((context) => at('accuracy', context, corrupted, 100, 0.2))),
         ...(loss === undefined ? [] : [at('loss', TRAIN, loss, 16, 0)]),
       ];
     });

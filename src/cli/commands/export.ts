@@ -1,9 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { runCorrelations } from '../../core/analysis/correlations.js';
-import { leaderboards } from '../../core/analysis/leaderboard.js';
-import { leaderboardDocument, leaderboardJson } from '../../core/analysis/leaderboard-export.js';
-import { registryResolver } from '../../core/analysis/protocol.js';
+import { storedLeaderboardJson } from '../../core/analysis/leaderboard-export.js';
 import { ConfigError } from '../../core/contracts/config.js';
 import { fileError } from '../../core/contracts/errors.js';
 import { databaseFile } from '../../core/paths.js';
@@ -95,14 +93,13 @@ function exportCorrelations({ runs, store }: ExportInput, format: Format): strin
   );
 }
 
-/** The leaderboard document (leaderboardDocument) of the selected runs' boards; JSON only. */
+/** The leaderboard document (storedLeaderboardJson) of the selected runs' boards; JSON only. */
 async function exportLeaderboard({ runs, store, registry }: ExportInput, format: Format): Promise<string> {
   if (format !== 'json')
     throw new ConfigError(
       "--format: the leaderboard export is JSON only (its entries nest the protocol and correlations); use '--format json'",
     );
-  const boards = leaderboards(runs, (runId) => store.points(runId), { resolve: registryResolver(await registry()) });
-  return leaderboardJson(leaderboardDocument(boards, runs));
+  return storedLeaderboardJson(store, runs, await registry());
 }
 
 const EXPORTS = {

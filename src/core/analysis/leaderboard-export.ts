@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { withoutServerPaths } from '../paths.js';
 import { radiusLabel } from '../runs/frontiers.js';
-import type { RunRecord } from '../store/store.js';
-import { headlineCorrelations } from './leaderboard.js';
+import type { PluginRegistry } from '../registry/registry.js';
+import type { RunRecord, Store } from '../store/store.js';
+import { headlineCorrelations, leaderboards } from './leaderboard.js';
 import type { LeaderboardBoard, LeaderboardEntry } from './leaderboard.js';
 import type { MeanCorrelation } from './correlations.js';
-import { keyOf, settingValues } from './protocol.js';
+import { keyOf, registryResolver, settingValues } from './protocol.js';
 import type { Protocol } from './protocol.js';
 
 /** Names the document's layout; raised when a field changes meaning or goes away. */
@@ -177,4 +178,10 @@ const sortedFields = (value: unknown): unknown => {
 /** The document as JSON with sorted fields, two-space indented and ending in a newline: byte-stable for diffs. */
 export function leaderboardJson(document: LeaderboardDocument): string {
   return `${JSON.stringify(sortedFields(document), null, 2)}\n`;
+}
+
+/** The leaderboard document of the boards of these stored runs, as leaderboardJson writes it. */
+export function storedLeaderboardJson(store: Store, runs: readonly RunRecord[], registry: PluginRegistry): string {
+  const boards = leaderboards(runs, (runId) => store.points(runId), { resolve: registryResolver(registry) });
+  return leaderboardJson(leaderboardDocument(boards, runs));
 }

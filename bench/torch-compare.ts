@@ -23,7 +23,12 @@ export interface TorchRun {
   readonly rows: readonly (ModelRates & { readonly preset: string; readonly batch: number })[];
 }
 
-/** Runs bench/torch/vit_bench.py on `threads` intra-op threads (BLAS limited to as many) over `cases`. */
+/**
+ * Runs bench/torch/vit_bench.py on `threads` intra-op threads over `cases`, with OpenBLAS on one thread: PyTorch
+ * parallelises its operations itself, and OpenBLAS threads of their own on top oversubscribe the cores (2 cores,
+ * vit-bench-32 at batch 64, 2 intra-op threads: train 154-157 and PGD 242-252 images/s with OpenBLAS on 1 thread,
+ * 112-125 and 163-183 with OpenBLAS on 2).
+ */
 export function runTorchBench(python: string, script: string, threads: number, cases: readonly ModelCase[]): TorchRun {
   const request = {
     threads,
@@ -33,7 +38,7 @@ export function runTorchBench(python: string, script: string, threads: number, c
   const thread = String(threads);
   const result = spawnSync(python, [script, JSON.stringify(request)], {
     encoding: 'utf8',
-    env: { ...process.env, OMP_NUM_THREADS: thread, OPENBLAS_NUM_THREADS: thread },
+    env: { ...process.env, OMP_NUM_THREADS: thread, OPENBLAS_NUM_THREADS: '1' },
   });
   if (result.status !== 0) throw new Error(`the PyTorch script failed: ${lastLine(result.stderr)}`);
   return JSON.parse(result.stdout) as TorchRun;

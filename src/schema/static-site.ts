@@ -86,7 +86,7 @@ function writeAssets(dir: string, experiment: string | undefined): void {
  */
 export async function writeStaticSite(options: SiteOptions): Promise<SiteSummary> {
   const { store, experiment } = options;
-  const experimentId = store.listExperiments().find((e) => e.name === experiment || e.id === experiment)?.id;
+  const experimentId = experiment === undefined ? undefined : store.experimentIdOf(experiment);
   if (experiment !== undefined && experimentId === undefined)
     throw new ConfigError(`--experiment: no experiment '${experiment}' in ${store.file}`);
   const api = new Api({ store, registry: options.registry, dataDir: options.dataDir, executor: NO_RUNS });

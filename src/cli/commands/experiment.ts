@@ -344,10 +344,7 @@ export function registerExperiment(program: Command, io: CliIo): void {
         const registry = (await containerFor(command.optsWithGlobals<GlobalOptions>(), io)).resolve(PluginRegistry);
         const store = Store.openExisting(flags.db ?? databaseFile(io.env));
         try {
-          const experimentId =
-            flags.experiment === undefined
-              ? undefined
-              : store.listExperiments().find((e) => e.name === flags.experiment || e.id === flags.experiment)?.id;
+          const experimentId = flags.experiment === undefined ? undefined : store.experimentIdOf(flags.experiment);
           if (flags.experiment !== undefined && experimentId === undefined)
             throw new ConfigError(`no experiment '${flags.experiment}' in ${store.file}`);
           const runs = store.listRuns({

@@ -128,10 +128,7 @@ function selectRuns(store: Store, flags: { experiment?: string; run?: string }):
     if (run === undefined) throw new ConfigError(`no run '${flags.run}' in ${store.file}`);
     return [run];
   }
-  const experimentId =
-    flags.experiment === undefined
-      ? undefined
-      : store.listExperiments().find((e) => e.name === flags.experiment || e.id === flags.experiment)?.id;
+  const experimentId = flags.experiment === undefined ? undefined : store.experimentIdOf(flags.experiment);
   if (flags.experiment !== undefined && experimentId === undefined)
     throw new ConfigError(`no experiment '${flags.experiment}' in ${store.file}`);
   return store.listRuns(experimentId === undefined ? {} : { experimentId });

@@ -539,6 +539,11 @@ export class Store {
     }));
   }
 
+  /** The id of the experiment with this name or id (the newest, where names repeat), or undefined. */
+  experimentIdOf(nameOrId: string): string | undefined {
+    return this.listExperiments().find((e) => e.name === nameOrId || e.id === nameOrId)?.id;
+  }
+
   /** Records the training checkpoint a run wrote after evaluating `step`. */
   recordCheckpoint(runId: string, step: number, path: string): void {
     this.exclusively(() => {

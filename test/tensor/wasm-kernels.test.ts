@@ -304,3 +304,21 @@ describe.runIf(wasm)('wasm GELU kernel', () => {
     });
   });
 });
+
+describe.runIf(wasm)('wasm Identity kernel', () => {
+  it('shares the data of its input instead of copying it, and frees it with the last tensor that holds it', async () => {
+    const backend = tf.engine().backend;
+    const before = backend.numDataIds();
+    const x = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const copy = tf.clone(x);
+    expect(backend.numDataIds()).toBe(before + 1);
+    x.dispose();
+    expect(await copy.data()).toEqual(Float32Array.from([1, 2, 3, 4]));
+    copy.dispose();
+    expect(backend.numDataIds()).toBe(before);
+    const text = tf.tensor1d(['a', 'b'], 'string');
+    const textCopy = tf.clone(text);
+    expect(await textCopy.data()).toEqual(['a', 'b']);
+    tf.dispose([text, textCopy]);
+  });
+});

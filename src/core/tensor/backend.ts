@@ -98,13 +98,13 @@ const defaultLoaders: BackendLoaders = {
   },
 };
 
-/** Puts paretune's SIMD kernels in place of the stock BatchMatMul and Transpose, with its GELU; says which serve. */
+/** Puts paretune's kernels in place of the stock BatchMatMul, Transpose and Identity, with its GELU; says which serve. */
 function installKernels(): string {
   try {
     installWasmKernels();
     return "paretune's SIMD kernels for BatchMatMul, Transpose and GELU";
   } catch (error) {
-    return `stock BatchMatMul and Transpose, GELU composed of tfjs kernels: paretune's SIMD kernels did not load (${explain(error)})`;
+    return `stock BatchMatMul, Transpose and Identity, GELU composed of tfjs kernels: paretune's SIMD kernels did not load (${explain(error)})`;
   }
 }
 

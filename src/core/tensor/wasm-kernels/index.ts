@@ -10,6 +10,7 @@ import { isIdentity, simplifyTranspose } from './transpose.js';
  *   to a scalar loop (only 2-D products without transpose flags reach XNNPACK), which made the attention's products
  *   half of a training step. They compute the same results, bit for bit; a case they do not handle goes to the
  *   stock kernel they replace.
+ * - Identity shares its input's data instead of copying it (see identity below).
  * - GELU and its gradient are kernels of paretune's own (tfjs has none): one pass each instead of tfjs's chains of
  *   five and nine element-wise kernels. `gelu` in ../ops.ts uses them where they are registered.
  */
@@ -17,9 +18,10 @@ import { isIdentity, simplifyTranspose } from './transpose.js';
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type WasmBackend = WasmBackendView & {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  incRef(dataId: object): void;
 };
 
-const REPLACED = [tf.BatchMatMul, tf.Transpose] as const;
+const REPLACED = [tf.BatchMatMul, tf.Transpose, tf.Identity] as const;
 type ReplacedKernel = (typeof REPLACED)[number];
 
 /** paretune's own kernels: the exact GELU of `x`, and `dx = dy * GELU'(x)` (inputs `x`, `dy`). */
@@ -131,14 +133,26 @@ const added: readonly tf.KernelConfig[] = [
   },
 ];
 
+/**
+ * Identity shares its input's data, as the backend's own Reshape does and the cpu backend's Identity: tensors are
+ * immutable, so the stock kernel's copy (hundreds per training step, from gradients) bought nothing.
+ */
+function identity(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  if (x.dtype === 'string') return callStock(tf.Identity, args);
+  (args.backend as WasmBackend).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
 const replacements: Record<ReplacedKernel, tf.KernelFunc> = {
   [tf.BatchMatMul]: batchMatMul as tf.KernelFunc,
   [tf.Transpose]: transpose as tf.KernelFunc,
+  [tf.Identity]: identity as tf.KernelFunc,
 };
 
 /**
- * Registers the kernels for the `wasm` backend, BatchMatMul and Transpose in place of the stock ones; does nothing
- * when they already serve. Throws when the kernel module cannot run on this backend (no SIMD, or a shared, threaded
+ * Registers the kernels for the `wasm` backend, BatchMatMul, Transpose and Identity in place of the stock ones;
+ * does nothing when they already serve. Throws when the kernel module cannot run on this backend (no SIMD, or a shared, threaded
  * heap); the stock kernels then stay.
  */
 export function installWasmKernels(): void {
@@ -154,7 +168,7 @@ export function installWasmKernels(): void {
 }
 
 /**
- * Gives BatchMatMul and Transpose back to the stock kernels and removes paretune's own (so that `gelu` composes tfjs
+ * Gives BatchMatMul, Transpose and Identity back to the stock kernels and removes paretune's own (so that `gelu` composes tfjs
  * kernels), to compare against them; undone by installing.
  */
 export function uninstallWasmKernels(): void {

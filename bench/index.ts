@@ -9,7 +9,7 @@ import { benchDecode } from './decode.js';
 import { benchEvaluationPoint } from './evaluation.js';
 import { benchModels } from './model.js';
 import { benchPrimitives } from './primitives.js';
-import { profileTrainingStep } from './profile.js';
+import { profileSteps } from './profile.js';
 import { releaseWebGpu } from '../src/core/tensor/webgpu.js';
 
 const backend = await selectBackend(backendRequest(process.argv[2]));
@@ -24,5 +24,5 @@ await benchEvaluationPoint();
 console.log();
 await benchDecode();
 console.log();
-await profileTrainingStep();
+await profileSteps();
 releaseWebGpu();

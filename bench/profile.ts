@@ -1,38 +1,54 @@
 import * as tf from '@tensorflow/tfjs';
-import { findPreset } from '../src/core/model/architecture.js';
-import type { ViTConfig } from '../src/core/model/architecture.js';
 import { adaptModel } from '../src/core/model/adapt.js';
 import { VisionTransformer } from '../src/core/model/vit.js';
 import { Rng } from '../src/core/tensor/rng.js';
 import { fullFineTuning } from '../src/plugins/strategies/full.js';
+import { benchConfig } from './model.js';
 
-/** Time per kernel (summed over calls) of one full fine-tuning step of the CPU bench model, batch 64. */
-export async function profileTrainingStep(top = 12): Promise<void> {
-  const config: ViTConfig = {
-    ...(findPreset('vit-bench-32')?.config as Omit<ViTConfig, 'numClasses'>),
-    numClasses: 10,
-  };
+const BATCH = 64;
+
+/**
+ * Time per kernel (summed over calls, grouped by kernel and input shapes) of one full fine-tuning step and one PGD
+ * step of the CPU bench model at batch 64: where the bench's model rows spend their time.
+ */
+export async function profileSteps(top = 12): Promise<void> {
+  const config = benchConfig('vit-bench-32');
   const rng = Rng.fromSeed(0);
   const model = VisionTransformer.random(config, rng);
   adaptModel(model, [{ plugin: fullFineTuning, config: {} }], rng);
-  const pixels = tf.tensor4d(rng.uniformArray(64 * 32 * 32 * 3), [64, 32, 32, 3]);
+  const size = config.imageSize;
+  const pixels = tf.tensor4d(rng.uniformArray(BATCH * size * size * 3), [BATCH, size, size, 3]);
   const labels = tf.oneHot(
     tf.tensor1d(
-      Array.from({ length: 64 }, (_, i) => i % 10),
+      Array.from({ length: BATCH }, (_, i) => i % 10),
       'int32',
     ),
     10,
   ) as tf.Tensor2D;
+  const loss = (x: tf.Tensor4D): tf.Scalar => tf.losses.softmaxCrossEntropy(labels, model.logits(x)) as tf.Scalar;
   const optimizer = tf.train.adam(1e-4);
-  const step = async (): Promise<void> => {
-    const loss = optimizer.minimize(
-      () => tf.losses.softmaxCrossEntropy(labels, model.logits(pixels)) as tf.Scalar,
-      true,
-      model.trainableVariables(),
-    );
-    await loss?.data();
-    loss?.dispose();
-  };
+  const variables = model.trainableVariables();
+  await profileStep('one training step', top, async () => {
+    const value = optimizer.minimize(() => loss(pixels), true, variables) as tf.Scalar;
+    await value.data();
+    value.dispose();
+  });
+  console.log();
+  for (const v of variables) v.trainable = false; // an attack differentiates only with respect to the pixels
+  await profileStep('one PGD step', top, async () => {
+    const next = tf.tidy(() => {
+      const grad = tf.grad((x) => loss(x as tf.Tensor4D))(pixels);
+      return tf.clipByValue(tf.add(pixels, tf.mul(tf.sign(grad), 0.25 / 255)), 0, 1);
+    });
+    await next.data();
+    next.dispose();
+  });
+  tf.dispose([pixels, labels]);
+  optimizer.dispose();
+  model.dispose();
+}
+
+async function profileStep(label: string, top: number, step: () => Promise<void>): Promise<void> {
   await step();
   const info = await tf.profile(step);
   const byKernel = new Map<string, { ms: number; calls: number }>();
@@ -45,14 +61,11 @@ export async function profileTrainingStep(top = 12): Promise<void> {
   }
   const total = [...byKernel.values()].reduce((s, e) => s + e.ms, 0);
   console.log(
-    `kernel time of one training step (vit-bench-32, batch 64): ${total.toFixed(0)} ms in ${info.kernels.length} kernel calls; top ${top}:`,
+    `kernel time of ${label} (vit-bench-32, batch ${BATCH}): ${total.toFixed(0)} ms in ${info.kernels.length} kernel calls; top ${top}:`,
   );
   for (const [key, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, top)) {
     console.log(
       `${e.ms.toFixed(1).padStart(8)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}% ${String(e.calls).padStart(4)}x  ${key}`,
     );
   }
-  tf.dispose([pixels, labels]);
-  optimizer.dispose();
-  model.dispose();
 }

@@ -17,6 +17,7 @@ compile() {
     -Wl,--export=__stack_pointer \
     -Wl,--export=pt_batch_matmul -Wl,--export=pt_batch_matmul_scratch_bytes -Wl,--export=pt_transpose \
     -Wl,--export=pt_gelu -Wl,--export=pt_gelu_grad \
+    -Wl,--export=pt_layer_norm -Wl,--export=pt_layer_norm_grad_x -Wl,--export=pt_layer_norm_grad_w \
     -o "$1" "$dir"/csrc/*.c
 }
 

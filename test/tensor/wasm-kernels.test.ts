@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertNoTensorLeaks } from '../../src/core/tensor/memory.js';
-import { gelu } from '../../src/core/tensor/ops.js';
+import { gelu, layerNorm } from '../../src/core/tensor/ops.js';
 import { Rng } from '../../src/core/tensor/rng.js';
 import { planBatchMatMul } from '../../src/core/tensor/wasm-kernels/batch-mat-mul.js';
 import {
@@ -302,6 +302,108 @@ describe.runIf(wasm)('wasm GELU kernel', () => {
     await assertNoTensorLeaks(2, async () => {
       await geluAndGradient(values, dy);
     });
+  });
+});
+
+/** LayerNorm of `x` `[rows, d]` and its gradients for the loss `sum(y * upstream)`, in float64. */
+function layerNorm64(x: Float32Array, w: Float32Array, b: Float32Array, upstream: Float32Array, eps: number) {
+  const d = w.length;
+  const [y, dx] = [new Float64Array(x.length), new Float64Array(x.length)];
+  const [dw, db] = [new Float64Array(d), new Float64Array(d)];
+  for (let row = 0; row < x.length / d; row++) {
+    const xs = Array.from(x.subarray(row * d, (row + 1) * d));
+    const dys = Array.from(upstream.subarray(row * d, (row + 1) * d));
+    const mean = xs.reduce((s, v) => s + v, 0) / d;
+    const inv = 1 / Math.sqrt(xs.reduce((s, v) => s + (v - mean) ** 2, 0) / d + eps);
+    const xhat = xs.map((v) => (v - mean) * inv);
+    const g = dys.map((v, j) => v * (w[j] as number));
+    const gMean = g.reduce((s, v) => s + v, 0) / d;
+    const gxMean = g.reduce((s, v, j) => s + v * (xhat[j] as number), 0) / d;
+    xhat.forEach((h, j) => {
+      y[row * d + j] = h * (w[j] as number) + (b[j] as number);
+      dx[row * d + j] = ((g[j] as number) - gMean - h * gxMean) * inv;
+      dw[j] = (dw[j] as number) + (dys[j] as number) * h;
+      db[j] = (db[j] as number) + (dys[j] as number);
+    });
+  }
+  return [y, dx, dw, db] as const;
+}
+
+describe.runIf(wasm)('wasm LayerNorm kernel', () => {
+  async function layerNormAndGradients(
+    x: tf.Tensor2D,
+    w: tf.Tensor1D,
+    b: tf.Tensor1D,
+    upstream: tf.Tensor2D,
+    eps: number,
+  ): Promise<Float32Array[]> {
+    const outputs = tf.tidy(() => {
+      const loss = (xs: tf.Tensor, ws: tf.Tensor, bs: tf.Tensor): tf.Scalar =>
+        tf.sum(tf.mul(layerNorm(xs as tf.Tensor2D, ws as tf.Tensor1D, bs as tf.Tensor1D, eps), upstream));
+      return [layerNorm(x, w, b, eps), ...tf.grads(loss)([x, w, b])];
+    });
+    const values = await Promise.all(outputs.map((t) => t.data() as Promise<Float32Array>));
+    tf.dispose(outputs);
+    return values;
+  }
+
+  it('computes LayerNorm and its gradients for x, weight and bias within float32 rounding of float64', async () => {
+    const rng = Rng.fromSeed(11);
+    // Row lengths of the presets and every tail length of a SIMD vector; rows offset far from 0 (the two-pass
+    // variance has no cancellation); the ViT's eps and a common one.
+    for (const [rows, d, offset, eps] of [
+      [5, 1, 0, 1e-5],
+      [7, 3, 0, 1e-12],
+      [9, 5, 2, 1e-12],
+      [33, 64, 0, 1e-12],
+      [17, 67, 100, 1e-5],
+      [65, 192, -3, 1e-12],
+      [4, 768, 0, 1e-12],
+    ] as const) {
+      const values = Float32Array.from(rng.normalArray(rows * d).map((v) => offset + v * (1 + rng.int(0, 4))));
+      const [w, b, up] = [d, d, rows * d].map((n) => Float32Array.from(rng.normalArray(n)));
+      const [x, weight, bias, upstream] = [
+        tf.tensor2d(values, [rows, d]),
+        tf.tensor1d(w as Float32Array),
+        tf.tensor1d(b as Float32Array),
+        tf.tensor2d(up as Float32Array, [rows, d]),
+      ];
+      const ours = await layerNormAndGradients(x, weight, bias, upstream, eps);
+      const reference = layerNorm64(values, w as Float32Array, b as Float32Array, up as Float32Array, eps);
+      ['y', 'dx', 'dweight', 'dbias'].forEach((name, o) => {
+        const [got, want] = [ours[o] as Float32Array, reference[o] as Float64Array];
+        const scale = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        const worst = got.reduce((m, v, i) => Math.max(m, Math.abs(v - (want[i] as number))), 0);
+        // Row sums of rows products (dweight, dbias) carry more rounding than per-element results.
+        const tolerance = (name.startsWith('d') && name !== 'dx' ? 2e-6 * Math.sqrt(rows) : 4e-6) * (1 + scale);
+        expect(worst, `${name} of rows ${rows}, d ${d}, offset ${offset}`).toBeLessThanOrEqual(tolerance);
+      });
+      tf.dispose([x, weight, bias, upstream]);
+    }
+  });
+
+  it("agrees with tfjs's composition and leaks no tensors", async () => {
+    const rng = Rng.fromSeed(12);
+    const [rows, d] = [130, 64];
+    const x = randomTensor(rng, [rows, d]) as tf.Tensor2D;
+    const [weight, bias] = [randomTensor(rng, [d]) as tf.Tensor1D, randomTensor(rng, [d]) as tf.Tensor1D];
+    const upstream = randomTensor(rng, [rows, d]) as tf.Tensor2D;
+    const ours = await layerNormAndGradients(x, weight, bias, upstream, 1e-12);
+    uninstallWasmKernels();
+    let stock: Float32Array[];
+    try {
+      stock = await layerNormAndGradients(x, weight, bias, upstream, 1e-12);
+    } finally {
+      installWasmKernels();
+    }
+    ours.forEach((values, o) => {
+      const worst = values.reduce((m, v, i) => Math.max(m, Math.abs(v - (stock[o]![i] as number))), 0);
+      expect(worst, `output ${o}`).toBeLessThanOrEqual(2e-5);
+    });
+    await assertNoTensorLeaks(2, async () => {
+      await layerNormAndGradients(x, weight, bias, upstream, 1e-12);
+    });
+    tf.dispose([x, weight, bias, upstream]);
   });
 });
 

@@ -98,13 +98,16 @@ const defaultLoaders: BackendLoaders = {
   },
 };
 
-/** Puts paretune's kernels in place of the stock BatchMatMul, Transpose and Identity, with its GELU; says which serve. */
+/**
+ * Puts paretune's kernels in place of the stock BatchMatMul, Transpose and Identity, with its GELU and LayerNorm; says
+ * which serve.
+ */
 function installKernels(): string {
   try {
     installWasmKernels();
-    return "paretune's SIMD kernels for BatchMatMul, Transpose and GELU";
+    return "paretune's SIMD kernels for BatchMatMul, Transpose, GELU and LayerNorm";
   } catch (error) {
-    return `stock BatchMatMul, Transpose and Identity, GELU composed of tfjs kernels: paretune's SIMD kernels did not load (${explain(error)})`;
+    return `stock BatchMatMul, Transpose and Identity, GELU and LayerNorm composed of tfjs kernels: paretune's SIMD kernels did not load (${explain(error)})`;
   }
 }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { GELU_KERNEL } from './wasm-kernels/index.js';
+import { GELU_KERNEL, LAYER_NORM_KERNEL } from './wasm-kernels/index.js';
 
 /**
  * Fast-path layers for the wasm backend, where a stock tfjs-wasm matMul reaches XNNPACK only when it is 2-D and
@@ -78,8 +78,17 @@ export function gelu(x: tf.Tensor): tf.Tensor {
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
 }
 
-/** LayerNorm over the last axis of `x` `[n, d]` with weight and bias `[d]`. */
+/**
+ * LayerNorm over the last axis of `x` `[n, d]` with weight and bias `[d]`: paretune's one-pass kernel where the
+ * backend has it (wasm), else composed of tfjs kernels.
+ */
 export function layerNorm(x: tf.Tensor2D, weight: tf.Tensor1D, bias: tf.Tensor1D, eps: number): tf.Tensor2D {
+  const d = x.shape[1];
+  const native =
+    [x, weight, bias].every((t) => t.dtype === 'float32') &&
+    [weight, bias].every((t) => t.rank === 1 && t.shape[0] === d) &&
+    tf.getKernel(LAYER_NORM_KERNEL, tf.getBackend()) !== undefined;
+  if (native) return tf.engine().runKernel(LAYER_NORM_KERNEL, { x, weight, bias }, { eps }) as tf.Tensor2D;
   const { mean, variance } = tf.moments(x, -1, true);
   const normalised = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
   return tf.add(tf.mul(normalised, weight), bias) as tf.Tensor2D;

@@ -11,8 +11,9 @@ import { isIdentity, simplifyTranspose } from './transpose.js';
  *   half of a training step. They compute the same results, bit for bit; a case they do not handle goes to the
  *   stock kernel they replace.
  * - Identity shares its input's data instead of copying it (see identity below).
- * - GELU and its gradient are kernels of paretune's own (tfjs has none): one pass each instead of tfjs's chains of
- *   five and nine element-wise kernels. `gelu` in ../ops.ts uses them where they are registered.
+ * - GELU and LayerNorm, with their gradients, are kernels of paretune's own (tfjs has none): one pass each instead
+ *   of tfjs's chains of five to twenty element-wise kernels and reductions. `gelu` and `layerNorm` in ../ops.ts use
+ *   them where they are registered.
  */
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -27,6 +28,16 @@ type ReplacedKernel = (typeof REPLACED)[number];
 /** paretune's own kernels: the exact GELU of `x`, and `dx = dy * GELU'(x)` (inputs `x`, `dy`). */
 export const GELU_KERNEL = 'ParetuneGelu';
 export const GELU_GRAD_KERNEL = 'ParetuneGeluGrad';
+/**
+ * LayerNorm over the last axis: `y = (x - mean) / sqrt(var + eps) weight + bias` (inputs `x`, `weight`, `bias`
+ * `[d]`; attribute `eps`), and its gradients with respect to x (inputs `x`, `weight`, `dy`) and weight (`x`, `dy`).
+ */
+export const LAYER_NORM_KERNEL = 'ParetuneLayerNorm';
+export const LAYER_NORM_GRAD_KERNEL = 'ParetuneLayerNormGrad';
+export const LAYER_NORM_WEIGHT_GRAD_KERNEL = 'ParetuneLayerNormWeightGrad';
+interface LayerNormAttrs {
+  readonly eps: number;
+}
 
 tf.registerGradient({
   kernelName: GELU_KERNEL,
@@ -34,6 +45,22 @@ tf.registerGradient({
   gradFunc: (dy, saved) => ({
     x: () => tf.engine().runKernel(GELU_GRAD_KERNEL, { x: saved[0] as tf.Tensor, dy: dy as tf.Tensor }) as tf.Tensor,
   }),
+});
+
+tf.registerGradient({
+  kernelName: LAYER_NORM_KERNEL,
+  inputsToSave: ['x', 'weight'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, weight] = saved as [tf.Tensor, tf.Tensor];
+    const gradient = dy as tf.Tensor;
+    const run = (name: string, inputs: tf.NamedTensorMap): tf.Tensor =>
+      tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+    return {
+      x: () => run(LAYER_NORM_GRAD_KERNEL, { x, weight, dy: gradient }),
+      weight: () => run(LAYER_NORM_WEIGHT_GRAD_KERNEL, { x, dy: gradient }),
+      bias: () => tf.sum(tf.reshape(gradient, [-1, weight.size]), 0),
+    };
+  },
 });
 
 const stock = new Map<ReplacedKernel, tf.KernelConfig>();
@@ -96,24 +123,32 @@ function transpose(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
 }
 
 /**
- * A float32 output shaped like the first named input, written by `write` from the heap offsets of the named inputs
- * followed by the output's.
+ * A float32 output of `shape` (default: the first named input's), written by `write` from the heap offsets of the
+ * named inputs followed by the output's, and the first input's size.
  */
-function elementWise(
+function nativeOutput(
   args: KernelArgs,
   names: readonly string[],
   write: (native: NativeKernels, offsets: readonly number[], size: number) => void,
+  shape?: readonly number[],
 ): tf.TensorInfo {
   const backend = args.backend as WasmBackend;
   const inputs = names.map((name) => args.inputs[name] as tf.TensorInfo);
-  const shape = (inputs[0] as tf.TensorInfo).shape;
-  const out = backend.makeOutput([...shape], 'float32');
+  const first = (inputs[0] as tf.TensorInfo).shape;
+  const out = backend.makeOutput([...(shape ?? first)], 'float32');
   write(
     nativeFor(backend),
     [...inputs, out].map((t) => offsetOf(backend, t)),
-    tf.util.sizeFromShape(shape),
+    tf.util.sizeFromShape(first),
   );
   return out;
+}
+
+/** Rows and row length of a LayerNorm over the last axis of `x`, and its epsilon. */
+function layerNormSizes(args: KernelArgs): [rows: number, d: number, eps: number] {
+  const x = args.inputs.x as tf.TensorInfo;
+  const d = x.shape.at(-1) as number;
+  return [tf.util.sizeFromShape(x.shape) / d, d, (args.attrs as unknown as LayerNormAttrs).eps];
 }
 
 const added: readonly tf.KernelConfig[] = [
@@ -121,15 +156,44 @@ const added: readonly tf.KernelConfig[] = [
     kernelName: GELU_KERNEL,
     backendName: 'wasm',
     kernelFunc: (args) =>
-      elementWise(args, ['x'], (native, [x, y], size) => native.gelu(x as number, y as number, size)),
+      nativeOutput(args, ['x'], (native, [x, y], size) => native.gelu(x as number, y as number, size)),
   },
   {
     kernelName: GELU_GRAD_KERNEL,
     backendName: 'wasm',
     kernelFunc: (args) =>
-      elementWise(args, ['x', 'dy'], (native, [x, dy, dx], size) =>
+      nativeOutput(args, ['x', 'dy'], (native, [x, dy, dx], size) =>
         native.geluGrad(x as number, dy as number, dx as number, size),
       ),
+  },
+  {
+    kernelName: LAYER_NORM_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: (args) =>
+      nativeOutput(args, ['x', 'weight', 'bias'], (native, [x, w, b, y]) =>
+        native.layerNorm(x as number, w as number, b as number, y as number, ...layerNormSizes(args)),
+      ),
+  },
+  {
+    kernelName: LAYER_NORM_GRAD_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: (args) =>
+      nativeOutput(args, ['x', 'weight', 'dy'], (native, [x, w, dy, dx]) =>
+        native.layerNormGradX(x as number, w as number, dy as number, dx as number, ...layerNormSizes(args)),
+      ),
+  },
+  {
+    kernelName: LAYER_NORM_WEIGHT_GRAD_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const sizes = layerNormSizes(args);
+      return nativeOutput(
+        args,
+        ['x', 'dy'],
+        (native, [x, dy, dw]) => native.layerNormGradW(x as number, dy as number, dw as number, ...sizes),
+        [sizes[1]],
+      );
+    },
   },
 ];
 
@@ -152,8 +216,8 @@ const replacements: Record<ReplacedKernel, tf.KernelFunc> = {
 
 /**
  * Registers the kernels for the `wasm` backend, BatchMatMul, Transpose and Identity in place of the stock ones;
- * does nothing when they already serve. Throws when the kernel module cannot run on this backend (no SIMD, or a shared, threaded
- * heap); the stock kernels then stay.
+ * does nothing when they already serve. Throws when the kernel module cannot run on this backend (no SIMD, or a
+ * shared, threaded heap); the stock kernels then stay.
  */
 export function installWasmKernels(): void {
   if (stock.size > 0) return;
@@ -168,8 +232,8 @@ export function installWasmKernels(): void {
 }
 
 /**
- * Gives BatchMatMul, Transpose and Identity back to the stock kernels and removes paretune's own (so that `gelu` composes tfjs
- * kernels), to compare against them; undone by installing.
+ * Gives BatchMatMul, Transpose and Identity back to the stock kernels and removes paretune's own (so that `gelu` and
+ * `layerNorm` compose tfjs kernels), to compare against them; undone by installing.
  */
 export function uninstallWasmKernels(): void {
   if (stock.size > 0) for (const kernel of added) tf.unregisterKernel(kernel.kernelName, 'wasm');

@@ -32,6 +32,9 @@ interface KernelExports {
   pt_transpose(input: number, output: number, rank: number, shape: number, perm: number): void;
   pt_gelu(x: number, y: number, size: number): void;
   pt_gelu_grad(x: number, dy: number, dx: number, size: number): void;
+  pt_layer_norm(x: number, w: number, b: number, y: number, rows: number, d: number, eps: number): void;
+  pt_layer_norm_grad_x(x: number, w: number, dy: number, dx: number, rows: number, d: number, eps: number): void;
+  pt_layer_norm_grad_w(x: number, dy: number, dw: number, rows: number, d: number, eps: number): void;
 }
 
 /** The rank pt_transpose handles (PT_MAX_RANK in csrc/kernels.h). */
@@ -116,6 +119,21 @@ export class NativeKernels {
   /** `dx = dy * GELU'(x)` over `size` float32 elements. */
   geluGrad(x: number, dy: number, dx: number, size: number): void {
     this.exports.pt_gelu_grad(x, dy, dx, size);
+  }
+
+  /** LayerNorm of `rows` rows of `d` float32 elements: `y = (x - mean) / sqrt(var + eps) w + b`. */
+  layerNorm(x: number, w: number, b: number, y: number, rows: number, d: number, eps: number): void {
+    this.exports.pt_layer_norm(x, w, b, y, rows, d, eps);
+  }
+
+  /** The gradient of {@link layerNorm} with respect to x, given `dy`. */
+  layerNormGradX(x: number, w: number, dy: number, dx: number, rows: number, d: number, eps: number): void {
+    this.exports.pt_layer_norm_grad_x(x, w, dy, dx, rows, d, eps);
+  }
+
+  /** The gradient of {@link layerNorm} with respect to w (`[d]`), given `dy`. */
+  layerNormGradW(x: number, dy: number, dw: number, rows: number, d: number, eps: number): void {
+    this.exports.pt_layer_norm_grad_w(x, dy, dw, rows, d, eps);
   }
 
   /** A scratch block of at least `bytes`, kept between calls and grown when a call needs more. */

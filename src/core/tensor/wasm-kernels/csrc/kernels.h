@@ -11,5 +11,8 @@ void pt_batch_matmul(const float* a, const float* b, float* out, int batch, int 
 void pt_transpose(const unsigned* in, unsigned* out, int rank, const int* shape, const int* perm);
 void pt_gelu(const float* x, float* y, int n);
 void pt_gelu_grad(const float* x, const float* dy, float* dx, int n);
+void pt_layer_norm(const float* x, const float* w, const float* b, float* y, int rows, int d, float eps);
+void pt_layer_norm_grad_x(const float* x, const float* w, const float* dy, float* dx, int rows, int d, float eps);
+void pt_layer_norm_grad_w(const float* x, const float* dy, float* dw, int rows, int d, float eps);
 
 #endif

@@ -69,6 +69,22 @@ describe.runIf(wasm)('wasm BatchMatMul kernel', () => {
     },
   );
 
+  it('equals the stock kernel bit for bit where B is packed in several chunks of columns and of the shared dimension', async () => {
+    const rng = Rng.fromSeed(5);
+    // k beyond one chunk of 480 shared indices (and not a multiple of the 48-index block), n beyond the 136 columns
+    // a chunk of 480 holds; broadcast B too.
+    for (const [batchA, batchB, m, n, k] of [
+      [1, 1, 9, 150, 1001],
+      [3, 1, 5, 290, 530],
+    ] as const) {
+      const a = randomTensor(rng, [batchA, k, m]);
+      const b = randomTensor(rng, [batchB, k, n]);
+      const { ours, stock } = await both(() => tf.matMul(a, b, true, false));
+      expect(differences(ours, stock), `m ${m} n ${n} k ${k}`).toEqual([]);
+      tf.dispose([a, b]);
+    }
+  });
+
   it("equals the stock kernel on the attention's shapes and their gradients", async () => {
     const rng = Rng.fromSeed(7);
     const q = randomTensor(rng, [12, 65, 16]);

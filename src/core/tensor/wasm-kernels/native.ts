@@ -27,7 +27,7 @@ export interface WasmBackendView {
 
 interface KernelExports {
   readonly __stack_pointer: { value: number };
-  pt_batch_matmul_scratch_bytes(n: number): number;
+  pt_batch_matmul_scratch_bytes(): number;
   pt_batch_matmul(...args: number[]): void;
   pt_transpose(input: number, output: number, rank: number, shape: number, perm: number): void;
   pt_gelu(x: number, y: number, size: number): void;
@@ -68,8 +68,8 @@ export class NativeKernels {
   private readonly exports: KernelExports;
   /** Shape then permutation of a transpose, MAX_TRANSPOSE_RANK int32 each. */
   private readonly params: number;
-  private scratch = 0;
-  private scratchBytes = 0;
+  /** The matMul's packing buffers (a fixed size), allocated with the first product. */
+  private matMulScratch: number | undefined;
 
   constructor(private readonly backend: WasmBackendView) {
     const memory = backend.wasm.asm.memory;
@@ -86,7 +86,7 @@ export class NativeKernels {
   }
 
   batchMatMul(call: MatMulCall): void {
-    const scratch = this.scratchOf(this.exports.pt_batch_matmul_scratch_bytes(call.n));
+    this.matMulScratch ??= this.backend.wasm._malloc(this.exports.pt_batch_matmul_scratch_bytes());
     this.exports.pt_batch_matmul(
       call.a,
       call.b,
@@ -99,7 +99,7 @@ export class NativeKernels {
       call.k,
       call.transposeA ? 1 : 0,
       call.transposeB ? 1 : 0,
-      scratch,
+      this.matMulScratch,
     );
   }
 
@@ -134,15 +134,5 @@ export class NativeKernels {
   /** The gradient of {@link layerNorm} with respect to w (`[d]`), given `dy`. */
   layerNormGradW(x: number, dy: number, dw: number, rows: number, d: number, eps: number): void {
     this.exports.pt_layer_norm_grad_w(x, dy, dw, rows, d, eps);
-  }
-
-  /** A scratch block of at least `bytes`, kept between calls and grown when a call needs more. */
-  private scratchOf(bytes: number): number {
-    if (bytes > this.scratchBytes) {
-      if (this.scratch !== 0) this.backend.wasm._free(this.scratch);
-      this.scratch = this.backend.wasm._malloc(bytes);
-      this.scratchBytes = bytes;
-    }
-    return this.scratch;
   }
 }

@@ -5,7 +5,7 @@
 
 enum { PT_MAX_RANK = 6 };
 
-int pt_batch_matmul_scratch_bytes(int n);
+int pt_batch_matmul_scratch_bytes(void);
 void pt_batch_matmul(const float* a, const float* b, float* out, int batch, int a_batch_stride, int b_batch_stride,
                      int m, int n, int k, int transpose_a, int transpose_b, float* scratch);
 void pt_transpose(const unsigned* in, unsigned* out, int rank, const int* shape, const int* perm);

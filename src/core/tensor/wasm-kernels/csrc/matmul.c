@@ -4,20 +4,22 @@
 // blocks of 48 (a fresh float sum per block, added to the output in block order), with one multiply and one add per
 // term and no fused multiply-add. Each vector lane here does exactly those operations in that order.
 //
-// Layout: A panels of MR rows and B panels of NR columns are packed (zero-padded) for one block of the shared
-// dimension, so that the 4x8 register tile streams both operands from contiguous memory.
 
 #include <wasm_simd128.h>
 
 #include "kernels.h"
 #include "simd.h"
 
-enum { MR = 4, NR = 8, K_BLOCK = 48 };
+// Layout: A panels of MR rows and B panels of NR columns are packed (zero-padded), B in chunks of at most K_CHUNK
+// shared indices by as many columns as keep a chunk within B_CHUNK_FLOATS (256 KiB, within a core's L2 cache), so
+// that the 4x8 register tile streams both operands from contiguous, cached memory. Each output tile sums a chunk's
+// blocks of K_BLOCK while it stays in the L1 cache.
+enum { MR = 4, NR = 8, K_BLOCK = 48, K_CHUNK = 10 * K_BLOCK, B_CHUNK_FLOATS = 64 * 1024 };
 
-static int round_up(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
+static int min_int(int a, int b) { return a < b ? a : b; }
 
-// Bytes of scratch pt_batch_matmul needs for an output with n columns (packed B block, packed A panel, edge tile).
-int pt_batch_matmul_scratch_bytes(int n) { return (K_BLOCK * round_up(n, NR) + K_BLOCK * MR + MR * NR) * 4; }
+// Bytes of scratch pt_batch_matmul needs (packed B chunk, packed A panel, edge tile).
+int pt_batch_matmul_scratch_bytes(void) { return (B_CHUNK_FLOATS + K_CHUNK * MR + MR * NR) * 4; }
 
 // An operand of the product as the kernel sees it: element (row, col) is at data[row * row_step + col * col_step].
 typedef struct {
@@ -123,24 +125,30 @@ static void tile_4x8(int kc, const float* pa, const float* pb, float* c, int ldc
   STORE_ROW(3, c3l, c3h);
 }
 
-// One product out[m x n] (+)= A[m x kc] B[kc x n] over the packed block; edge tiles go through a scratch tile.
-static void block_product(operand a, int m, int n, int k0, int kc, const float* packed_b, float* packed_a,
+// out[m x n] (+)= A[m x kc] B[kc x n] (ldc: out's row length) over one packed chunk of B; edge tiles go through a
+// scratch tile.
+static void chunk_product(operand a, int m, int n, int ldc, int k0, int kc, const float* packed_b, float* packed_a,
                           float* edge, float* out) {
-  const int accumulate = k0 > 0;
   for (int i0 = 0; i0 < m; i0 += MR) {
     pack_a(a, m, i0, k0, kc, packed_a);
-    const int rows = m - i0 < MR ? m - i0 : MR;
+    const int rows = min_int(m - i0, MR);
     for (int j0 = 0; j0 < n; j0 += NR) {
-      const int cols = n - j0 < NR ? n - j0 : NR;
-      float* c = out + i0 * n + j0;
-      if (rows == MR && cols == NR) {
-        tile_4x8(kc, packed_a, packed_b + j0 * kc, c, n, accumulate);
-        continue;
-      }
-      tile_4x8(kc, packed_a, packed_b + j0 * kc, edge, NR, 0);
-      for (int r = 0; r < rows; r++) {
-        for (int col = 0; col < cols; col++) {
-          c[r * n + col] = (accumulate ? c[r * n + col] : 0.0f) + edge[r * NR + col];
+      const int cols = min_int(n - j0, NR);
+      float* c = out + i0 * ldc + j0;
+      for (int p0 = 0; p0 < kc; p0 += K_BLOCK) {
+        const int pc = min_int(kc - p0, K_BLOCK);
+        const float* pa = packed_a + p0 * MR;
+        const float* pb = packed_b + j0 * kc + p0 * NR;
+        const int accumulate = k0 + p0 > 0;
+        if (rows == MR && cols == NR) {
+          tile_4x8(pc, pa, pb, c, ldc, accumulate);
+          continue;
+        }
+        tile_4x8(pc, pa, pb, edge, NR, 0);
+        for (int r = 0; r < rows; r++) {
+          for (int col = 0; col < cols; col++) {
+            c[r * ldc + col] = (accumulate ? c[r * ldc + col] : 0.0f) + edge[r * NR + col];
+          }
         }
       }
     }
@@ -150,8 +158,8 @@ static void block_product(operand a, int m, int n, int k0, int kc, const float* 
 void pt_batch_matmul(const float* a, const float* b, float* out, int batch, int a_batch_stride,
                      int b_batch_stride, int m, int n, int k, int transpose_a, int transpose_b, float* scratch) {
   float* packed_b = scratch;
-  float* packed_a = packed_b + K_BLOCK * round_up(n, NR);
-  float* edge = packed_a + K_BLOCK * MR;
+  float* packed_a = packed_b + B_CHUNK_FLOATS;
+  float* edge = packed_a + K_CHUNK * MR;
   for (int t = 0; t < batch; t++) {
     const operand at = {a + t * a_batch_stride, transpose_a ? 1 : k, transpose_a ? m : 1};
     const operand bt = {b + t * b_batch_stride, transpose_b ? 1 : n, transpose_b ? k : 1};
@@ -160,10 +168,15 @@ void pt_batch_matmul(const float* a, const float* b, float* out, int batch, int 
       for (int i = 0; i < m * n; i++) o[i] = 0.0f;
       continue;
     }
-    for (int k0 = 0; k0 < k; k0 += K_BLOCK) {
-      const int kc = k - k0 < K_BLOCK ? k - k0 : K_BLOCK;
-      pack_b(bt, n, k0, kc, packed_b);
-      block_product(at, m, n, k0, kc, packed_b, packed_a, edge, o);
+    for (int k0 = 0; k0 < k; k0 += K_CHUNK) {
+      const int kc = min_int(k - k0, K_CHUNK);
+      const int chunk_cols = min_int(n, B_CHUNK_FLOATS / kc / NR * NR);
+      for (int j0 = 0; j0 < n; j0 += chunk_cols) {
+        const int nc = min_int(n - j0, chunk_cols);
+        const operand columns = {bt.data + j0 * bt.col_step, bt.row_step, bt.col_step};
+        pack_b(columns, nc, k0, kc, packed_b);
+        chunk_product(at, m, nc, n, k0, kc, packed_b, packed_a, edge, o + j0);
+      }
     }
   }
 }

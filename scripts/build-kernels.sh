@@ -18,6 +18,7 @@ compile() {
     -Wl,--export=pt_batch_matmul -Wl,--export=pt_batch_matmul_scratch_bytes -Wl,--export=pt_transpose \
     -Wl,--export=pt_gelu -Wl,--export=pt_gelu_grad \
     -Wl,--export=pt_layer_norm -Wl,--export=pt_layer_norm_grad_x -Wl,--export=pt_layer_norm_grad_w \
+    -Wl,--export=pt_softmax_grad \
     -o "$1" "$dir"/csrc/*.c
 }
 

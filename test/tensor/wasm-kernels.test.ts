@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertNoTensorLeaks } from '../../src/core/tensor/memory.js';
-import { gelu, layerNorm } from '../../src/core/tensor/ops.js';
+import { gelu, layerNorm, softmax } from '../../src/core/tensor/ops.js';
 import { Rng } from '../../src/core/tensor/rng.js';
 import { planBatchMatMul } from '../../src/core/tensor/wasm-kernels/batch-mat-mul.js';
 import {
@@ -421,6 +421,73 @@ describe.runIf(wasm)('wasm LayerNorm kernel', () => {
       await layerNormAndGradients(x, weight, bias, upstream, 1e-12);
     });
     tf.dispose([x, weight, bias, upstream]);
+  });
+});
+
+describe.runIf(wasm)('wasm softmax gradient kernel', () => {
+  /** Softmax of `logits` and its gradient for the loss `sum(softmax * upstream)`. */
+  async function softmaxAndGradient(logits: tf.Tensor, upstream: tf.Tensor): Promise<Float32Array[]> {
+    const outputs = tf.tidy(() => [
+      softmax(logits),
+      tf.grad((x: tf.Tensor) => tf.sum(tf.mul(softmax(x), upstream)))(logits),
+    ]);
+    const values = await Promise.all(outputs.map((t) => t.data() as Promise<Float32Array>));
+    tf.dispose(outputs);
+    return values;
+  }
+
+  it('equals the float64 gradient y (dy - sum(dy y)) within float32 rounding, and the stock forward pass exactly', async () => {
+    const rng = Rng.fromSeed(13);
+    // The attention's rows of 65 and 197 tokens, and every tail length of a SIMD vector.
+    for (const shape of [
+      [3, 1],
+      [4, 2],
+      [2, 3, 5],
+      [7, 65],
+      [2, 3, 197],
+    ]) {
+      const logits = randomTensor(rng, shape);
+      const upstream = randomTensor(rng, shape);
+      const [y, dx] = (await softmaxAndGradient(logits, upstream)) as [Float32Array, Float32Array];
+      const stockForward = tf.softmax(logits);
+      expect(differences(y, await stockForward.data())).toEqual([]);
+      stockForward.dispose();
+      const dy = (await upstream.data()) as Float32Array;
+      const d = shape.at(-1) as number;
+      for (let row = 0; row < y.length / d; row++) {
+        let dot = 0;
+        for (let j = 0; j < d; j++) dot += (dy[row * d + j] as number) * (y[row * d + j] as number);
+        for (let j = 0; j < d; j++) {
+          const i = row * d + j;
+          const want = ((dy[i] as number) - dot) * (y[i] as number);
+          expect(Math.abs((dx[i] as number) - want), `${shape.join('x')} [${i}]`).toBeLessThanOrEqual(
+            1e-6 * (y[i] as number) * (1 + Math.abs(dot)),
+          );
+        }
+      }
+      tf.dispose([logits, upstream]);
+    }
+  });
+
+  it("agrees with tfjs's gradient and leaks no tensors", async () => {
+    const rng = Rng.fromSeed(14);
+    const logits = tf.mul(randomTensor(rng, [16, 65, 65]), 3);
+    const upstream = randomTensor(rng, [16, 65, 65]);
+    const ours = await softmaxAndGradient(logits, upstream);
+    uninstallWasmKernels();
+    let stock: Float32Array[];
+    try {
+      stock = await softmaxAndGradient(logits, upstream);
+    } finally {
+      installWasmKernels();
+    }
+    expect(differences(ours[0]!, stock[0]!)).toEqual([]);
+    const worst = ours[1]!.reduce((m, v, i) => Math.max(m, Math.abs(v - (stock[1]![i] as number))), 0);
+    expect(worst).toBeLessThanOrEqual(1e-6);
+    await assertNoTensorLeaks(2, async () => {
+      await softmaxAndGradient(logits, upstream);
+    });
+    tf.dispose([logits, upstream]);
   });
 });
 

@@ -3,7 +3,7 @@ import { ConfigError } from '../contracts/config.js';
 import type { Adaptation } from '../contracts/strategy.js';
 import type { AdaptableModel, Classifier, LinearSite, ParameterInfo, ResidualSite } from '../contracts/model.js';
 import type { Rng } from '../tensor/rng.js';
-import { dense, gelu, layerNorm } from '../tensor/ops.js';
+import { dense, gelu, layerNorm, softmax } from '../tensor/ops.js';
 import { blockPrefix, linearName } from '../contracts/model.js';
 import { baseParameters, isHead, numPatches, sizeOf } from './architecture.js';
 import type { ViTConfig } from './architecture.js';
@@ -259,7 +259,7 @@ export class VisionTransformer implements AdaptableModel, Classifier {
     );
     const khT = tf.reshape(tf.transpose(tf.reshape(keys, [batch, tk, h, dh]), [0, 2, 3, 1]), [batch * h, dh, tk]);
     const vh = tf.reshape(tf.transpose(tf.reshape(values, [batch, tk, h, dh]), [0, 2, 1, 3]), [batch * h, tk, dh]);
-    const probs = tf.softmax(tf.matMul(qh, khT));
+    const probs = softmax(tf.matMul(qh, khT));
     const context = tf.reshape(tf.matMul(probs, vh), [batch, h, tokens, dh]);
     return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch * tokens, d]);
   }

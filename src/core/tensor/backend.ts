@@ -99,15 +99,15 @@ const defaultLoaders: BackendLoaders = {
 };
 
 /**
- * Puts paretune's kernels in place of the stock BatchMatMul, Transpose and Identity, with its GELU and LayerNorm; says
- * which serve.
+ * Puts paretune's kernels in place of the stock BatchMatMul, Transpose and Identity, with its GELU, LayerNorm and
+ * softmax gradient; says which serve.
  */
 function installKernels(): string {
   try {
     installWasmKernels();
-    return "paretune's SIMD kernels for BatchMatMul, Transpose, GELU and LayerNorm";
+    return "paretune's SIMD kernels for BatchMatMul, Transpose, GELU, LayerNorm and softmax gradient";
   } catch (error) {
-    return `stock BatchMatMul, Transpose and Identity, GELU and LayerNorm composed of tfjs kernels: paretune's SIMD kernels did not load (${explain(error)})`;
+    return `stock BatchMatMul, Transpose and Identity, GELU, LayerNorm and softmax gradient composed of tfjs kernels: paretune's SIMD kernels did not load (${explain(error)})`;
   }
 }
 

@@ -10,7 +10,7 @@ export { BACKEND_CHAIN, BackendError, backendRequest, selectBackend } from './ba
 export type { BackendAttempt, BackendName, BackendRequest, BackendSelection } from './backend.js';
 export { Rng } from './rng.js';
 export type { RngState } from './rng.js';
-export { dense, gelu, layerNorm, matMul, sumTensors } from './ops.js';
+export { dense, gelu, layerNorm, matMul, softmax, sumTensors } from './ops.js';
 export { microBatchRanges } from './micro-batch.js';
 export { newVariable } from './variables.js';
 export { assertNoTensorLeaks, TensorLeakError } from './memory.js';

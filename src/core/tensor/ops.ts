@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { GELU_KERNEL, LAYER_NORM_KERNEL } from './wasm-kernels/index.js';
+import { GELU_KERNEL, LAYER_NORM_KERNEL, SOFTMAX_KERNEL } from './wasm-kernels/index.js';
 
 /**
  * Fast-path layers for the wasm backend, where a stock tfjs-wasm matMul reaches XNNPACK only when it is 2-D and
@@ -92,6 +92,14 @@ export function layerNorm(x: tf.Tensor2D, weight: tf.Tensor1D, bias: tf.Tensor1D
   const { mean, variance } = tf.moments(x, -1, true);
   const normalised = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
   return tf.add(tf.mul(normalised, weight), bias) as tf.Tensor2D;
+}
+
+/** Softmax over the last axis, with paretune's one-pass gradient where the backend has it (wasm). */
+export function softmax<T extends tf.Tensor>(logits: T): T {
+  if (logits.dtype === 'float32' && tf.getKernel(SOFTMAX_KERNEL, tf.getBackend()) !== undefined) {
+    return tf.engine().runKernel(SOFTMAX_KERNEL, { logits }) as T;
+  }
+  return tf.softmax(logits);
 }
 
 /**

@@ -11,9 +11,9 @@ import { isIdentity, simplifyTranspose } from './transpose.js';
  *   half of a training step. They compute the same results, bit for bit; a case they do not handle goes to the
  *   stock kernel they replace.
  * - Identity shares its input's data instead of copying it (see identity below).
- * - GELU and LayerNorm, with their gradients, are kernels of paretune's own (tfjs has none): one pass each instead
- *   of tfjs's chains of five to twenty element-wise kernels and reductions. `gelu` and `layerNorm` in ../ops.ts use
- *   them where they are registered.
+ * - GELU and LayerNorm, with their gradients, and the gradient of softmax are kernels of paretune's own (tfjs has
+ *   none): one pass each instead of tfjs's chains of four to twenty element-wise kernels and reductions. `gelu`,
+ *   `layerNorm` and `softmax` in ../ops.ts use them where they are registered.
  */
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -35,6 +35,12 @@ export const GELU_GRAD_KERNEL = 'ParetuneGeluGrad';
 export const LAYER_NORM_KERNEL = 'ParetuneLayerNorm';
 export const LAYER_NORM_GRAD_KERNEL = 'ParetuneLayerNormGrad';
 export const LAYER_NORM_WEIGHT_GRAD_KERNEL = 'ParetuneLayerNormWeightGrad';
+/**
+ * Softmax over the last axis (input `logits`): the stock kernel's forward pass with a one-pass gradient (inputs `y`,
+ * the softmax, and `dy`) in place of tfjs's four kernels.
+ */
+export const SOFTMAX_KERNEL = 'ParetuneSoftmax';
+export const SOFTMAX_GRAD_KERNEL = 'ParetuneSoftmaxGrad';
 interface LayerNormAttrs {
   readonly eps: number;
 }
@@ -61,6 +67,15 @@ tf.registerGradient({
       bias: () => tf.sum(tf.reshape(gradient, [-1, weight.size]), 0),
     };
   },
+});
+
+tf.registerGradient({
+  kernelName: SOFTMAX_KERNEL,
+  outputsToSave: [true],
+  gradFunc: (dy, saved) => ({
+    logits: () =>
+      tf.engine().runKernel(SOFTMAX_GRAD_KERNEL, { y: saved[0] as tf.Tensor, dy: dy as tf.Tensor }) as tf.Tensor,
+  }),
 });
 
 const stock = new Map<ReplacedKernel, tf.KernelConfig>();
@@ -195,6 +210,25 @@ const added: readonly tf.KernelConfig[] = [
       );
     },
   },
+  {
+    kernelName: SOFTMAX_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const logits = inputs.logits as tf.TensorInfo;
+      const attrs = { dim: logits.shape.length - 1 } as unknown as tf.NamedAttrMap;
+      return tf.getKernel(tf.Softmax, 'wasm').kernelFunc({ inputs, backend, attrs });
+    },
+  },
+  {
+    kernelName: SOFTMAX_GRAD_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const d = (args.inputs.y as tf.TensorInfo).shape.at(-1) as number;
+      return nativeOutput(args, ['y', 'dy'], (native, [y, dy, dx], size) =>
+        native.softmaxGrad(y as number, dy as number, dx as number, size / d, d),
+      );
+    },
+  },
 ];
 
 /**
@@ -232,8 +266,8 @@ export function installWasmKernels(): void {
 }
 
 /**
- * Gives BatchMatMul, Transpose and Identity back to the stock kernels and removes paretune's own (so that `gelu` and
- * `layerNorm` compose tfjs kernels), to compare against them; undone by installing.
+ * Gives BatchMatMul, Transpose and Identity back to the stock kernels and removes paretune's own (so that `gelu`,
+ * `layerNorm` and `softmax` compose tfjs kernels), to compare against them; undone by installing.
  */
 export function uninstallWasmKernels(): void {
   if (stock.size > 0) for (const kernel of added) tf.unregisterKernel(kernel.kernelName, 'wasm');

@@ -35,6 +35,7 @@ interface KernelExports {
   pt_layer_norm(x: number, w: number, b: number, y: number, rows: number, d: number, eps: number): void;
   pt_layer_norm_grad_x(x: number, w: number, dy: number, dx: number, rows: number, d: number, eps: number): void;
   pt_layer_norm_grad_w(x: number, dy: number, dw: number, rows: number, d: number, eps: number): void;
+  pt_softmax_grad(y: number, dy: number, dx: number, rows: number, d: number): void;
 }
 
 /** The rank pt_transpose handles (PT_MAX_RANK in csrc/kernels.h). */
@@ -134,5 +135,10 @@ export class NativeKernels {
   /** The gradient of {@link layerNorm} with respect to w (`[d]`), given `dy`. */
   layerNormGradW(x: number, dy: number, dw: number, rows: number, d: number, eps: number): void {
     this.exports.pt_layer_norm_grad_w(x, dy, dw, rows, d, eps);
+  }
+
+  /** `dx = y (dy - sum(dy y))` over `rows` rows of `d` elements: the gradient of a softmax with output `y`. */
+  softmaxGrad(y: number, dy: number, dx: number, rows: number, d: number): void {
+    this.exports.pt_softmax_grad(y, dy, dx, rows, d);
   }
 }

@@ -13,6 +13,7 @@ void pt_gelu(const float* x, float* y, int n);
 void pt_gelu_grad(const float* x, const float* dy, float* dx, int n);
 void pt_layer_norm(const float* x, const float* w, const float* b, float* y, int rows, int d, float eps);
 void pt_layer_norm_grad_x(const float* x, const float* w, const float* dy, float* dx, int rows, int d, float eps);
+void pt_softmax_grad(const float* y, const float* dy, float* dx, int rows, int d);
 void pt_layer_norm_grad_w(const float* x, const float* dy, float* dw, int rows, int d, float eps);
 
 #endif

@@ -249,15 +249,15 @@ describe.skipIf(SKIP)('distributed execution (BullMQ on a real Redis)', () => {
       start(workerArgs, { PARETUNE_DATA_DIR: tempDir() }),
       start(workerArgs, { PARETUNE_DATA_DIR: tempDir() }),
     ];
-    await until(() => workers.every((w) => w.output().includes('worker ready')), 'the workers');
-
+    // Started beside the workers: its jobs wait in Redis until a worker is ready.
     const coordinator = start(
       ['--plugin', plugin, 'experiment', experimentFile, '--redis', url, '--db', db, '--json'],
       { PARETUNE_DATA_DIR: tempDir() },
     );
+    await until(() => workers.every((w) => w.output().includes('worker ready')), 'the workers');
     // Kill whichever worker is running a run once the coordinator has stored that run's third checkpoint.
     const killAfter = SCHEDULE[2] as number;
-    let victim: { worker: Child; runId: string } | undefined;
+    let victim: { worker: Child; runId: string; spec: unknown } | undefined;
     await until(() => {
       const store = Store.open(db);
       try {
@@ -266,16 +266,18 @@ describe.skipIf(SKIP)('distributed execution (BullMQ on a real Redis)', () => {
           const worker = workers.find(
             (w) => w.output().includes(`starting run ${run.id}`) && !w.output().includes(`finished run ${run.id}`),
           );
-          if (worker !== undefined) victim = { worker, runId: run.id };
+          if (worker !== undefined) victim = { worker, runId: run.id, spec: run.spec };
         }
       } finally {
         store.close();
       }
       return victim !== undefined;
     }, `a run past its checkpoint at step ${killAfter}`);
-    const { worker: killed, runId } = victim as { worker: Child; runId: string };
+    const { worker: killed, runId, spec } = victim as { worker: Child; runId: string; spec: unknown };
     killed.process.kill('SIGKILL');
     const survivor = workers.find((w) => w !== killed) as Child;
+    // Made here, on the core the killed worker had, while the survivor finishes the experiment.
+    const uninterrupted = uninterruptedPoints(experimentFile, spec);
 
     expect(await coordinator.exited).toBe(0);
     const resumable = SCHEDULE.filter((step) => step >= killAfter && step < STEPS).join('|');
@@ -284,10 +286,9 @@ describe.skipIf(SKIP)('distributed execution (BullMQ on a real Redis)', () => {
     const runs = store.listRuns();
     expect(runs.map((r) => r.status)).toEqual(['finished', 'finished', 'finished', 'finished']);
     const resumed = store.points(runId);
-    const spec = store.getRun(runId)?.spec;
     store.close();
 
-    const expected = await uninterruptedPoints(experimentFile, spec);
+    const expected = await uninterrupted;
     expect(resumed).toHaveLength(expected.length);
     expect(byIdentity(resumed)).toEqual(byIdentity(expected));
 
@@ -338,11 +339,11 @@ describe.skipIf(SKIP)('distributed execution (BullMQ on a real Redis)', () => {
       const study = oneSeedStudy('restart', ['lora', 'bitfit']);
       const db = join(tempDir(), 'coordinator.db');
       const worker = start(['--plugin', plugin, 'worker', '--redis', restartedUrl], { PARETUNE_DATA_DIR: tempDir() });
-      await until(() => worker.output().includes('worker ready'), 'the worker');
       const coordinator = start(
         ['--plugin', plugin, 'experiment', study, '--redis', restartedUrl, '--db', db, '--json'],
         { PARETUNE_DATA_DIR: tempDir() },
       );
+      await until(() => worker.output().includes('worker ready'), 'the worker');
       await until(() => {
         const store = Store.open(db);
         try {
@@ -408,7 +409,6 @@ describe.skipIf(SKIP)('distributed execution (BullMQ on a real Redis)', () => {
       start(workerArgs, { PARETUNE_DATA_DIR: tempDir() }),
       start(workerArgs, { PARETUNE_DATA_DIR: tempDir() }),
     ];
-    await until(() => workers.every((w) => w.output().includes('worker ready')), 'the workers');
 
     // Two coordinators at once (say an API server and a CLI experiment), each on its own database.
     const studies = [oneSeedStudy('first', ['lora']), oneSeedStudy('second', ['bitfit'])];
@@ -419,6 +419,7 @@ describe.skipIf(SKIP)('distributed execution (BullMQ on a real Redis)', () => {
         PARETUNE_DATA_DIR: tempDir(),
       }),
     );
+    await until(() => workers.every((w) => w.output().includes('worker ready')), 'the workers');
     // The first one is killed once its run has a checkpoint after step 0, then started again.
     await until(() => {
       const store = Store.open(dbs[0] as string);

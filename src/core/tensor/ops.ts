@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { sumRows } from './sum-rows.js';
 import { GELU_KERNEL, LAYER_NORM_KERNEL, SOFTMAX_KERNEL } from './wasm-kernels/index.js';
 
 /**
@@ -21,7 +22,7 @@ const denseTrainable = tf.customGrad((...args: Inputs) => {
     value: tf.add(tf.matMul(x, w), b),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return tf.tidy(() => [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy), tf.sum(dy, 0)]);
+      return tf.tidy(() => [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy), sumRows(dy)]);
     },
   };
 });
@@ -62,7 +63,7 @@ export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, trainW: bo
 function denseBiasOnly(x: tf.Tensor2D, b: tf.Tensor1D, w: tf.Tensor2D): tf.Tensor {
   const f = tf.customGrad((...args: Inputs) => ({
     value: tf.add(tf.matMul(args[0] as tf.Tensor, w), args[1] as tf.Tensor),
-    gradFunc: (dy: tf.Tensor) => tf.tidy(() => [tf.matMul(dy, tf.transpose(w)), tf.sum(dy, 0)]),
+    gradFunc: (dy: tf.Tensor) => tf.tidy(() => [tf.matMul(dy, tf.transpose(w)), sumRows(dy)]),
   }));
   return f(x, b);
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { sumRows } from '../sum-rows.js';
 import { planBatchMatMul } from './batch-mat-mul.js';
 import { MAX_TRANSPOSE_RANK, NativeKernels } from './native.js';
 import type { WasmBackendView } from './native.js';
@@ -64,7 +65,7 @@ tf.registerGradient({
     return {
       x: () => run(LAYER_NORM_GRAD_KERNEL, { x, weight, dy: gradient }),
       weight: () => run(LAYER_NORM_WEIGHT_GRAD_KERNEL, { x, dy: gradient }),
-      bias: () => tf.sum(tf.reshape(gradient, [-1, weight.size]), 0),
+      bias: () => sumRows(tf.reshape(gradient, [-1, weight.size])),
     };
   },
 });

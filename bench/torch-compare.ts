@@ -46,10 +46,15 @@ export function runTorchBench(python: string, script: string, threads: number, c
 
 const lastLine = (text: string): string => text.trim().split('\n').at(-1) ?? '';
 
-/** paretune's measured rates for one model row. */
-export interface ParetuneRow {
+/**
+ * One model row measured in `rounds` interleaved rounds: per round paretune's rates, then each PyTorch run's (one per
+ * thread count, in the same order in every round). A ratio is taken within a round, so that a shared machine's load,
+ * which changes over minutes, weighs on both sides of it alike.
+ */
+export interface RowMeasurement {
   readonly modelCase: ModelCase;
-  readonly rates: ModelRates;
+  readonly paretune: readonly ModelRates[];
+  readonly torch: readonly (readonly TorchRun[])[];
 }
 
 const OPERATIONS: readonly { key: keyof ModelRates; label: string }[] = [
@@ -58,24 +63,36 @@ const OPERATIONS: readonly { key: keyof ModelRates; label: string }[] = [
   { key: 'pgd', label: 'PGD step' },
 ];
 
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+
 /**
- * A Markdown table, images/s: per model row and operation, paretune's rate, then each PyTorch run's rate with
- * the ratio paretune / PyTorch.
+ * A Markdown table, images/s: per model row and operation, paretune's median rate over the rounds, then each
+ * PyTorch run's with the median over rounds of the ratio paretune / PyTorch, and the rounds' range of that ratio
+ * where there are several.
  */
-export function comparisonTable(
-  paretuneLabel: string,
-  rows: readonly ParetuneRow[],
-  runs: readonly TorchRun[],
-): string {
+export function comparisonTable(paretuneLabel: string, measurements: readonly RowMeasurement[]): string {
+  const first = measurements[0]?.torch[0] ?? [];
   const header = ['model', 'batch', 'operation', paretuneLabel];
-  for (const run of runs)
+  for (const run of first)
     header.push(`PyTorch ${run.torch}, ${run.threads} thread${run.threads === 1 ? '' : 's'}`, 'ratio');
   const lines = [header, header.map(() => '---')];
-  for (const { modelCase, rates } of rows) {
-    const torchRates = runs.map((run) => torchRow(run, modelCase));
+  for (const { modelCase, paretune, torch } of measurements) {
+    const torchRates = torch.map((round) => round.map((run) => torchRow(run, modelCase)));
     for (const { key, label } of OPERATIONS) {
-      const cells = [modelCase.preset, String(modelCase.batch), label, rates[key].toFixed(1)];
-      for (const t of torchRates) cells.push(t[key].toFixed(1), `${(rates[key] / t[key]).toFixed(2)}x`);
+      const ours = paretune.map((rates) => rates[key]);
+      const cells = [modelCase.preset, String(modelCase.batch), label, median(ours).toFixed(1)];
+      first.forEach((_, run) => {
+        const theirs = torchRates.map((round) => (round[run] as ModelRates)[key]);
+        const ratios = ours.map((rate, r) => rate / (theirs[r] as number));
+        const range = ratios.length > 1 ? ` (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})` : '';
+        cells.push(median(theirs).toFixed(1), `${median(ratios).toFixed(2)}x${range}`);
+      });
       lines.push(cells);
     }
   }

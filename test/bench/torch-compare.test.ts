@@ -28,21 +28,26 @@ const torchRun = (threads: number, scale: number): TorchRun => ({
 });
 
 describe('bench:torch', () => {
-  it('prints paretune and PyTorch rates per operation with the ratio paretune / PyTorch', () => {
-    const rows = [
-      { modelCase: { preset: 'vit-bench-32', batch: 64, repeats: 7 }, rates: { forward: 400, train: 100, pgd: 100 } },
+  it('prints median rates over the rounds and the median ratio paretune / PyTorch within a round, with its range', () => {
+    const rates = (forward: number, train: number, pgd: number) => ({ forward, train, pgd });
+    const measurements = [
+      {
+        modelCase: { preset: 'vit-bench-32', batch: 64, repeats: 7 },
+        paretune: [rates(400, 100, 100), rates(380, 100, 100), rates(440, 100, 100)],
+        torch: [1, 0.95, 1.375].map((scale) => [torchRun(2, scale), torchRun(1, 0.5)]),
+      },
       {
         modelCase: { preset: 'vit-tiny-patch16-224', batch: 8, repeats: 3 },
-        rates: { forward: 8, train: 1.5, pgd: 2 },
+        paretune: [rates(8, 1.5, 2)],
+        torch: [[torchRun(2, 1), torchRun(1, 0.5)]],
       },
     ];
-    const table = comparisonTable('paretune wasm', rows, [torchRun(2, 1), torchRun(1, 0.5)]);
-    expect(table.split('\n')).toEqual([
+    expect(comparisonTable('paretune wasm', measurements).split('\n')).toEqual([
       '| model | batch | operation | paretune wasm | PyTorch 1.13.0, 2 threads | ratio | PyTorch 1.13.0, 1 thread | ratio |',
       '| --- | --- | --- | --- | --- | --- | --- | --- |',
-      '| vit-bench-32 | 64 | forward | 400.0 | 800.0 | 0.50x | 400.0 | 1.00x |',
-      '| vit-bench-32 | 64 | train (full FT, Adam) | 100.0 | 200.0 | 0.50x | 100.0 | 1.00x |',
-      '| vit-bench-32 | 64 | PGD step | 100.0 | 400.0 | 0.25x | 200.0 | 0.50x |',
+      '| vit-bench-32 | 64 | forward | 400.0 | 800.0 | 0.50x (0.40-0.50) | 400.0 | 1.00x (0.95-1.10) |',
+      '| vit-bench-32 | 64 | train (full FT, Adam) | 100.0 | 200.0 | 0.50x (0.36-0.53) | 100.0 | 1.00x (1.00-1.00) |',
+      '| vit-bench-32 | 64 | PGD step | 100.0 | 400.0 | 0.25x (0.18-0.26) | 200.0 | 0.50x (0.50-0.50) |',
       '| vit-tiny-patch16-224 | 8 | forward | 8.0 | 16.0 | 0.50x | 8.0 | 1.00x |',
       '| vit-tiny-patch16-224 | 8 | train (full FT, Adam) | 1.5 | 5.0 | 0.30x | 2.5 | 0.60x |',
       '| vit-tiny-patch16-224 | 8 | PGD step | 2.0 | 8.0 | 0.25x | 4.0 | 0.50x |',

@@ -1,7 +1,8 @@
 /**
  * `npm run bench [backend]`: throughput on the selected backend, printed as tables.
  * - runtime primitives: why the fast-path rules exist (only 2-D matMuls without transpose flags are fast on wasm);
- * - model: forward, training-step and PGD-step images/s for the CPU bench model and a larger preset.
+ * - model: forward, training-step and PGD-step images/s for the CPU bench model and a larger preset;
+ * - an evaluation point, image decoding, and the kernel profiles of a training step and a PGD step.
  * Record results with machine, backend and date in docs/benchmarks.md.
  */
 import { backendRequest, selectBackend } from '../src/core/tensor/backend.js';

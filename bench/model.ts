@@ -53,8 +53,16 @@ export async function benchModels(): Promise<void> {
   }
 }
 
-/** Times one model row on the current backend: forward, full fine-tuning step (Adam), PGD step. */
-export async function measureModel({ preset, batch, repeats }: ModelCase): Promise<ModelRates> {
+/** A bench model, a batch of its random pixels, and the cross-entropy on that batch's labels. */
+export interface BenchModel {
+  readonly model: VisionTransformer;
+  readonly pixels: tf.Tensor4D;
+  readonly loss: (x: tf.Tensor4D) => tf.Scalar;
+  dispose(): void;
+}
+
+/** The preset's bench configuration with random weights, all of them trainable (full fine-tuning), at `batch`. */
+export function benchModel(preset: string, batch: number): BenchModel {
   const config = benchConfig(preset);
   const rng = Rng.fromSeed(0);
   const model = VisionTransformer.random(config, rng);
@@ -68,9 +76,23 @@ export async function measureModel({ preset, batch, repeats }: ModelCase): Promi
     ),
     10,
   ) as tf.Tensor2D;
+  return {
+    model,
+    pixels,
+    loss: (x) => tf.losses.softmaxCrossEntropy(labels, model.logits(x)) as tf.Scalar,
+    dispose: () => {
+      tf.dispose([pixels, labels]);
+      model.dispose();
+    },
+  };
+}
+
+/** Times one model row on the current backend: forward, full fine-tuning step (Adam), PGD step. */
+export async function measureModel({ preset, batch, repeats }: ModelCase): Promise<ModelRates> {
+  const bench = benchModel(preset, batch);
+  const { model, pixels, loss } = bench;
   const optimizer = tf.train.adam(1e-4);
   const variables = model.trainableVariables();
-  const loss = (x: tf.Tensor4D): tf.Scalar => tf.losses.softmaxCrossEntropy(labels, model.logits(x)) as tf.Scalar;
   const time = (run: () => Promise<void>): Promise<number> => medianSeconds(run, MODEL_WARMUP, repeats);
 
   const forward = await time(async () => {
@@ -94,8 +116,8 @@ export async function measureModel({ preset, batch, repeats }: ModelCase): Promi
     adversarial.dispose();
     adversarial = next;
   });
-  tf.dispose([pixels, labels, adversarial]);
+  adversarial.dispose();
   optimizer.dispose();
-  model.dispose();
+  bench.dispose();
   return { forward: batch / forward, train: batch / train, pgd: batch / pgd };
 }

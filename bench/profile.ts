@@ -1,9 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { adaptModel } from '../src/core/model/adapt.js';
-import { VisionTransformer } from '../src/core/model/vit.js';
-import { Rng } from '../src/core/tensor/rng.js';
-import { fullFineTuning } from '../src/plugins/strategies/full.js';
-import { benchConfig } from './model.js';
+import { benchModel } from './model.js';
 
 const BATCH = 64;
 
@@ -12,20 +8,8 @@ const BATCH = 64;
  * step of the CPU bench model at batch 64: where the bench's model rows spend their time.
  */
 export async function profileSteps(top = 12): Promise<void> {
-  const config = benchConfig('vit-bench-32');
-  const rng = Rng.fromSeed(0);
-  const model = VisionTransformer.random(config, rng);
-  adaptModel(model, [{ plugin: fullFineTuning, config: {} }], rng);
-  const size = config.imageSize;
-  const pixels = tf.tensor4d(rng.uniformArray(BATCH * size * size * 3), [BATCH, size, size, 3]);
-  const labels = tf.oneHot(
-    tf.tensor1d(
-      Array.from({ length: BATCH }, (_, i) => i % 10),
-      'int32',
-    ),
-    10,
-  ) as tf.Tensor2D;
-  const loss = (x: tf.Tensor4D): tf.Scalar => tf.losses.softmaxCrossEntropy(labels, model.logits(x)) as tf.Scalar;
+  const bench = benchModel('vit-bench-32', BATCH);
+  const { model, pixels, loss } = bench;
   const optimizer = tf.train.adam(1e-4);
   const variables = model.trainableVariables();
   await profileStep('one training step', top, async () => {
@@ -43,9 +27,8 @@ export async function profileSteps(top = 12): Promise<void> {
     await next.data();
     next.dispose();
   });
-  tf.dispose([pixels, labels]);
   optimizer.dispose();
-  model.dispose();
+  bench.dispose();
 }
 
 async function profileStep(label: string, top: number, step: () => Promise<void>): Promise<void> {

@@ -10,13 +10,14 @@ import type { MeasuredPoint } from '../../src/core/evaluation/evaluator.js';
 import { accuracyObjectives, runFrontier } from '../../src/core/runs/frontiers.js';
 import {
   cliProcess,
+  gatedDatasetPackage,
   gql,
   REPO_ROOT,
   seedRuns,
+  startGatedRun,
   startServer,
   tempDir,
   tinyCheckpoint,
-  writePluginPackage,
 } from '../helpers/index.js';
 import type { SeedRun, ServerProcess } from '../helpers/index.js';
 
@@ -109,18 +110,7 @@ beforeAll(async () => {
   if (hasChromium) mkdirSync(ARTIFACTS, { recursive: true });
   [browser, server] = await Promise.all([
     hasChromium ? launchChromium() : undefined,
-    startServer(
-      [
-        '--plugin',
-        writePluginPackage(tempDir(), 'paretune-plugin-gated', GATED_DATASET),
-        'serve',
-        '--port',
-        '0',
-        '--db',
-        db,
-      ],
-      { PARETUNE_API_TOKEN: TOKEN },
-    ),
+    startServer(['--plugin', gatedDatasetPackage(), 'serve', '--port', '0', '--db', db], { PARETUNE_API_TOKEN: TOKEN }),
   ]);
 }, 120_000);
 
@@ -376,20 +366,7 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     const { page, errors } = await openPage(`${origin}/`);
     const gate = tempDir();
     try {
-      const spec = {
-        model: weights,
-        dataset: { name: 'gated', config: { dir: gate } },
-        strategies: ['lora'],
-        attacks: [],
-        training: { steps: 2, batchSize: 4, warmupSteps: 0 },
-      };
-      const started = await gql<{ startRun: { id: string } }>(
-        server.url,
-        'mutation($spec: JSON!) { startRun(spec: $spec) { id } }',
-        { spec },
-        { authorization: `Bearer ${TOKEN}` },
-      );
-      const id = started.data?.startRun.id as string;
+      const id = await startGatedRun(server.url, weights, gate, { authorization: `Bearer ${TOKEN}` });
       const status = page.locator(`#live tr[data-run="${id}"] td[data-key="status"]`);
       await status.filter({ hasText: /^RUNNING$/ }).waitFor({ timeout: 30_000 });
       await page.screenshot({ path: join(ARTIFACTS, 'served-live.png') });
@@ -426,20 +403,3 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     }
   });
 });
-
-/** A dataset whose loading holds its thread until the file `open` appears in `config.dir`, then fails. */
-const GATED_DATASET = `import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { definePlugin, z } from 'paretune/plugin';
-export default definePlugin({
-  family: 'dataset',
-  meta: { name: 'gated', version: '1.0.0', apiVersion: 1, description: 'Holds its thread while it loads.' },
-  configSchema: z.object({ dir: z.string() }),
-  describe: () => ({ numClasses: 3, classNames: ['a', 'b', 'c'], domains: [], splits: ['train', 'test'] }),
-  async open(_split, { dir }) {
-    const until = Date.now() + 60_000;
-    while (!existsSync(join(dir, 'open')) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-    throw new Error('the gate was opened');
-  },
-});
-`;

@@ -80,6 +80,32 @@ export async function gql<T = Record<string, unknown>>(
   return { status: response.status, ...((await response.json()) as object) };
 }
 
+/**
+ * Starts (startRun, with `headers`) a 2-step LoRA run of `weights` on the gated dataset (gatedDatasetPackage) whose
+ * gate is the folder `gate`; returns the run's id.
+ */
+export async function startGatedRun(
+  url: string,
+  weights: string,
+  gate: string,
+  headers: Record<string, string>,
+): Promise<string> {
+  const spec = {
+    model: weights,
+    dataset: { name: 'gated', config: { dir: gate } },
+    strategies: ['lora'],
+    attacks: [],
+    training: { steps: 2, batchSize: 4, warmupSteps: 0 },
+  };
+  const started = await gql<{ startRun: { id: string } }>(
+    url,
+    'mutation($spec: JSON!) { startRun(spec: $spec) { id } }',
+    { spec },
+    headers,
+  );
+  return started.data?.startRun.id as string;
+}
+
 /** Description of a synthetic stored run (for pagination, filter and load tests). */
 export interface SeedRun {
   readonly id: string;

@@ -63,6 +63,31 @@ export function toyDatasetPackage(): string {
   return writePluginPackage(tempDir(), 'paretune-plugin-toy-dataset', source);
 }
 
+/**
+ * A dataset plugin package `gated` whose loading holds its thread (as decoding a large dataset does) until the file
+ * `open` appears in `config.dir`, then fails; it writes `loading` there first. Returns its folder.
+ */
+export function gatedDatasetPackage(): string {
+  return writePluginPackage(tempDir(), 'paretune-plugin-gated', GATED_DATASET);
+}
+
+const GATED_DATASET = `import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { definePlugin, z } from 'paretune/plugin';
+export default definePlugin({
+  family: 'dataset',
+  meta: { name: 'gated', version: '1.0.0', apiVersion: 1, description: 'Holds its thread while it loads.' },
+  configSchema: z.object({ dir: z.string() }),
+  describe: () => ({ numClasses: 3, classNames: ['a', 'b', 'c'], domains: [], splits: ['train', 'test'] }),
+  async open(_split, { dir }) {
+    writeFileSync(join(dir, 'loading'), '');
+    const until = Date.now() + 60_000;
+    while (!existsSync(join(dir, 'open')) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    throw new Error('the gate was opened');
+  },
+});
+`;
+
 /** Source of a plugin module exporting one point metric named `name`, written against `paretune/plugin`. */
 export function metricPluginSource(name: string, apiVersion = 1): string {
   return `import { definePlugin, z } from 'paretune/plugin';

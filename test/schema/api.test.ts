@@ -4,13 +4,14 @@ import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
+  gatedDatasetPackage,
   gql,
   seedRuns,
+  startGatedRun,
   startServer,
   tempDir,
   tinyCheckpoint,
   toyDatasetPackage,
-  writePluginPackage,
 } from '../helpers/index.js';
 import type { SeedRun, ServerProcess } from '../helpers/index.js';
 
@@ -32,27 +33,6 @@ const SEEDED: SeedRun[] = Array.from({ length: 30 }, (_, i) => ({
   ],
 }));
 
-/**
- * A dataset whose loading holds its thread (as decoding a large dataset does) until the file `open` appears in
- * `config.dir`, then fails; it writes `loading` there first.
- */
-const GATED_DATASET = `import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { definePlugin, z } from 'paretune/plugin';
-export default definePlugin({
-  family: 'dataset',
-  meta: { name: 'gated', version: '1.0.0', apiVersion: 1, description: 'Holds its thread while it loads.' },
-  configSchema: z.object({ dir: z.string() }),
-  describe: () => ({ numClasses: 3, classNames: ['a', 'b', 'c'], domains: [], splits: ['train', 'test'] }),
-  async open(_split, { dir }) {
-    writeFileSync(join(dir, 'loading'), '');
-    const until = Date.now() + 60_000;
-    while (!existsSync(join(dir, 'open')) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-    throw new Error('the gate was opened');
-  },
-});
-`;
-
 let server: ServerProcess;
 let readOnly: ServerProcess;
 let plugin: string;
@@ -70,7 +50,7 @@ beforeAll(async () => {
         '--plugin',
         plugin,
         '--plugin',
-        writePluginPackage(tempDir(), 'paretune-plugin-gated', GATED_DATASET),
+        gatedDatasetPackage(),
         'serve',
         '--port',
         '0',
@@ -531,20 +511,7 @@ describe('GraphQL API over HTTP', () => {
 
   it('answers queries while a run executing in the server holds its thread (runs do not share the event loop)', async () => {
     const gate = tempDir();
-    const spec = {
-      model: weights,
-      dataset: { name: 'gated', config: { dir: gate } },
-      strategies: ['lora'],
-      attacks: [],
-      training: { steps: 2, batchSize: 4, warmupSteps: 0 },
-    };
-    const started = await gql<{ startRun: { id: string } }>(
-      server.url,
-      'mutation($spec: JSON!) { startRun(spec: $spec) { id } }',
-      { spec },
-      auth,
-    );
-    const id = started.data?.startRun.id as string;
+    const id = await startGatedRun(server.url, weights, gate, auth);
     try {
       for (let i = 0; i < 300 && !existsSync(join(gate, 'loading')); i++) await new Promise((r) => setTimeout(r, 100));
       expect(existsSync(join(gate, 'loading'))).toBe(true);

@@ -8,6 +8,10 @@ export async function medianSeconds(run: () => Promise<unknown>, warmup = 2, rep
     await run();
     if (i >= warmup) samples.push((performance.now() - start) / 1000);
   }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)] as number;
+  return median(samples);
+}
+
+/** The median of `values`, the upper middle of an even count (as bench/torch/vit_bench.py's median_high). */
+export function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 }

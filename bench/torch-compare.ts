@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { benchConfig, MODEL_WARMUP } from './model.js';
+import { median } from './timing.js';
 import type { ModelCase, ModelRates } from './model.js';
 
 /** The interpreter whose PyTorch the comparison uses: `PARETUNE_TORCH_PYTHON`, else Debian's python3. */
@@ -62,14 +63,6 @@ const OPERATIONS: readonly { key: keyof ModelRates; label: string }[] = [
   { key: 'train', label: 'train (full FT, Adam)' },
   { key: 'pgd', label: 'PGD step' },
 ];
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
 
 /**
  * A Markdown table, images/s: per model row and operation, paretune's median rate over the rounds, then each

@@ -7,16 +7,12 @@
 //
 //   y = xhat w + b, xhat = (x - mean) / sqrt(var + eps)
 //   dx = (g - mean(g) - xhat mean(g xhat)) / sqrt(var + eps), g = dy w
-//   dw = sum over rows of dy xhat (db, the sum of dy over rows, is tfjs's Sum)
+//   dw = sum over rows of dy xhat (db, the sum of dy over rows, is sumRows in ../../sum-rows.ts)
 
 #include <wasm_simd128.h>
 
 #include "kernels.h"
-
-static float sum_lanes(v128_t v) {
-  return (wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1)) +
-         (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
-}
+#include "simd.h"
 
 // The statistics of one row: its mean and 1 / sqrt(var + eps), as scalars and splat vectors.
 struct row_norm {
@@ -28,7 +24,7 @@ static struct row_norm row_norm_of(const float* x, int d, float eps) {
   v128_t acc = wasm_f32x4_splat(0);
   int j = 0;
   for (; j + 4 <= d; j += 4) acc = wasm_f32x4_add(acc, wasm_v128_load(x + j));
-  float sum = sum_lanes(acc);
+  float sum = pt_sum_lanes(acc);
   for (; j < d; j++) sum += x[j];
   const float mean = sum / (float)d;
   const v128_t mean4 = wasm_f32x4_splat(mean);
@@ -38,7 +34,7 @@ static struct row_norm row_norm_of(const float* x, int d, float eps) {
     const v128_t dev = wasm_f32x4_sub(wasm_v128_load(x + j), mean4);
     acc = wasm_f32x4_add(acc, wasm_f32x4_mul(dev, dev));
   }
-  float squares = sum_lanes(acc);
+  float squares = pt_sum_lanes(acc);
   for (; j < d; j++) squares += (x[j] - mean) * (x[j] - mean);
   const float inv_std = 1.0f / __builtin_sqrtf(squares / (float)d + eps);
   return (struct row_norm){mean, inv_std, mean4, wasm_f32x4_splat(inv_std)};
@@ -72,7 +68,7 @@ void pt_layer_norm_grad_x(const float* x, const float* w, const float* dy, float
       g_acc = wasm_f32x4_add(g_acc, g);
       gx_acc = wasm_f32x4_add(gx_acc, wasm_f32x4_mul(g, xhat4(&n, x + j)));
     }
-    float g_sum = sum_lanes(g_acc), gx_sum = sum_lanes(gx_acc);
+    float g_sum = pt_sum_lanes(g_acc), gx_sum = pt_sum_lanes(gx_acc);
     for (int t = j; t < d; t++) {
       g_sum += dy[t] * w[t];
       gx_sum += dy[t] * w[t] * xhat1(&n, x[t]);

@@ -18,4 +18,10 @@ static inline void pt_store_transposed_4x4(v128_t r0, v128_t r1, v128_t r2, v128
   wasm_v128_store(d + 3 * step, wasm_i64x2_shuffle(t2, t3, 1, 3));
 }
 
+// The sum of a vector's four float lanes, pairwise.
+static inline float pt_sum_lanes(v128_t v) {
+  return (wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1)) +
+         (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
+}
+
 #endif
